@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Sessions;
+
+namespace RedisJwt.IdentityServer.Account;
+
+public sealed class LoginModel(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users) : PageModel
+{
+    // One message for every failure (unknown email, wrong password, locked out), so the form doesn't reveal
+    // which accounts exist.
+    public const string FailureMessage = "Invalid email or password.";
+
+    [BindProperty]
+    public LoginInput Input { get; set; } = new();
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public string? Error { get; private set; }
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var user = await users.FindByEmailAsync(Input.Email);
+        if (user is null)
+        {
+            // Spend the time a password check would, so response timing doesn't reveal unknown emails either.
+            users.PasswordHasher.HashPassword(new ApplicationUser(), Input.Password);
+            Error = FailureMessage;
+            return Page();
+        }
+
+        var result = await signIns.CheckPasswordSignInAsync(user, Input.Password, lockoutOnFailure: true);
+        if (!result.Succeeded)
+        {
+            Error = FailureMessage;
+            return Page();
+        }
+
+        await signIns.SignInWithClaimsAsync(user, Input.RememberMe, [SessionClaims.NewSessionIdClaim()]);
+        return LocalRedirect(SafeReturnUrl.From(Url, ReturnUrl));
+    }
+
+    public sealed class LoginInput
+    {
+        [Required, EmailAddress, StringLength(256)]
+        public string Email { get; set; } = "";
+
+        [Required, DataType(DataType.Password), StringLength(256)]
+        public string Password { get; set; } = "";
+
+        [Display(Name = "Keep me signed in")]
+        public bool RememberMe { get; set; }
+    }
+}

@@ -1,0 +1,61 @@
+namespace RedisJwt.IdentityServer.Clients;
+
+/// <summary>The "Seed" section: clients, API scopes and an optional demo user, applied idempotently at every start.</summary>
+public sealed class SeedOptions
+{
+    public const string Section = "Seed";
+
+    /// <summary>Keyed by client_id. Secrets belong in environment variables or user-secrets, never appsettings.json.</summary>
+    public Dictionary<string, ClientSeed> Clients { get; set; } = [];
+
+    /// <summary>Keyed by scope name; each API scope grants access to one resource (its <c>aud</c>).</summary>
+    public Dictionary<string, ApiScopeSeed> ApiScopes { get; set; } = [];
+
+    public DemoUserSeed? DemoUser { get; set; }
+}
+
+public sealed class ClientSeed
+{
+    public string DisplayName { get; set; } = "";
+
+    /// <summary>"public" (a SPA or native app: no secret, PKCE) or "confidential".</summary>
+    public string Type { get; set; } = "confidential";
+
+    /// <summary>"implicit" (first-party: never asks) or "explicit" (third-party: asks once per user and scope set).</summary>
+    public string ConsentType { get; set; } = "explicit";
+
+    public string? Secret { get; set; }
+
+    /// <summary>authorization_code, refresh_token, client_credentials.</summary>
+    public List<string> GrantTypes { get; set; } = [];
+
+    /// <summary>Compared exactly, character for character (RFC 9700 2.1).</summary>
+    public List<Uri> RedirectUris { get; set; } = [];
+
+    public List<Uri> PostLogoutRedirectUris { get; set; } = [];
+
+    public List<string> Scopes { get; set; } = [];
+
+    /// <summary>A resource server that may call the introspection endpoint.</summary>
+    public bool Introspection { get; set; }
+}
+
+public sealed class ApiScopeSeed
+{
+    public string DisplayName { get; set; } = "";
+
+    public string Resource { get; set; } = "";
+}
+
+public sealed class DemoUserSeed
+{
+    public string Email { get; set; } = "";
+
+    public string Password { get; set; } = "";
+
+    public string DisplayName { get; set; } = "";
+
+    public DateOnly? BirthDate { get; set; }
+
+    public List<string> Roles { get; set; } = [];
+}

@@ -1,0 +1,151 @@
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Primitives;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using RedisJwt.IdentityServer.Consent;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Sessions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace RedisJwt.IdentityServer.Connect;
+
+/// <summary>
+/// The authorization endpoint (OpenIddict validated the request before it gets here): sends the user to sign in,
+/// asks for consent where the client requires it, then issues the code.
+/// </summary>
+// Relying parties may POST authorization requests (OIDC Core 3.1.2.1), which carry no antiforgery token;
+// only the consent decision, posted by our own form, is checked (see OnPostAsync).
+[IgnoreAntiforgeryToken]
+public sealed class AuthorizeModel(
+    UserManager<ApplicationUser> users,
+    IOpenIddictApplicationManager applications,
+    IOpenIddictScopeManager scopeManager,
+    ConsentStore consents,
+    UserPrincipalFactory principals,
+    IAntiforgery antiforgery) : PageModel
+{
+    public const string DecisionField = "consent_decision";
+
+    public string ApplicationName { get; private set; } = "";
+
+    public IReadOnlyList<(string Name, string Description)> RequestedScopes { get; private set; } = [];
+
+    /// <summary>The original request's parameters, posted back with the decision.</summary>
+    public IEnumerable<KeyValuePair<string, StringValues>> RequestParameters =>
+        (Request.HasFormContentType ? Request.Form : (IEnumerable<KeyValuePair<string, StringValues>>)Request.Query)
+        .Where(parameter => parameter.Key is not DecisionField and not "__RequestVerificationToken");
+
+    public Task<IActionResult> OnGetAsync() => AuthorizeAsync(decision: null);
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        string? decision = Request.Form[DecisionField];
+        if (decision is not null && !await antiforgery.IsRequestValidAsync(HttpContext))
+        {
+            return BadRequest();
+        }
+
+        return await AuthorizeAsync(decision);
+    }
+
+    private async Task<IActionResult> AuthorizeAsync(string? decision)
+    {
+        var request = HttpContext.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
+
+        var login = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var user = login.Succeeded ? await users.GetUserAsync(login.Principal) : null;
+        if (user is null || request.HasPromptValue(PromptValues.Login) || IsTooOld(login, request.MaxAge))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.LoginRequired, "The user is not signed in.");
+            }
+
+            // Come back here after signing in, minus prompt=login so the user isn't asked again.
+            var parameters = RequestParameters.Where(p => p.Key != Parameters.Prompt).ToList();
+            var prompt = string.Join(' ', request.GetPromptValues().Remove(PromptValues.Login));
+            if (prompt.Length > 0)
+            {
+                parameters.Add(new(Parameters.Prompt, prompt));
+            }
+
+            return Challenge(new AuthenticationProperties
+            {
+                RedirectUri = Request.PathBase + Request.Path + QueryString.Create(parameters),
+            }, IdentityConstants.ApplicationScheme);
+        }
+
+        var application = await applications.FindByClientIdAsync(request.ClientId!)
+            ?? throw new InvalidOperationException("The client application cannot be found.");
+        var applicationId = (await applications.GetIdAsync(application))!;
+        var userId = await users.GetUserIdAsync(user);
+        var scopes = request.GetScopes();
+        var consentType = await applications.GetConsentTypeAsync(application);
+        var consent = consentType == ConsentTypes.Explicit ? await consents.FindAsync(userId, applicationId, scopes) : null;
+
+        if (decision == "deny")
+        {
+            return Forbid(Errors.AccessDenied, "The user denied the request.");
+        }
+
+        var mustAsk = consentType == ConsentTypes.Explicit
+            && (consent is null || request.HasPromptValue(PromptValues.Consent));
+        if (mustAsk && decision != "accept")
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.ConsentRequired, "Interactive user consent is required.");
+            }
+
+            ApplicationName = await applications.GetLocalizedDisplayNameAsync(application) ?? request.ClientId!;
+            RequestedScopes = await DescribeAsync(scopes);
+            return Page();
+        }
+
+        // Tokens get their own (ad-hoc) authorization per sign-in, so each session is a token family that can be
+        // revoked on its own; the remembered consent is a separate, permanent authorization.
+        var principal = await principals.CreateAsync(user, scopes, login.Principal!.GetSessionId(), authorizationId: null);
+        if (mustAsk)
+        {
+            await consents.RememberAsync(principal, userId, applicationId);
+        }
+
+        return SignIn(principal, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private ForbidResult Forbid(string error, string description) =>
+        Forbid(OAuthErrors.Properties(error, description), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+
+    private static bool IsTooOld(AuthenticateResult login, long? maxAge) =>
+        maxAge is not null && login.Properties?.IssuedUtc is { } issued
+        && DateTimeOffset.UtcNow - issued > TimeSpan.FromSeconds(maxAge.Value);
+
+    private async Task<IReadOnlyList<(string, string)>> DescribeAsync(IEnumerable<string> scopes)
+    {
+        var described = new List<(string, string)>();
+        foreach (var scope in scopes)
+        {
+            var entry = await scopeManager.FindByNameAsync(scope);
+            var description = entry is null ? StandardScopeDescription(scope) : await scopeManager.GetLocalizedDisplayNameAsync(entry);
+            described.Add((scope, description ?? scope));
+        }
+
+        return described;
+    }
+
+    private static string StandardScopeDescription(string scope) => scope switch
+    {
+        Scopes.OpenId => "Sign you in",
+        Scopes.Profile => "Your display name and birthdate",
+        Scopes.Email => "Your email address",
+        Scopes.Roles => "Your roles",
+        Scopes.OfflineAccess => "Stay signed in (refresh tokens)",
+        _ => scope,
+    };
+}

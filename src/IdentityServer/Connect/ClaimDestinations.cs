@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using RedisJwt.IdentityServer.Sessions;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace RedisJwt.IdentityServer.Connect;
+
+/// <summary>
+/// Which claim goes into which token. The default is "none": a claim not listed here never leaves the server,
+/// so adding a claim to the principal cannot leak personal data into a JWT by accident.
+/// </summary>
+public static class ClaimDestinations
+{
+    public static IEnumerable<string> For(Claim claim)
+    {
+        var principal = claim.Subject!;
+        switch (claim.Type)
+        {
+            case Claims.Subject or SessionClaims.SessionId:
+                return [Destinations.AccessToken, Destinations.IdentityToken];
+
+            // The display name is what resource servers show next to a user's content, so it rides in the access
+            // token too, but only when the profile scope was granted.
+            case Claims.Name when principal.HasScope(Scopes.Profile):
+                return [Destinations.AccessToken, Destinations.IdentityToken];
+
+            case Claims.Birthdate when principal.HasScope(Scopes.Profile):
+                return [Destinations.IdentityToken];
+
+            case Claims.Email or Claims.EmailVerified when principal.HasScope(Scopes.Email):
+                return [Destinations.IdentityToken];
+
+            // Resource servers authorize on roles (e.g. an admin deleting any post).
+            case Claims.Role when principal.HasScope(Scopes.Roles):
+                return [Destinations.AccessToken, Destinations.IdentityToken];
+
+            default:
+                return [];
+        }
+    }
+}

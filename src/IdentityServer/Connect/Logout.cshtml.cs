@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Primitives;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using RedisJwt.IdentityServer.Data;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace RedisJwt.IdentityServer.Connect;
+
+/// <summary>
+/// RP-initiated logout (OIDC RP-Initiated Logout 1.0). OpenIddict has already checked post_logout_redirect_uri
+/// against the client's registered URIs (exact match). The user confirms unless the id_token_hint proves the
+/// request comes from a client of this very user's session.
+/// </summary>
+[IgnoreAntiforgeryToken]
+public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users,
+    IAntiforgery antiforgery) : PageModel
+{
+    public const string ConfirmField = "logout_confirm";
+
+    public IEnumerable<KeyValuePair<string, StringValues>> RequestParameters =>
+        (Request.HasFormContentType ? Request.Form : (IEnumerable<KeyValuePair<string, StringValues>>)Request.Query)
+        .Where(parameter => parameter.Key is not ConfirmField and not "__RequestVerificationToken");
+
+    public async Task<IActionResult> OnGetAsync() =>
+        await HintMatchesSignedInUserAsync() ? await EndSessionAsync() : Page();
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (Request.Form[ConfirmField].Count == 0)
+        {
+            return await OnGetAsync();
+        }
+
+        if (!await antiforgery.IsRequestValidAsync(HttpContext))
+        {
+            return BadRequest();
+        }
+
+        return await EndSessionAsync();
+    }
+
+    private async Task<bool> HintMatchesSignedInUserAsync()
+    {
+        var hint = await HttpContext.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var user = await users.GetUserAsync(User);
+        return user is not null && hint.Principal?.GetClaim(Claims.Subject) == await users.GetUserIdAsync(user);
+    }
+
+    private async Task<IActionResult> EndSessionAsync()
+    {
+        await signIns.SignOutAsync();
+        // OpenIddict redirects to the validated post_logout_redirect_uri (with state), or to "/" without one.
+        return SignOut(new AuthenticationProperties { RedirectUri = "/" }, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+}

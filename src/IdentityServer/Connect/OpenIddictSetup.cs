@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Options;
+using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
+using RedisJwt.IdentityServer.Clients;
+using RedisJwt.IdentityServer.Data;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace RedisJwt.IdentityServer.Connect;
+
+public static class OpenIddictSetup
+{
+    public const string AuthorizationPath = "connect/authorize";
+    public const string TokenPath = "connect/token";
+    public const string UserInfoPath = "connect/userinfo";
+    public const string IntrospectionPath = "connect/introspect";
+    public const string RevocationPath = "connect/revoke";
+    public const string EndSessionPath = "connect/logout";
+
+    public static IHostApplicationBuilder AddOpenIdConnectServer(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ServerSettings>()
+            .BindConfiguration(ServerSettings.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddOpenIddict()
+            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>())
+            .AddServer(options =>
+            {
+                options.SetAuthorizationEndpointUris(AuthorizationPath)
+                    .SetTokenEndpointUris(TokenPath)
+                    .SetUserInfoEndpointUris(UserInfoPath)
+                    .SetIntrospectionEndpointUris(IntrospectionPath)
+                    .SetRevocationEndpointUris(RevocationPath)
+                    .SetEndSessionEndpointUris(EndSessionPath);
+
+                options.AllowAuthorizationCodeFlow()
+                    .AllowRefreshTokenFlow()
+                    .AllowClientCredentialsFlow();
+
+                // PKCE for every code flow client, public or confidential (RFC 9700 2.1.1).
+                options.RequireProofKeyForCodeExchange();
+
+                options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess);
+                options.RegisterClaims(Claims.Subject, Claims.Name, Claims.Email, Claims.EmailVerified,
+                    Claims.Birthdate, Claims.Role, Sessions.SessionClaims.SessionId);
+
+                // RFC 9068: access tokens are signed JWTs any resource server can verify from the JWKS.
+                options.DisableAccessTokenEncryption();
+
+                options.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableStatusCodePagesIntegration();
+            });
+
+        builder.Services.AddOptions<OpenIddictServerOptions>()
+            .Configure<IOptions<ServerSettings>, IOptions<SeedOptions>>((server, settings, seed) =>
+            {
+                var value = settings.Value;
+                // Advertise the configured API scopes in discovery next to the standard ones.
+                server.Scopes.UnionWith(seed.Value.ApiScopes.Keys);
+                server.Issuer = value.Issuer;
+                server.AccessTokenLifetime = value.AccessTokenLifetime;
+                server.IdentityTokenLifetime = value.IdentityTokenLifetime;
+                server.AuthorizationCodeLifetime = value.AuthorizationCodeLifetime;
+                server.RefreshTokenLifetime = value.RefreshTokenLifetime;
+                server.RefreshTokenReuseLeeway = value.RefreshTokenReuseLeeway;
+
+                // "plain" offers no protection against an intercepted code (RFC 9700 2.1.1): S256 only.
+                server.CodeChallengeMethods.Clear();
+                server.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
+            });
+
+        builder.Services.AddOptions<OpenIddictServerAspNetCoreOptions>()
+            .Configure<IOptions<ServerSettings>>((aspNetCore, settings) =>
+                aspNetCore.DisableTransportSecurityRequirement = settings.Value.AllowInsecureHttp);
+
+        builder.Services.AddScoped<UserPrincipalFactory>();
+        builder.Services.AddScoped<Consent.ConsentStore>();
+
+        return builder;
+    }
+}

@@ -1,0 +1,62 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RedisJwt.IdentityServer.Connect;
+
+/// <summary>The "Server" section: issuer and token lifetimes.</summary>
+public sealed class ServerSettings : IValidatableObject
+{
+    public const string Section = "Server";
+
+    /// <summary>Fixed, so every instance behind the load balancer issues tokens with the same <c>iss</c>.</summary>
+    [Required(ErrorMessage = "Server:Issuer is required (the public base URL, e.g. https://id.example.com/).")]
+    public Uri? Issuer { get; set; }
+
+    /// <summary>Development and tests only: accept plain HTTP. In production TLS is required (RFC 9700 2.6).</summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan IdentityTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Short, since a code is single-use and redeemed at once (RFC 6749 4.1.2 advises at most 10 minutes).</summary>
+    public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long a redeemed refresh token may be presented again (a client retrying after a lost response).
+    /// Zero: any replay is treated as theft and rejected with invalid_grant (RFC 9700 4.14.2).
+    /// </summary>
+    public TimeSpan RefreshTokenReuseLeeway { get; set; } = TimeSpan.Zero;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Issuer is { IsAbsoluteUri: false })
+        {
+            yield return new ValidationResult("Server:Issuer must be an absolute URL.", [nameof(Issuer)]);
+        }
+        else if (Issuer is not null && Issuer.Scheme != Uri.UriSchemeHttps && !AllowInsecureHttp)
+        {
+            yield return new ValidationResult("Server:Issuer must use https unless Server:AllowInsecureHttp is true (development only).", [nameof(Issuer)]);
+        }
+
+        foreach (var (name, value) in new[]
+        {
+            (nameof(AccessTokenLifetime), AccessTokenLifetime),
+            (nameof(IdentityTokenLifetime), IdentityTokenLifetime),
+            (nameof(AuthorizationCodeLifetime), AuthorizationCodeLifetime),
+            (nameof(RefreshTokenLifetime), RefreshTokenLifetime),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                yield return new ValidationResult($"Server:{name} must be positive.", [name]);
+            }
+        }
+
+        if (RefreshTokenReuseLeeway < TimeSpan.Zero || RefreshTokenReuseLeeway > TimeSpan.FromMinutes(1))
+        {
+            yield return new ValidationResult("Server:RefreshTokenReuseLeeway must be between 00:00:00 and 00:01:00.", [nameof(RefreshTokenReuseLeeway)]);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Sessions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace RedisJwt.IdentityServer.Connect;
+
+/// <summary>
+/// The token endpoint after OpenIddict has authenticated the client and validated the grant
+/// (code + PKCE verifier, refresh token, or client credentials).
+/// </summary>
+public static class TokenEndpoint
+{
+    public static async Task<IResult> HandleAsync(HttpContext context, UserManager<ApplicationUser> users,
+        SignInManager<ApplicationUser> signIns, IOpenIddictApplicationManager applications,
+        IOpenIddictScopeManager scopeManager, UserPrincipalFactory principals)
+    {
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
+
+        if (request.IsClientCredentialsGrantType())
+        {
+            return await ClientCredentialsAsync(request, applications, scopeManager);
+        }
+
+        // Authorization code or refresh token: re-read the user, so a deleted or locked-out user gets nothing new.
+        var grant = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var granted = grant.Principal!;
+        var user = await users.FindByIdAsync(granted.GetClaim(Claims.Subject)!);
+        if (user is null || !await signIns.CanSignInAsync(user) || await users.IsLockedOutAsync(user))
+        {
+            return OAuthErrors.Forbid(Errors.InvalidGrant, "The user is no longer allowed to sign in.");
+        }
+
+        var principal = await principals.CreateAsync(user, granted.GetScopes(), granted.GetSessionId(),
+            granted.GetAuthorizationId());
+        return TypedResults.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<IResult> ClientCredentialsAsync(OpenIddictRequest request,
+        IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager)
+    {
+        var application = await applications.FindByClientIdAsync(request.ClientId!)
+            ?? throw new InvalidOperationException("The client application cannot be found.");
+
+        // The client acts for itself: its client_id is the subject (RFC 9068 2.2).
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, await applications.GetClientIdAsync(application));
+        identity.SetScopes(request.GetScopes());
+        identity.SetResources(await scopeManager.ListResourcesAsync(identity.GetScopes()).ToListAsync());
+        identity.SetDestinations(ClaimDestinations.For);
+
+        return TypedResults.SignIn(new ClaimsPrincipal(identity),
+            authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+}

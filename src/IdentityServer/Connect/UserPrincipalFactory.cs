@@ -1,0 +1,35 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Sessions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace RedisJwt.IdentityServer.Connect;
+
+/// <summary>Builds the principal OpenIddict turns into tokens, from the user's current data and the granted scopes.</summary>
+public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOpenIddictScopeManager scopeManager)
+{
+    public async Task<ClaimsPrincipal> CreateAsync(ApplicationUser user, IEnumerable<string> scopes, string? sessionId,
+        string? authorizationId)
+    {
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+
+        identity.SetClaim(Claims.Subject, await users.GetUserIdAsync(user))
+            .SetClaim(Claims.Name, user.DisplayName)
+            .SetClaim(Claims.Email, await users.GetEmailAsync(user))
+            .SetClaim(Claims.EmailVerified, await users.IsEmailConfirmedAsync(user))
+            .SetClaim(Claims.Birthdate, user.BirthDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)])
+            .SetClaim(SessionClaims.SessionId, sessionId);
+
+        identity.SetScopes(scopes);
+        identity.SetResources(await scopeManager.ListResourcesAsync(identity.GetScopes()).ToListAsync());
+        identity.SetAuthorizationId(authorizationId);
+        identity.SetDestinations(ClaimDestinations.For);
+
+        return new ClaimsPrincipal(identity);
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+using RedisJwt.Revocation;
+using StackExchange.Redis;
+
+namespace RedisJwt.IdentityServer.Operations;
+
+public static class DataProtectionSetup
+{
+    /// <summary>
+    /// One key ring in Redis for every instance, so a cookie or antiforgery token issued by one instance is
+    /// accepted by the others behind the load balancer.
+    /// </summary>
+    public static IHostApplicationBuilder AddSharedDataProtection(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddDataProtection().SetApplicationName("RedisJwt.IdentityServer");
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<IServiceProvider>((options, services) =>
+            {
+                var keys = services.GetRequiredService<RedisKeys>();
+                var redis = services.GetRequiredService<IConnectionMultiplexer>();
+                options.XmlRepository = new Microsoft.AspNetCore.DataProtection.StackExchangeRedis.RedisXmlRepository(
+                    () => redis.GetDatabase(), keys.DataProtectionKeys);
+            });
+        return builder;
+    }
+}

@@ -1,0 +1,45 @@
+using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Clients;
+using RedisJwt.IdentityServer.Connect;
+using RedisJwt.IdentityServer.Credentials;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Operations;
+using RedisJwt.IdentityServer.Shared;
+using RedisJwt.Revocation;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddRedis();
+builder.AddSharedDataProtection();
+builder.AddIdentityDatabase();
+builder.AddAccounts();
+builder.AddSigningCredentials();
+builder.AddOpenIdConnectServer();
+builder.AddClientSeeding();
+builder.AddHealth();
+builder.AddPages();
+
+var app = builder.Build();
+
+if (args.Contains("migrate"))
+{
+    // Production path: `IdentityServer migrate` applies migrations and seeds, then exits.
+    await app.MigrateDatabaseAsync();
+    await app.SeedAsync();
+    return;
+}
+
+await app.PrepareDatabaseAsync();
+
+app.UseExceptionHandler();
+app.UseStatusCodePagesWithReExecute("/error");
+app.UseStaticFiles();
+app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHealth();
+app.MapConnectEndpoints();
+app.MapRazorPages();
+
+app.Run();

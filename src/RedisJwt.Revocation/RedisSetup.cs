@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace RedisJwt.Revocation;
+
+public static class RedisSetup
+{
+    public const string ConnectionStringName = "Redis";
+
+    /// <summary>Registers one shared <see cref="IConnectionMultiplexer"/> and the key schema.</summary>
+    public static IHostApplicationBuilder AddRedis(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RedisOptions>()
+            .BindConfiguration(RedisOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<RedisKeys>();
+
+        // Resolved lazily so that configuration added by hosts and test factories after
+        // this call is honoured.
+        builder.Services.AddSingleton<IConnectionMultiplexer>(services =>
+        {
+            var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName);
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new OptionsValidationException(
+                    $"ConnectionStrings:{ConnectionStringName}", typeof(RedisOptions),
+                    [$"ConnectionStrings:{ConnectionStringName} is required (e.g. \"127.0.0.1:6379\")."]);
+            }
+
+            var configuration = ConfigurationOptions.Parse(connectionString);
+            // Start even while Redis is down and reconnect in the background; readiness reports it.
+            configuration.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(configuration);
+        });
+
+        return builder;
+    }
+}

@@ -1,0 +1,151 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using RedisJwt.IdentityServer.Data;
+
+namespace RedisJwt.IdentityServer.Tests.Infrastructure;
+
+/// <summary>
+/// The real IdentityServer on the test host, with its own PostgreSQL database and Redis key prefix per instance
+/// (one per test class through IClassFixture). Runs as Development, so the demo clients and user are seeded
+/// exactly as `./run.sh` seeds them.
+/// </summary>
+public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServerMarker>, IAsyncLifetime
+{
+    public const string Issuer = "http://localhost/";
+    public const string SpaClientId = "board-spa";
+    public const string SpaRedirectUri = "http://127.0.0.1:5173/callback";
+    public const string SpaPostLogoutRedirectUri = "http://127.0.0.1:5173/";
+    public const string ThirdPartyClientId = "third-party-demo";
+    public const string ThirdPartyRedirectUri = "http://127.0.0.1:5003/signin-oidc";
+    public const string ThirdPartySecret = "test-third-party-secret";
+    public const string BoardApiClientId = "board-api";
+    public const string BoardApiSecret = "test-board-api-secret";
+    public const string DemoEmail = "demo@redisjwt.local";
+    public const string DemoPassword = "Demo!Passw0rd";
+
+    private readonly string _environment;
+    private readonly Dictionary<string, string?> _settings;
+
+    public IdentityServerFactory()
+        : this(NewDatabaseName(), $"test:{Guid.NewGuid():N}:", overrides: null)
+    {
+    }
+
+    /// <summary>A server with settings of its own, e.g. a second instance or a restart on the same database.</summary>
+    public static IdentityServerFactory Create(string databaseName, string redisPrefix,
+        IDictionary<string, string?>? overrides = null, string environment = "Development") =>
+        new(databaseName, redisPrefix, overrides, environment);
+
+    private IdentityServerFactory(string databaseName, string redisPrefix, IDictionary<string, string?>? overrides,
+        string environment = "Development")
+    {
+        DatabaseName = databaseName;
+        RedisPrefix = redisPrefix;
+        _environment = environment;
+        _settings = new Dictionary<string, string?>(TestCertificates.Settings)
+        {
+            ["ConnectionStrings:IdentityDb"] = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = databaseName }.ConnectionString,
+            ["ConnectionStrings:Redis"] = TestServers.Redis,
+            ["Redis:KeyPrefix"] = redisPrefix,
+            ["Server:Issuer"] = Issuer,
+            ["Server:AllowInsecureHttp"] = "true",
+            ["Seed:Clients:third-party-demo:Secret"] = ThirdPartySecret,
+            ["Seed:Clients:board-api:Secret"] = BoardApiSecret,
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string DatabaseName { get; }
+
+    public string RedisPrefix { get; }
+
+    /// <summary>False when another factory (a "restarted" server) goes on using the database.</summary>
+    public bool DropDatabaseOnDispose { get; set; } = true;
+
+    public static string NewDatabaseName() => $"ids_test_{Guid.NewGuid():N}";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(_environment);
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+    }
+
+    public Browser CreateBrowser() => new(CreateClient(new WebApplicationFactoryClientOptions
+    {
+        AllowAutoRedirect = false,
+        HandleCookies = true,
+        BaseAddress = new Uri(Issuer),
+    }));
+
+    public async Task<ApplicationUser> CreateUserAsync(string password = "Str0ng!Password", params string[] roles)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var roleManager = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        var email = $"user-{Guid.NewGuid():N}@example.test";
+        var user = new ApplicationUser
+        {
+            UserName = email,
+            Email = email,
+            DisplayName = "Test User",
+            BirthDate = new DateOnly(1991, 2, 3),
+        };
+        AssertSucceeded(await users.CreateAsync(user, password));
+        foreach (var role in roles)
+        {
+            if (!await roleManager.RoleExistsAsync(role))
+            {
+                AssertSucceeded(await roleManager.CreateAsync(new IdentityRole(role)));
+            }
+        }
+
+        if (roles.Length > 0)
+        {
+            AssertSucceeded(await users.AddToRolesAsync(user, roles));
+        }
+
+        return user;
+    }
+
+    public async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider);
+    }
+
+    // Starting the host migrates the fresh database and seeds it.
+    public Task InitializeAsync()
+    {
+        _ = Server;
+        return Task.CompletedTask;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        if (DropDatabaseOnDispose)
+        {
+            await DropDatabaseAsync(DatabaseName);
+        }
+    }
+
+    public static async Task DropDatabaseAsync(string databaseName)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(
+            new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = "postgres" }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static void AssertSucceeded(IdentityResult result) =>
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors.Select(error => error.Description)));
+}

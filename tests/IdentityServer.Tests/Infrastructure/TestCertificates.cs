@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace RedisJwt.IdentityServer.Tests.Infrastructure;
+
+/// <summary>
+/// Certificates written once per test run to files, as in production: signing as PEM certificate + key,
+/// encryption as a password-protected PFX, so both loading paths are exercised.
+/// </summary>
+public static class TestCertificates
+{
+    public const string PfxPassword = "test-pfx-password";
+
+    private static readonly Lazy<string> Folder = new(Create);
+
+    public static string Directory => Folder.Value;
+
+    public static IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Credentials:SigningCertificatePath"] = Path.Combine(Directory, "signing.crt"),
+        ["Credentials:SigningKeyPath"] = Path.Combine(Directory, "signing.key"),
+        ["Credentials:EncryptionCertificatePath"] = Path.Combine(Directory, "encryption.pfx"),
+        ["Credentials:EncryptionKeyPath"] = "",
+        ["Credentials:EncryptionCertificatePassword"] = PfxPassword,
+    };
+
+    public static X509Certificate2 CreateSelfSigned(string subject, X509KeyUsageFlags usage, DateTimeOffset notAfter)
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={subject}", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, critical: true));
+        return request.CreateSelfSigned(notAfter.AddYears(-1), notAfter);
+    }
+
+    private static string Create()
+    {
+        var folder = System.IO.Directory.CreateTempSubdirectory("redisjwt-test-certs-").FullName;
+        var notAfter = DateTimeOffset.UtcNow.AddYears(1);
+
+        using var signing = CreateSelfSigned("RedisJwt test signing", X509KeyUsageFlags.DigitalSignature, notAfter);
+        File.WriteAllText(Path.Combine(folder, "signing.crt"), signing.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(folder, "signing.key"), signing.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+
+        using var encryption = CreateSelfSigned("RedisJwt test encryption", X509KeyUsageFlags.KeyEncipherment, notAfter);
+        File.WriteAllBytes(Path.Combine(folder, "encryption.pfx"), encryption.Export(X509ContentType.Pfx, PfxPassword));
+
+        return folder;
+    }
+}

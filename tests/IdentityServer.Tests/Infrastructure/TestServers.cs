@@ -1,0 +1,17 @@
+namespace RedisJwt.IdentityServer.Tests.Infrastructure;
+
+/// <summary>
+/// The real PostgreSQL and Redis servers test.sh starts. A missing server fails the tests; it never skips them.
+/// </summary>
+public static class TestServers
+{
+    public static string PostgresAdmin => Require("REDISJWT_TEST_POSTGRES",
+        "an Npgsql connection string to a PostgreSQL server whose user may create databases");
+
+    public static string Redis => Require("REDISJWT_TEST_REDIS", "a StackExchange.Redis connection string");
+
+    private static string Require(string variable, string what) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{variable} is not set: it must hold {what}. Run the tests with ./test.sh.");
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using RedisJwt.IdentityServer.Tests.Infrastructure;
+using static RedisJwt.IdentityServer.Tests.Infrastructure.IdentityServerFactory;
+
+namespace RedisJwt.IdentityServer.Tests;
+
+/// <summary>Rolling refresh tokens with Server:RefreshTokenReuseLeeway = 0 (the default): every replay is theft.</summary>
+public sealed class RefreshTokenTests(IdentityServerFactory server) : IClassFixture<IdentityServerFactory>
+{
+    [Fact]
+    public async Task Refresh_Valid_ReturnsNewAccessAndRefreshTokenKeepingSession()
+    {
+        var spa = await SignedInSpa.StartAsync(server);
+
+        var refreshed = await OAuth.RefreshAsync(spa.Browser.Client, SpaClientId, spa.RefreshToken);
+
+        Assert.Equal(HttpStatusCode.OK, refreshed.Status);
+        Assert.NotEqual(spa.RefreshToken, refreshed.Get("refresh_token"));
+        Assert.NotEqual(spa.AccessToken, refreshed.Get("access_token"));
+        var before = await OAuth.ValidateJwtAsync(spa.Browser.Client, spa.AccessToken, "board-api", "at+jwt");
+        var after = await OAuth.ValidateJwtAsync(spa.Browser.Client, refreshed.Get("access_token"), "board-api", "at+jwt");
+        Assert.Equal(before.GetClaim("sid").Value, after.GetClaim("sid").Value);
+        Assert.Equal(before.Subject, after.Subject);
+        Assert.Equal(before.GetClaim("scope").Value, after.GetClaim("scope").Value);
+    }
+
+    [Fact]
+    public async Task Refresh_ReplayOfRedeemedToken_InvalidGrantAndWholeFamilyRevoked()
+    {
+        var spa = await SignedInSpa.StartAsync(server);
+        var client = spa.Browser.Client;
+        var rotated = await OAuth.RefreshAsync(client, SpaClientId, spa.RefreshToken);
+        Assert.Equal(HttpStatusCode.OK, rotated.Status);
+
+        var replay = await OAuth.RefreshAsync(client, SpaClientId, spa.RefreshToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, replay.Status);
+        Assert.Equal("invalid_grant", replay.Error);
+        // The replay may be the thief or the victim: OpenIddict revokes the whole authorization, so the token the
+        // legitimate rotation produced is dead too (RFC 9700 4.14.2).
+        var descendant = await OAuth.RefreshAsync(client, SpaClientId, rotated.Get("refresh_token"));
+        Assert.Equal("invalid_grant", descendant.Error);
+        var introspection = await OAuth.IntrospectAsync(client, rotated.Get("access_token"));
+        Assert.False(introspection.Json.GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Refresh_TokenOfAnotherClient_InvalidGrant()
+    {
+        var spa = await SignedInSpa.StartAsync(server);
+
+        var stolen = await OAuth.PostAsync(spa.Browser.Client, "/connect/token", new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["refresh_token"] = spa.RefreshToken,
+        }, (ThirdPartyClientId, ThirdPartySecret));
+
+        Assert.Equal("invalid_grant", stolen.Error);
+    }
+
+    [Fact]
+    public async Task Refresh_Garbage_InvalidGrant()
+    {
+        var response = await OAuth.RefreshAsync(server.CreateClient(), SpaClientId, "not-a-refresh-token");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Equal("invalid_grant", response.Error);
+    }
+
+    [Fact]
+    public async Task Refresh_UserLockedOut_InvalidGrant()
+    {
+        var user = await server.CreateUserAsync();
+        var spa = await SignedInSpa.StartAsync(server, email: user.Email!, password: "Str0ng!Password");
+        await server.WithScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
+            var stored = await users.FindByIdAsync(user.Id);
+            return await users.SetLockoutEndDateAsync(stored!, DateTimeOffset.UtcNow.AddHours(1));
+        });
+
+        var response = await OAuth.RefreshAsync(spa.Browser.Client, SpaClientId, spa.RefreshToken);
+
+        Assert.Equal("invalid_grant", response.Error);
+    }
+}
