@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Connect;
@@ -20,6 +21,9 @@ builder.AddHealth();
 builder.AddPages();
 
 var app = builder.Build();
+
+// Fail on a bad setting (or an unreadable certificate) with its name, before touching the database.
+app.Services.GetRequiredService<IStartupValidator>().Validate();
 
 if (args.Contains("migrate"))
 {

@@ -31,7 +31,9 @@ public static class CredentialsSetup
                     X509KeyUsageFlags.KeyEncipherment, TimeProvider.System);
                 server.EncryptionCredentials.Add(new EncryptingCredentials(new X509SecurityKey(encryption),
                     SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
-            });
+            })
+            // Load the certificates at start, not at the first token request.
+            .ValidateOnStart();
 
         return builder;
     }
