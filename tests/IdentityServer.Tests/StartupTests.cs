@@ -1,0 +1,73 @@
+using RedisJwt.IdentityServer.Tests.Infrastructure;
+
+namespace RedisJwt.IdentityServer.Tests;
+
+/// <summary>Misconfiguration stops the server at start, with a message naming the setting.</summary>
+public sealed class StartupTests
+{
+    [Fact]
+    public async Task Production_NoSigningCertificate_RefusesToStart()
+    {
+        var error = await StartAsync("Production", new()
+        {
+            ["Credentials:SigningCertificatePath"] = "",
+            ["Credentials:SigningKeyPath"] = "",
+        });
+
+        Assert.Contains("Credentials:SigningCertificatePath", error.ToString());
+    }
+
+    [Fact]
+    public async Task MissingCertificateFile_RefusesToStart()
+    {
+        var error = await StartAsync("Development", new()
+        {
+            ["Credentials:SigningCertificatePath"] = "/nonexistent/signing.crt",
+        });
+
+        Assert.Contains("/nonexistent/signing.crt", error.ToString());
+    }
+
+    [Fact]
+    public async Task EncryptionCertificateUsedForSigning_RefusesToStart()
+    {
+        var error = await StartAsync("Development", new()
+        {
+            ["Credentials:SigningCertificatePath"] = Path.Combine(TestCertificates.Directory, "encryption.pfx"),
+            ["Credentials:SigningKeyPath"] = "",
+            ["Credentials:SigningCertificatePassword"] = TestCertificates.PfxPassword,
+        });
+
+        Assert.Contains("DigitalSignature", error.ToString());
+    }
+
+    [Fact]
+    public async Task PlainHttpIssuerWithoutOptIn_RefusesToStart()
+    {
+        var error = await StartAsync("Production", new() { ["Server:AllowInsecureHttp"] = "false" });
+
+        Assert.Contains("Server:Issuer must use https", error.ToString());
+    }
+
+    [Fact]
+    public async Task ConfidentialClientWithoutSecret_RefusesToStart()
+    {
+        var error = await StartAsync("Development", new() { ["Seed:Clients:third-party-demo:Secret"] = "" });
+
+        Assert.Contains("Seed:Clients:third-party-demo", error.ToString());
+    }
+
+    private static async Task<Exception> StartAsync(string environment, Dictionary<string, string?> overrides)
+    {
+        var database = IdentityServerFactory.NewDatabaseName();
+        await using var factory = IdentityServerFactory.Create(database, $"test:{Guid.NewGuid():N}:", overrides, environment);
+        try
+        {
+            return Assert.ThrowsAny<Exception>(() => factory.Server);
+        }
+        finally
+        {
+            await IdentityServerFactory.DropDatabaseAsync(database);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using RedisJwt.IdentityServer.Clients;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace RedisJwt.IdentityServer.Tests.Unit;
+
+public sealed class ClientDescriptorsTests
+{
+    private static ClientSeed Spa() => new()
+    {
+        Type = "public",
+        ConsentType = "implicit",
+        GrantTypes = ["authorization_code", "refresh_token"],
+        RedirectUris = [new Uri("https://app.example/callback")],
+        Scopes = ["openid", "offline_access", "posts.read"],
+    };
+
+    [Fact]
+    public void Create_PublicCodeClient_PkceRequiredAndOnlyGrantedPermissions()
+    {
+        var descriptor = ClientDescriptors.Create("spa", Spa());
+
+        Assert.Equal(ClientTypes.Public, descriptor.ClientType);
+        Assert.Equal(ConsentTypes.Implicit, descriptor.ConsentType);
+        Assert.Contains(Requirements.Features.ProofKeyForCodeExchange, descriptor.Requirements);
+        Assert.Equal(
+            new[]
+            {
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.EndSession, Permissions.Endpoints.Revocation,
+                Permissions.Endpoints.Token, Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken,
+                Permissions.ResponseTypes.Code, Permissions.Prefixes.Scope + "posts.read",
+            }.Order(),
+            descriptor.Permissions.Order());
+    }
+
+    [Fact]
+    public void Create_ResourceServer_IntrospectionOnly()
+    {
+        var descriptor = ClientDescriptors.Create("api", new ClientSeed { Secret = "s", Introspection = true });
+
+        Assert.Equal([Permissions.Endpoints.Introspection], descriptor.Permissions);
+    }
+
+    public static TheoryData<string, Action<ClientSeed>, string> Invalid => new()
+    {
+        { "public with secret", seed => seed.Secret = "s", "cannot have a Secret" },
+        { "confidential without secret", seed => seed.Type = "confidential", "needs a Secret" },
+        { "public client credentials", seed => seed.GrantTypes.Add("client_credentials"), "cannot use client_credentials" },
+        { "password grant", seed => seed.GrantTypes.Add("password"), "\"password\" is not supported" },
+        { "implicit flow", seed => seed.GrantTypes.Add("implicit"), "\"implicit\" is not supported" },
+        { "no redirect uri", seed => seed.RedirectUris.Clear(), "at least one RedirectUri" },
+        { "fragment", seed => seed.RedirectUris.Add(new Uri("https://app.example/cb#x")), "without a fragment" },
+        { "unknown type", seed => seed.Type = "trusted", "Type must be" },
+        { "unknown consent", seed => seed.ConsentType = "sometimes", "ConsentType must be" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public void Create_InvalidClient_ErrorNamesClient(string because, Action<ClientSeed> spoil, string message)
+    {
+        var seed = Spa();
+        spoil(seed);
+
+        var error = Assert.Throws<InvalidOperationException>(() => ClientDescriptors.Create("spa", seed));
+
+        Assert.StartsWith("Seed:Clients:spa:", error.Message);
+        Assert.True(error.Message.Contains(message, StringComparison.Ordinal), $"{because}: {error.Message}");
+    }
+}
