@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2119,SC2317 # ensure_packages takes no script args; cleanup runs from a trap
+# Runs every test: throwaway PostgreSQL and Redis on loopback, a check of
+# docker-compose.yml, then the .NET test suites. Ends with one summary line
+#   tests: N passed, N failed, N skipped
+# and exits non-zero if anything failed or no test ran at all.
+# Extra arguments go to dotnet test, e.g. ./test.sh --filter "FullyQualifiedName~Token".
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib.sh
+source "$REPO_ROOT/scripts/lib.sh"
+
+# Ports distinct from run.sh's, so tests can run while the demo is up.
+PG_PORT=55432
+PG_PASSWORD=redisjwt-test
+REDIS_PORT=56379
+
+SCRATCH=
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [[ $REDIS_STARTED -eq 1 ]] && { stop_redis "$REDIS_PORT" || true; }
+  [[ $PG_STARTED -eq 1 && -n $SCRATCH ]] && { stop_postgres "$SCRATCH/postgres" || true; }
+  [[ -n $SCRATCH ]] && rm -rf "$SCRATCH"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ensure_packages
+
+# Fresh servers for every run. mktemp makes the folder mode 700; 711 lets the
+# postgres OS user (as root) pass through to its own subfolder.
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-test.XXXXXX")
+chmod 711 "$SCRATCH"
+start_postgres "$SCRATCH/postgres" "$PG_PORT" "$PG_PASSWORD"
+start_redis "$SCRATCH/redis" "$REDIS_PORT"
+
+log "checking docker-compose.yml"
+docker-compose -f "$REPO_ROOT/docker-compose.yml" --project-directory "$REPO_ROOT" config -q
+
+# The timer starts with the tests themselves, not the package and server setup.
+SECONDS=0
+
+# LogFilePrefix, not LogFileName: with a fixed name every test project would
+# overwrite the previous project's TRX file.
+log "running dotnet test"
+dotnet_rc=0
+REDISJWT_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$PG_PASSWORD" \
+REDISJWT_TEST_REDIS="127.0.0.1:$REDIS_PORT" \
+  dotnet test "$REPO_ROOT/RedisJwt.sln" -c Release \
+    --logger "trx;LogFilePrefix=redisjwt" \
+    --results-directory "$SCRATCH/results" "$@" || dotnet_rc=$?
+
+# --- browser tests --------------------------------------------------------------
+# (later) End-to-end tests in headless Chromium go here: start run.sh-like
+# servers, run them, and write their results where the summary below counts them.
+# ---------------------------------------------------------------------------------
+
+# Count the outcome of every <UnitTestResult> in every TRX file: Passed, the
+# failing kinds, and everything else (NotExecuted = skipped, Inconclusive...).
+count_trx() {
+  awk '
+    {
+      line = $0
+      while (match(line, /<UnitTestResult [^>]*>/)) {
+        tag = substr(line, RSTART, RLENGTH)
+        line = substr(line, RSTART + RLENGTH)
+        outcome = ""
+        if (match(tag, / outcome="[A-Za-z]+"/)) outcome = substr(tag, RSTART + 10, RLENGTH - 11)
+        if (outcome == "Passed") passed++
+        else if (outcome ~ /^(Failed|Error|Timeout|Aborted)$/) failed++
+        else skipped++
+      }
+    }
+    END { printf "%d %d %d\n", passed, failed, skipped }
+  ' "$@"
+}
+
+trx_files=()
+if [[ -d $SCRATCH/results ]]; then
+  mapfile -t trx_files < <(find "$SCRATCH/results" -name '*.trx')
+fi
+read -r passed failed skipped < <(
+  if [[ ${#trx_files[@]} -gt 0 ]]; then count_trx "${trx_files[@]}"; else echo 0 0 0; fi
+)
+
+rc=0
+if [[ $dotnet_rc -ne 0 ]]; then
+  echo "dotnet test failed (exit code $dotnet_rc)"
+  rc=$dotnet_rc
+fi
+if [[ $((passed + failed + skipped)) -eq 0 ]]; then
+  echo "no tests ran"
+  rc=1
+elif [[ $failed -gt 0 && $rc -eq 0 ]]; then
+  rc=1
+fi
+echo "elapsed: ${SECONDS}s"
+# Last line on purpose: CI reads the closing line for the counts.
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit "$rc"
