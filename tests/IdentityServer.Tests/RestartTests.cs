@@ -11,11 +11,13 @@ namespace RedisJwt.IdentityServer.Tests;
 /// <summary>Several instances, or one restarted: same certificates, same database, same Redis.</summary>
 public sealed class RestartTests
 {
+    private static string NewPrefix() => $"test:{Guid.NewGuid():N}:";
+
     [Fact]
     public async Task Restart_SameKeys_IssuedTokensStayValid()
     {
         var database = NewDatabaseName();
-        var prefix = $"test:{Guid.NewGuid():N}:";
+        var prefix = NewPrefix();
         SignedInSpa spa;
         string jwksBefore;
         await using (var first = Create(database, prefix))
@@ -26,80 +28,55 @@ public sealed class RestartTests
         }
 
         await using var restarted = Create(database, prefix);
-        try
-        {
-            var client = restarted.CreateClient();
-            Assert.Equal(Kids(jwksBefore), Kids(await client.GetStringAsync("/.well-known/jwks")));
-            await OAuth.ValidateJwtAsync(client, spa.AccessToken, "board-api", "at+jwt");
-            Assert.True((await OAuth.IntrospectAsync(client, spa.AccessToken)).Json.GetProperty("active").GetBoolean());
-            // Refresh tokens are encrypted with the encryption certificate: the restarted server can still read them.
-            Assert.Equal(HttpStatusCode.OK, (await OAuth.RefreshAsync(client, SpaClientId, spa.RefreshToken)).Status);
-        }
-        finally
-        {
-            await DropDatabaseAsync(database);
-        }
+        var client = restarted.CreateClient();
+        Assert.Equal(Kids(jwksBefore), Kids(await client.GetStringAsync("/.well-known/jwks")));
+        await OAuth.ValidateJwtAsync(client, spa.AccessToken, "board-api", "at+jwt");
+        Assert.True((await OAuth.IntrospectAsync(client, spa.AccessToken)).Json.GetProperty("active").GetBoolean());
+        // Refresh tokens are encrypted with the encryption certificate: the restarted server can still read them.
+        Assert.Equal(HttpStatusCode.OK, (await OAuth.RefreshAsync(client, SpaClientId, spa.RefreshToken)).Status);
     }
 
     [Fact]
     public async Task TwoInstances_SharedDataProtectionKeys_CookieFromOneAcceptedByOther()
     {
-        var database = NewDatabaseName();
-        var prefix = $"test:{Guid.NewGuid():N}:";
-        await using var instanceA = Create(database, prefix);
-        await using var instanceB = Create(database, prefix);
-        instanceA.DropDatabaseOnDispose = false;
-        try
-        {
-            // Sign in on A (its cookie and antiforgery token are protected with the Redis key ring) ...
-            var browserA = instanceA.CreateBrowser();
-            await OAuth.SignInAsync(browserA, DemoEmail, DemoPassword);
-            var cookies = (await browserA.Client.GetAsync("/")).RequestMessage!.Headers.GetValues("Cookie");
+        var prefix = NewPrefix();
+        var (instanceA, response) = await SignInAtAThenAuthorizeAtBAsync(prefix, prefix);
+        await using var _ = instanceA;
 
-            // ... and carry the cookie to B, as a load balancer would.
-            var clientB = instanceB.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-            using var request = new HttpRequestMessage(HttpMethod.Get, OAuth.AuthorizeUrl(SpaClientId, SpaRedirectUri, "openid", Pkce.Create()));
-            request.Headers.Add("Cookie", cookies);
-            using var response = await clientB.SendAsync(request);
-
-            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            Assert.StartsWith(SpaRedirectUri + "?code=", response.Headers.Location!.ToString());
-
-            var redis = instanceA.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
-            var keys = instanceA.Services.GetRequiredService<RedisKeys>();
-            Assert.True(await redis.ListLengthAsync(keys.DataProtectionKeys) > 0, "the key ring is not in Redis");
-        }
-        finally
-        {
-            await DropDatabaseAsync(database);
-        }
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith(SpaRedirectUri + "?code=", response.Headers.Location!.ToString());
+        var redis = instanceA.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var keys = instanceA.Services.GetRequiredService<RedisKeys>();
+        Assert.True(await redis.ListLengthAsync(keys.DataProtectionKeys) > 0, "the key ring is not in Redis");
     }
 
     [Fact]
     public async Task TwoInstances_DifferentKeyRings_CookieRejected()
     {
         // The control for the test above: without the shared key ring, B cannot read A's cookie.
+        var (instanceA, response) = await SignInAtAThenAuthorizeAtBAsync(NewPrefix(), NewPrefix());
+        await using var _ = instanceA;
+
+        Assert.Contains("/Account/Login", response.Headers.Location!.ToString());
+    }
+
+    /// <summary>Signs in at instance A, then carries A's cookies to B, as a load balancer would.</summary>
+    private static async Task<(IdentityServerFactory InstanceA, HttpResponseMessage AtB)> SignInAtAThenAuthorizeAtBAsync(
+        string prefixA, string prefixB)
+    {
         var database = NewDatabaseName();
-        await using var instanceA = Create(database, $"test:{Guid.NewGuid():N}:");
-        await using var instanceB = Create(database, $"test:{Guid.NewGuid():N}:");
-        instanceA.DropDatabaseOnDispose = false;
-        try
-        {
-            var browserA = instanceA.CreateBrowser();
-            await OAuth.SignInAsync(browserA, DemoEmail, DemoPassword);
-            var cookies = (await browserA.Client.GetAsync("/")).RequestMessage!.Headers.GetValues("Cookie");
+        var instanceA = Create(database, prefixA);
+        await using var instanceB = Create(database, prefixB);
+        instanceB.DropDatabaseOnDispose = false;
 
-            var clientB = instanceB.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-            using var request = new HttpRequestMessage(HttpMethod.Get, OAuth.AuthorizeUrl(SpaClientId, SpaRedirectUri, "openid", Pkce.Create()));
-            request.Headers.Add("Cookie", cookies);
-            using var response = await clientB.SendAsync(request);
+        var browserA = instanceA.CreateBrowser();
+        await OAuth.SignInAsync(browserA, DemoEmail, DemoPassword);
+        var cookies = (await browserA.Client.GetAsync("/")).RequestMessage!.Headers.GetValues("Cookie");
 
-            Assert.Contains("/Account/Login", response.Headers.Location!.ToString());
-        }
-        finally
-        {
-            await DropDatabaseAsync(database);
-        }
+        var clientB = instanceB.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, OAuth.AuthorizeUrl(SpaClientId, SpaRedirectUri, "openid", Pkce.Create()));
+        request.Headers.Add("Cookie", cookies);
+        return (instanceA, await clientB.SendAsync(request));
     }
 
     private static IEnumerable<string> Kids(string jwks) =>

@@ -127,11 +127,14 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
         return Task.CompletedTask;
     }
 
-    async Task IAsyncLifetime.DisposeAsync()
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public override async ValueTask DisposeAsync()
     {
-        await DisposeAsync();
+        await base.DisposeAsync();
         if (DropDatabaseOnDispose)
         {
+            DropDatabaseOnDispose = false;
             await DropDatabaseAsync(DatabaseName);
         }
     }
