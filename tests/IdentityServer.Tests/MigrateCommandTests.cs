@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Net;
+using Npgsql;
+using RedisJwt.IdentityServer.Tests.Infrastructure;
+
+namespace RedisJwt.IdentityServer.Tests;
+
+/// <summary>Outside Development the schema is applied by `IdentityServer migrate`, a deployment step, not at start.</summary>
+public sealed class MigrateCommandTests
+{
+    [Fact]
+    public async Task MigrateCommand_Production_CreatesSchemaSeedsAndExitsThenServerStarts()
+    {
+        var database = IdentityServerFactory.NewDatabaseName();
+        var connectionString = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = database }.ConnectionString;
+        var prefix = $"test:{Guid.NewGuid():N}:";
+
+        var assembly = typeof(IdentityServerMarker).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", [assembly, "migrate"])
+        {
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ConnectionStrings__IdentityDb"] = connectionString;
+        start.Environment["ConnectionStrings__Redis"] = TestServers.Redis;
+        start.Environment["Redis__KeyPrefix"] = prefix;
+        start.Environment["Server__Issuer"] = "https://id.example.test/";
+        foreach (var (key, value) in TestCertificates.Settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
+        Assert.True(process.ExitCode == 0, $"migrate exited {process.ExitCode}: {await output}{await errors}");
+
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var migrations = new NpgsqlCommand("SELECT count(*) FROM \"__EFMigrationsHistory\"", connection);
+            Assert.True((long)(await migrations.ExecuteScalarAsync())! > 0);
+            await using var scope = new NpgsqlCommand("SELECT \"Resources\" FROM \"OpenIddictScopes\" WHERE \"Name\" = 'posts.read'", connection);
+            Assert.Contains("board-api", (string)(await scope.ExecuteScalarAsync())!);
+        }
+
+        // The migrated, seeded database serves a Production instance that does not migrate by itself.
+        await using var server = IdentityServerFactory.Create(database, prefix, new Dictionary<string, string?>
+        {
+            ["Database:ApplyMigrationsAtStartup"] = "false",
+        }, environment: "Production");
+        Assert.Equal(HttpStatusCode.OK, (await server.CreateClient().GetAsync("/health/ready")).StatusCode);
+    }
+}
