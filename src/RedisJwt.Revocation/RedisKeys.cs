@@ -11,8 +11,6 @@ public sealed class RedisKeys(IOptions<RedisOptions> options)
 {
     private readonly string _prefix = options.Value.KeyPrefix;
 
-    public string Prefix => _prefix;
-
     /// <summary>A list holding the ASP.NET Core Data Protection key ring shared by all IdentityServer instances.</summary>
     public RedisKey DataProtectionKeys => $"{_prefix}dataprotection:keys";
 }

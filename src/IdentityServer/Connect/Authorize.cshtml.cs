@@ -87,7 +87,7 @@ public sealed class AuthorizeModel(
         var userId = await users.GetUserIdAsync(user);
         var scopes = request.GetScopes();
         var consentType = await applications.GetConsentTypeAsync(application);
-        var consent = consentType == ConsentTypes.Explicit ? await consents.FindAsync(userId, applicationId, scopes) : null;
+        var consented = consentType == ConsentTypes.Explicit && await consents.HasConsentedAsync(userId, applicationId, scopes);
 
         if (decision == "deny")
         {
@@ -95,7 +95,7 @@ public sealed class AuthorizeModel(
         }
 
         var mustAsk = consentType == ConsentTypes.Explicit
-            && (consent is null || request.HasPromptValue(PromptValues.Consent));
+            && (!consented || request.HasPromptValue(PromptValues.Consent));
         if (mustAsk && decision != "accept")
         {
             if (request.HasPromptValue(PromptValues.None))

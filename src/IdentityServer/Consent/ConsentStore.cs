@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -9,19 +10,10 @@ namespace RedisJwt.IdentityServer.Consent;
 /// </summary>
 public sealed class ConsentStore(IOpenIddictAuthorizationManager authorizations)
 {
-    public async Task<object?> FindAsync(string userId, string applicationId, IEnumerable<string> scopes)
-    {
-        var found = authorizations.FindAsync(userId, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, [.. scopes]);
-        return await found.LastOrDefaultAsync();
-    }
+    public async Task<bool> HasConsentedAsync(string userId, string applicationId, IEnumerable<string> scopes) =>
+        await authorizations.FindAsync(userId, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, [.. scopes])
+            .AnyAsync();
 
-    public async Task<string> RememberAsync(System.Security.Claims.ClaimsPrincipal principal, string userId,
-        string applicationId)
-    {
-        var authorization = await authorizations.CreateAsync(principal, userId, applicationId,
-            AuthorizationTypes.Permanent, principal.GetScopes());
-        return (await authorizations.GetIdAsync(authorization))!;
-    }
-
-    public async Task<string?> GetIdAsync(object authorization) => await authorizations.GetIdAsync(authorization);
+    public async Task RememberAsync(ClaimsPrincipal principal, string userId, string applicationId) =>
+        await authorizations.CreateAsync(principal, userId, applicationId, AuthorizationTypes.Permanent, principal.GetScopes());
 }
