@@ -122,6 +122,14 @@ public sealed class AccountTests(IdentityServerFactory server) : IClassFixture<I
         }
 
         await OAuth.SignInAsync(server.CreateBrowser(), user.Email!, "Right!Password1");
+
+        // Had the success not reset the count, these four would make nine failures and lock the account.
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            await OAuth.SubmitLoginAsync(server.CreateBrowser(), user.Email!, "Wrong!Password1");
+        }
+
+        await OAuth.SignInAsync(server.CreateBrowser(), user.Email!, "Right!Password1");
     }
 
     [Fact]
