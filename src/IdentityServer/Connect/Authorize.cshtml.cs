@@ -37,8 +37,7 @@ public sealed class AuthorizeModel(
 
     /// <summary>The original request's parameters, posted back with the decision.</summary>
     public IEnumerable<KeyValuePair<string, StringValues>> RequestParameters =>
-        (Request.HasFormContentType ? Request.Form : (IEnumerable<KeyValuePair<string, StringValues>>)Request.Query)
-        .Where(parameter => parameter.Key is not DecisionField and not "__RequestVerificationToken");
+        FormRepost.RequestParameters(Request, DecisionField);
 
     public Task<IActionResult> OnGetAsync() => AuthorizeAsync(decision: null);
 

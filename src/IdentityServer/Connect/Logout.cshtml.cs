@@ -23,8 +23,7 @@ public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserMana
     public const string ConfirmField = "logout_confirm";
 
     public IEnumerable<KeyValuePair<string, StringValues>> RequestParameters =>
-        (Request.HasFormContentType ? Request.Form : (IEnumerable<KeyValuePair<string, StringValues>>)Request.Query)
-        .Where(parameter => parameter.Key is not ConfirmField and not "__RequestVerificationToken");
+        FormRepost.RequestParameters(Request, ConfirmField);
 
     public async Task<IActionResult> OnGetAsync() =>
         await HintMatchesSignedInUserAsync() ? await EndSessionAsync() : Page();
