@@ -7,6 +7,7 @@ using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Operations;
 using RedisJwt.IdentityServer.Shared;
 using RedisJwt.Revocation;
+using RedisJwt.Revocation.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -17,7 +18,7 @@ builder.AddAccounts();
 builder.AddSigningCredentials();
 builder.AddOpenIdConnectServer();
 builder.AddClientSeeding();
-builder.AddHealth();
+builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
 
 var app = builder.Build();
@@ -28,8 +29,7 @@ app.Services.GetRequiredService<IStartupValidator>().Validate();
 if (args.Contains("migrate"))
 {
     // Production path: `IdentityServer migrate` applies migrations and seeds, then exits.
-    await app.MigrateDatabaseAsync();
-    await app.SeedAsync();
+    await app.MigrateAndSeedAsync();
     return;
 }
 
@@ -42,7 +42,7 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapHealth();
+app.MapServiceHealth();
 app.MapConnectEndpoints();
 app.MapRazorPages();
 

@@ -13,4 +13,13 @@ public sealed class RedisKeys(IOptions<RedisOptions> options)
 
     /// <summary>A list holding the ASP.NET Core Data Protection key ring shared by all IdentityServer instances.</summary>
     public RedisKey DataProtectionKeys => $"{_prefix}dataprotection:keys";
+
+    /// <summary>
+    /// A counter BoardApi increments after every post write. Cached post lists are keyed by its value, so a write
+    /// makes every earlier list unreachable on every instance at once.
+    /// </summary>
+    public RedisKey PostListGeneration => $"{_prefix}board:posts:generation";
+
+    /// <summary>Prefix of BoardApi's HybridCache entries in Redis (the second level), e.g. cached post lists.</summary>
+    public string BoardCacheInstance => $"{_prefix}board:cache:";
 }

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
+using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests;
 

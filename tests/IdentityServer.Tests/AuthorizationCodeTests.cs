@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
-using static RedisJwt.IdentityServer.Tests.Infrastructure.IdentityServerFactory;
+using RedisJwt.Testing;
+using static RedisJwt.Testing.IdentityServerFactory;
 
 namespace RedisJwt.IdentityServer.Tests;
 
@@ -26,7 +26,7 @@ public sealed class AuthorizationCodeTests(IdentityServerFactory server) : IClas
 
         Assert.StartsWith(SpaRedirectUri + "?", callback.ExternalRedirect!.ToString());
         Assert.Equal("state-123", callback.RedirectParameters["state"]);
-        Assert.Equal(Issuer, callback.RedirectParameters["iss"]); // RFC 9207 mix-up defence
+        Assert.Equal(DefaultIssuer, callback.RedirectParameters["iss"]); // RFC 9207 mix-up defence
         Assert.False(string.IsNullOrEmpty(callback.RedirectParameters["code"]));
     }
 

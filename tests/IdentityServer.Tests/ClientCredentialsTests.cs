@@ -1,5 +1,5 @@
 using System.Net;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
+using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests;
 
@@ -21,7 +21,7 @@ public sealed class ClientCredentialsTests(IdentityServerFactory server) : IClas
         var jwt = await OAuth.ValidateJwtAsync(client, response.Get("access_token"), "board-api", "at+jwt");
         Assert.Equal("RS256", jwt.Alg);
         Assert.Equal("at+jwt", jwt.Typ);
-        Assert.Equal(IdentityServerFactory.Issuer, jwt.Issuer);
+        Assert.Equal(IdentityServerFactory.DefaultIssuer, jwt.Issuer);
         Assert.Equal(["board-api"], jwt.Audiences);
         Assert.Equal(IdentityServerFactory.ThirdPartyClientId, jwt.Subject);
         Assert.Equal(IdentityServerFactory.ThirdPartyClientId, jwt.GetClaim("client_id").Value);

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
+using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests;
 
@@ -12,7 +12,7 @@ public sealed class DiscoveryTests(IdentityServerFactory server) : IClassFixture
         var client = server.CreateClient();
         var json = JsonDocument.Parse(await client.GetStringAsync("/.well-known/openid-configuration")).RootElement;
 
-        Assert.Equal(IdentityServerFactory.Issuer, json.GetProperty("issuer").GetString());
+        Assert.Equal(IdentityServerFactory.DefaultIssuer, json.GetProperty("issuer").GetString());
         foreach (var (name, path) in new[]
         {
             ("authorization_endpoint", "connect/authorize"), ("token_endpoint", "connect/token"),
@@ -21,7 +21,7 @@ public sealed class DiscoveryTests(IdentityServerFactory server) : IClassFixture
             ("jwks_uri", ".well-known/jwks"),
         })
         {
-            Assert.Equal(IdentityServerFactory.Issuer + path, json.GetProperty(name).GetString());
+            Assert.Equal(IdentityServerFactory.DefaultIssuer + path, json.GetProperty(name).GetString());
         }
 
         Assert.Equal(["authorization_code", "client_credentials", "refresh_token"],

@@ -1,6 +1,6 @@
 using System.Net;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
-using static RedisJwt.IdentityServer.Tests.Infrastructure.IdentityServerFactory;
+using RedisJwt.Testing;
+using static RedisJwt.Testing.IdentityServerFactory;
 
 namespace RedisJwt.IdentityServer.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
-using static RedisJwt.IdentityServer.Tests.Infrastructure.IdentityServerFactory;
+using RedisJwt.Testing;
+using static RedisJwt.Testing.IdentityServerFactory;
 
 namespace RedisJwt.IdentityServer.Tests;
 
@@ -16,7 +16,7 @@ public sealed class IntrospectionRevocationTests(IdentityServerFactory server) :
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.True(response.Json.GetProperty("active").GetBoolean());
         Assert.Equal(SpaClientId, response.Get("client_id"));
-        Assert.Equal(Issuer, response.Get("iss"));
+        Assert.Equal(DefaultIssuer, response.Get("iss"));
         Assert.Contains("posts.read", response.Get("scope").Split(' '));
     }
 

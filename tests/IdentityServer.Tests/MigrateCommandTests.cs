@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Npgsql;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
+using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests;
 

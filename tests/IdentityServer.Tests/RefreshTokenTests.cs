@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
-using static RedisJwt.IdentityServer.Tests.Infrastructure.IdentityServerFactory;
+using RedisJwt.Testing;
+using static RedisJwt.Testing.IdentityServerFactory;
 
 namespace RedisJwt.IdentityServer.Tests;
 

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
+using RedisJwt.Testing;
 using RedisJwt.Revocation;
 using StackExchange.Redis;
-using static RedisJwt.IdentityServer.Tests.Infrastructure.IdentityServerFactory;
+using static RedisJwt.Testing.IdentityServerFactory;
 
 namespace RedisJwt.IdentityServer.Tests;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using RedisJwt.IdentityServer.Credentials;
-using RedisJwt.IdentityServer.Tests.Infrastructure;
+using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests.Unit;
 

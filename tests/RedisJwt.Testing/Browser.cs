@@ -2,7 +2,7 @@ using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
 
-namespace RedisJwt.IdentityServer.Tests.Infrastructure;
+namespace RedisJwt.Testing;
 
 /// <summary>A cookie-keeping client that reads pages and submits their real forms, antiforgery token included.</summary>
 public sealed class Browser(HttpClient client)

@@ -1,4 +1,4 @@
-namespace RedisJwt.IdentityServer.Tests.Infrastructure;
+namespace RedisJwt.Testing;
 
 /// <summary>
 /// The real PostgreSQL and Redis servers test.sh starts. A missing server fails the tests; it never skips them.

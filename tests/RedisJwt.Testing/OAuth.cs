@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace RedisJwt.IdentityServer.Tests.Infrastructure;
+namespace RedisJwt.Testing;
 
 public sealed record Pkce(string Verifier, string Challenge)
 {
@@ -114,7 +114,7 @@ public static class OAuth
         var jwks = new JsonWebKeySet(await client.GetStringAsync("/.well-known/jwks"));
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
         {
-            ValidIssuer = IdentityServerFactory.Issuer,
+            ValidIssuer = client.BaseAddress!.AbsoluteUri,
             ValidAudience = audience,
             IssuerSigningKeys = jwks.GetSigningKeys(),
             ValidTypes = [type],

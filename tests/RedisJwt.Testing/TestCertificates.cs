@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace RedisJwt.IdentityServer.Tests.Infrastructure;
+namespace RedisJwt.Testing;
 
 /// <summary>
 /// Certificates written once per test run to files, as in production: signing as PEM certificate + key,
@@ -32,14 +32,31 @@ public static class TestCertificates
         return request.CreateSelfSigned(notAfter.AddYears(-1), notAfter);
     }
 
+    /// <summary>Settings for another signing certificate, as a server uses after a key rotation.</summary>
+    public static IReadOnlyDictionary<string, string?> NewSigningKeySettings()
+    {
+        var name = $"signing-{Guid.NewGuid():N}";
+        WriteSigningPem(Directory, name, DateTimeOffset.UtcNow.AddYears(1));
+        return new Dictionary<string, string?>
+        {
+            ["Credentials:SigningCertificatePath"] = Path.Combine(Directory, $"{name}.crt"),
+            ["Credentials:SigningKeyPath"] = Path.Combine(Directory, $"{name}.key"),
+        };
+    }
+
+    private static void WriteSigningPem(string folder, string name, DateTimeOffset notAfter)
+    {
+        using var signing = CreateSelfSigned("RedisJwt test signing", X509KeyUsageFlags.DigitalSignature, notAfter);
+        File.WriteAllText(Path.Combine(folder, $"{name}.crt"), signing.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(folder, $"{name}.key"), signing.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+    }
+
     private static string Create()
     {
         var folder = System.IO.Directory.CreateTempSubdirectory("redisjwt-test-certs-").FullName;
         var notAfter = DateTimeOffset.UtcNow.AddYears(1);
 
-        using var signing = CreateSelfSigned("RedisJwt test signing", X509KeyUsageFlags.DigitalSignature, notAfter);
-        File.WriteAllText(Path.Combine(folder, "signing.crt"), signing.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(folder, "signing.key"), signing.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        WriteSigningPem(folder, "signing", notAfter);
 
         using var encryption = CreateSelfSigned("RedisJwt test encryption", X509KeyUsageFlags.KeyEncipherment, notAfter);
         File.WriteAllBytes(Path.Combine(folder, "encryption.pfx"), encryption.Export(X509ContentType.Pfx, PfxPassword));

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace RedisJwt.IdentityServer.Tests.Infrastructure;
+namespace RedisJwt.Testing;
 
 /// <summary>A user signed in through the login form, and the SPA's tokens from a full code + PKCE flow.</summary>
 public sealed record SignedInSpa(Browser Browser, TokenResponse Tokens)

@@ -1,21 +1,25 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using RedisJwt.IdentityServer;
 using RedisJwt.IdentityServer.Data;
 
-namespace RedisJwt.IdentityServer.Tests.Infrastructure;
+namespace RedisJwt.Testing;
 
 /// <summary>
 /// The real IdentityServer on the test host, with its own PostgreSQL database and Redis key prefix per instance
 /// (one per test class through IClassFixture). Runs as Development, so the demo clients and user are seeded
-/// exactly as `./run.sh` seeds them.
+/// exactly as `./run.sh` seeds them. In memory by default; on a loopback port (<see cref="OnLoopback"/>) when another
+/// service must reach it over HTTP, as a resource server reads discovery and JWKS.
 /// </summary>
 public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServerMarker>, IAsyncLifetime
 {
-    public const string Issuer = "http://localhost/";
+    public const string DefaultIssuer = "http://localhost/";
     public const string SpaClientId = "board-spa";
     public const string SpaRedirectUri = "http://127.0.0.1:5173/callback";
     public const string SpaPostLogoutRedirectUri = "http://127.0.0.1:5173/";
@@ -28,10 +32,11 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     public const string DemoPassword = "Demo!Passw0rd";
 
     private readonly string _environment;
+    private bool _onLoopback;
     private readonly Dictionary<string, string?> _settings;
 
     public IdentityServerFactory()
-        : this(NewDatabaseName(), $"test:{Guid.NewGuid():N}:", overrides: null)
+        : this(NewDatabaseName(), NewRedisPrefix(), overrides: null)
     {
     }
 
@@ -39,6 +44,21 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     public static IdentityServerFactory Create(string databaseName, string redisPrefix,
         IDictionary<string, string?>? overrides = null, string environment = "Development") =>
         new(databaseName, redisPrefix, overrides, environment);
+
+    /// <summary>
+    /// A server listening on 127.0.0.1:<paramref name="port"/> with the issuer http://127.0.0.1:port/. Reusing the
+    /// port, database and prefix of a disposed instance restarts "the same" server, e.g. with a new signing key.
+    /// </summary>
+    public static IdentityServerFactory OnLoopback(int port, string? databaseName = null, string? redisPrefix = null,
+        IDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>(overrides ?? new Dictionary<string, string?>());
+        settings.TryAdd("Server:Issuer", $"http://127.0.0.1:{port}/");
+        var factory = new IdentityServerFactory(databaseName ?? NewDatabaseName(), redisPrefix ?? NewRedisPrefix(), settings);
+        factory.UseKestrel(port);
+        factory._onLoopback = true;
+        return factory;
+    }
 
     private IdentityServerFactory(string databaseName, string redisPrefix, IDictionary<string, string?>? overrides,
         string environment = "Development")
@@ -51,7 +71,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
             ["ConnectionStrings:IdentityDb"] = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = databaseName }.ConnectionString,
             ["ConnectionStrings:Redis"] = TestServers.Redis,
             ["Redis:KeyPrefix"] = redisPrefix,
-            ["Server:Issuer"] = Issuer,
+            ["Server:Issuer"] = DefaultIssuer,
             ["Server:AllowInsecureHttp"] = "true",
             ["Seed:Clients:third-party-demo:Secret"] = ThirdPartySecret,
             ["Seed:Clients:board-api:Secret"] = BoardApiSecret,
@@ -64,6 +84,9 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
 
     public string DatabaseName { get; }
 
+    /// <summary>Also the base address of every client this factory creates.</summary>
+    public Uri Issuer => new(_settings["Server:Issuer"]!);
+
     public string RedisPrefix { get; }
 
     /// <summary>False when another factory (a "restarted" server) goes on using the database.</summary>
@@ -71,18 +94,50 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
 
     public static string NewDatabaseName() => $"ids_test_{Guid.NewGuid():N}";
 
+    public static string NewRedisPrefix() => $"test:{Guid.NewGuid():N}:";
+
+    /// <summary>A TCP port nobody listens on right now.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_environment);
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
     }
 
-    public Browser CreateBrowser() => new(CreateClient(new WebApplicationFactoryClientOptions
+    public Browser CreateBrowser() => new(CreateServerClient(handleCookies: true));
+
+    /// <summary>A plain client of the server (no cookies, no redirects followed), as an API client is.</summary>
+    public HttpClient CreateApiClient() => CreateServerClient(handleCookies: false);
+
+    private HttpClient CreateServerClient(bool handleCookies)
     {
-        AllowAutoRedirect = false,
-        HandleCookies = true,
-        BaseAddress = new Uri(Issuer),
-    }));
+        if (!_onLoopback)
+        {
+            return CreateClient(new WebApplicationFactoryClientOptions
+            {
+                AllowAutoRedirect = false,
+                HandleCookies = handleCookies,
+                BaseAddress = Issuer,
+            });
+        }
+
+        // Over a real socket the factory's clients follow redirects themselves; tests must see each one.
+        return new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = handleCookies,
+            CookieContainer = new CookieContainer(),
+        })
+        {
+            BaseAddress = Issuer,
+        };
+    }
 
     public async Task<ApplicationUser> CreateUserAsync(string password = "Str0ng!Password", params string[] roles)
     {
@@ -123,7 +178,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     // Starting the host migrates the fresh database and seeds it.
     public Task InitializeAsync()
     {
-        _ = Server;
+        StartServer();
         return Task.CompletedTask;
     }
 

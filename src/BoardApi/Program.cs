@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+using RedisJwt.BoardApi.Auth;
+using RedisJwt.BoardApi.Data;
+using RedisJwt.BoardApi.Posts;
+using RedisJwt.Revocation;
+using RedisJwt.Revocation.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddRedis();
+builder.AddBoardDatabase();
+builder.AddTokenValidation();
+builder.AddPosts();
+builder.AddServiceHealth<BoardDbContext>();
+builder.Services.AddProblemDetails();
+
+var app = builder.Build();
+
+// Fail on a bad setting with its name, before touching the database.
+app.Services.GetRequiredService<IStartupValidator>().Validate();
+
+if (args.Contains("migrate"))
+{
+    // Production path: `BoardApi migrate` applies migrations, then exits.
+    await app.MigrateDatabaseAsync<BoardDbContext>();
+    return;
+}
+
+await app.MigrateIfConfiguredAsync<BoardDbContext>();
+
+app.UseExceptionHandler();
+// Errors without a body (401, 403 from authentication, 404 for unknown routes) get RFC 9457 problem details too.
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapServiceHealth();
+app.MapPosts();
+
+app.Run();

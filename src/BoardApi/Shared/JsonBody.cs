@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace RedisJwt.BoardApi.Shared;
+
+/// <summary>
+/// Reads a JSON request body, turning every way it can be wrong into a problem-details answer instead of an
+/// exception: wrong media type (415), too large (413), malformed or mistyped JSON (400 naming the field).
+/// </summary>
+public static class JsonBody
+{
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, long maxBytes) where T : class
+    {
+        // Declared too large: refuse before reading. Kestrel enforces the same limit on bodies without a length.
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+                detail: "The request body must be JSON (Content-Type: application/json)."));
+        }
+
+        try
+        {
+            var value = await request.ReadFromJsonAsync<T>(request.HttpContext.RequestAborted);
+            return value is null
+                ? (null, FieldProblem("body", "Required: a JSON object."))
+                : (value, null);
+        }
+        catch (JsonException exception)
+        {
+            // Path is like "$.title" when a field has the wrong type, "$" when the document itself is broken.
+            var field = exception.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
+            return (null, FieldProblem(field, field == "body" ? "Not valid JSON." : "Not valid JSON here, or not the expected type."));
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
+        }
+    }
+
+    private static IResult TooLarge() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, detail: "The request body is too large.");
+
+    public static IResult FieldProblem(string field, string error) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] });
+}

@@ -1,0 +1,72 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using RedisJwt.Testing;
+
+namespace RedisJwt.BoardApi.Tests.Infrastructure;
+
+/// <summary>
+/// The real BoardApi on the test host, knowing the IdentityServer only by its issuer URL. Each instance has its own
+/// database unless given one: two factories on one database and Redis prefix are two instances of one deployment.
+/// </summary>
+public sealed class BoardApiFactory : WebApplicationFactory<BoardApiMarker>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public BoardApiFactory(Uri issuer, string? databaseName = null, string? redisPrefix = null,
+        IDictionary<string, string?>? overrides = null)
+    {
+        DatabaseName = databaseName ?? $"board_test_{Guid.NewGuid():N}";
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:BoardDb"] = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = DatabaseName }.ConnectionString,
+            ["ConnectionStrings:Redis"] = TestServers.Redis,
+            ["Redis:KeyPrefix"] = redisPrefix ?? IdentityServerFactory.NewRedisPrefix(),
+            ["Auth:Issuer"] = issuer.AbsoluteUri,
+            ["Auth:AllowInsecureHttp"] = "true",
+            // Tests rotate keys within seconds; production waits 30 s between forced metadata refreshes.
+            ["Auth:MetadataRefreshInterval"] = "00:00:01",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string DatabaseName { get; }
+
+    /// <summary>False when another instance goes on using the database.</summary>
+    public bool DropDatabaseOnDispose { get; set; } = true;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        // Development applies the migrations at start.
+        builder.UseEnvironment("Development");
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+    }
+
+    /// <summary>A client sending <paramref name="accessToken"/> as its bearer token (none when null).</summary>
+    public HttpClient CreateClient(string? accessToken)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (accessToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (DropDatabaseOnDispose)
+        {
+            DropDatabaseOnDispose = false;
+            NpgsqlConnection.ClearAllPools();
+            await IdentityServerFactory.DropDatabaseAsync(DatabaseName);
+        }
+    }
+}

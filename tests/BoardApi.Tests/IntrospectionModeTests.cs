@@ -1,0 +1,53 @@
+using System.Net;
+using RedisJwt.BoardApi.Tests.Infrastructure;
+using RedisJwt.Testing;
+using static RedisJwt.BoardApi.Tests.Infrastructure.Responses;
+
+namespace RedisJwt.BoardApi.Tests;
+
+/// <summary>Auth:Mode = Introspection: every token is checked at the IdentityServer (RFC 7662) with BoardApi's own credentials.</summary>
+public sealed class IntrospectionModeTests(IntrospectionBoardFixture fixture) : IClassFixture<IntrospectionBoardFixture>
+{
+    [Fact]
+    public async Task Request_WithUserToken_AcceptedWithClaimsFromIntrospection()
+    {
+        var user = await fixture.SignInNewUserAsync();
+        var created = await PostsClient.For(fixture.Board, user.AccessToken).CreateAsync();
+        Assert.Equal((user.Id, user.DisplayName), (created.AuthorId, created.AuthorName));
+    }
+
+    [Fact]
+    public async Task Request_WithRevokedToken_InvalidToken()
+    {
+        var token = await fixture.ClientTokenAsync();
+        var posts = fixture.Board.CreateClient(token);
+        Assert.Equal(HttpStatusCode.OK, (await posts.GetAsync("/posts")).StatusCode);
+
+        // RFC 7009 revocation at the IdentityServer: introspection answers active=false from then on.
+        var revoked = await OAuth.PostAsync(fixture.Identity.CreateApiClient(), "/connect/revoke",
+            new Dictionary<string, string> { ["token"] = token },
+            (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+        Assert.Equal(HttpStatusCode.OK, revoked.Status);
+
+        AssertInvalidToken(await posts.GetAsync("/posts"));
+    }
+
+    [Fact]
+    public async Task Request_WithTokenSignedByOtherKey_InvalidToken()
+    {
+        var forged = (await TokenForge.ForAsync(fixture.Identity)).SignedByOtherKeyWithSameKid();
+        AssertInvalidToken(await fixture.Board.CreateClient(forged).GetAsync("/posts"));
+    }
+
+    [Fact]
+    public async Task Request_WithoutToken_InvalidToken() => AssertInvalidToken(await fixture.Board.CreateClient(null).GetAsync("/posts"));
+
+    [Fact]
+    public async Task Write_WithReadOnlyScope_ForbiddenWithInsufficientScope()
+    {
+        var posts = PostsClient.For(fixture.Board, await fixture.ClientTokenAsync("posts.read"));
+        var response = await posts.CreateRawAsync(new { title = "t", content = "c" });
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("error=\"insufficient_scope\"", Assert.Single(response.Headers.WwwAuthenticate).Parameter);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Text;
+using RedisJwt.BoardApi.Tests.Infrastructure;
+using static RedisJwt.BoardApi.Tests.Infrastructure.Responses;
+
+namespace RedisJwt.BoardApi.Tests;
+
+/// <summary>Bad input gets a 400 problem naming the field, never a 500, and nothing is stored.</summary>
+public sealed class PostValidationTests(BoardFixture fixture) : IClassFixture<BoardFixture>, IAsyncLifetime
+{
+    private PostsClient _posts = null!;
+
+    public async Task InitializeAsync() =>
+        _posts = PostsClient.For(fixture.Board, (await fixture.SignInNewUserAsync()).AccessToken);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public static TheoryData<string, string, string> InvalidPosts => new()
+    {
+        { "", "content", "title" },
+        { "   ", "content", "title" },
+        { new string('t', 201), "content", "title" },
+        { "line\nbreak", "content", "title" },
+        { "tab\tinside", "content", "title" },
+        { "title", "", "content" },
+        { "title", new string('c', 20_001), "content" },
+        { "title", "nul \0 inside", "content" },
+        { "title", "escape \u001b[31m red", "content" },
+        { "title", "bare carriage return \r here", "content" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidPosts))]
+    public async Task Create_InvalidField_FieldErrorAndNothingStored(string title, string content, string field)
+    {
+        var mine = await _posts.ListAsync();
+
+        await AssertFieldErrorAsync(await _posts.CreateRawAsync(new { title, content }), field);
+
+        Assert.Equal(mine.Items.Select(post => post.Id), (await _posts.ListAsync()).Items.Select(post => post.Id));
+    }
+
+    [Fact]
+    public async Task Create_BothFieldsMissing_BothNamed()
+    {
+        var response = await _posts.CreateRawAsync(new { });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"title\"", body);
+        Assert.Contains("\"content\"", body);
+    }
+
+    [Fact]
+    public async Task Create_AtTheLimits_Accepted()
+    {
+        // 200 and 20,000 characters, counted as Unicode characters: an emoji is one, though two UTF-16 units.
+        var title = new string('t', 199) + "😀";
+        var content = "crlf\r\nand\ttab\n" + new string('c', 20_000 - 14);
+        var created = await _posts.CreateAsync(title, content);
+        Assert.Equal((title, content), (created.Title, created.Content));
+    }
+
+    [Fact]
+    public async Task Update_InvalidTitle_FieldErrorAndUnchanged()
+    {
+        var created = await _posts.CreateAsync();
+        await AssertFieldErrorAsync(await _posts.UpdateRawAsync(created.Id, new { title = "", content = "x", version = created.Version }), "title");
+        Assert.Equal(created, await _posts.GetAsync(created.Id));
+    }
+
+    [Fact]
+    public async Task Create_WrongJsonType_FieldNamed()
+    {
+        var response = await PostJsonAsync("{\"title\": 5, \"content\": \"c\"}");
+        await AssertFieldErrorAsync(response, "title");
+    }
+
+    [Fact]
+    public async Task Create_LoneSurrogateEscape_FieldError()
+    {
+        // JSON can spell a lone surrogate as an escape; PostgreSQL could not store it.
+        var response = await PostJsonAsync("{\"title\": \"t\", \"content\": \"lone \\ud800 here\"}");
+        await AssertFieldErrorAsync(response, "content");
+    }
+
+    [Fact]
+    public async Task Create_MalformedJson_BadRequestProblem()
+    {
+        await AssertFieldErrorAsync(await PostJsonAsync("{not json"), "body");
+        await AssertFieldErrorAsync(await PostJsonAsync("null"), "body");
+    }
+
+    [Fact]
+    public async Task Create_NotJson_UnsupportedMediaType()
+    {
+        var response = await _posts.Http.PostAsync("/posts", new StringContent("title=x", Encoding.UTF8, "application/x-www-form-urlencoded"));
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task Create_HugeBody_PayloadTooLarge()
+    {
+        var response = await PostJsonAsync($"{{\"title\": \"t\", \"content\": \"{new string('c', 400_000)}\"}}");
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    private Task<HttpResponseMessage> PostJsonAsync(string json) =>
+        _posts.Http.PostAsync("/posts", new StringContent(json, Encoding.UTF8, "application/json"));
+}
