@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2119,SC2317 # ensure_packages takes no script args; cleanup runs from a trap
 # Runs the whole system locally: PostgreSQL and Redis on loopback, then the
-# IdentityServer in the foreground. Ctrl-C stops everything this script
-# started; the data stays in .data/ (or $REDISJWT_DATA_DIR) for the next run.
+# IdentityServer (:5001) and BoardApi (:5002). Ctrl-C stops everything this
+# script started; the data stays in .data/ (or $REDISJWT_DATA_DIR) for the
+# next run.
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -14,14 +15,17 @@ PG_PORT=5433
 PG_PASSWORD=redisjwt-dev
 REDIS_PORT=6380
 ISSUER=http://127.0.0.1:5001
+BOARD_API=http://127.0.0.1:5002
 CERT_DIR=$REPO_ROOT/certs/dev
 
-DOTNET_PID=
+IDS_PID=
+BOARD_PID=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   # dotnet run passes the TERM on to the app, which shuts down gracefully.
-  [[ -n $DOTNET_PID ]] && stop_pid "$DOTNET_PID"
+  [[ -n $BOARD_PID ]] && stop_pid "$BOARD_PID"
+  [[ -n $IDS_PID ]] && stop_pid "$IDS_PID"
   [[ $REDIS_STARTED -eq 1 ]] && { stop_redis "$REDIS_PORT" || true; }
   [[ $PG_STARTED -eq 1 ]] && { stop_postgres "$DATA_DIR/postgres" || true; }
   exit "$rc"
@@ -42,33 +46,49 @@ start_redis "$DATA_DIR/redis" "$REDIS_PORT"
 
 cat <<EOF
 
-  RedisJwt IdentityServer (Development)
+  RedisJwt (Development)
   issuer     $ISSUER
   discovery  $ISSUER/.well-known/openid-configuration
+  BoardApi   $BOARD_API/posts
   demo user  demo@redisjwt.local / Demo!Passw0rd
   PostgreSQL 127.0.0.1:$PG_PORT (postgres / $PG_PASSWORD), Redis 127.0.0.1:$REDIS_PORT
   data       $DATA_DIR
-  Ctrl-C stops the server, PostgreSQL and Redis.
+  Ctrl-C stops both services, PostgreSQL and Redis.
 
 EOF
 
-# The app creates and migrates the database itself in Development.
+# Each app creates and migrates its own database itself in Development.
 export ASPNETCORE_ENVIRONMENT=Development
-export ASPNETCORE_URLS=http://127.0.0.1:5001
-export ConnectionStrings__IdentityDb="Host=127.0.0.1;Port=$PG_PORT;Database=redisjwt_identity;Username=postgres;Password=$PG_PASSWORD"
 export ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT"
-export Server__Issuer="$ISSUER/"
-# Plain HTTP on loopback only; anything reachable from outside needs TLS.
-export Server__AllowInsecureHttp=true
-export Credentials__SigningCertificatePath="$CERT_DIR/signing.crt"
-export Credentials__SigningKeyPath="$CERT_DIR/signing.key"
-export Credentials__EncryptionCertificatePath="$CERT_DIR/encryption.crt"
-export Credentials__EncryptionKeyPath="$CERT_DIR/encryption.key"
+pg_connection() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgres;Password=$PG_PASSWORD"; }
+
+# Built once up front: two concurrent builds of the shared library would collide.
+log "building"
+dotnet build "$REPO_ROOT/src/IdentityServer" -v quiet -nologo
+dotnet build "$REPO_ROOT/src/BoardApi" -v quiet -nologo
 
 # --no-launch-profile: launchSettings.json would otherwise override the URLs
-# and environment above. Run in the background and wait, rather than plainly
-# in the foreground, so that a TERM sent to this script reaches the trap at
-# once instead of after the server exits (Ctrl-C works either way).
-dotnet run --project "$REPO_ROOT/src/IdentityServer" --no-launch-profile &
-DOTNET_PID=$!
-wait "$DOTNET_PID"
+# and environment below. Both run in the background and the script waits, so
+# that a TERM sent to it reaches the trap at once (Ctrl-C works either way).
+# Plain HTTP on loopback only; anything reachable from outside needs TLS.
+ASPNETCORE_URLS=$ISSUER \
+ConnectionStrings__IdentityDb=$(pg_connection redisjwt_identity) \
+Server__Issuer="$ISSUER/" \
+Server__AllowInsecureHttp=true \
+Credentials__SigningCertificatePath="$CERT_DIR/signing.crt" \
+Credentials__SigningKeyPath="$CERT_DIR/signing.key" \
+Credentials__EncryptionCertificatePath="$CERT_DIR/encryption.crt" \
+Credentials__EncryptionKeyPath="$CERT_DIR/encryption.key" \
+  dotnet run --no-build --project "$REPO_ROOT/src/IdentityServer" --no-launch-profile &
+IDS_PID=$!
+
+# BoardApi knows the IdentityServer only by its issuer URL.
+ASPNETCORE_URLS=$BOARD_API \
+ConnectionStrings__BoardDb=$(pg_connection redisjwt_board) \
+Auth__Issuer="$ISSUER/" \
+Auth__AllowInsecureHttp=true \
+  dotnet run --no-build --project "$REPO_ROOT/src/BoardApi" --no-launch-profile &
+BOARD_PID=$!
+
+# Whichever stops first (a crash, or Ctrl-C) ends the demo; the trap stops the other.
+wait -n "$IDS_PID" "$BOARD_PID"
