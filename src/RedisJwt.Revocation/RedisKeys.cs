@@ -15,7 +15,7 @@ public sealed class RedisKeys(IOptions<RedisOptions> options)
     public RedisKey DataProtectionKeys => $"{_prefix}dataprotection:keys";
 
     /// <summary>
-    /// A counter BoardApi increments after every post write. Cached post lists are keyed by its value, so a write
+    /// A random value BoardApi replaces around every post write. Cached post lists are keyed by it, so a write
     /// makes every earlier list unreachable on every instance at once.
     /// </summary>
     public RedisKey PostListGeneration => $"{_prefix}board:posts:generation";

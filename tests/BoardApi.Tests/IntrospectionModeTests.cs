@@ -40,6 +40,25 @@ public sealed class IntrospectionModeTests(IntrospectionBoardFixture fixture) : 
     }
 
     [Fact]
+    public async Task Request_WithIdToken_InvalidToken()
+    {
+        var user = await fixture.SignInNewUserAsync();
+        AssertInvalidToken(await fixture.Board.CreateClient(user.Session.IdToken).GetAsync("/posts"));
+    }
+
+    [Fact]
+    public async Task Delete_ByAdmin_RoleArrivesThroughIntrospection()
+    {
+        var author = await fixture.SignInNewUserAsync();
+        var admin = await fixture.SignInNewUserAsync(roles: "admin");
+        var post = await PostsClient.For(fixture.Board, author.AccessToken).CreateAsync();
+
+        var response = await PostsClient.For(fixture.Board, admin.AccessToken).DeleteRawAsync(post.Id);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Request_WithoutToken_InvalidToken() => AssertInvalidToken(await fixture.Board.CreateClient(null).GetAsync("/posts"));
 
     [Fact]

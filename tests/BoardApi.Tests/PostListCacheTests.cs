@@ -54,7 +54,7 @@ public sealed class PostListCacheTests(BoardFixture fixture) : IClassFixture<Boa
         var token = await fixture.ClientTokenAsync();
         var onFirst = PostsClient.For(_first, token);
         var onSecond = PostsClient.For(_second, token);
-        var before = await onFirst.ListAsync("?limit=5");
+        await onFirst.ListAsync("?limit=5");
 
         var post = await onSecond.CreateAsync("Fresh", "Text");
         Assert.Equal(post.Id, (await onFirst.ListAsync("?limit=5")).Items[0].Id);
@@ -62,7 +62,6 @@ public sealed class PostListCacheTests(BoardFixture fixture) : IClassFixture<Boa
         var edit = await onSecond.UpdateRawAsync(post.Id, new { title = "Edited", content = "Text", version = post.Version });
         edit.EnsureSuccessStatusCode();
         Assert.Equal("Edited", (await onFirst.ListAsync("?limit=5")).Items[0].Title);
-        Assert.NotEqual(before.Items.FirstOrDefault()?.Id, post.Id);
     }
 
     [Fact]

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Validation;
 using RedisJwt.BoardApi.Tests.Infrastructure;
 using static RedisJwt.BoardApi.Tests.Infrastructure.Responses;
 
@@ -114,6 +117,20 @@ public sealed class TokenValidationTests(BoardFixture fixture) : IClassFixture<B
             (claims["iat"], claims["nbf"], claims["exp"]) = (now - 300, now - 300, now - 5);
         });
         Assert.Equal(HttpStatusCode.OK, (await ListPostsAsync(justExpired)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Token_WithoutSubject_InvalidToken() =>
+        AssertInvalidToken(await ListPostsAsync((await ForgeAsync()).Create(claims => claims.Remove("sub"))));
+
+    [Fact]
+    public void Options_OnlyAsymmetricAlgorithms()
+    {
+        // Defence in depth (RFC 8725 3.1): even a symmetric key in the JWKS could not make an HMAC token valid.
+        var options = fixture.Board.Services.GetRequiredService<IOptionsMonitor<OpenIddictValidationOptions>>().CurrentValue;
+        var algorithms = options.TokenValidationParameters.ValidAlgorithms;
+        Assert.Contains(SecurityAlgorithms.RsaSha256, algorithms);
+        Assert.DoesNotContain(algorithms, algorithm => algorithm.StartsWith("HS", StringComparison.Ordinal) || algorithm == "none");
     }
 
     [Fact]

@@ -33,6 +33,18 @@ public sealed class IntrospectionRevocationTests(IdentityServerFactory server) :
     }
 
     [Fact]
+    public async Task Introspect_IdToken_InactiveNotAnError()
+    {
+        var spa = await SignedInSpa.StartAsync(server);
+
+        var response = await OAuth.IntrospectAsync(spa.Browser.Client, spa.IdToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.False(response.Json.GetProperty("active").GetBoolean());
+        Assert.Single(response.Json.EnumerateObject());
+    }
+
+    [Fact]
     public async Task Introspect_WithoutClientAuthentication_Rejected()
     {
         var spa = await SignedInSpa.StartAsync(server);

@@ -20,6 +20,7 @@ public static class AuthSetup
         builder.Services.AddOpenIddict()
             .AddValidation(options =>
             {
+                options.AddEventHandler(RequireSubject.Descriptor);
                 options.AddEventHandler(ChallengeErrors.Descriptor);
                 options.UseSystemNetHttp();
                 options.UseAspNetCore();

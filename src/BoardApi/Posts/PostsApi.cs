@@ -22,7 +22,8 @@ public static class PostsApi
 
     public static IHostApplicationBuilder AddPosts(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PostsOptions>().BindConfiguration(PostsOptions.Section);
+        builder.Services.AddOptions<PostsOptions>().BindConfiguration(PostsOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<PostListCache>();
 
         // HybridCache's second level: Redis, through the one shared connection, under this system's key prefix.
@@ -52,7 +53,7 @@ public static class PostsApi
     }
 
     private static async Task<Results<Ok<PostPage>, ValidationProblem>> ListAsync(string? author, string? cursor, string? limit,
-        BoardDbContext db, PostListCache cache, CancellationToken cancellationToken)
+        IServiceScopeFactory scopes, PostListCache cache, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var pageSize = DefaultPageSize;
@@ -77,8 +78,14 @@ public static class PostsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var page = await cache.GetOrLoadAsync(author, after, pageSize,
-            token => LoadPageAsync(db, author, after, pageSize, token), cancellationToken);
+        // The loader may serve several waiting requests at once, so it must not borrow this request's DbContext,
+        // which is disposed if this client goes away first.
+        var page = await cache.GetOrLoadAsync(author, after, pageSize, async token =>
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<BoardDbContext>();
+            return await LoadPageAsync(db, author, after, pageSize, token);
+        }, cancellationToken);
         return TypedResults.Ok(page);
     }
 
@@ -133,6 +140,11 @@ public static class PostsApi
             CreatedAt = now,
             UpdatedAt = now,
         };
+        if (!await cache.InvalidateAsync())
+        {
+            return CacheUnavailable();
+        }
+
         db.Posts.Add(post);
         await db.SaveChangesAsync();
         await cache.InvalidateAsync();
@@ -167,14 +179,22 @@ public static class PostsApi
         post.Content = input.Content!;
         post.AuthorName = caller.DisplayName;
         post.UpdatedAt = Now(clock);
+        if (!await cache.InvalidateAsync())
+        {
+            return CacheUnavailable();
+        }
+
         try
         {
             await db.SaveChangesAsync();
         }
         catch (DbUpdateConcurrencyException)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The post has changed",
-                detail: "The post was changed since you read it. Read it again, then reapply your edit.");
+            // Either someone else's edit came first, or the post was deleted meanwhile.
+            return await db.Posts.AnyAsync(stored => stored.Id == id)
+                ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The post has changed",
+                    detail: "The post was changed since you read it. Read it again, then reapply your edit.")
+                : NotFound(id);
         }
 
         await cache.InvalidateAsync();
@@ -193,6 +213,11 @@ public static class PostsApi
         if (authorId != caller.Id && !caller.IsAdmin)
         {
             return Forbidden("Only the author or an admin can delete a post.");
+        }
+
+        if (!await cache.InvalidateAsync())
+        {
+            return CacheUnavailable();
         }
 
         var deleted = await db.Posts.Where(post => post.Id == id).ExecuteDeleteAsync();
@@ -222,6 +247,11 @@ public static class PostsApi
 
     private static ProblemHttpResult NotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"There is no post {id}.");
+
+    // Refusing the write keeps the promise that no reader sees a list from before a write that has answered.
+    private static ProblemHttpResult CacheUnavailable() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+            detail: "Posts cannot be changed right now (the shared cache is unreachable); nothing was changed. Try again shortly.");
 
     private static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, detail: detail);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Net.Http.Headers;
 
 namespace RedisJwt.BoardApi.Shared;
 
@@ -20,6 +21,14 @@ public static class JsonBody
         {
             return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
                 detail: "The request body must be JSON (Content-Type: application/json)."));
+        }
+
+        // JSON exchanged between systems is UTF-8 (RFC 8259 8.1); any other charset would make the reader throw.
+        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            && mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+                detail: "The request body must be UTF-8 encoded JSON (charset=utf-8, or no charset)."));
         }
 
         try

@@ -13,6 +13,13 @@ public static class ClientDescriptors
     {
         string Invalid(string problem) => $"Seed:Clients:{clientId}: {problem}";
 
+        // A client_credentials token's sub is the client_id (RFC 9068 2.2) and users' ids are GUIDs: a GUID-shaped
+        // client_id could pass for a user at a resource server (e.g. own that user's posts).
+        if (Guid.TryParse(clientId, out _))
+        {
+            throw new InvalidOperationException(Invalid("a client_id must not look like a GUID, which is the form of user ids (token subjects)."));
+        }
+
         var isPublic = seed.Type switch
         {
             "public" => true,

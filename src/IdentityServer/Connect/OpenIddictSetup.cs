@@ -48,6 +48,8 @@ public static class OpenIddictSetup
                 // RFC 9068: access tokens are signed JWTs any resource server can verify from the JWKS.
                 options.DisableAccessTokenEncryption();
 
+                options.AddEventHandler(InactiveWhenNotIntrospectable.Descriptor);
+
                 options.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()

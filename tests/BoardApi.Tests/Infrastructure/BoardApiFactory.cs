@@ -1,7 +1,10 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using RedisJwt.BoardApi.Data;
 using Npgsql;
 using RedisJwt.Testing;
 
@@ -57,6 +60,13 @@ public sealed class BoardApiFactory : WebApplicationFactory<BoardApiMarker>
         }
 
         return client;
+    }
+
+    /// <summary>What is really stored, read past the API and its cache.</summary>
+    public async Task<int> CountPostsAsync(string authorId)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<BoardDbContext>().Posts.CountAsync(post => post.AuthorId == authorId);
     }
 
     public override async ValueTask DisposeAsync()

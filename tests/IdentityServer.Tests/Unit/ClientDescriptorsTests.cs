@@ -65,4 +65,13 @@ public sealed class ClientDescriptorsTests
         Assert.StartsWith("Seed:Clients:spa:", error.Message);
         Assert.True(error.Message.Contains(message, StringComparison.Ordinal), $"{because}: {error.Message}");
     }
+
+    [Theory]
+    [InlineData("6f9619ff-8b86-d011-b42d-00cf4fc964ff")]
+    [InlineData("6F9619FF8B86D011B42D00CF4FC964FF")]
+    public void Create_GuidShapedClientId_RefusedBecauseItCouldPassForAUser(string clientId)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => ClientDescriptors.Create(clientId, Spa()));
+        Assert.Contains("must not look like a GUID", error.Message);
+    }
 }
