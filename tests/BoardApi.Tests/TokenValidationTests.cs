@@ -157,4 +157,22 @@ public sealed class TokenValidationTests(BoardFixture fixture) : IClassFixture<B
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("scope=\"posts.read\"", Assert.Single(response.Headers.WwwAuthenticate).Parameter);
     }
+
+    [Fact]
+    public async Task Token_InQueryString_NotAccepted()
+    {
+        // RFC 9700 4.3.2 / RFC 6750 2.3: a token in a URL leaks into logs and histories; only the header counts.
+        var token = await fixture.ClientTokenAsync();
+        var response = await fixture.Board.CreateClient(null).GetAsync($"/posts?access_token={token}");
+        AssertInvalidToken(response);
+    }
+
+    [Fact]
+    public async Task Token_InFormBody_NotAccepted()
+    {
+        var token = await fixture.ClientTokenAsync();
+        var response = await fixture.Board.CreateClient(null).PostAsync("/posts",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["access_token"] = token }));
+        AssertInvalidToken(response);
+    }
 }

@@ -5,6 +5,9 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation;
 using OpenIddict.Validation.AspNetCore;
+using OpenIddict.Validation.SystemNetHttp;
+using Polly;
+using Polly.Retry;
 
 namespace RedisJwt.BoardApi.Auth;
 
@@ -22,13 +25,34 @@ public static class AuthSetup
             {
                 options.AddEventHandler(RequireSubject.Descriptor);
                 options.AddEventHandler(ChallengeErrors.Descriptor);
+                options.AddEventHandler(IssuerUnavailable.Descriptor);
                 options.UseSystemNetHttp();
-                options.UseAspNetCore();
+                // Only the Authorization header (RFC 6750 2.1): a token in a URL or form leaks into logs, histories and
+                // Referer headers (RFC 9700 4.3.2), and a form-borne token invites CSRF.
+                options.UseAspNetCore()
+                    .DisableAccessTokenExtractionFromQueryString()
+                    .DisableAccessTokenExtractionFromBodyForm();
             });
 
         // Deferred, so settings from environment variables and test hosts (added after this call) apply.
         builder.Services.AddOptions<OpenIddictValidationOptions>()
             .Configure<IOptions<TokenValidationSettings>>((options, settings) => Apply(options, settings.Value));
+
+        // OpenIddict's default retries a dead IdentityServer for ~15 s on every request that needs it. Fail fast
+        // instead (one quick retry, then 503): a client retries more cheaply than a request thread waits.
+        builder.Services.AddOptions<OpenIddictValidationSystemNetHttpOptions>()
+            .Configure<IOptions<TokenValidationSettings>>((options, settings) => options.HttpResiliencePipeline =
+                new ResiliencePipelineBuilder<HttpResponseMessage>()
+                    .AddTimeout(settings.Value.IssuerRequestTimeout)
+                    .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+                    {
+                        ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                            .Handle<HttpRequestException>()
+                            .HandleResult(response => (int)response.StatusCode >= 500),
+                        MaxRetryAttempts = 1,
+                        Delay = TimeSpan.FromMilliseconds(200),
+                    })
+                    .Build());
 
         // Runs after OpenIddict has created its discovery/JWKS ConfigurationManager.
         builder.Services.AddOptions<OpenIddictValidationOptions>()

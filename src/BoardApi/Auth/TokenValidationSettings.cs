@@ -46,6 +46,9 @@ public sealed class TokenValidationSettings : IValidatableObject
     /// <summary>How often discovery and JWKS are re-read anyway, so a newly published key is known before it signs.</summary>
     public TimeSpan MetadataAutomaticRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Longest wait for the IdentityServer (discovery, JWKS, introspection), retry included, before a 503.</summary>
+    public TimeSpan IssuerRequestTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Issuer is { IsAbsoluteUri: false })
@@ -65,6 +68,11 @@ public sealed class TokenValidationSettings : IValidatableObject
         if (ClockSkew < TimeSpan.Zero || ClockSkew > TimeSpan.FromMinutes(5))
         {
             yield return new ValidationResult("Auth:ClockSkew must be between 00:00:00 and 00:05:00.", [nameof(ClockSkew)]);
+        }
+
+        if (IssuerRequestTimeout < TimeSpan.FromMilliseconds(100) || IssuerRequestTimeout > TimeSpan.FromMinutes(1))
+        {
+            yield return new ValidationResult("Auth:IssuerRequestTimeout must be between 00:00:00.1 and 00:01:00.", [nameof(IssuerRequestTimeout)]);
         }
 
         // The floors are Microsoft.IdentityModel's ConfigurationManager minimums.
