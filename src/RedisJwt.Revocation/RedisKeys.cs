@@ -15,6 +15,28 @@ public sealed class RedisKeys(IOptions<RedisOptions> options)
     public RedisKey DataProtectionKeys => $"{_prefix}dataprotection:keys";
 
     /// <summary>
+    /// One revocation, a string holding "1" (or, for a user, the Unix time before which their tokens are revoked),
+    /// expiring when the last token it concerns expires. Looked up directly by resource servers that are not (yet)
+    /// in sync with the revocation channel.
+    /// </summary>
+    public RedisKey Revoked(Revoked revocation) => $"{_prefix}revoked:{revocation.KeyPart}:{revocation.Id}";
+
+    /// <summary>
+    /// A sorted set of every unexpired revocation (member: its encoded form, score: expiry in Unix milliseconds),
+    /// from which a resource server that starts or reconnects loads the whole current state in one call.
+    /// </summary>
+    public RedisKey RevocationIndex => $"{_prefix}revoked:index";
+
+    /// <summary>The pub/sub channel each revocation is published on, in its encoded form.</summary>
+    public RedisChannel RevocationChannel => RedisChannel.Literal($"{_prefix}revocations");
+
+    /// <summary>A hash of a user's login sessions: field = sid, value = the session as JSON (client, IP, times).</summary>
+    public RedisKey Sessions(string userId) => $"{_prefix}session:{userId}";
+
+    /// <summary>The set of OpenIddict authorization ids (token families) issued within one login session.</summary>
+    public RedisKey SessionAuthorizations(string sessionId) => $"{_prefix}session-authorizations:{sessionId}";
+
+    /// <summary>
     /// A random value BoardApi replaces around every post write. Cached post lists are keyed by it, so a write
     /// makes every earlier list unreachable on every instance at once.
     /// </summary>

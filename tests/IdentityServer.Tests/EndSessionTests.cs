@@ -7,13 +7,7 @@ namespace RedisJwt.IdentityServer.Tests;
 public sealed class EndSessionTests(IdentityServerFactory server) : IClassFixture<IdentityServerFactory>
 {
     private static string LogoutUrl(string postLogoutRedirectUri, string? idTokenHint = null) =>
-        Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/connect/logout", new Dictionary<string, string?>
-        {
-            ["client_id"] = SpaClientId,
-            ["post_logout_redirect_uri"] = postLogoutRedirectUri,
-            ["state"] = "bye",
-            ["id_token_hint"] = idTokenHint,
-        }.Where(p => p.Value is not null));
+        OAuth.EndSessionUrl(SpaClientId, postLogoutRedirectUri, idTokenHint);
 
     [Fact]
     public async Task Logout_Confirmed_SignsOutAndRedirectsToRegisteredUri()

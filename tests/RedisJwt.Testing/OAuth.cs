@@ -61,6 +61,16 @@ public static class OAuth
         return QueryHelpers.AddQueryString("/connect/authorize", parameters);
     }
 
+    /// <summary>RP-initiated logout (OIDC RP-Initiated Logout 1.0) with state "bye".</summary>
+    public static string EndSessionUrl(string clientId, string postLogoutRedirectUri, string? idTokenHint = null) =>
+        QueryHelpers.AddQueryString("/connect/logout", new Dictionary<string, string?>
+        {
+            ["client_id"] = clientId,
+            ["post_logout_redirect_uri"] = postLogoutRedirectUri,
+            ["state"] = "bye",
+            ["id_token_hint"] = idTokenHint,
+        }.Where(p => p.Value is not null));
+
     public static async Task<TokenResponse> PostAsync(HttpClient client, string path,
         IDictionary<string, string> form, (string Id, string Secret)? basic = null)
     {
@@ -102,6 +112,14 @@ public static class OAuth
             ["grant_type"] = "refresh_token",
             ["refresh_token"] = refreshToken,
             ["client_id"] = clientId,
+        });
+
+    /// <summary>RFC 7009 revocation by the public SPA client (identified by client_id alone).</summary>
+    public static Task<TokenResponse> RevokeAsSpaAsync(HttpClient client, string token) =>
+        PostAsync(client, "/connect/revoke", new Dictionary<string, string>
+        {
+            ["token"] = token,
+            ["client_id"] = IdentityServerFactory.SpaClientId,
         });
 
     public static Task<TokenResponse> IntrospectAsync(HttpClient client, string token) =>

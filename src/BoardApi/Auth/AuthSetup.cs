@@ -8,6 +8,7 @@ using OpenIddict.Validation.AspNetCore;
 using OpenIddict.Validation.SystemNetHttp;
 using Polly;
 using Polly.Retry;
+using RedisJwt.Revocation;
 
 namespace RedisJwt.BoardApi.Auth;
 
@@ -25,7 +26,7 @@ public static class AuthSetup
             {
                 options.AddEventHandler(RequireSubject.Descriptor);
                 options.AddEventHandler(ChallengeErrors.Descriptor);
-                options.AddEventHandler(IssuerUnavailable.Descriptor);
+                options.UseRedisRevocation();
                 options.UseSystemNetHttp();
                 // Only the Authorization header (RFC 6750 2.1): a token in a URL or form leaks into logs, histories and
                 // Referer headers (RFC 9700 4.3.2), and a form-borne token invites CSRF.

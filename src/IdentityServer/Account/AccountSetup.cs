@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
@@ -20,6 +21,7 @@ public static class AccountSetup
             })
             .AddEntityFrameworkStores<ApplicationDbContext>()
             .AddDefaultTokenProviders();
+        builder.Services.AddScoped<SessionSignIn>();
 
         builder.Services.ConfigureApplicationCookie(options =>
         {
@@ -30,6 +32,20 @@ public static class AccountSetup
             options.SlidingExpiration = true;
             options.LoginPath = LoginPath;
             options.LogoutPath = "/connect/logout";
+            // Besides Identity's security-stamp check, the cookie lives only as long as its session: ending the
+            // session (logout elsewhere, "log out everywhere", an admin) signs this browser out too.
+            options.Events.OnValidatePrincipal = async context =>
+            {
+                await SecurityStampValidator.ValidatePrincipalAsync(context);
+                if (context.Principal is { } principal
+                    && (principal.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is not { } userId
+                        || principal.GetSessionId() is not { } sid
+                        || !await SessionSignIn.IsAliveAsync(context.HttpContext, userId, sid)))
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                }
+            };
         });
 
         // The security stamp check rebuilds the principal from the store every few minutes; keep the session id.

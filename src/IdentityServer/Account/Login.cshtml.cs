@@ -7,11 +7,13 @@ using RedisJwt.IdentityServer.Sessions;
 
 namespace RedisJwt.IdentityServer.Account;
 
-public sealed class LoginModel(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users) : PageModel
+public sealed class LoginModel(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users,
+    SessionSignIn sessions) : PageModel
 {
     // One message for every failure (unknown email, wrong password, locked out), so the form doesn't reveal
     // which accounts exist.
     public const string FailureMessage = "Invalid email or password.";
+    public const string UnavailableMessage = "Sign-in is temporarily unavailable. Please try again in a moment.";
 
     [BindProperty]
     public LoginInput Input { get; set; } = new();
@@ -48,7 +50,12 @@ public sealed class LoginModel(SignInManager<ApplicationUser> signIns, UserManag
             return Page();
         }
 
-        await signIns.SignInWithClaimsAsync(user, Input.RememberMe, [SessionClaims.NewSessionIdClaim()]);
+        if (!await sessions.SignInAsync(user, Input.RememberMe, HttpContext))
+        {
+            Error = UnavailableMessage;
+            return Page();
+        }
+
         return LocalRedirect(SafeReturnUrl.From(Url, ReturnUrl));
     }
 

@@ -7,7 +7,7 @@ using RedisJwt.IdentityServer.Sessions;
 
 namespace RedisJwt.IdentityServer.Account;
 
-public sealed class RegisterModel(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users,
+public sealed class RegisterModel(SessionSignIn sessions, UserManager<ApplicationUser> users,
     TimeProvider time) : PageModel
 {
     [BindProperty]
@@ -53,8 +53,10 @@ public sealed class RegisterModel(SignInManager<ApplicationUser> signIns, UserMa
             return Page();
         }
 
-        await signIns.SignInWithClaimsAsync(user, isPersistent: false, [SessionClaims.NewSessionIdClaim()]);
-        return LocalRedirect(SafeReturnUrl.From(Url, ReturnUrl));
+        // The account exists either way; if the session cannot be recorded, the user signs in later.
+        return await sessions.SignInAsync(user, persistent: false, HttpContext)
+            ? LocalRedirect(SafeReturnUrl.From(Url, ReturnUrl))
+            : LocalRedirect($"{AccountSetup.LoginPath}?returnUrl={Uri.EscapeDataString(SafeReturnUrl.From(Url, ReturnUrl))}");
     }
 
     public sealed class RegisterInput

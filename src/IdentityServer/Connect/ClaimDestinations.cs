@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using RedisJwt.IdentityServer.Sessions;
 using OpenIddict.Abstractions;
+using RedisJwt.Revocation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Connect;
@@ -18,6 +19,10 @@ public static class ClaimDestinations
         {
             case Claims.Subject or SessionClaims.SessionId:
                 return [Destinations.AccessToken, Destinations.IdentityToken];
+
+            // Resource servers revoke a whole refresh-token family by it (RFC 7009 2.1, reuse detection).
+            case RevocationCheck.FamilyClaim:
+                return [Destinations.AccessToken];
 
             // The display name is what resource servers show next to a user's content, so it rides in the access
             // token too, but only when the profile scope was granted.

@@ -7,6 +7,9 @@ using Microsoft.Extensions.Primitives;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.Sessions;
+using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Connect;
@@ -18,7 +21,7 @@ namespace RedisJwt.IdentityServer.Connect;
 /// </summary>
 [IgnoreAntiforgeryToken]
 public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users,
-    IAntiforgery antiforgery) : PageModel
+    IAntiforgery antiforgery, Revoker revoker, ILogger<LogoutModel> logger) : PageModel
 {
     public const string ConfirmField = "logout_confirm";
 
@@ -52,6 +55,20 @@ public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserMana
 
     private async Task<IActionResult> EndSessionAsync()
     {
+        // The session's tokens die with it, everywhere; a logout that cannot be recorded is not pretended.
+        if (users.GetUserId(User) is { } userId && User.GetSessionId() is { } sid)
+        {
+            try
+            {
+                await revoker.EndSessionAsync(userId, sid);
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                logger.LogError(exception, "Logout refused: the session's revocation could not be recorded.");
+                return StatusCode(StatusCodes.Status503ServiceUnavailable);
+            }
+        }
+
         await signIns.SignOutAsync();
         // OpenIddict redirects to the validated post_logout_redirect_uri (with state), or to "/" without one.
         return SignOut(new AuthenticationProperties { RedirectUri = "/" }, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);

@@ -7,6 +7,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
+using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Connect;
@@ -19,7 +20,7 @@ public static class TokenEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext context, UserManager<ApplicationUser> users,
         SignInManager<ApplicationUser> signIns, IOpenIddictApplicationManager applications,
-        IOpenIddictScopeManager scopeManager, UserPrincipalFactory principals)
+        IOpenIddictScopeManager scopeManager, UserPrincipalFactory principals, SessionStore sessions)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
@@ -38,8 +39,23 @@ public static class TokenEndpoint
             return OAuthErrors.Forbid(Errors.InvalidGrant, "The user is no longer allowed to sign in.");
         }
 
-        var principal = await principals.CreateAsync(user, granted.GetScopes(), granted.GetSessionId(),
-            granted.GetAuthorizationId());
+        // Tokens only for a live session: once it is ended (logout, "log out everywhere"), its grants are dead.
+        var sid = granted.GetSessionId();
+        try
+        {
+            if (sid is null || await sessions.FindAsync(user.Id, sid) is null)
+            {
+                return OAuthErrors.Forbid(Errors.InvalidGrant, "The sign-in session has ended; sign in again.");
+            }
+
+            await sessions.RecordIssuanceAsync(user.Id, sid, request.ClientId!, granted.GetAuthorizationId());
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, "Sessions cannot be checked right now; retry shortly.");
+        }
+
+        var principal = await principals.CreateAsync(user, granted.GetScopes(), sid, granted.GetAuthorizationId());
         return TypedResults.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 

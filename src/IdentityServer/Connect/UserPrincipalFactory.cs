@@ -5,6 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.Revocation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Connect;
@@ -28,6 +29,9 @@ public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOp
         identity.SetScopes(scopes);
         identity.SetResources(await scopeManager.ListResourcesAsync(identity.GetScopes()).ToListAsync());
         identity.SetAuthorizationId(authorizationId);
+        // The family of this token in the access token, so a refresh-token family is revocable at resource servers
+        // with one entry (an opaque id, no personal data).
+        identity.SetClaim(RevocationCheck.FamilyClaim, authorizationId);
         identity.SetDestinations(ClaimDestinations.For);
 
         return new ClaimsPrincipal(identity);

@@ -19,8 +19,20 @@ public class BoardFixture : IAsyncLifetime
     {
         Identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort());
         await Identity.InitializeAsync();
-        Board = new BoardApiFactory(Identity.Issuer, overrides: BoardSettings);
+        // The same Redis prefix: BoardApi reads the revocations this IdentityServer writes.
+        Board = new BoardApiFactory(Identity.Issuer, redisPrefix: Identity.RedisPrefix, overrides: BoardSettings);
         Board.StartServer();
+    }
+
+    /// <summary>Another BoardApi instance of the same deployment (same database and Redis prefix).</summary>
+    public BoardApiFactory StartAnotherBoard()
+    {
+        var board = new BoardApiFactory(Identity.Issuer, Board.DatabaseName, Identity.RedisPrefix, BoardSettings)
+        {
+            DropDatabaseOnDispose = false,
+        };
+        board.StartServer();
+        return board;
     }
 
     public virtual async Task DisposeAsync()

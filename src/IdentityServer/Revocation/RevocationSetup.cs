@@ -1,0 +1,22 @@
+using OpenIddict.Server;
+using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.Revocation;
+
+namespace RedisJwt.IdentityServer.Revocation;
+
+public static class TokenRevocationSetup
+{
+    /// <summary>Sessions and revocations in Redis, and the OpenIddict steps that write them.</summary>
+    public static IHostApplicationBuilder AddTokenRevocation(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRevocationWriter();
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddScoped<Revoker>();
+        builder.Services.AddOpenIddict().AddServer(options =>
+        {
+            options.AddEventHandler(RecordRevokedToken.Descriptor);
+            options.AddEventHandler(DetectRefreshTokenReuse.Descriptor);
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Identity;
+using RedisJwt.IdentityServer.Data;
+using StackExchange.Redis;
+
+namespace RedisJwt.IdentityServer.Sessions;
+
+/// <summary>
+/// Starts a login session: recorded in Redis first, then the Identity cookie carrying its sid. Without Redis there is
+/// no session to revoke later, so there is no sign-in either.
+/// </summary>
+public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, SessionStore sessions)
+{
+    /// <returns>False when the session could not be recorded (Redis unavailable); nobody is signed in.</returns>
+    public async Task<bool> SignInAsync(ApplicationUser user, bool persistent, HttpContext http)
+    {
+        var sid = SessionClaims.NewSessionIdClaim();
+        try
+        {
+            await sessions.CreateAsync(user.Id, sid.Value, http.Connection.RemoteIpAddress?.ToString(),
+                http.Request.Headers.UserAgent.ToString());
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            http.RequestServices.GetRequiredService<ILogger<SessionSignIn>>()
+                .LogError(exception, "Sign-in refused: the session could not be recorded.");
+            return false;
+        }
+
+        await signIns.SignInWithClaimsAsync(user, persistent, [sid]);
+        return true;
+    }
+
+    /// <summary>For a cookie: does its session still exist? Ended, expired or unknowable (Redis down) ones do not.</summary>
+    public static async Task<bool> IsAliveAsync(HttpContext http, string userId, string sid)
+    {
+        try
+        {
+            return await http.RequestServices.GetRequiredService<SessionStore>().FindAsync(userId, sid) is not null;
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Validation.OpenIddictValidationEvents;
+
+namespace RedisJwt.Revocation;
+
+/// <summary>
+/// The resource-server half of revocation, as one step of OpenIddict's token validation: a token whose jti,
+/// session (sid), family (aid) or user mark is revoked is an invalid token; an unknown revocation state is a 503.
+/// </summary>
+public sealed class RevocationCheck(RevocationView view, IOptions<RevocationOptions> options)
+    : IOpenIddictValidationHandler<ValidateTokenContext>
+{
+    /// <summary>The access-token claim naming the authorization (refresh-token family) a token belongs to.</summary>
+    public const string FamilyClaim = "aid";
+
+    public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
+        = OpenIddictValidationHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
+            .UseSingletonHandler<RevocationCheck>()
+            // Last: only a token that is otherwise valid is worth a look.
+            .SetOrder(OpenIddictValidationHandlers.Protection.ValidateAudiences.Descriptor.Order + 5_000)
+            .SetType(OpenIddictValidationHandlerType.Custom)
+            .Build();
+
+    public async ValueTask HandleAsync(ValidateTokenContext context)
+    {
+        if (!options.Value.CheckEnabled || context.Principal is not { } principal)
+        {
+            return;
+        }
+
+        var issuedAt = long.TryParse(principal.GetClaim(Claims.IssuedAt), out var iat) ? iat
+            : principal.GetCreationDate()?.ToUnixTimeSeconds() ?? 0;
+        var facts = new TokenFacts(principal.GetClaim(Claims.JwtId), principal.GetClaim("sid"), principal.GetClaim(FamilyClaim),
+            principal.GetClaim(Claims.Subject), issuedAt);
+
+        switch (await view.CheckAsync(facts))
+        {
+            case RevocationStatus.Revoked:
+                context.Reject(error: Errors.InvalidToken, description: "The access token has been revoked.");
+                break;
+
+            case RevocationStatus.Unknown:
+                context.Reject(error: Errors.ServerError, description: "Revocations cannot be checked right now; try again shortly.");
+                break;
+        }
+    }
+}

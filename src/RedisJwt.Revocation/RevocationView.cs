@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace RedisJwt.Revocation;
+
+/// <summary>What a resource server knows about a token: its identifiers as found in the validated access token.</summary>
+public readonly record struct TokenFacts(string? TokenId, string? SessionId, string? FamilyId, string? Subject, long IssuedAt);
+
+public enum RevocationStatus
+{
+    Valid,
+    Revoked,
+
+    /// <summary>The revocation state cannot be known (Redis unreachable beyond the degraded window): fail closed.</summary>
+    Unknown,
+}
+
+/// <summary>
+/// A resource server's copy of the current revocations, kept in memory and fed by the revocation channel, so the
+/// common request costs no Redis round trip. Until it is in sync (just started, or the channel was lost) it asks
+/// Redis directly; if Redis cannot answer either, it goes on with what it knew for
+/// <see cref="RevocationOptions.DegradedWindow"/>, then answers <see cref="RevocationStatus.Unknown"/>.
+/// </summary>
+public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys, IOptions<RevocationOptions> options,
+    TimeProvider clock, ILogger<RevocationView> logger)
+{
+    // Encoded "kind|id" → expiry (Unix ms); users: id → (revoked before, expiry).
+    private readonly ConcurrentDictionary<string, long> _revoked = new();
+    private readonly ConcurrentDictionary<string, (long Before, long ExpiresMs)> _users = new();
+    private volatile bool _inSync;
+    private long _lostAtMs;
+    private bool _everInSync;
+
+    public bool InSync => _inSync;
+
+    public void Apply(Revoked revocation)
+    {
+        var expiresMs = revocation.ExpiresAt.ToUnixTimeMilliseconds();
+        if (revocation.Kind == RevocationKind.User)
+        {
+            _users.AddOrUpdate(revocation.Id, (revocation.RevokedBefore, expiresMs),
+                (_, known) => (Math.Max(known.Before, revocation.RevokedBefore), Math.Max(known.ExpiresMs, expiresMs)));
+        }
+        else
+        {
+            _revoked.AddOrUpdate(LocalKey(revocation.Kind, revocation.Id), expiresMs, (_, known) => Math.Max(known, expiresMs));
+        }
+    }
+
+    /// <summary>Loads every unexpired revocation from the index; called once subscribed, so nothing falls in between.</summary>
+    public async Task SynchronizeAsync()
+    {
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var entries = await redis.GetDatabase().SortedSetRangeByScoreAsync(keys.RevocationIndex, nowMs, double.PositiveInfinity);
+        foreach (var entry in entries)
+        {
+            if (Revoked.TryDecode(entry) is { } revocation)
+            {
+                Apply(revocation);
+            }
+        }
+
+        _everInSync = true;
+        _inSync = true;
+        logger.LogInformation("Revocation view in sync: {Count} revocations loaded.", entries.Length);
+    }
+
+    /// <summary>The channel is gone: answers come from Redis lookups, or the degraded window, until resynchronized.</summary>
+    public void MarkOutOfSync()
+    {
+        if (_inSync)
+        {
+            Interlocked.Exchange(ref _lostAtMs, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            _inSync = false;
+            logger.LogWarning("Revocation view out of sync: the revocation channel was lost.");
+        }
+    }
+
+    public async ValueTask<RevocationStatus> CheckAsync(TokenFacts token)
+    {
+        if (_inSync)
+        {
+            return CheckLocally(token);
+        }
+
+        if (redis.IsConnected)
+        {
+            try
+            {
+                return await CheckInRedisAsync(token);
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                logger.LogWarning(exception, "Revocation lookup in Redis failed.");
+            }
+        }
+
+        // Redis is unreachable: the last known state is good enough for a short while, never for long.
+        var lostForMs = clock.GetUtcNow().ToUnixTimeMilliseconds() - Interlocked.Read(ref _lostAtMs);
+        return _everInSync && lostForMs <= options.Value.DegradedWindow.TotalMilliseconds
+            ? CheckLocally(token)
+            : RevocationStatus.Unknown;
+    }
+
+    /// <summary>Drops what has expired; the tokens it concerned are rejected for their expiry anyway.</summary>
+    public void Purge()
+    {
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var (key, expiresMs) in _revoked)
+        {
+            if (expiresMs < nowMs)
+            {
+                _revoked.TryRemove(new KeyValuePair<string, long>(key, expiresMs));
+            }
+        }
+
+        foreach (var (key, mark) in _users)
+        {
+            if (mark.ExpiresMs < nowMs)
+            {
+                _users.TryRemove(new KeyValuePair<string, (long, long)>(key, mark));
+            }
+        }
+    }
+
+    private RevocationStatus CheckLocally(TokenFacts token)
+    {
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        bool Revoked(RevocationKind kind, string? id) =>
+            id is not null && _revoked.TryGetValue(LocalKey(kind, id), out var expiresMs) && expiresMs >= nowMs;
+
+        if (Revoked(RevocationKind.Token, token.TokenId) || Revoked(RevocationKind.Session, token.SessionId)
+            || Revoked(RevocationKind.Family, token.FamilyId))
+        {
+            return RevocationStatus.Revoked;
+        }
+
+        return token.Subject is not null && _users.TryGetValue(token.Subject, out var mark) && mark.ExpiresMs >= nowMs
+            && token.IssuedAt < mark.Before
+            ? RevocationStatus.Revoked
+            : RevocationStatus.Valid;
+    }
+
+    private async Task<RevocationStatus> CheckInRedisAsync(TokenFacts token)
+    {
+        // One round trip for every way the token can be revoked.
+        var lookups = new List<RedisKey>(4);
+        void Add(RevocationKind kind, string? id)
+        {
+            if (id is not null)
+            {
+                lookups.Add(keys.Revoked(new Revoked(kind, id, default)));
+            }
+        }
+
+        Add(RevocationKind.Token, token.TokenId);
+        Add(RevocationKind.Session, token.SessionId);
+        Add(RevocationKind.Family, token.FamilyId);
+        Add(RevocationKind.User, token.Subject);
+        var values = await redis.GetDatabase().StringGetAsync([.. lookups]);
+
+        var userMarkIndex = token.Subject is null ? -1 : values.Length - 1;
+        for (var index = 0; index < values.Length; index++)
+        {
+            if (!values[index].HasValue)
+            {
+                continue;
+            }
+
+            if (index != userMarkIndex || (long.TryParse(values[index].ToString(), out var before) && token.IssuedAt < before))
+            {
+                return RevocationStatus.Revoked;
+            }
+        }
+
+        return RevocationStatus.Valid;
+    }
+
+    private static string LocalKey(RevocationKind kind, string id) => $"{(int)kind}|{id}";
+}

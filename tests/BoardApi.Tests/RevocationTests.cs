@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Net;
+using RedisJwt.BoardApi.Tests.Infrastructure;
+using RedisJwt.Testing;
+using Xunit.Abstractions;
+using static RedisJwt.BoardApi.Tests.Infrastructure.Responses;
+
+namespace RedisJwt.BoardApi.Tests;
+
+/// <summary>
+/// A JWT verified locally is recalled anyway: what the IdentityServer revokes, every BoardApi instance rejects at
+/// once, and introspection agrees.
+/// </summary>
+public sealed class RevocationTests(BoardFixture fixture, ITestOutputHelper output) : IClassFixture<BoardFixture>
+{
+    private static readonly TimeSpan PropagationLimit = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task AccessToken_RevokedAtIdentityServer_RejectedByEveryInstanceWithinOneSecond()
+    {
+        await using var second = fixture.StartAnotherBoard();
+        var user = await fixture.SignInNewUserAsync();
+        var other = await fixture.SignInNewUserAsync();
+        await AssertAcceptedAsync(user.AccessToken, fixture.Board, second);
+
+        var clock = Stopwatch.StartNew();
+        var revoked = await OAuth.RevokeAsSpaAsync(fixture.Identity.CreateApiClient(), user.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, revoked.Status);
+        var answeredMs = clock.ElapsedMilliseconds;
+        await WaitUntilRejectedAsync(user.AccessToken, fixture.Board, second);
+        var latency = clock.Elapsed;
+        output.WriteLine($"revocation endpoint answered in {answeredMs} ms; both BoardApi instances rejected the token {latency.TotalMilliseconds:F0} ms after the revocation request was sent");
+
+        Assert.True(latency < PropagationLimit, $"took {latency.TotalMilliseconds} ms");
+        Assert.False((await OAuth.IntrospectAsync(fixture.Identity.CreateApiClient(), user.AccessToken)).Json.GetProperty("active").GetBoolean());
+        await AssertAcceptedAsync(other.AccessToken, fixture.Board, second);
+    }
+
+    [Fact]
+    public async Task RefreshToken_Revoked_WholeFamilyRejected()
+    {
+        var user = await fixture.SignInNewUserAsync();
+        await AssertAcceptedAsync(user.AccessToken, fixture.Board);
+
+        var revoked = await OAuth.RevokeAsSpaAsync(fixture.Identity.CreateApiClient(), user.Session.RefreshToken);
+        Assert.Equal(HttpStatusCode.OK, revoked.Status);
+
+        // RFC 7009 2.1: the access tokens of the same grant go too.
+        await WaitUntilRejectedAsync(user.AccessToken, fixture.Board);
+        var refresh = await OAuth.RefreshAsync(fixture.Identity.CreateApiClient(), IdentityServerFactory.SpaClientId, user.Session.RefreshToken);
+        Assert.Equal("invalid_grant", refresh.Error);
+        Assert.False((await OAuth.IntrospectAsync(fixture.Identity.CreateApiClient(), user.AccessToken)).Json.GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Logout_EndsSession_ItsTokensRejectedEverywhere()
+    {
+        await using var second = fixture.StartAnotherBoard();
+        var user = await fixture.SignInNewUserAsync();
+        var refreshed = await OAuth.RefreshAsync(user.Session.Browser.Client, IdentityServerFactory.SpaClientId, user.Session.RefreshToken);
+        Assert.Equal(HttpStatusCode.OK, refreshed.Status);
+        await AssertAcceptedAsync(user.AccessToken, fixture.Board, second);
+
+        var done = await user.Session.Browser.NavigateAsync(OAuth.EndSessionUrl(IdentityServerFactory.SpaClientId,
+            IdentityServerFactory.SpaPostLogoutRedirectUri, user.Session.IdToken));
+        Assert.NotNull(done.ExternalRedirect);
+
+        // Both generations of access tokens of the session, and its refresh token.
+        await WaitUntilRejectedAsync(user.AccessToken, fixture.Board, second);
+        await WaitUntilRejectedAsync(refreshed.Get("access_token"), fixture.Board, second);
+        var refresh = await OAuth.RefreshAsync(fixture.Identity.CreateApiClient(), IdentityServerFactory.SpaClientId, refreshed.Get("refresh_token"));
+        Assert.Equal("invalid_grant", refresh.Error);
+        Assert.False((await OAuth.IntrospectAsync(fixture.Identity.CreateApiClient(), refreshed.Get("access_token"))).Json.GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task RefreshTokenReplayed_FamilyRevokedIncludingTheNewestTokens()
+    {
+        var user = await fixture.SignInNewUserAsync();
+        var client = fixture.Identity.CreateApiClient();
+        var rotated = await OAuth.RefreshAsync(client, IdentityServerFactory.SpaClientId, user.Session.RefreshToken);
+        Assert.Equal(HttpStatusCode.OK, rotated.Status);
+        await AssertAcceptedAsync(rotated.Get("access_token"), fixture.Board);
+
+        var replay = await OAuth.RefreshAsync(client, IdentityServerFactory.SpaClientId, user.Session.RefreshToken);
+
+        Assert.Equal("invalid_grant", replay.Error);
+        await WaitUntilRejectedAsync(rotated.Get("access_token"), fixture.Board);
+        Assert.Equal("invalid_grant", (await OAuth.RefreshAsync(client, IdentityServerFactory.SpaClientId, rotated.Get("refresh_token"))).Error);
+    }
+
+    [Fact]
+    public async Task InstanceStartedAfterRevocation_RejectsAtOnce()
+    {
+        var user = await fixture.SignInNewUserAsync();
+        Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsSpaAsync(fixture.Identity.CreateApiClient(), user.AccessToken)).Status);
+        await WaitUntilRejectedAsync(user.AccessToken, fixture.Board);
+
+        await using var late = fixture.StartAnotherBoard();
+
+        AssertInvalidToken(await late.CreateClient(user.AccessToken).GetAsync("/posts"));
+    }
+
+    private static async Task AssertAcceptedAsync(string token, params BoardApiFactory[] boards)
+    {
+        foreach (var board in boards)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await board.CreateClient(token).GetAsync("/posts")).StatusCode);
+        }
+    }
+
+    /// <summary>Polls until every instance answers 401 invalid_token; returns how long that took.</summary>
+    private static async Task<TimeSpan> WaitUntilRejectedAsync(string token, params BoardApiFactory[] boards)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var board in boards)
+        {
+            var client = board.CreateClient(token);
+            HttpResponseMessage response;
+            while ((response = await client.GetAsync("/posts")).StatusCode == HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(5);
+            }
+
+            AssertInvalidToken(response);
+        }
+
+        return clock.Elapsed;
+    }
+}
