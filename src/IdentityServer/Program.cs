@@ -6,6 +6,7 @@ using RedisJwt.IdentityServer.Credentials;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Operations;
 using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Shared;
 using RedisJwt.Revocation;
 using RedisJwt.Revocation.Hosting;
@@ -46,6 +47,7 @@ app.UseAuthorization();
 
 app.MapServiceHealth();
 app.MapConnectEndpoints();
+app.MapSessions();
 app.MapRazorPages();
 
 app.Run();

@@ -74,6 +74,31 @@ public sealed class RevocationTests(BoardFixture fixture, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task LogOutEverywhere_EverySessionsTokensRejectedEverywhere()
+    {
+        await using var second = fixture.StartAnotherBoard();
+        var laptop = await fixture.SignInNewUserAsync();
+        var phone = await Tokens.SignInAgainAsync(fixture.Identity, laptop);
+        await AssertAcceptedAsync(laptop.AccessToken, fixture.Board, second);
+        await AssertAcceptedAsync(phone.AccessToken, fixture.Board, second);
+
+        var ended = await laptop.Session.Browser.Client.DeleteAsync("/account/sessions");
+
+        Assert.Equal(HttpStatusCode.NoContent, ended.StatusCode);
+        await WaitUntilRejectedAsync(laptop.AccessToken, fixture.Board, second);
+        await WaitUntilRejectedAsync(phone.AccessToken, fixture.Board, second);
+        foreach (var session in new[] { laptop, phone })
+        {
+            var refresh = await OAuth.RefreshAsync(fixture.Identity.CreateApiClient(), IdentityServerFactory.SpaClientId, session.Session.RefreshToken);
+            Assert.Equal("invalid_grant", refresh.Error);
+        }
+
+        // Signing in again right away works: the new session's tokens are not caught by the revocation.
+        var again = await Tokens.SignInAgainAsync(fixture.Identity, laptop);
+        await AssertAcceptedAsync(again.AccessToken, fixture.Board, second);
+    }
+
+    [Fact]
     public async Task RefreshTokenReplayed_FamilyRevokedIncludingTheNewestTokens()
     {
         var user = await fixture.SignInNewUserAsync();

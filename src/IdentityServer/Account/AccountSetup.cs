@@ -20,6 +20,7 @@ public static class AccountSetup
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
             })
             .AddEntityFrameworkStores<ApplicationDbContext>()
+            .AddUserManager<SessionEndingUserManager>()
             .AddDefaultTokenProviders();
         builder.Services.AddScoped<SessionSignIn>();
 
@@ -32,6 +33,9 @@ public static class AccountSetup
             options.SlidingExpiration = true;
             options.LoginPath = LoginPath;
             options.LogoutPath = "/connect/logout";
+            // APIs answer 401/403 instead of redirecting to the login page.
+            options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
+            options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
             // Besides Identity's security-stamp check, the cookie lives only as long as its session: ending the
             // session (logout elsewhere, "log out everywhere", an admin) signs this browser out too.
             options.Events.OnValidatePrincipal = async context =>
@@ -61,6 +65,28 @@ public static class AccountSetup
                 return Task.CompletedTask;
             });
 
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(SessionsApi.AdminPolicy, policy => policy.RequireRole("admin"));
+
         return builder;
+    }
+
+    private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/account/sessions") || context.Request.Path.StartsWithSegments("/admin"))
+        {
+            context.Response.StatusCode = status;
+            // An API status, not a page: the HTML error page must not replace it.
+            if (context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+            {
+                pages.Enabled = false;
+            }
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
     }
 }

@@ -3,8 +3,10 @@ using RedisJwt.Testing;
 
 namespace RedisJwt.BoardApi.Tests.Infrastructure;
 
-public sealed record SignedInUser(string Id, string DisplayName, SignedInSpa Session)
+public sealed record SignedInUser(string Id, string Email, string DisplayName, SignedInSpa Session)
 {
+    public const string Password = "Str0ng!Password";
+
     public string AccessToken => Session.AccessToken;
 }
 
@@ -26,9 +28,15 @@ public static class Tokens
 
     public static async Task<SignedInUser> SignInNewUserAsync(IdentityServerFactory identity, string scopes, params string[] roles)
     {
-        const string password = "Str0ng!Password";
-        var user = await identity.CreateUserAsync(password, roles);
-        var session = await SignedInSpa.StartAsync(identity, scopes, user.Email!, password);
-        return new SignedInUser(user.Id, user.DisplayName, session);
+        var user = await identity.CreateUserAsync(SignedInUser.Password, roles);
+        var session = await SignedInSpa.StartAsync(identity, scopes, user.Email!, SignedInUser.Password);
+        return new SignedInUser(user.Id, user.Email!, user.DisplayName, session);
+    }
+
+    /// <summary>The same user signing in again elsewhere: a second session.</summary>
+    public static async Task<SignedInUser> SignInAgainAsync(IdentityServerFactory identity, SignedInUser user)
+    {
+        var session = await SignedInSpa.StartAsync(identity, UserScopes, user.Email, SignedInUser.Password);
+        return user with { Session = session };
     }
 }

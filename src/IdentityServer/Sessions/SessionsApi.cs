@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Revocation;
+using StackExchange.Redis;
+
+namespace RedisJwt.IdentityServer.Sessions;
+
+/// <summary>One session as the API shows it; <c>current</c> marks the one making the request.</summary>
+public sealed record SessionView(string Sid, bool Current, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt,
+    DateTimeOffset ExpiresAt, string? IpAddress, string? UserAgent, IReadOnlyList<string> Clients);
+
+/// <summary>
+/// A user's own sessions (signed in with the Identity cookie) and, for admins, anyone's; plus the admin actions that
+/// end all of a user's sessions (lock, delete). Ending is immediate everywhere: see <see cref="Revoker"/>.
+/// </summary>
+public static class SessionsApi
+{
+    public const string AdminPolicy = "admin";
+
+    public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder endpoints)
+    {
+        var own = endpoints.MapGroup("/account/sessions").RequireAuthorization();
+        own.MapGet("/", (ClaimsPrincipal user, SessionStore sessions, UserManager<ApplicationUser> users) =>
+            ListAsync(users.GetUserId(user)!, user.GetSessionId(), sessions));
+        own.MapDelete("/{sid}", (string sid, ClaimsPrincipal user, SessionStore sessions, Revoker revoker, UserManager<ApplicationUser> users) =>
+            EndAsync(users.GetUserId(user)!, sid, sessions, revoker));
+        own.MapDelete("/", (ClaimsPrincipal user, Revoker revoker, UserManager<ApplicationUser> users) =>
+            EndAllAsync(users.GetUserId(user)!, revoker));
+
+        var admin = endpoints.MapGroup("/admin/users/{userId}").RequireAuthorization(AdminPolicy);
+        admin.MapGet("/sessions", async (string userId, SessionStore sessions, UserManager<ApplicationUser> users) =>
+            await users.FindByIdAsync(userId) is null ? UnknownUser() : await ListAsync(userId, currentSid: null, sessions));
+        admin.MapDelete("/sessions/{sid}", (string userId, string sid, SessionStore sessions, Revoker revoker) =>
+            EndAsync(userId, sid, sessions, revoker));
+        admin.MapDelete("/sessions", async (string userId, Revoker revoker, UserManager<ApplicationUser> users) =>
+            await users.FindByIdAsync(userId) is null ? UnknownUser() : await EndAllAsync(userId, revoker));
+        admin.MapPost("/lock", async (string userId, UserManager<ApplicationUser> users) =>
+            await users.FindByIdAsync(userId) is { } user
+                ? Outcome(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue))
+                : UnknownUser());
+        admin.MapDelete("/", async (string userId, UserManager<ApplicationUser> users) =>
+            await users.FindByIdAsync(userId) is { } user ? Outcome(await users.DeleteAsync(user)) : UnknownUser());
+        return endpoints;
+    }
+
+    private static async Task<IResult> ListAsync(string userId, string? currentSid, SessionStore sessions) =>
+        await Guarded(async () => TypedResults.Ok((await sessions.ListAsync(userId)).Select(session => new SessionView(
+            session.Sid, session.Sid == currentSid, session.CreatedAt, session.LastSeenAt, session.ExpiresAt,
+            session.IpAddress, session.UserAgent, session.Clients))));
+
+    private static async Task<IResult> EndAsync(string userId, string sid, SessionStore sessions, Revoker revoker) =>
+        await Guarded(async () =>
+        {
+            if (await sessions.FindAsync(userId, sid) is null)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: "There is no such session.");
+            }
+
+            await revoker.EndSessionAsync(userId, sid);
+            return TypedResults.NoContent();
+        });
+
+    private static async Task<IResult> EndAllAsync(string userId, Revoker revoker) =>
+        await Guarded(async () =>
+        {
+            await revoker.EndAllSessionsAsync(userId);
+            return TypedResults.NoContent();
+        });
+
+    private static IResult Outcome(IdentityResult result) => result.Succeeded
+        ? TypedResults.NoContent()
+        : TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
+            detail: string.Join(" ", result.Errors.Select(error => error.Description)));
+
+    private static ProblemHttpResult UnknownUser() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: "There is no such user.");
+
+    // Sessions live in Redis: without it nothing can be listed or ended, and an end is never pretended.
+    private static async Task<IResult> Guarded(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+                detail: "Sessions are unavailable right now (Redis cannot be reached); nothing was changed.");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net;
+using RedisJwt.BoardApi.Tests.Infrastructure;
+using RedisJwt.Testing;
+using static RedisJwt.BoardApi.Tests.Infrastructure.Responses;
+
+namespace RedisJwt.BoardApi.Tests;
+
+/// <summary>
+/// Redis stops while everything runs, then comes back. BoardApi goes on with the revocations it knew for the
+/// degraded window (here 4 s), then fails closed (503); the IdentityServer refuses revocations it cannot record.
+/// Once Redis is back, BoardApi resynchronizes and nothing revoked before the outage is forgotten.
+/// </summary>
+public sealed class RevocationOutageTests : IAsyncLifetime
+{
+    private readonly RedisProcess _redis = new();
+    private IdentityServerFactory _identity = null!;
+    private BoardApiFactory _board = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _redis.StartAsync();
+        _identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(),
+            overrides: new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = _redis.ConnectionString });
+        await _identity.InitializeAsync();
+        _board = new BoardApiFactory(_identity.Issuer, redisPrefix: _identity.RedisPrefix, overrides: new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
+            ["Revocation:DegradedWindow"] = "00:00:04",
+        });
+        _board.StartServer();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _board.DisposeAsync();
+        await _identity.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task RedisStoppedAndRestarted_DegradedThenClosedThenRecoveredWithNothingLost()
+    {
+        var revokedBefore = await Tokens.SignInNewUserAsync(_identity, Tokens.UserScopes);
+        var valid = await Tokens.SignInNewUserAsync(_identity, Tokens.UserScopes);
+        Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsSpaAsync(_identity.CreateApiClient(), revokedBefore.AccessToken)).Status);
+        await Eventually(async () => await StatusAsync(revokedBefore) == HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(valid));
+
+        await _redis.StopAsync();
+        var stoppedAt = Stopwatch.StartNew();
+
+        // Within the window: judged on the last known state.
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(valid));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revokedBefore));
+        // The IdentityServer will not pretend to revoke what it cannot record; the token stays active everywhere.
+        var refused = await OAuth.RevokeAsSpaAsync(_identity.CreateApiClient(), valid.AccessToken);
+        Assert.Equal("temporarily_unavailable", refused.Error);
+        Assert.True((await OAuth.IntrospectAsync(_identity.CreateApiClient(), valid.AccessToken)).Json.GetProperty("active").GetBoolean());
+        Assert.True(stoppedAt.Elapsed < TimeSpan.FromSeconds(4), "the checks above must run inside the degraded window");
+
+        // After it: fail closed.
+        await Eventually(async () => await StatusAsync(valid) == HttpStatusCode.ServiceUnavailable);
+
+        await _redis.StartAsync();
+
+        await Eventually(async () => await StatusAsync(valid) == HttpStatusCode.NotFound, TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revokedBefore));
+        // The IdentityServer reconnects on its own schedule; a client retries temporarily_unavailable.
+        await Eventually(async () => (await OAuth.RevokeAsSpaAsync(_identity.CreateApiClient(), valid.AccessToken)).Status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30));
+        await Eventually(async () => await StatusAsync(valid) == HttpStatusCode.Unauthorized);
+    }
+
+    // GET of an unknown post: 404 proves the token was accepted, without touching the post-list cache.
+    private async Task<HttpStatusCode> StatusAsync(SignedInUser user) =>
+        (await _board.CreateClient(user.AccessToken).GetAsync($"/posts/{Guid.Empty}")).StatusCode;
+
+    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)), "condition not reached in time");
+            await Task.Delay(50);
+        }
+    }
+}
