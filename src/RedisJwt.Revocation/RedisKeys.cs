@@ -30,6 +30,12 @@ public sealed class RedisKeys(IOptions<RedisOptions> options)
     /// <summary>The pub/sub channel each revocation is published on, in its encoded form.</summary>
     public RedisChannel RevocationChannel => RedisChannel.Literal($"{_prefix}revocations");
 
+    /// <summary>
+    /// Set (NX) by the first request presenting a refresh token: "pending" while it is being redeemed, "done" once
+    /// answered. Any other request presenting the same token is a replay, even one racing the first.
+    /// </summary>
+    public RedisKey RefreshTokenUse(string tokenId) => $"{_prefix}refresh:{tokenId}";
+
     /// <summary>A hash of a user's login sessions: field = sid, value = the session as JSON (client, IP, times).</summary>
     public RedisKey Sessions(string userId) => $"{_prefix}session:{userId}";
 

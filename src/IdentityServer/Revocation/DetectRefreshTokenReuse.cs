@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using RedisJwt.IdentityServer.Connect;
+using RedisJwt.Revocation;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
@@ -9,15 +10,24 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace RedisJwt.IdentityServer.Revocation;
 
 /// <summary>
-/// Refresh-token reuse detection (RFC 9700 4.14.2): a refresh token presented again after it was redeemed means
-/// two parties hold it, so the whole family is revoked, at resource servers too, and the event is logged as a
-/// security event. A configured grace window (Server:RefreshTokenReuseLeeway) lets a client retry with the token it
-/// just used, never with an older generation. Runs before OpenIddict's own check of the token entry.
+/// Refresh-token reuse detection (RFC 9700 4.14.2): a refresh token presented again means two parties hold it, so the
+/// whole family is revoked, at resource servers too, and the event is logged as a security event. "Again" includes
+/// at the same moment: the first request claims the token atomically in Redis (SET NX on refresh:{tokenId}), so of
+/// any number of racing requests exactly one redeems it; the others wait until it has answered, then revoke the family
+/// (its fresh tokens included). A configured grace window (Server:RefreshTokenReuseLeeway) lets a client retry with
+/// the token it just used, never with an older generation. Runs before OpenIddict's own check of the token entry.
 /// </summary>
-public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revoker revoker, IOptions<ServerSettings> settings,
-    TimeProvider clock, ILogger<DetectRefreshTokenReuse> logger) : IOpenIddictServerHandler<ValidateTokenContext>
+public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revoker revoker, IConnectionMultiplexer redis,
+    RedisKeys keys, IOptions<ServerSettings> settings, TimeProvider clock, ILogger<DetectRefreshTokenReuse> logger)
+    : IOpenIddictServerHandler<ValidateTokenContext>
 {
     public static readonly EventId SecurityEvent = new(4001, "RefreshTokenReuse");
+
+    /// <summary>Transaction property holding the claim key of the request that won the token.</summary>
+    public const string ClaimProperty = ".redisjwt_refresh_claim";
+
+    private const string Pending = "pending";
+    private const string Done = "done";
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
@@ -31,33 +41,90 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
         if (context.EndpointType != OpenIddictServerEndpointType.Token
             || context.Principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) is not true
             || string.IsNullOrEmpty(context.TokenId)
-            || await tokens.FindByIdAsync(context.TokenId) is not { } token
-            || !await tokens.HasStatusAsync(token, Statuses.Redeemed)
-            || await IsGraceRetryAsync(token))
+            || await tokens.FindByIdAsync(context.TokenId) is not { } token)
         {
             return;
         }
 
+        if (await tokens.HasStatusAsync(token, Statuses.Redeemed))
+        {
+            if (!await IsGraceRetryAsync(token))
+            {
+                await RejectAsReuseAsync(context, token, waitFor: null);
+            }
+
+            return;
+        }
+
+        var claim = keys.RefreshTokenUse(context.TokenId);
+        bool won;
+        try
+        {
+            var lifetime = (context.Principal.GetExpirationDate() ?? clock.GetUtcNow()) - clock.GetUtcNow();
+            won = await redis.GetDatabase().StringSetAsync(claim, Pending, lifetime > TimeSpan.Zero ? lifetime : TimeSpan.FromMinutes(1), When.NotExists);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            logger.LogError(exception, "Refresh refused: Redis is unavailable to claim the refresh token.");
+            context.Reject(error: Errors.TemporarilyUnavailable, description: "The refresh token cannot be redeemed right now; retry shortly.");
+            return;
+        }
+
+        if (won)
+        {
+            context.Transaction.Properties[ClaimProperty] = claim.ToString();
+        }
+        else if (settings.Value.RefreshTokenReuseLeeway <= TimeSpan.Zero)
+        {
+            await RejectAsReuseAsync(context, token, waitFor: claim);
+        }
+    }
+
+    /// <summary>Called once the token response is on its way: losers waiting on this claim may now revoke.</summary>
+    public static async Task MarkAnsweredAsync(IConnectionMultiplexer redis, string claim)
+    {
+        await redis.GetDatabase().StringSetAsync(claim, Done, expiry: null, keepTtl: true, when: When.Exists);
+    }
+
+    private async Task RejectAsReuseAsync(ValidateTokenContext context, object token, RedisKey? waitFor)
+    {
         var family = await tokens.GetAuthorizationIdAsync(token);
         logger.LogWarning(SecurityEvent,
-            "Security event: refresh token {TokenId} of client {ClientId} (user {Subject}) was used again after redemption; token family {AuthorizationId} revoked.",
-            context.TokenId, context.Principal.GetPresenters().FirstOrDefault(), context.Principal.GetClaim(Claims.Subject), family);
+            "Security event: refresh token {TokenId} of client {ClientId} (user {Subject}) was presented again; token family {AuthorizationId} revoked.",
+            context.TokenId, context.Principal!.GetPresenters().FirstOrDefault(), context.Principal!.GetClaim(Claims.Subject), family);
 
         if (family is not null)
         {
             try
             {
+                if (waitFor is { } claim)
+                {
+                    await WaitUntilAnsweredAsync(claim);
+                }
+
                 await revoker.RevokeFamilyAsync(family);
             }
             catch (Exception exception) when (exception is RedisException or TimeoutException)
             {
-                // The request is refused either way; OpenIddict still revokes the chain in PostgreSQL.
+                // Refused either way; OpenIddict still revokes the chain in PostgreSQL for a redeemed token.
                 logger.LogError(SecurityEvent, exception, "Token family {AuthorizationId} could not be revoked in Redis.", family);
             }
         }
 
         context.Reject(error: Errors.InvalidGrant,
             description: "The refresh token was already used. Every token of this sign-in has been revoked; sign in again.");
+    }
+
+    // The racing winner is mid-redemption; revoking now could fail it too. Its answer takes milliseconds; a crashed
+    // winner is waited for at most a few seconds.
+    private async Task WaitUntilAnsweredAsync(RedisKey claim)
+    {
+        var database = redis.GetDatabase();
+        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(5);
+        while (await database.StringGetAsync(claim) == Pending && clock.GetUtcNow() < deadline)
+        {
+            await Task.Delay(20);
+        }
     }
 
     // A retry within the grace window, and only by the newest redeemed generation: if a later refresh token of the

@@ -15,6 +15,9 @@ namespace RedisJwt.IdentityServer.Revocation;
 public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedToken> logger)
     : IOpenIddictServerHandler<HandleRevocationRequestContext>
 {
+    /// <summary>Transaction property set once the revocation is recorded in Redis and, for a family, in PostgreSQL.</summary>
+    public const string RecordedProperty = ".redisjwt_revocation_recorded";
+
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleRevocationRequestContext>()
             .UseScopedHandler<RecordRevokedToken>()
@@ -31,10 +34,12 @@ public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedTok
                 && principal.GetClaim(Claims.JwtId) is { Length: > 0 } jti && principal.GetExpirationDate() is { } expiresAt)
             {
                 await revoker.RevokeAccessTokenAsync(jti, expiresAt);
+                context.Transaction.Properties[RecordedProperty] = true;
             }
             else if (principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) is true && principal.GetAuthorizationId() is { } family)
             {
                 await revoker.RevokeFamilyAsync(family);
+                context.Transaction.Properties[RecordedProperty] = true;
             }
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
@@ -43,5 +48,34 @@ public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedTok
             context.Reject(error: Errors.TemporarilyUnavailable,
                 description: "The revocation could not be recorded; nothing was revoked. Retry shortly.");
         }
+    }
+}
+
+/// <summary>
+/// OpenIddict refuses to mark a token revoked when a concurrent request changed its row a moment earlier (a racing
+/// refresh redeeming it) and answers unsupported_token_type. When the revocation was already recorded by
+/// <see cref="RecordRevokedToken"/> (the whole family, in Redis and PostgreSQL), it did happen: answer 200 as
+/// RFC 7009 2.2 says.
+/// </summary>
+public sealed class RevocationRecordedResponse : IOpenIddictServerHandler<ApplyRevocationResponseContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; }
+        = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyRevocationResponseContext>()
+            .UseSingletonHandler<RevocationRecordedResponse>()
+            .SetOrder(OpenIddictServerHandlers.Revocation.NormalizeErrorResponse.Descriptor.Order + 1_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(ApplyRevocationResponseContext context)
+    {
+        if (context.Response.Error is Errors.UnsupportedTokenType
+            && context.Transaction.Properties.ContainsKey(RecordRevokedToken.RecordedProperty))
+        {
+            context.Response.Error = null;
+            context.Response.ErrorDescription = null;
+            context.Response.ErrorUri = null;
+        }
+
+        return default;
     }
 }

@@ -15,7 +15,9 @@ public static class TokenRevocationSetup
         builder.Services.AddOpenIddict().AddServer(options =>
         {
             options.AddEventHandler(RecordRevokedToken.Descriptor);
+            options.AddEventHandler(RevocationRecordedResponse.Descriptor);
             options.AddEventHandler(DetectRefreshTokenReuse.Descriptor);
+            options.AddEventHandler(ReleaseRefreshClaim.Descriptor);
         });
         return builder;
     }

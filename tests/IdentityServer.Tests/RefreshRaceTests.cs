@@ -1,0 +1,52 @@
+using System.Net;
+using RedisJwt.Testing;
+using static RedisJwt.Testing.IdentityServerFactory;
+
+namespace RedisJwt.IdentityServer.Tests;
+
+/// <summary>Concurrency on one refresh token: exactly one outcome, never a live token left behind.</summary>
+public sealed class RefreshRaceTests(IdentityServerFactory server) : IClassFixture<IdentityServerFactory>
+{
+    [Fact]
+    public async Task FiftyParallelRefreshes_ExactlyOneSucceedsAndTheFamilyEndsRevoked()
+    {
+        var spa = await SignedInSpa.StartAsync(server);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ =>
+            OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, spa.RefreshToken)));
+
+        var winner = Assert.Single(responses, response => response.Status == HttpStatusCode.OK);
+        Assert.All(responses.Where(response => response != winner), response => Assert.Equal("invalid_grant", response.Error));
+        // The losers were replays of a redeemed token: reuse detection revoked the family, the winner's new tokens included.
+        Assert.Equal("invalid_grant", (await OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, winner.Get("refresh_token"))).Error);
+        Assert.False((await OAuth.IntrospectAsync(server.CreateApiClient(), winner.Get("access_token"))).Json.GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task RefreshRacingRevocation_NoLiveTokenLeftBehind()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var spa = await SignedInSpa.StartAsync(server);
+
+            var racing = await Task.WhenAll(
+                OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, spa.RefreshToken),
+                OAuth.RevokeAsSpaAsync(server.CreateApiClient(), spa.RefreshToken));
+            var (refresh, revoke) = (racing[0], racing[1]);
+
+            Assert.Equal(HttpStatusCode.OK, revoke.Status);
+            if (refresh.Status == HttpStatusCode.OK)
+            {
+                // The refresh won the race, and the revocation took its fresh tokens with the family.
+                Assert.Equal("invalid_grant", (await OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, refresh.Get("refresh_token"))).Error);
+                Assert.False((await OAuth.IntrospectAsync(server.CreateApiClient(), refresh.Get("access_token"))).Json.GetProperty("active").GetBoolean());
+            }
+            else
+            {
+                Assert.Equal("invalid_grant", refresh.Error);
+            }
+
+            Assert.False((await OAuth.IntrospectAsync(server.CreateApiClient(), spa.AccessToken)).Json.GetProperty("active").GetBoolean());
+        }
+    }
+}
