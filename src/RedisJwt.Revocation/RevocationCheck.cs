@@ -39,11 +39,11 @@ public sealed class RevocationCheck(RevocationView view, IOptions<RevocationOpti
         switch (await view.CheckAsync(facts))
         {
             case RevocationStatus.Revoked:
-                context.Reject(error: Errors.InvalidToken, description: "The access token has been revoked.");
+                context.Reject(error: Errors.InvalidToken, description: "The access token has been revoked.", uri: "");
                 break;
 
             case RevocationStatus.Unknown:
-                context.Reject(error: Errors.ServerError, description: "Revocations cannot be checked right now; try again shortly.");
+                context.Reject(error: Errors.ServerError, description: "Revocations cannot be checked right now; try again shortly.", uri: "");
                 break;
         }
     }

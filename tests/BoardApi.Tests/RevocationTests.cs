@@ -115,6 +115,21 @@ public sealed class RevocationTests(BoardFixture fixture, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task RevokedToken_ChallengeSaysRevoked()
+    {
+        var token = await fixture.ClientTokenAsync("posts.read");
+        var revoked = await OAuth.PostAsync(fixture.Identity.CreateApiClient(), "/connect/revoke", new Dictionary<string, string> { ["token"] = token },
+            (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+        Assert.Equal(HttpStatusCode.OK, revoked.Status);
+
+        await WaitUntilRejectedAsync(token, fixture.Board);
+
+        var challenge = Assert.Single((await fixture.Board.CreateClient(token).GetAsync("/posts")).Headers.WwwAuthenticate).Parameter;
+        Assert.Contains("error_description=\"The access token has been revoked.\"", challenge);
+        Assert.DoesNotContain("error_uri", challenge);
+    }
+
+    [Fact]
     public async Task InstanceStartedAfterRevocation_RejectsAtOnce()
     {
         var user = await fixture.SignInNewUserAsync();

@@ -23,7 +23,7 @@ public sealed class RequireSubject : IOpenIddictValidationHandler<ValidateTokenC
     {
         if (string.IsNullOrEmpty(context.Principal?.GetClaim(Claims.Subject)))
         {
-            context.Reject(error: Errors.InvalidToken, description: "The access token has no subject (sub).");
+            context.Reject(error: Errors.InvalidToken, description: "The access token has no subject (sub).", uri: "");
         }
 
         return default;
