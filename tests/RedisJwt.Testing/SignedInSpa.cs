@@ -13,10 +13,14 @@ public sealed record SignedInSpa(Browser Browser, TokenResponse Tokens)
 
     public string IdToken => Tokens.Get("id_token");
 
-    public static async Task<SignedInSpa> StartAsync(IdentityServerFactory server, string scopes = DefaultScopes,
+    public static Task<SignedInSpa> StartAsync(IdentityServerFactory server, string scopes = DefaultScopes,
+        string email = IdentityServerFactory.DemoEmail, string password = IdentityServerFactory.DemoPassword) =>
+        StartAsync(server.CreateBrowser(), scopes, email, password);
+
+    /// <summary>The same through any browser, e.g. one talking to an IdentityServer process.</summary>
+    public static async Task<SignedInSpa> StartAsync(Browser browser, string scopes = DefaultScopes,
         string email = IdentityServerFactory.DemoEmail, string password = IdentityServerFactory.DemoPassword)
     {
-        var browser = server.CreateBrowser();
         await OAuth.SignInAsync(browser, email, password);
         var pkce = Pkce.Create();
         var (code, _) = await OAuth.AuthorizeAsync(browser,

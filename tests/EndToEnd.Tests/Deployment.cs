@@ -1,0 +1,132 @@
+using Npgsql;
+using RedisJwt.Testing;
+
+namespace RedisJwt.EndToEnd.Tests;
+
+/// <summary>
+/// Two IdentityServer and two BoardApi processes on their own ports, sharing one PostgreSQL server (a database per
+/// service) and one Redis (a key prefix per deployment), as behind a load balancer. Both IdentityServers carry the
+/// same issuer, the first one's URL, which is where BoardApi reads discovery.
+/// </summary>
+public class Deployment : IAsyncLifetime
+{
+    private readonly string _identityDb = $"e2e_ids_{Guid.NewGuid():N}";
+    private readonly string _boardDb = $"e2e_board_{Guid.NewGuid():N}";
+    private readonly string _prefix = IdentityServerFactory.NewRedisPrefix();
+    private readonly List<ServiceProcess> _started = [];
+
+    public ServiceProcess IdentityA { get; private set; } = null!;
+
+    public ServiceProcess IdentityB { get; private set; } = null!;
+
+    public ServiceProcess BoardA { get; private set; } = null!;
+
+    public ServiceProcess BoardB { get; private set; } = null!;
+
+    public Uri Issuer { get; } = new($"http://127.0.0.1:{IdentityServerFactory.FreeLoopbackPort()}/");
+
+    /// <summary>The Redis every process uses; a test of an outage supplies its own.</summary>
+    protected virtual string RedisConnection => TestServers.Redis;
+
+    protected virtual IReadOnlyDictionary<string, string?> BoardSettings => new Dictionary<string, string?>();
+
+    public virtual async Task InitializeAsync()
+    {
+        // One at a time per service: the first creates and migrates the database, the second finds it done.
+        IdentityA = await StartIdentityAsync(Issuer.Port);
+        var identityB = StartIdentityAsync(IdentityServerFactory.FreeLoopbackPort());
+        BoardA = await StartBoardAsync();
+        var boardB = StartBoardAsync();
+        (IdentityB, BoardB) = (await identityB, await boardB);
+    }
+
+    public async Task<ServiceProcess> StartBoardAsync()
+    {
+        var settings = new Dictionary<string, string?>(BoardSettings)
+        {
+            ["ConnectionStrings:BoardDb"] = Database(_boardDb),
+            ["ConnectionStrings:Redis"] = RedisConnection,
+            ["Redis:KeyPrefix"] = _prefix,
+            ["Auth:Issuer"] = Issuer.AbsoluteUri,
+            ["Auth:AllowInsecureHttp"] = "true",
+        };
+        return Track(await ServiceProcess.StartAsync("BoardApi", IdentityServerFactory.FreeLoopbackPort(), settings));
+    }
+
+    /// <summary>
+    /// A browser on <paramref name="identity"/>. Browsers sharing <paramref name="cookies"/> are one user agent:
+    /// cookies ignore ports, so a sign-in at one instance is sent to the other, as behind a load balancer.
+    /// </summary>
+    public static Browser BrowserOn(ServiceProcess identity, System.Net.CookieContainer? cookies = null) =>
+        new(new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = true,
+            CookieContainer = cookies ?? new System.Net.CookieContainer(),
+        })
+        {
+            BaseAddress = identity.BaseAddress,
+        });
+
+    /// <summary>A new user through the registration page, then an SPA sign-in (code + PKCE) at <paramref name="identity"/>.</summary>
+    public static async Task<(string Email, SignedInSpa Session)> RegisterAndSignInAsync(ServiceProcess identity)
+    {
+        var email = $"e2e-{Guid.NewGuid():N}@example.test";
+        var browser = BrowserOn(identity);
+        var form = await browser.NavigateAsync("/Account/Register");
+        var registered = await browser.SubmitAsync(form, "form", new Dictionary<string, string>
+        {
+            ["Input.Email"] = email,
+            ["Input.Password"] = Password,
+            ["Input.ConfirmPassword"] = Password,
+            ["Input.DisplayName"] = "E2E User",
+            ["Input.BirthDate"] = "1990-01-01",
+        });
+        Assert.True(registered.Document?.QuerySelector("form input[name='Input.ConfirmPassword']") is null, registered.Body);
+        return (email, await SignInAgainAsync(identity, email));
+    }
+
+    public static Task<SignedInSpa> SignInAgainAsync(ServiceProcess identity, string email, System.Net.CookieContainer? cookies = null) =>
+        SignedInSpa.StartAsync(BrowserOn(identity, cookies), "openid profile roles offline_access posts.read posts.write", email, Password);
+
+    public const string Password = "Str0ng!Password";
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var service in _started)
+        {
+            await service.DisposeAsync();
+        }
+
+        await IdentityServerFactory.DropDatabaseAsync(_identityDb);
+        await IdentityServerFactory.DropDatabaseAsync(_boardDb);
+    }
+
+    private async Task<ServiceProcess> StartIdentityAsync(int port)
+    {
+        var settings = new Dictionary<string, string?>(TestCertificates.Settings)
+        {
+            ["ConnectionStrings:IdentityDb"] = Database(_identityDb),
+            ["ConnectionStrings:Redis"] = RedisConnection,
+            ["Redis:KeyPrefix"] = _prefix,
+            ["Server:Issuer"] = Issuer.AbsoluteUri,
+            ["Server:AllowInsecureHttp"] = "true",
+            ["Seed:Clients:third-party-demo:Secret"] = IdentityServerFactory.ThirdPartySecret,
+            ["Seed:Clients:board-api:Secret"] = IdentityServerFactory.BoardApiSecret,
+        };
+        return Track(await ServiceProcess.StartAsync("IdentityServer", port, settings));
+    }
+
+    private ServiceProcess Track(ServiceProcess service)
+    {
+        lock (_started)
+        {
+            _started.Add(service);
+        }
+
+        return service;
+    }
+
+    private static string Database(string name) =>
+        new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = name }.ConnectionString;
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Net;
+using RedisJwt.Testing;
+
+namespace RedisJwt.EndToEnd.Tests;
+
+/// <summary>The four processes on a Redis of their own, which the test stops and starts again.</summary>
+public sealed class OutageDeployment : Deployment
+{
+    public RedisProcess Redis { get; } = new();
+
+    protected override string RedisConnection => Redis.ConnectionString;
+
+    protected override IReadOnlyDictionary<string, string?> BoardSettings => new Dictionary<string, string?>
+    {
+        ["Revocation:DegradedWindow"] = "00:00:04",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await Redis.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Redis stops under the running deployment: both BoardApi processes go on with what they knew for the degraded
+/// window (4 s here), then fail closed; the IdentityServers refuse revocations; after Redis returns, everything
+/// recovers and no revocation made before the outage is forgotten.
+/// </summary>
+public sealed class RedisOutageAcrossProcessesTests(OutageDeployment deployment) : IClassFixture<OutageDeployment>
+{
+    [Fact]
+    public async Task RedisStoppedMidRun_DegradedThenClosedThenRecovered_NothingLost()
+    {
+        var revokedEarlier = await ClientTokenAsync();
+        var valid = await ClientTokenAsync();
+        Assert.Equal(HttpStatusCode.OK, (await RevokeAsync(deployment.IdentityB, revokedEarlier)).Status);
+        await EventuallyAsync(async () => await BothAsync(revokedEarlier, HttpStatusCode.Unauthorized));
+
+        await deployment.Redis.StopAsync();
+        var stopped = Stopwatch.StartNew();
+
+        Assert.True(await BothAsync(valid, HttpStatusCode.NotFound), "within the window, a valid token is served");
+        Assert.True(await BothAsync(revokedEarlier, HttpStatusCode.Unauthorized), "within the window, a revoked token stays revoked");
+        Assert.Equal("temporarily_unavailable", (await RevokeAsync(deployment.IdentityA, valid)).Error);
+        Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(4), "the checks above must run inside the degraded window");
+
+        await EventuallyAsync(async () => await BothAsync(valid, HttpStatusCode.ServiceUnavailable));
+
+        await deployment.Redis.StartAsync();
+
+        await EventuallyAsync(async () => await BothAsync(valid, HttpStatusCode.NotFound), TimeSpan.FromSeconds(30));
+        Assert.True(await BothAsync(revokedEarlier, HttpStatusCode.Unauthorized), "a revocation from before the outage is not lost");
+        await EventuallyAsync(async () => (await RevokeAsync(deployment.IdentityA, valid)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await EventuallyAsync(async () => await BothAsync(valid, HttpStatusCode.Unauthorized));
+    }
+
+    // GET of an unknown post: 404 means the token was accepted.
+    private async Task<bool> BothAsync(string token, HttpStatusCode expected)
+    {
+        foreach (var board in new[] { deployment.BoardA, deployment.BoardB })
+        {
+            if ((await board.CreateClient(token).GetAsync($"/posts/{Guid.Empty}")).StatusCode != expected)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<string> ClientTokenAsync()
+    {
+        var response = await OAuth.PostAsync(deployment.IdentityA.CreateClient(), "/connect/token", new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["scope"] = "posts.read",
+        }, (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+        return response.Get("access_token");
+    }
+
+    private static Task<TokenResponse> RevokeAsync(ServiceProcess identity, string token) =>
+        OAuth.PostAsync(identity.CreateClient(), "/connect/revoke", new Dictionary<string, string> { ["token"] = token },
+            (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)), "condition not reached in time");
+            await Task.Delay(50);
+        }
+    }
+}
