@@ -36,6 +36,12 @@ public sealed class RedisKeys(IOptions<RedisOptions> options)
     /// </summary>
     public RedisKey RefreshTokenUse(string tokenId) => $"{_prefix}refresh:{tokenId}";
 
+    /// <summary>
+    /// The id of the refresh token a family (authorization) redeemed last: the only one a grace-window retry may
+    /// present again, so a replay of an older generation is always caught.
+    /// </summary>
+    public RedisKey RefreshFamilyLatest(string authorizationId) => $"{_prefix}refresh-latest:{authorizationId}";
+
     /// <summary>A hash of a user's login sessions: field = sid, value = the session as JSON (client, IP, times).</summary>
     public RedisKey Sessions(string userId) => $"{_prefix}session:{userId}";
 

@@ -49,4 +49,25 @@ public sealed class RefreshRaceTests(IdentityServerFactory server) : IClassFixtu
             Assert.False((await OAuth.IntrospectAsync(server.CreateApiClient(), spa.AccessToken)).Json.GetProperty("active").GetBoolean());
         }
     }
+
+    [Fact]
+    public async Task GraceWindow_CoversOnlyTheImmediatelyPrecedingRefreshToken()
+    {
+        await using var lenient = IdentityServerFactory.Create(NewDatabaseName(), NewRedisPrefix(),
+            new Dictionary<string, string?> { ["Server:RefreshTokenReuseLeeway"] = "00:00:30" });
+        var spa = await SignedInSpa.StartAsync(lenient);
+        var first = spa.RefreshToken;
+        var second = await OAuth.RefreshAsync(lenient.CreateApiClient(), SpaClientId, first);
+        var third = await OAuth.RefreshAsync(lenient.CreateApiClient(), SpaClientId, second.Get("refresh_token"));
+        Assert.Equal(HttpStatusCode.OK, third.Status);
+
+        // A retry with the token just used (lost response) is granted...
+        var retry = await OAuth.RefreshAsync(lenient.CreateApiClient(), SpaClientId, second.Get("refresh_token"));
+        Assert.Equal(HttpStatusCode.OK, retry.Status);
+
+        // ...but one two generations back is a replay, even within the window: the family is revoked.
+        var replay = await OAuth.RefreshAsync(lenient.CreateApiClient(), SpaClientId, first);
+        Assert.Equal("invalid_grant", replay.Error);
+        Assert.Equal("invalid_grant", (await OAuth.RefreshAsync(lenient.CreateApiClient(), SpaClientId, third.Get("refresh_token"))).Error);
+    }
 }

@@ -48,7 +48,7 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
 
         if (await tokens.HasStatusAsync(token, Statuses.Redeemed))
         {
-            if (!await IsGraceRetryAsync(token))
+            if (!await IsGraceRetryAsync(token, context.TokenId))
             {
                 await RejectAsReuseAsync(context, token, waitFor: null);
             }
@@ -62,6 +62,10 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
         {
             var lifetime = (context.Principal.GetExpirationDate() ?? clock.GetUtcNow()) - clock.GetUtcNow();
             won = await redis.GetDatabase().StringSetAsync(claim, Pending, lifetime > TimeSpan.Zero ? lifetime : TimeSpan.FromMinutes(1), When.NotExists);
+            if (won && await tokens.GetAuthorizationIdAsync(token) is { } family)
+            {
+                await redis.GetDatabase().StringSetAsync(keys.RefreshFamilyLatest(family), context.TokenId, settings.Value.RefreshTokenLifetime);
+            }
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
@@ -127,32 +131,24 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
         }
     }
 
-    // A retry within the grace window, and only by the newest redeemed generation: if a later refresh token of the
-    // same family was redeemed too, this one is at least two generations old.
-    private async Task<bool> IsGraceRetryAsync(object token)
+    // A retry within the grace window, and only with the token the family redeemed last: creation dates are stored to
+    // the second, too coarse to order generations, so the family's latest redemption is kept in Redis.
+    private async Task<bool> IsGraceRetryAsync(object token, string tokenId)
     {
         var leeway = settings.Value.RefreshTokenReuseLeeway;
         if (leeway <= TimeSpan.Zero || await tokens.GetRedemptionDateAsync(token) is not { } redeemedAt
-            || redeemedAt + leeway < clock.GetUtcNow())
+            || redeemedAt + leeway < clock.GetUtcNow() || await tokens.GetAuthorizationIdAsync(token) is not { } family)
         {
             return false;
         }
 
-        var created = await tokens.GetCreationDateAsync(token);
-        if (await tokens.GetAuthorizationIdAsync(token) is not { } family)
+        try
         {
-            return true;
+            return await redis.GetDatabase().StringGetAsync(keys.RefreshFamilyLatest(family)) == tokenId;
         }
-
-        await foreach (var sibling in tokens.FindByAuthorizationIdAsync(family))
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
-            // Only refresh tokens (and the code, created before them all) are ever redeemed.
-            if (await tokens.GetCreationDateAsync(sibling) > created && await tokens.HasStatusAsync(sibling, Statuses.Redeemed))
-            {
-                return false;
-            }
+            return false;
         }
-
-        return true;
     }
 }
