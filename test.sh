@@ -20,14 +20,10 @@ SCRATCH=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  [[ $REDIS_STARTED -eq 1 ]] && { stop_redis "$REDIS_PORT" || true; }
-  [[ $PG_STARTED -eq 1 && -n $SCRATCH ]] && { stop_postgres "$SCRATCH/postgres" || true; }
-  [[ -n $SCRATCH ]] && rm -rf "$SCRATCH"
+  stop_scratch_servers "$SCRATCH" "$REDIS_PORT"
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_traps cleanup
 
 ensure_packages
 

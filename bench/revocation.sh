@@ -29,14 +29,10 @@ cleanup() {
   local rc=$? pid
   trap - EXIT INT TERM
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  [[ $REDIS_STARTED -eq 1 ]] && { stop_redis "$REDIS_PORT" || true; }
-  [[ $PG_STARTED -eq 1 && -n $SCRATCH ]] && { stop_postgres "$SCRATCH/postgres" || true; }
-  [[ -n $SCRATCH ]] && rm -rf "$SCRATCH"
+  stop_scratch_servers "$SCRATCH" "$REDIS_PORT"
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_traps cleanup
 
 ensure_packages wrk
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-bench.XXXXXX")

@@ -233,3 +233,22 @@ stop_pid() {
   done
   kill -KILL "$pid" 2>/dev/null || true
 }
+
+# --- scratch runs (test.sh, bench/) -------------------------------------------
+
+# stop_scratch_servers SCRATCH REDIS_PORT: stops the PostgreSQL (in SCRATCH/postgres)
+# and Redis this script started, then removes SCRATCH.
+stop_scratch_servers() {
+  local scratch=$1 redis_port=$2
+  [[ $REDIS_STARTED -eq 1 ]] && { stop_redis "$redis_port" || true; }
+  [[ $PG_STARTED -eq 1 && -n $scratch ]] && { stop_postgres "$scratch/postgres" || true; }
+  [[ -n $scratch ]] && rm -rf "$scratch"
+  return 0
+}
+
+# install_traps FUNCTION: runs FUNCTION on exit, also after Ctrl-C or TERM.
+install_traps() {
+  trap "$1" EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
