@@ -27,17 +27,16 @@ public sealed class RevocationSubscriber(IConnectionMultiplexer redis, RedisKeys
                 {
                     if (!subscribed)
                     {
-                        await redis.GetSubscriber().SubscribeAsync(keys.RevocationChannel, (_, message) =>
-                        {
-                            if (Revoked.TryDecode(message) is { } revocation)
-                            {
-                                view.Apply(revocation);
-                            }
-                        });
+                        // One handler, registered once: a failed attempt is unsubscribed below before the next.
+                        await redis.GetSubscriber().SubscribeAsync(keys.RevocationChannel, OnMessage);
                         subscribed = true;
                     }
 
-                    await view.SynchronizeAsync();
+                    if (!await view.SynchronizeAsync())
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
+                        continue;
+                    }
 
                     // In sync: wait for a reconnection (resync at once) or the next purge.
                     while (await _resync.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken) is false)
@@ -49,6 +48,18 @@ public sealed class RevocationSubscriber(IConnectionMultiplexer redis, RedisKeys
                 {
                     logger.LogWarning(exception, "Revocation channel unavailable; retrying.");
                     view.MarkOutOfSync();
+                    if (!subscribed)
+                    {
+                        try
+                        {
+                            await redis.GetSubscriber().UnsubscribeAsync(keys.RevocationChannel, OnMessage, CommandFlags.FireAndForget);
+                        }
+                        catch (Exception unsubscribe) when (unsubscribe is RedisException or TimeoutException)
+                        {
+                            logger.LogDebug(unsubscribe, "Unsubscribing the failed attempt failed too.");
+                        }
+                    }
+
                     await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
                 }
             }
@@ -61,6 +72,14 @@ public sealed class RevocationSubscriber(IConnectionMultiplexer redis, RedisKeys
         {
             redis.ConnectionFailed -= OnConnectionFailed;
             redis.ConnectionRestored -= OnConnectionRestored;
+        }
+    }
+
+    private void OnMessage(RedisChannel channel, RedisValue message)
+    {
+        if (Revoked.TryDecode(message) is { } revocation)
+        {
+            view.Apply(revocation);
         }
     }
 

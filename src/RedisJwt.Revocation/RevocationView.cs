@@ -31,6 +31,7 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
     private readonly ConcurrentDictionary<string, (long Before, long ExpiresMs)> _users = new();
     private volatile bool _inSync;
     private long _lostAtMs;
+    private long _losses;
     private bool _everInSync;
 
     public bool InSync => _inSync;
@@ -49,9 +50,14 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
         }
     }
 
-    /// <summary>Loads every unexpired revocation from the index; called once subscribed, so nothing falls in between.</summary>
-    public async Task SynchronizeAsync()
+    /// <summary>
+    /// Loads every unexpired revocation from the index; called once subscribed, so nothing falls in between. If the
+    /// subscription was lost meanwhile (or is not up), the view stays out of sync and the caller tries again.
+    /// </summary>
+    /// <returns>True when the view is now in sync.</returns>
+    public async Task<bool> SynchronizeAsync()
     {
+        var lossesBefore = Interlocked.Read(ref _losses);
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var entries = await redis.GetDatabase().SortedSetRangeByScoreAsync(keys.RevocationIndex, nowMs, double.PositiveInfinity);
         foreach (var entry in entries)
@@ -62,14 +68,22 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
             }
         }
 
+        if (Interlocked.Read(ref _losses) != lossesBefore || !redis.GetSubscriber().IsConnected(keys.RevocationChannel))
+        {
+            return false;
+        }
+
         _everInSync = true;
         _inSync = true;
         logger.LogInformation("Revocation view in sync: {Count} revocations loaded.", entries.Length);
+        return true;
     }
 
     /// <summary>The channel is gone: answers come from Redis lookups, or the degraded window, until resynchronized.</summary>
     public void MarkOutOfSync()
     {
+        // Counted even when already out of sync, so a synchronization running meanwhile cannot declare itself done.
+        Interlocked.Increment(ref _losses);
         if (_inSync)
         {
             Interlocked.Exchange(ref _lostAtMs, clock.GetUtcNow().ToUnixTimeMilliseconds());
@@ -83,6 +97,12 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
         if (_inSync)
         {
             return CheckLocally(token);
+        }
+
+        // What this instance already knows stays true even if Redis lost it (a restart without persistence).
+        if (CheckLocally(token) == RevocationStatus.Revoked)
+        {
+            return RevocationStatus.Revoked;
         }
 
         if (redis.IsConnected)

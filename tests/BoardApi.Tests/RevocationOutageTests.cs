@@ -55,7 +55,7 @@ public sealed class RevocationOutageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revokedBefore));
         // The IdentityServer will not pretend to revoke what it cannot record; the token stays active everywhere.
         var refused = await OAuth.RevokeAsSpaAsync(_identity.CreateApiClient(), valid.AccessToken);
-        Assert.Equal("temporarily_unavailable", refused.Error);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "temporarily_unavailable"), (refused.Status, refused.Error));
         Assert.True((await OAuth.IntrospectAsync(_identity.CreateApiClient(), valid.AccessToken)).Json.GetProperty("active").GetBoolean());
         Assert.True(stoppedAt.Elapsed < TimeSpan.FromSeconds(4), "the checks above must run inside the degraded window");
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.Testing;
 using static RedisJwt.Testing.IdentityServerFactory;
 
@@ -113,5 +114,26 @@ public sealed class IntrospectionRevocationTests(IdentityServerFactory server) :
             new Dictionary<string, string> { ["token"] = "never-issued", ["client_id"] = SpaClientId });
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
+    }
+
+    [Fact]
+    public async Task Revoke_AccessToken_RecordedInRedisBeyondExpiryPlusResourceServerClockSkew()
+    {
+        var spa = await SignedInSpa.StartAsync(server);
+        var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(spa.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsSpaAsync(server.CreateApiClient(), spa.AccessToken)).Status);
+
+        var ttl = await server.WithScopeAsync(async services =>
+        {
+            var keys = services.GetRequiredService<RedisJwt.Revocation.RedisKeys>();
+            var key = keys.Revoked(RedisJwt.Revocation.Revoked.Token(jwt.Id, default));
+            return await services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase().KeyTimeToLiveAsync(key);
+        });
+
+        // A resource server accepts a token until exp + its clock skew (Auth:ClockSkew, at most 5 minutes).
+        Assert.NotNull(ttl);
+        Assert.True(DateTimeOffset.UtcNow + ttl.Value >= new DateTimeOffset(jwt.ValidTo) + TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(5),
+            $"TTL {ttl} ends before exp {jwt.ValidTo:O} + 5 min");
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.Testing;
 using static RedisJwt.Testing.IdentityServerFactory;
 
@@ -69,5 +70,35 @@ public sealed class RefreshRaceTests(IdentityServerFactory server) : IClassFixtu
         var replay = await OAuth.RefreshAsync(lenient.CreateApiClient(), SpaClientId, first);
         Assert.Equal("invalid_grant", replay.Error);
         Assert.Equal("invalid_grant", (await OAuth.RefreshAsync(lenient.CreateApiClient(), SpaClientId, third.Get("refresh_token"))).Error);
+    }
+
+    [Fact]
+    public async Task FailedRefresh_RetryIsAFirstUseNotAReplay()
+    {
+        var user = await server.CreateUserAsync();
+        var spa = await SignedInSpa.StartAsync(server, email: user.Email!, password: "Str0ng!Password");
+        await server.WithScopeAsync(async services =>
+        {
+            // Locked out by failed sign-ins (through the store: this ends no session).
+            var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
+            var stored = (await users.FindByIdAsync(user.Id))!;
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                await users.AccessFailedAsync(stored);
+            }
+
+            return true;
+        });
+
+        Assert.Equal("invalid_grant", (await OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, spa.RefreshToken)).Error);
+
+        await server.WithScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
+            return await users.SetLockoutEndDateAsync((await users.FindByIdAsync(user.Id))!, null);
+        });
+
+        // The first attempt redeemed nothing, so the same token works now: it is not treated as stolen.
+        Assert.Equal(HttpStatusCode.OK, (await OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, spa.RefreshToken)).Status);
     }
 }

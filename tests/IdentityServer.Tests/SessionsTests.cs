@@ -173,4 +173,53 @@ public sealed class SessionsTests(IdentityServerFactory server) : IClassFixture<
         await AssertEndedAsync(first);
         await AssertEndedAsync(second);
     }
+
+    [Fact]
+    public async Task EndedSession_NotBroughtBackByATokenRequestRacingTheEnd()
+    {
+        var (target, first, _) = await TwoSessionsAsync();
+        var sid = (await ListAsync(first)).Single(session => session.GetProperty("current").GetBoolean()).GetProperty("sid").GetString()!;
+
+        var (recorded, listed) = await server.WithScopeAsync(async services =>
+        {
+            var store = services.GetRequiredService<RedisJwt.IdentityServer.Sessions.SessionStore>();
+            await store.EndAsync(target.Id, sid);
+            // A token request that found the session a moment before it ended now records its issuance.
+            var recorded = await store.RecordIssuanceAsync(target.Id, sid, SpaClientId, "late-family");
+            return (recorded, await store.ListAsync(target.Id));
+        });
+
+        Assert.False(recorded);
+        Assert.DoesNotContain(listed, session => session.Sid == sid);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await first.Browser.Client.GetAsync("/account/sessions")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Origin", "https://evil.example")]
+    [InlineData("Sec-Fetch-Site", "cross-site")]
+    [InlineData("Sec-Fetch-Site", "same-site")]
+    public async Task EndingFromAnotherOrigin_Forbidden(string header, string value)
+    {
+        var (_, first, second) = await TwoSessionsAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/account/sessions");
+        request.Headers.Add(header, value);
+
+        var response = await first.Browser.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        await AssertAliveAsync(first);
+        await AssertAliveAsync(second);
+    }
+
+    [Fact]
+    public async Task EndingFromTheSameOrigin_Allowed()
+    {
+        var (_, first, second) = await TwoSessionsAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/account/sessions");
+        request.Headers.Add("Origin", "http://localhost");
+        request.Headers.Add("Sec-Fetch-Site", "same-origin");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await first.Browser.Client.SendAsync(request)).StatusCode);
+        await AssertEndedAsync(second);
+    }
 }

@@ -43,12 +43,10 @@ public static class TokenEndpoint
         var sid = granted.GetSessionId();
         try
         {
-            if (sid is null || await sessions.FindAsync(user.Id, sid) is null)
+            if (sid is null || !await sessions.RecordIssuanceAsync(user.Id, sid, request.ClientId!, granted.GetAuthorizationId()))
             {
                 return OAuthErrors.Forbid(Errors.InvalidGrant, "The sign-in session has ended; sign in again.");
             }
-
-            await sessions.RecordIssuanceAsync(user.Id, sid, request.ClientId!, granted.GetAuthorizationId());
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

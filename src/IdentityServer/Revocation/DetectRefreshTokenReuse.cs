@@ -84,10 +84,22 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
         }
     }
 
-    /// <summary>Called once the token response is on its way: losers waiting on this claim may now revoke.</summary>
-    public static async Task MarkAnsweredAsync(IConnectionMultiplexer redis, string claim)
+    /// <summary>
+    /// Called once the token response is on its way. Tokens were issued: racing replays may now revoke the family.
+    /// The grant failed instead (e.g. temporarily unavailable): the token was not redeemed, so the claim goes, and the
+    /// client's retry is a first use again rather than a "replay" that would revoke its own family.
+    /// </summary>
+    public static async Task ReleaseAsync(IConnectionMultiplexer redis, string claim, bool issued)
     {
-        await redis.GetDatabase().StringSetAsync(claim, Done, expiry: null, keepTtl: true, when: When.Exists);
+        var database = redis.GetDatabase();
+        if (issued)
+        {
+            await database.StringSetAsync(claim, Done, expiry: null, keepTtl: true, when: When.Exists);
+        }
+        else
+        {
+            await database.KeyDeleteAsync(claim);
+        }
     }
 
     private async Task RejectAsReuseAsync(ValidateTokenContext context, object token, RedisKey? waitFor)
@@ -99,19 +111,16 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
 
         if (family is not null)
         {
-            try
+            if (waitFor is { } claim)
             {
-                if (waitFor is { } claim)
-                {
-                    await WaitUntilAnsweredAsync(claim);
-                }
-
-                await revoker.RevokeFamilyAsync(family);
+                await WaitUntilAnsweredAsync(claim);
             }
-            catch (Exception exception) when (exception is RedisException or TimeoutException)
+
+            // Rejecting here also skips OpenIddict's own chain revocation, so the family is revoked here, in
+            // PostgreSQL whatever happens, and in Redis if it answers.
+            if (!await revoker.RevokeFamilyWhateverItTakesAsync(family))
             {
-                // Refused either way; OpenIddict still revokes the chain in PostgreSQL for a redeemed token.
-                logger.LogError(SecurityEvent, exception, "Token family {AuthorizationId} could not be revoked in Redis.", family);
+                logger.LogError(SecurityEvent, "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);
             }
         }
 
@@ -123,11 +132,18 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
     // winner is waited for at most a few seconds.
     private async Task WaitUntilAnsweredAsync(RedisKey claim)
     {
-        var database = redis.GetDatabase();
         var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(5);
-        while (await database.StringGetAsync(claim) == Pending && clock.GetUtcNow() < deadline)
+        try
         {
-            await Task.Delay(20);
+            var database = redis.GetDatabase();
+            while (await database.StringGetAsync(claim) == Pending && clock.GetUtcNow() < deadline)
+            {
+                await Task.Delay(20);
+            }
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            logger.LogWarning(exception, "Could not wait for the first use of a replayed refresh token to answer.");
         }
     }
 

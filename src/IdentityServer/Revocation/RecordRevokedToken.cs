@@ -15,7 +15,7 @@ namespace RedisJwt.IdentityServer.Revocation;
 public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedToken> logger)
     : IOpenIddictServerHandler<HandleRevocationRequestContext>
 {
-    /// <summary>Transaction property set once the revocation is recorded in Redis and, for a family, in PostgreSQL.</summary>
+    /// <summary>Transaction property set once a refresh token's whole family is revoked, in Redis and PostgreSQL.</summary>
     public const string RecordedProperty = ".redisjwt_revocation_recorded";
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
@@ -34,7 +34,6 @@ public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedTok
                 && principal.GetClaim(Claims.JwtId) is { Length: > 0 } jti && principal.GetExpirationDate() is { } expiresAt)
             {
                 await revoker.RevokeAccessTokenAsync(jti, expiresAt);
-                context.Transaction.Properties[RecordedProperty] = true;
             }
             else if (principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) is true && principal.GetAuthorizationId() is { } family)
             {

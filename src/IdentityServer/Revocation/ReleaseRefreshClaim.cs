@@ -4,7 +4,7 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace RedisJwt.IdentityServer.Revocation;
 
-/// <summary>The winning refresh request has its answer: racing replays may now revoke the family.</summary>
+/// <summary>The first request presenting a refresh token has its answer: release its claim (see DetectRefreshTokenReuse).</summary>
 public sealed class ReleaseRefreshClaim(IConnectionMultiplexer redis, ILogger<ReleaseRefreshClaim> logger)
     : IOpenIddictServerHandler<ApplyTokenResponseContext>
 {
@@ -21,7 +21,7 @@ public sealed class ReleaseRefreshClaim(IConnectionMultiplexer redis, ILogger<Re
         {
             try
             {
-                await DetectRefreshTokenReuse.MarkAnsweredAsync(redis, claim);
+                await DetectRefreshTokenReuse.ReleaseAsync(redis, claim, issued: string.IsNullOrEmpty(context.Response.Error));
             }
             catch (Exception exception) when (exception is RedisException or TimeoutException)
             {

@@ -18,6 +18,8 @@ public static class TokenRevocationSetup
             options.AddEventHandler(RevocationRecordedResponse.Descriptor);
             options.AddEventHandler(DetectRefreshTokenReuse.Descriptor);
             options.AddEventHandler(ReleaseRefreshClaim.Descriptor);
+            options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyRevocationResponseContext>.Descriptor);
+            options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor);
         });
         return builder;
     }

@@ -15,12 +15,17 @@ namespace RedisJwt.IdentityServer.Revocation;
 public sealed class Revoker(RevocationWriter writer, IOpenIddictAuthorizationManager authorizations,
     IOpenIddictTokenManager tokens, SessionStore sessions, IOptions<ServerSettings> settings, TimeProvider clock)
 {
-    // Every access token of what is revoked expires within one access-token lifetime from now; the minute covers a
-    // token being issued while we revoke, and clock skew at resource servers.
-    private DateTimeOffset AccessTokensExpireBy => clock.GetUtcNow() + settings.Value.AccessTokenLifetime + TimeSpan.FromMinutes(1);
+    // Resource servers accept a token until exp plus their clock skew (at most 5 minutes, Auth:ClockSkew), so a
+    // revocation must outlive that; one more minute covers a token being issued while we revoke.
+    private static readonly TimeSpan ResourceServerClockSkew = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan IssuanceMargin = TimeSpan.FromMinutes(1);
+
+    // Every access token of what is revoked expires within one access-token lifetime from now.
+    private DateTimeOffset AccessTokensExpireBy =>
+        clock.GetUtcNow() + settings.Value.AccessTokenLifetime + ResourceServerClockSkew + IssuanceMargin;
 
     public Task RevokeAccessTokenAsync(string jti, DateTimeOffset expiresAt) =>
-        writer.RevokeAsync(Revoked.Token(jti, expiresAt));
+        writer.RevokeAsync(Revoked.Token(jti, expiresAt + ResourceServerClockSkew));
 
     /// <summary>One authorization: the refresh token chain and every access token issued from it.</summary>
     public async Task RevokeFamilyAsync(string authorizationId)
@@ -29,15 +34,38 @@ public sealed class Revoker(RevocationWriter writer, IOpenIddictAuthorizationMan
         await RevokeInDatabaseAsync(authorizationId);
     }
 
+    /// <summary>
+    /// For a detected theft, where refusing is no option: PostgreSQL in any case (the family can never be refreshed
+    /// again), Redis if it answers.
+    /// </summary>
+    /// <returns>False when Redis could not record it (resource servers accept its access tokens until they expire).</returns>
+    public async Task<bool> RevokeFamilyWhateverItTakesAsync(string authorizationId)
+    {
+        var recorded = true;
+        try
+        {
+            await writer.RevokeAsync(Revoked.Family(authorizationId, AccessTokensExpireBy));
+        }
+        catch (Exception exception) when (exception is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            recorded = false;
+        }
+
+        await RevokeInDatabaseAsync(authorizationId);
+        return recorded;
+    }
+
     public async Task EndSessionAsync(string userId, string sid)
     {
         await writer.RevokeAsync(Revoked.Session(sid, AccessTokensExpireBy));
+        // Ended before its families are read: from here no token request can add one (SessionStore.RecordIssuanceAsync).
+        await sessions.EndAsync(userId, sid);
         foreach (var authorizationId in await sessions.AuthorizationsAsync(sid))
         {
             await RevokeInDatabaseAsync(authorizationId);
         }
 
-        await sessions.RemoveAsync(userId, sid);
+        await sessions.ForgetAuthorizationsAsync(sid);
     }
 
     /// <summary>Log out everywhere: every session, and any token of the user issued before now.</summary>
@@ -48,6 +76,9 @@ public sealed class Revoker(RevocationWriter writer, IOpenIddictAuthorizationMan
         await writer.RevokeAsync([
             Revoked.User(userId, clock.GetUtcNow(), expiresBy),
             .. known.Select(session => Revoked.Session(session.Sid, expiresBy))]);
+
+        // Sessions end first: from then on no token request can start a family, so the list below is complete.
+        await sessions.EndAllAsync(userId);
 
         // Every token family of the user. Remembered consents are permanent authorizations and stay.
         var families = new List<object>();
@@ -65,16 +96,25 @@ public sealed class Revoker(RevocationWriter writer, IOpenIddictAuthorizationMan
         }
 
         await tokens.RevokeBySubjectAsync(userId);
-        await sessions.RemoveAllAsync(userId);
+        foreach (var session in known)
+        {
+            await sessions.ForgetAuthorizationsAsync(session.Sid);
+        }
     }
 
     private async Task RevokeInDatabaseAsync(string authorizationId)
     {
-        if (await authorizations.FindByIdAsync(authorizationId) is { } authorization)
+        // A refresh grant that checked the authorization a moment ago may still create tokens under it; they are dead
+        // on arrival, since the token endpoint and introspection check the authorization too. A concurrent update of
+        // the row (that same grant) makes TryRevoke fail: read it again and retry.
+        for (var attempt = 0; attempt < 5; attempt++)
         {
-            // A refresh grant that checked the authorization a moment ago may still create tokens under it; they are
-            // dead on arrival, since the token endpoint and introspection check the authorization too.
-            await authorizations.TryRevokeAsync(authorization);
+            if (await authorizations.FindByIdAsync(authorizationId) is not { } authorization
+                || await authorizations.HasStatusAsync(authorization, Statuses.Revoked)
+                || await authorizations.TryRevokeAsync(authorization))
+            {
+                break;
+            }
         }
 
         await tokens.RevokeByAuthorizationIdAsync(authorizationId);

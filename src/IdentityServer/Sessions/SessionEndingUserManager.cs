@@ -28,8 +28,13 @@ public sealed class SessionEndingUserManager(IUserStore<ApplicationUser> store, 
 
     public override async Task<IdentityResult> SetLockoutEndDateAsync(ApplicationUser user, DateTimeOffset? lockoutEnd)
     {
-        var result = await base.SetLockoutEndDateAsync(user, lockoutEnd);
-        return lockoutEnd > DateTimeOffset.UtcNow ? await EndSessionsIfSucceededAsync(user, result) : result;
+        // Sessions first: if they cannot be ended (Redis down), the lock does not happen either.
+        if (lockoutEnd > DateTimeOffset.UtcNow)
+        {
+            await Revoker.EndAllSessionsAsync(user.Id);
+        }
+
+        return await base.SetLockoutEndDateAsync(user, lockoutEnd);
     }
 
     public override async Task<IdentityResult> DeleteAsync(ApplicationUser user)

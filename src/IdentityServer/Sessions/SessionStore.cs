@@ -28,29 +28,40 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
         await SaveAsync(userId, record);
     }
 
-    /// <summary>Tokens were issued in the session: remember the client and the token family, push the expiry.</summary>
-    public async Task RecordIssuanceAsync(string userId, string sid, string clientId, string? authorizationId)
-    {
-        var database = redis.GetDatabase();
-        if (authorizationId is not null)
-        {
-            await database.SetAddAsync(keys.SessionAuthorizations(sid), authorizationId);
-            await database.KeyExpireAsync(keys.SessionAuthorizations(sid), Lifetime);
-        }
+    // Atomically: only if the session still exists, remember the token family and store the updated record.
+    // A session ended a moment ago (HDEL by the Revoker) is never brought back, and a family recorded here is
+    // always seen by a Revoker that ends the session afterwards.
+    private const string RecordIssuanceScript = """
+        if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+        if ARGV[3] ~= '' then
+          redis.call('SADD', KEYS[2], ARGV[3])
+          redis.call('PEXPIRE', KEYS[2], ARGV[4])
+        end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        return 1
+        """;
 
-        // A session ended meanwhile stays ended: its tokens are revoked, and it is not brought back.
+    /// <summary>Tokens are about to be issued in the session: remember the client and the token family, push the expiry.</summary>
+    /// <returns>False when the session has ended: no tokens may be issued in it.</returns>
+    public async Task<bool> RecordIssuanceAsync(string userId, string sid, string clientId, string? authorizationId)
+    {
         if (await FindAsync(userId, sid) is not { } record)
         {
-            return;
+            return false;
         }
 
         var now = clock.GetUtcNow();
-        await SaveAsync(userId, record with
+        var updated = record with
         {
             LastSeenAt = now,
             ExpiresAt = now + Lifetime,
             Clients = record.Clients.Contains(clientId) ? record.Clients : [.. record.Clients, clientId],
-        });
+        };
+        var result = await redis.GetDatabase().ScriptEvaluateAsync(RecordIssuanceScript,
+            [keys.Sessions(userId), keys.SessionAuthorizations(sid)],
+            [sid, JsonSerializer.Serialize(updated), authorizationId ?? "", (long)Lifetime.TotalMilliseconds]);
+        return (long)result == 1;
     }
 
     public async Task<SessionRecord?> FindAsync(string userId, string sid)
@@ -62,37 +73,40 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
     public async Task<IReadOnlyList<SessionRecord>> ListAsync(string userId)
     {
         var now = clock.GetUtcNow();
-        var entries = await redis.GetDatabase().HashGetAllAsync(keys.Sessions(userId));
-        return [.. entries.Select(entry => Parse(entry.Value)).OfType<SessionRecord>()
+        var database = redis.GetDatabase();
+        var entries = await database.HashGetAllAsync(keys.Sessions(userId));
+        var records = entries.Select(entry => (Field: entry.Name, Record: Parse(entry.Value))).ToList();
+
+        // Sessions that expired without being ended leave the hash here, so it does not grow for an active user.
+        var expired = records.Where(entry => entry.Record is null || entry.Record.ExpiresAt <= now).Select(entry => entry.Field).ToArray();
+        if (expired.Length > 0)
+        {
+            await database.HashDeleteAsync(keys.Sessions(userId), expired);
+        }
+
+        return [.. records.Select(entry => entry.Record).OfType<SessionRecord>()
             .Where(record => record.ExpiresAt > now).OrderByDescending(record => record.LastSeenAt)];
     }
 
     public async Task<IReadOnlyList<string>> AuthorizationsAsync(string sid) =>
         [.. (await redis.GetDatabase().SetMembersAsync(keys.SessionAuthorizations(sid))).Select(member => member.ToString())];
 
-    public async Task RemoveAsync(string userId, string sid)
-    {
-        var database = redis.GetDatabase();
-        await database.HashDeleteAsync(keys.Sessions(userId), sid);
-        await database.KeyDeleteAsync(keys.SessionAuthorizations(sid));
-    }
+    /// <summary>The session is over: it is no longer listed, its cookie stops working, and no token is issued in it.</summary>
+    public async Task EndAsync(string userId, string sid) =>
+        await redis.GetDatabase().HashDeleteAsync(keys.Sessions(userId), sid);
 
-    public async Task RemoveAllAsync(string userId)
-    {
-        var database = redis.GetDatabase();
-        foreach (var sid in await database.HashKeysAsync(keys.Sessions(userId)))
-        {
-            await database.KeyDeleteAsync(keys.SessionAuthorizations(sid.ToString()));
-        }
+    public async Task EndAllAsync(string userId) =>
+        await redis.GetDatabase().KeyDeleteAsync(keys.Sessions(userId));
 
-        await database.KeyDeleteAsync(keys.Sessions(userId));
-    }
+    /// <summary>Once an ended session's token families are revoked, their list can go.</summary>
+    public async Task ForgetAuthorizationsAsync(string sid) =>
+        await redis.GetDatabase().KeyDeleteAsync(keys.SessionAuthorizations(sid));
 
     private async Task SaveAsync(string userId, SessionRecord record)
     {
         var database = redis.GetDatabase();
         await database.HashSetAsync(keys.Sessions(userId), record.Sid, JsonSerializer.Serialize(record));
-        // The hash outlives its longest session; expired fields are skipped on read and overwritten or removed later.
+        // The hash outlives its longest session; expired fields are skipped on read and removed by ListAsync.
         await database.KeyExpireAsync(keys.Sessions(userId), Lifetime, ExpireWhen.GreaterThanCurrentExpiry);
         await database.KeyExpireAsync(keys.Sessions(userId), Lifetime, ExpireWhen.HasNoExpiry);
     }

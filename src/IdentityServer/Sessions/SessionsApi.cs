@@ -21,7 +21,7 @@ public static class SessionsApi
 
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder endpoints)
     {
-        var own = endpoints.MapGroup("/account/sessions").RequireAuthorization();
+        var own = endpoints.MapGroup("/account/sessions").RequireAuthorization().AddEndpointFilter(SameOriginOnly);
         own.MapGet("/", (ClaimsPrincipal user, SessionStore sessions, UserManager<ApplicationUser> users) =>
             ListAsync(users.GetUserId(user)!, user.GetSessionId(), sessions));
         own.MapDelete("/{sid}", (string sid, ClaimsPrincipal user, SessionStore sessions, Revoker revoker, UserManager<ApplicationUser> users) =>
@@ -29,19 +29,19 @@ public static class SessionsApi
         own.MapDelete("/", (ClaimsPrincipal user, Revoker revoker, UserManager<ApplicationUser> users) =>
             EndAllAsync(users.GetUserId(user)!, revoker));
 
-        var admin = endpoints.MapGroup("/admin/users/{userId}").RequireAuthorization(AdminPolicy);
+        var admin = endpoints.MapGroup("/admin/users/{userId}").RequireAuthorization(AdminPolicy).AddEndpointFilter(SameOriginOnly);
         admin.MapGet("/sessions", async (string userId, SessionStore sessions, UserManager<ApplicationUser> users) =>
             await users.FindByIdAsync(userId) is null ? UnknownUser() : await ListAsync(userId, currentSid: null, sessions));
         admin.MapDelete("/sessions/{sid}", (string userId, string sid, SessionStore sessions, Revoker revoker) =>
             EndAsync(userId, sid, sessions, revoker));
         admin.MapDelete("/sessions", async (string userId, Revoker revoker, UserManager<ApplicationUser> users) =>
             await users.FindByIdAsync(userId) is null ? UnknownUser() : await EndAllAsync(userId, revoker));
-        admin.MapPost("/lock", async (string userId, UserManager<ApplicationUser> users) =>
+        admin.MapPost("/lock", (string userId, UserManager<ApplicationUser> users) => Guarded(async () =>
             await users.FindByIdAsync(userId) is { } user
                 ? Outcome(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue))
-                : UnknownUser());
-        admin.MapDelete("/", async (string userId, UserManager<ApplicationUser> users) =>
-            await users.FindByIdAsync(userId) is { } user ? Outcome(await users.DeleteAsync(user)) : UnknownUser());
+                : UnknownUser()));
+        admin.MapDelete("/", (string userId, UserManager<ApplicationUser> users) => Guarded(async () =>
+            await users.FindByIdAsync(userId) is { } user ? Outcome(await users.DeleteAsync(user)) : UnknownUser()));
         return endpoints;
     }
 
@@ -68,6 +68,30 @@ public static class SessionsApi
             await revoker.EndAllSessionsAsync(userId);
             return TypedResults.NoContent();
         });
+
+    /// <summary>
+    /// CSRF defence for these cookie-authenticated endpoints (SameSite=Lax still sends the cookie from sibling
+    /// subdomains): a browser request that changes something must come from this origin. Browsers send
+    /// Sec-Fetch-Site and Origin; clients without them are not browsers, and cannot be tricked into sending a cookie.
+    /// </summary>
+    private static async ValueTask<object?> SameOriginOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var request = context.HttpContext.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            var fetchSite = request.Headers["Sec-Fetch-Site"].ToString();
+            var origin = request.Headers.Origin.ToString();
+            var ownOrigin = $"{request.Scheme}://{request.Host}";
+            if ((fetchSite.Length > 0 && fetchSite is not ("same-origin" or "none"))
+                || (origin.Length > 0 && !string.Equals(origin, ownOrigin, StringComparison.OrdinalIgnoreCase)))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+                    detail: "Cross-origin requests cannot change sessions.");
+            }
+        }
+
+        return await next(context);
+    }
 
     private static IResult Outcome(IdentityResult result) => result.Succeeded
         ? TypedResults.NoContent()
