@@ -35,6 +35,12 @@ public static class RedisSetup
             var configuration = ConfigurationOptions.Parse(connectionString);
             // Start even while Redis is down and reconnect in the background; readiness reports it.
             configuration.AbortOnConnectFail = false;
+            // A silently dropped connection must be noticed well within the revocation degraded window (30 s), not
+            // after the client's default minute; an explicit keepAlive in the connection string wins.
+            if (!connectionString.Contains("keepAlive", StringComparison.OrdinalIgnoreCase))
+            {
+                configuration.KeepAlive = 10;
+            }
             return ConnectionMultiplexer.Connect(configuration);
         });
 
