@@ -105,8 +105,8 @@ wrk_round() { # PORT SECONDS
 }
 
 log "warming up"
-wrk_round 5811 3 >/dev/null
-wrk_round 5813 3 >/dev/null
+wrk_round 5811 10 >/dev/null
+wrk_round 5813 10 >/dev/null
 
 log "check on (:5811) vs off (:5813), $ROUNDS alternating rounds of ${ROUND_SECONDS}s"
 : >"$SCRATCH/on" && : >"$SCRATCH/off"
