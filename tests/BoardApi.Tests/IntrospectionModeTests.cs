@@ -24,9 +24,7 @@ public sealed class IntrospectionModeTests(IntrospectionBoardFixture fixture) : 
         Assert.Equal(HttpStatusCode.OK, (await posts.GetAsync("/posts")).StatusCode);
 
         // RFC 7009 revocation at the IdentityServer: introspection answers active=false from then on.
-        var revoked = await OAuth.PostAsync(fixture.Identity.CreateApiClient(), "/connect/revoke",
-            new Dictionary<string, string> { ["token"] = token },
-            (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+        var revoked = await OAuth.RevokeAsThirdPartyAsync(fixture.Identity.CreateApiClient(), token);
         Assert.Equal(HttpStatusCode.OK, revoked.Status);
 
         AssertInvalidToken(await posts.GetAsync("/posts"));

@@ -44,7 +44,7 @@ public sealed class RevocationOutageTests : IAsyncLifetime
         var revokedBefore = await Tokens.SignInNewUserAsync(_identity, Tokens.UserScopes);
         var valid = await Tokens.SignInNewUserAsync(_identity, Tokens.UserScopes);
         Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsSpaAsync(_identity.CreateApiClient(), revokedBefore.AccessToken)).Status);
-        await Eventually(async () => await StatusAsync(revokedBefore) == HttpStatusCode.Unauthorized);
+        await Eventually.TrueAsync(async () => await StatusAsync(revokedBefore) == HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(valid));
 
         await _redis.StopAsync();
@@ -60,29 +60,19 @@ public sealed class RevocationOutageTests : IAsyncLifetime
         Assert.True(stoppedAt.Elapsed < TimeSpan.FromSeconds(4), "the checks above must run inside the degraded window");
 
         // After it: fail closed.
-        await Eventually(async () => await StatusAsync(valid) == HttpStatusCode.ServiceUnavailable);
+        await Eventually.TrueAsync(async () => await StatusAsync(valid) == HttpStatusCode.ServiceUnavailable);
 
         await _redis.StartAsync();
 
-        await Eventually(async () => await StatusAsync(valid) == HttpStatusCode.NotFound, TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => await StatusAsync(valid) == HttpStatusCode.NotFound, TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revokedBefore));
         // The IdentityServer reconnects on its own schedule; a client retries temporarily_unavailable.
-        await Eventually(async () => (await OAuth.RevokeAsSpaAsync(_identity.CreateApiClient(), valid.AccessToken)).Status == HttpStatusCode.OK,
+        await Eventually.TrueAsync(async () => (await OAuth.RevokeAsSpaAsync(_identity.CreateApiClient(), valid.AccessToken)).Status == HttpStatusCode.OK,
             TimeSpan.FromSeconds(30));
-        await Eventually(async () => await StatusAsync(valid) == HttpStatusCode.Unauthorized);
+        await Eventually.TrueAsync(async () => await StatusAsync(valid) == HttpStatusCode.Unauthorized);
     }
 
     // GET of an unknown post: 404 proves the token was accepted, without touching the post-list cache.
     private async Task<HttpStatusCode> StatusAsync(SignedInUser user) =>
         (await _board.CreateClient(user.AccessToken).GetAsync($"/posts/{Guid.Empty}")).StatusCode;
-
-    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan? timeout = null)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)), "condition not reached in time");
-            await Task.Delay(50);
-        }
-    }
 }

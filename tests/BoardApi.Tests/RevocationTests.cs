@@ -118,8 +118,7 @@ public sealed class RevocationTests(BoardFixture fixture, ITestOutputHelper outp
     public async Task RevokedToken_ChallengeSaysRevoked()
     {
         var token = await fixture.ClientTokenAsync("posts.read");
-        var revoked = await OAuth.PostAsync(fixture.Identity.CreateApiClient(), "/connect/revoke", new Dictionary<string, string> { ["token"] = token },
-            (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+        var revoked = await OAuth.RevokeAsThirdPartyAsync(fixture.Identity.CreateApiClient(), token);
         Assert.Equal(HttpStatusCode.OK, revoked.Status);
 
         await WaitUntilRejectedAsync(token, fixture.Board);

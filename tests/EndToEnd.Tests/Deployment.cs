@@ -58,15 +58,7 @@ public class Deployment : IAsyncLifetime
     /// cookies ignore ports, so a sign-in at one instance is sent to the other, as behind a load balancer.
     /// </summary>
     public static Browser BrowserOn(ServiceProcess identity, System.Net.CookieContainer? cookies = null) =>
-        new(new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = true,
-            CookieContainer = cookies ?? new System.Net.CookieContainer(),
-        })
-        {
-            BaseAddress = identity.BaseAddress,
-        });
+        new(LoopbackHttp.Client(identity.BaseAddress, cookies ?? new System.Net.CookieContainer()));
 
     /// <summary>A new user through the registration page, then an SPA sign-in (code + PKCE) at <paramref name="identity"/>.</summary>
     public static async Task<(string Email, SignedInSpa Session)> RegisterAndSignInAsync(ServiceProcess identity)

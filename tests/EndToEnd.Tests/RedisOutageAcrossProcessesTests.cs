@@ -42,7 +42,7 @@ public sealed class RedisOutageAcrossProcessesTests(OutageDeployment deployment)
         var revokedEarlier = await ClientTokenAsync();
         var valid = await ClientTokenAsync();
         Assert.Equal(HttpStatusCode.OK, (await RevokeAsync(deployment.IdentityB, revokedEarlier)).Status);
-        await EventuallyAsync(async () => await BothAsync(revokedEarlier, HttpStatusCode.Unauthorized));
+        await Eventually.TrueAsync(async () => await BothAsync(revokedEarlier, HttpStatusCode.Unauthorized));
 
         await deployment.Redis.StopAsync();
         var stopped = Stopwatch.StartNew();
@@ -52,14 +52,14 @@ public sealed class RedisOutageAcrossProcessesTests(OutageDeployment deployment)
         Assert.Equal("temporarily_unavailable", (await RevokeAsync(deployment.IdentityA, valid)).Error);
         Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(4), "the checks above must run inside the degraded window");
 
-        await EventuallyAsync(async () => await BothAsync(valid, HttpStatusCode.ServiceUnavailable));
+        await Eventually.TrueAsync(async () => await BothAsync(valid, HttpStatusCode.ServiceUnavailable));
 
         await deployment.Redis.StartAsync();
 
-        await EventuallyAsync(async () => await BothAsync(valid, HttpStatusCode.NotFound), TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => await BothAsync(valid, HttpStatusCode.NotFound), TimeSpan.FromSeconds(30));
         Assert.True(await BothAsync(revokedEarlier, HttpStatusCode.Unauthorized), "a revocation from before the outage is not lost");
-        await EventuallyAsync(async () => (await RevokeAsync(deployment.IdentityA, valid)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
-        await EventuallyAsync(async () => await BothAsync(valid, HttpStatusCode.Unauthorized));
+        await Eventually.TrueAsync(async () => (await RevokeAsync(deployment.IdentityA, valid)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => await BothAsync(valid, HttpStatusCode.Unauthorized));
     }
 
     // GET of an unknown post: 404 means the token was accepted.
@@ -76,27 +76,8 @@ public sealed class RedisOutageAcrossProcessesTests(OutageDeployment deployment)
         return true;
     }
 
-    private async Task<string> ClientTokenAsync()
-    {
-        var response = await OAuth.PostAsync(deployment.IdentityA.CreateClient(), "/connect/token", new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["scope"] = "posts.read",
-        }, (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
-        return response.Get("access_token");
-    }
+    private Task<string> ClientTokenAsync() => OAuth.ClientCredentialsAsync(deployment.IdentityA.CreateClient(), "posts.read");
 
     private static Task<TokenResponse> RevokeAsync(ServiceProcess identity, string token) =>
-        OAuth.PostAsync(identity.CreateClient(), "/connect/revoke", new Dictionary<string, string> { ["token"] = token },
-            (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)), "condition not reached in time");
-            await Task.Delay(50);
-        }
-    }
+        OAuth.RevokeAsThirdPartyAsync(identity.CreateClient(), token);
 }

@@ -18,9 +18,7 @@ public sealed class RevocationAcrossProcessesTests(Deployment deployment, ITestO
         await AssertStatusAsync(token, HttpStatusCode.OK, deployment.BoardA, deployment.BoardB);
 
         var request = Stopwatch.StartNew();
-        var revoked = await OAuth.PostAsync(deployment.IdentityB.CreateClient(), "/connect/revoke",
-            new Dictionary<string, string> { ["token"] = token },
-            (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+        var revoked = await OAuth.RevokeAsThirdPartyAsync(deployment.IdentityB.CreateClient(), token);
         Assert.Equal(HttpStatusCode.OK, revoked.Status);
         var answeredMs = request.ElapsedMilliseconds;
 
@@ -29,9 +27,7 @@ public sealed class RevocationAcrossProcessesTests(Deployment deployment, ITestO
 
         output.WriteLine($"revocation endpoint of IdentityServer B answered in {answeredMs} ms; both BoardApi processes rejected the token {latency.TotalMilliseconds:F0} ms later");
         Assert.True(latency < TimeSpan.FromSeconds(1), $"{latency.TotalMilliseconds} ms");
-        Assert.False((await OAuth.PostAsync(deployment.IdentityA.CreateClient(), "/connect/introspect",
-            new Dictionary<string, string> { ["token"] = token },
-            (IdentityServerFactory.BoardApiClientId, IdentityServerFactory.BoardApiSecret))).Json.GetProperty("active").GetBoolean());
+        Assert.False((await OAuth.IntrospectAsync(deployment.IdentityA.CreateClient(), token)).Json.GetProperty("active").GetBoolean());
     }
 
     [Fact]
@@ -76,25 +72,15 @@ public sealed class RevocationAcrossProcessesTests(Deployment deployment, ITestO
     public async Task BoardApiStartedAfterRevocation_RejectsAtOnce()
     {
         var token = await ClientTokenAsync(deployment.IdentityB);
-        Assert.Equal(HttpStatusCode.OK, (await OAuth.PostAsync(deployment.IdentityA.CreateClient(), "/connect/revoke",
-            new Dictionary<string, string> { ["token"] = token },
-            (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsThirdPartyAsync(deployment.IdentityA.CreateClient(), token)).Status);
 
         var late = await deployment.StartBoardAsync();
 
         await AssertStatusAsync(token, HttpStatusCode.Unauthorized, late);
     }
 
-    private static async Task<string> ClientTokenAsync(ServiceProcess identity)
-    {
-        var response = await OAuth.PostAsync(identity.CreateClient(), "/connect/token", new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["scope"] = "posts.read",
-        }, (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
-        Assert.Equal(HttpStatusCode.OK, response.Status);
-        return response.Get("access_token");
-    }
+    private static Task<string> ClientTokenAsync(ServiceProcess identity) =>
+        OAuth.ClientCredentialsAsync(identity.CreateClient(), "posts.read");
 
     private static async Task AssertStatusAsync(string token, HttpStatusCode expected, params ServiceProcess[] boards)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using RedisJwt.Testing;
 
 namespace RedisJwt.EndToEnd.Tests;
 
@@ -55,7 +56,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public HttpClient CreateClient(string? bearer = null)
     {
-        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
+        var client = LoopbackHttp.Client(BaseAddress);
         if (bearer is not null)
         {
             client.DefaultRequestHeaders.Authorization = new("Bearer", bearer);

@@ -128,15 +128,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
         }
 
         // Over a real socket the factory's clients follow redirects themselves; tests must see each one.
-        return new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = handleCookies,
-            CookieContainer = new CookieContainer(),
-        })
-        {
-            BaseAddress = Issuer,
-        };
+        return LoopbackHttp.Client(Issuer, handleCookies ? new CookieContainer() : null);
     }
 
     public async Task<ApplicationUser> CreateUserAsync(string password = "Str0ng!Password", params string[] roles)

@@ -114,6 +114,23 @@ public static class OAuth
             ["client_id"] = clientId,
         });
 
+    /// <summary>A client_credentials access token for the third-party demo client.</summary>
+    public static async Task<string> ClientCredentialsAsync(HttpClient client, string scope)
+    {
+        var response = await PostAsync(client, "/connect/token", new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["scope"] = scope,
+        }, (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        return response.Get("access_token");
+    }
+
+    /// <summary>RFC 7009 revocation by the third-party demo client (for the tokens issued to it).</summary>
+    public static Task<TokenResponse> RevokeAsThirdPartyAsync(HttpClient client, string token) =>
+        PostAsync(client, "/connect/revoke", new Dictionary<string, string> { ["token"] = token },
+            (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+
     /// <summary>RFC 7009 revocation by the public SPA client (identified by client_id alone).</summary>
     public static Task<TokenResponse> RevokeAsSpaAsync(HttpClient client, string token) =>
         PostAsync(client, "/connect/revoke", new Dictionary<string, string>

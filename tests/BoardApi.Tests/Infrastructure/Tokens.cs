@@ -15,16 +15,8 @@ public static class Tokens
 {
     public const string UserScopes = "openid profile roles offline_access posts.read posts.write";
 
-    public static async Task<string> ClientCredentialsAsync(IdentityServerFactory identity, string scope)
-    {
-        var response = await OAuth.PostAsync(identity.CreateApiClient(), "/connect/token", new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["scope"] = scope,
-        }, (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
-        Assert.Equal(HttpStatusCode.OK, response.Status);
-        return response.Get("access_token");
-    }
+    public static Task<string> ClientCredentialsAsync(IdentityServerFactory identity, string scope) =>
+        OAuth.ClientCredentialsAsync(identity.CreateApiClient(), scope);
 
     public static async Task<SignedInUser> SignInNewUserAsync(IdentityServerFactory identity, string scopes, params string[] roles)
     {
