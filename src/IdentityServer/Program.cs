@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.IdentityServer.Credentials;
@@ -20,6 +21,7 @@ builder.AddAccounts();
 builder.AddSigningCredentials();
 builder.AddOpenIdConnectServer();
 builder.AddTokenRevocation();
+builder.AddAuthApi();
 builder.AddClientSeeding();
 builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
@@ -39,8 +41,9 @@ if (args.Contains("migrate"))
 await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
-app.UseStatusCodePagesWithReExecute("/error");
+app.UseErrorPages();
 app.UseStaticFiles();
+app.UseAuthTokenRequests();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -48,6 +51,7 @@ app.UseAuthorization();
 app.MapServiceHealth();
 app.MapConnectEndpoints();
 app.MapSessions();
+app.MapAuthApi();
 app.MapRazorPages();
 
 app.Run();

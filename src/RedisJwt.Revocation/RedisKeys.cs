@@ -15,6 +15,15 @@ public sealed class RedisKeys(IOptions<RedisOptions> options)
     public RedisKey DataProtectionKeys => $"{_prefix}dataprotection:keys";
 
     /// <summary>
+    /// The <see cref="Caching.CacheGeneration"/> of one user's cached profile (GET /auth/me), replaced around every
+    /// change to the user.
+    /// </summary>
+    public RedisKey ProfileGeneration(string userId) => $"{_prefix}profile:generation:{userId}";
+
+    /// <summary>Prefix of the IdentityServer's HybridCache entries in Redis (the second level), e.g. profiles.</summary>
+    public string IdentityCacheInstance => $"{_prefix}identity:cache:";
+
+    /// <summary>
     /// One revocation, a string holding "1" (or, for a user, the Unix time before which their tokens are revoked),
     /// expiring when the last token it concerns expires. Looked up directly by resource servers that are not (yet)
     /// in sync with the revocation channel.

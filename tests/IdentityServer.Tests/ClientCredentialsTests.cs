@@ -70,7 +70,6 @@ public sealed class ClientCredentialsTests(IdentityServerFactory server) : IClas
     }
 
     [Theory]
-    [InlineData("password")]
     [InlineData("urn:ietf:params:oauth:grant-type:device_code")]
     [InlineData("made_up")]
     public async Task Token_UnsupportedGrantType_UnsupportedGrantType(string grantType)

@@ -20,6 +20,23 @@ public sealed record Pkce(string Verifier, string Challenge)
 
 public sealed record TokenResponse(HttpStatusCode Status, JsonElement Json)
 {
+    public HttpResponseHeaders? Headers { get; init; }
+
+    public string? ContentType { get; init; }
+
+    public string Body { get; init; } = "";
+
+    public static async Task<TokenResponse> ReadAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        return new TokenResponse(response.StatusCode, body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone())
+        {
+            Headers = response.Headers,
+            ContentType = response.Content.Headers.ContentType?.MediaType,
+            Body = body,
+        };
+    }
+
     public string? Error => Json.TryGetProperty("error", out var error) ? error.GetString() : null;
 
     public string Get(string name) => Json.TryGetProperty(name, out var value)
@@ -83,8 +100,7 @@ public static class OAuth
         }
 
         using var response = await client.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        return new TokenResponse(response.StatusCode, body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone());
+        return await TokenResponse.ReadAsync(response);
     }
 
     public static Task<TokenResponse> RedeemCodeAsync(HttpClient client, string clientId, string redirectUri, string code,

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using RedisJwt.Revocation;
-using StackExchange.Redis;
+using RedisJwt.Revocation.Caching;
 
 namespace RedisJwt.BoardApi.Posts;
 
@@ -16,14 +16,10 @@ public sealed class PostsOptions
 }
 
 /// <summary>
-/// Pages of the post list in HybridCache (memory, then Redis), keyed by a generation value kept in Redis. A write
-/// replaces the generation, so from then on every instance looks up new keys and no reader anywhere is served a
-/// list from before the write. HybridCache alone cannot promise that: another instance's in-memory copy would live
-/// on until it expires. Generations are random, never counted, so a Redis restart that loses the value cannot bring
-/// back a generation whose pages some instance still holds.
+/// Pages of the post list in HybridCache (memory, then Redis), keyed by a <see cref="CacheGeneration"/> that every
+/// post write replaces, so no reader on any instance is served a list from before the write.
 /// </summary>
-public sealed class PostListCache(HybridCache cache, IConnectionMultiplexer redis, RedisKeys keys,
-    IOptions<PostsOptions> options, ILogger<PostListCache> logger)
+public sealed class PostListCache(HybridCache cache, CacheGeneration generations, RedisKeys keys, IOptions<PostsOptions> options)
 {
     private readonly HybridCacheEntryOptions _entry = new()
     {
@@ -34,15 +30,9 @@ public sealed class PostListCache(HybridCache cache, IConnectionMultiplexer redi
     public async Task<PostPage> GetOrLoadAsync(string? author, PostCursor? cursor, int limit,
         Func<CancellationToken, ValueTask<PostPage>> load, CancellationToken cancellationToken)
     {
-        string generation;
-        try
+        // Without the generation the cache cannot be trusted: read PostgreSQL directly.
+        if (await generations.CurrentAsync(keys.PostListGeneration) is not { } generation)
         {
-            generation = await CurrentGenerationAsync();
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            // Without the generation the cache cannot be trusted: read PostgreSQL directly.
-            logger.LogWarning(exception, "Post list cache bypassed: Redis is unavailable.");
             return await load(cancellationToken);
         }
 
@@ -51,38 +41,7 @@ public sealed class PostListCache(HybridCache cache, IConnectionMultiplexer redi
         return await cache.GetOrCreateAsync(key, load, _entry, cancellationToken: cancellationToken);
     }
 
-    /// <summary>
-    /// Makes every cached page unreachable. Writes call it before and after they change the database: a failure
-    /// before means the write must not happen; the call after catches pages a reader cached in between.
-    /// </summary>
-    /// <returns>False when Redis could not be reached (logged).</returns>
-    public async Task<bool> InvalidateAsync()
-    {
-        try
-        {
-            await redis.GetDatabase().StringSetAsync(keys.PostListGeneration, NewGeneration());
-            return true;
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            logger.LogError(exception, "Post list cache not invalidated: Redis is unavailable.");
-            return false;
-        }
-    }
-
-    private async Task<string> CurrentGenerationAsync()
-    {
-        var database = redis.GetDatabase();
-        var generation = await database.StringGetAsync(keys.PostListGeneration);
-        if (generation.HasValue)
-        {
-            return generation.ToString();
-        }
-
-        // First use, or Redis lost the value: start a fresh generation, agreeing with any instance racing us.
-        await database.StringSetAsync(keys.PostListGeneration, NewGeneration(), when: When.NotExists);
-        return (await database.StringGetAsync(keys.PostListGeneration)).ToString();
-    }
-
-    private static string NewGeneration() => Guid.NewGuid().ToString("N");
+    /// <summary>Makes every cached page unreachable; writes call it before and after they change the database.</summary>
+    /// <returns>False when Redis could not be reached (logged): a write must not go ahead.</returns>
+    public Task<bool> InvalidateAsync() => generations.ReplaceAsync(keys.PostListGeneration);
 }

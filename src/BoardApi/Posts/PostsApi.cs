@@ -3,12 +3,11 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
 using RedisJwt.BoardApi.Auth;
 using RedisJwt.BoardApi.Data;
-using RedisJwt.BoardApi.Shared;
+using RedisJwt.Revocation.Hosting;
 using RedisJwt.Revocation;
-using StackExchange.Redis;
+using RedisJwt.Revocation.Caching;
 
 namespace RedisJwt.BoardApi.Posts;
 
@@ -26,14 +25,7 @@ public static class PostsApi
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<PostListCache>();
 
-        // HybridCache's second level: Redis, through the one shared connection, under this system's key prefix.
-        builder.Services.AddStackExchangeRedisCache(_ => { });
-        builder.Services.AddOptions<RedisCacheOptions>().Configure<IConnectionMultiplexer, RedisKeys>((options, redis, keys) =>
-        {
-            options.ConnectionMultiplexerFactory = () => Task.FromResult(redis);
-            options.InstanceName = keys.BoardCacheInstance;
-        });
-        builder.Services.AddHybridCache();
+        builder.AddRedisHybridCache(keys => keys.BoardCacheInstance);
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.IdentityServer.Shared;
 
 namespace RedisJwt.IdentityServer.Account;
 
@@ -20,9 +22,11 @@ public static class AccountSetup
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
             })
             .AddEntityFrameworkStores<ApplicationDbContext>()
-            .AddUserManager<SessionEndingUserManager>()
+            .AddUserManager<ApplicationUserManager>()
             .AddDefaultTokenProviders();
         builder.Services.AddScoped<SessionSignIn>();
+        builder.Services.AddScoped<CredentialCheck>();
+        builder.Services.AddScoped<Registration>();
 
         builder.Services.ConfigureApplicationCookie(options =>
         {
@@ -71,16 +75,12 @@ public static class AccountSetup
         return builder;
     }
 
-    private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (context.Request.Path.StartsWithSegments("/account/sessions") || context.Request.Path.StartsWithSegments("/admin"))
+        // APIs answer with a status (and problem details), pages with a redirect to the login page.
+        if (PagesSetup.IsApi(context.Request.Path))
         {
             context.Response.StatusCode = status;
-            // An API status, not a page: the HTML error page must not replace it.
-            if (context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
-            {
-                pages.Enabled = false;
-            }
         }
         else
         {

@@ -1,14 +1,11 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
 
 namespace RedisJwt.IdentityServer.Account;
 
-public sealed class LoginModel(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users,
-    SessionSignIn sessions) : PageModel
+public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessions) : PageModel
 {
     // One message for every failure (unknown email, wrong password, locked out), so the form doesn't reveal
     // which accounts exist.
@@ -34,17 +31,7 @@ public sealed class LoginModel(SignInManager<ApplicationUser> signIns, UserManag
             return Page();
         }
 
-        var user = await users.FindByEmailAsync(Input.Email);
-        if (user is null)
-        {
-            // Spend the time a password check would, so response timing doesn't reveal unknown emails either.
-            users.PasswordHasher.HashPassword(new ApplicationUser(), Input.Password);
-            Error = FailureMessage;
-            return Page();
-        }
-
-        var result = await signIns.CheckPasswordSignInAsync(user, Input.Password, lockoutOnFailure: true);
-        if (!result.Succeeded)
+        if (await credentials.VerifyAsync(Input.Email, Input.Password) is not { } user)
         {
             Error = FailureMessage;
             return Page();

@@ -7,9 +7,10 @@ namespace RedisJwt.IdentityServer.Clients;
 public static class ClientDescriptors
 {
     private static readonly HashSet<string> SupportedGrants =
-        [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials];
+        [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials, GrantTypes.Password];
 
-    public static OpenIddictApplicationDescriptor Create(string clientId, ClientSeed seed)
+    /// <param name="firstPartyClientId">AuthApi:ClientId, the only client the password grant is allowed to.</param>
+    public static OpenIddictApplicationDescriptor Create(string clientId, ClientSeed seed, string? firstPartyClientId = null)
     {
         string Invalid(string problem) => $"Seed:Clients:{clientId}: {problem}";
 
@@ -45,6 +46,13 @@ public static class ClientDescriptors
         if (seed.GrantTypes.FirstOrDefault(grant => !SupportedGrants.Contains(grant)) is { } unsupported)
         {
             throw new InvalidOperationException(Invalid($"grant type \"{unsupported}\" is not supported."));
+        }
+
+        // RFC 9700 2.4: the password grant only for the operator's own app, which is a public client (an app cannot
+        // keep a secret, and /auth/login presents no client credentials).
+        if (seed.GrantTypes.Contains(GrantTypes.Password) && (clientId != firstPartyClientId || !isPublic))
+        {
+            throw new InvalidOperationException(Invalid("the password grant is reserved for the public first-party client named by AuthApi:ClientId."));
         }
 
         var usesCode = seed.GrantTypes.Contains(GrantTypes.AuthorizationCode);

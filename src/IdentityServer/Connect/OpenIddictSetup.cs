@@ -36,7 +36,9 @@ public static class OpenIddictSetup
 
                 options.AllowAuthorizationCodeFlow()
                     .AllowRefreshTokenFlow()
-                    .AllowClientCredentialsFlow();
+                    .AllowClientCredentialsFlow()
+                    // For the first-party app only (see PasswordGrant); no other client is ever permitted it.
+                    .AllowPasswordFlow();
 
                 // PKCE for every code flow client, public or confidential (RFC 9700 2.1.1).
                 options.RequireProofKeyForCodeExchange();
@@ -81,6 +83,7 @@ public static class OpenIddictSetup
                 aspNetCore.DisableTransportSecurityRequirement = settings.Value.AllowInsecureHttp);
 
         builder.Services.AddScoped<UserPrincipalFactory>();
+        builder.Services.AddScoped<PasswordGrant>();
         builder.Services.AddScoped<Consent.ConsentStore>();
 
         return builder;

@@ -14,13 +14,14 @@ namespace RedisJwt.IdentityServer.Connect;
 
 /// <summary>
 /// The token endpoint after OpenIddict has authenticated the client and validated the grant
-/// (code + PKCE verifier, refresh token, or client credentials).
+/// (code + PKCE verifier, refresh token, client credentials, or the first-party app's password grant).
 /// </summary>
 public static class TokenEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext context, UserManager<ApplicationUser> users,
         SignInManager<ApplicationUser> signIns, IOpenIddictApplicationManager applications,
-        IOpenIddictScopeManager scopeManager, UserPrincipalFactory principals, SessionStore sessions)
+        IOpenIddictScopeManager scopeManager, UserPrincipalFactory principals, SessionStore sessions,
+        PasswordGrant passwordGrant)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
@@ -28,6 +29,11 @@ public static class TokenEndpoint
         if (request.IsClientCredentialsGrantType())
         {
             return await ClientCredentialsAsync(request, applications, scopeManager);
+        }
+
+        if (request.IsPasswordGrantType())
+        {
+            return await passwordGrant.HandleAsync(context, request);
         }
 
         // Authorization code or refresh token: re-read the user, so a deleted or locked-out user gets nothing new.

@@ -68,6 +68,18 @@ public sealed class Revoker(RevocationWriter writer, IOpenIddictAuthorizationMan
         await sessions.ForgetAuthorizationsAsync(sid);
     }
 
+    /// <summary>Every session of the user but one (a password change from that one).</summary>
+    public async Task EndOtherSessionsAsync(string userId, string keepSessionId)
+    {
+        foreach (var session in await sessions.ListAsync(userId))
+        {
+            if (session.Sid != keepSessionId)
+            {
+                await EndSessionAsync(userId, session.Sid);
+            }
+        }
+    }
+
     /// <summary>Log out everywhere: every session, and any token of the user issued before now.</summary>
     public async Task EndAllSessionsAsync(string userId)
     {

@@ -12,8 +12,7 @@ public static class SessionClaims
 {
     public const string SessionId = "sid";
 
-    public static Claim NewSessionIdClaim() =>
-        new(SessionId, Base64UrlEncode(RandomNumberGenerator.GetBytes(16)));
+    public static string NewSessionId() => Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
 
     public static string? GetSessionId(this ClaimsPrincipal principal) => principal.FindFirst(SessionId)?.Value;
 

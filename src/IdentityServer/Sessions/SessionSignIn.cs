@@ -13,21 +13,32 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
     /// <returns>False when the session could not be recorded (Redis unavailable); nobody is signed in.</returns>
     public async Task<bool> SignInAsync(ApplicationUser user, bool persistent, HttpContext http)
     {
-        var sid = SessionClaims.NewSessionIdClaim();
+        if (await StartSessionAsync(user, http) is not { } sid)
+        {
+            return false;
+        }
+
+        await signIns.SignInWithClaimsAsync(user, persistent, [new(SessionClaims.SessionId, sid)]);
+        return true;
+    }
+
+    /// <summary>A session without a cookie, for a sign-in that yields tokens only (the password grant).</summary>
+    /// <returns>The new session's id, or null when it could not be recorded (Redis unavailable).</returns>
+    public async Task<string?> StartSessionAsync(ApplicationUser user, HttpContext http)
+    {
+        var sid = SessionClaims.NewSessionId();
         try
         {
-            await sessions.CreateAsync(user.Id, sid.Value, http.Connection.RemoteIpAddress?.ToString(),
+            await sessions.CreateAsync(user.Id, sid, http.Connection.RemoteIpAddress?.ToString(),
                 http.Request.Headers.UserAgent.ToString());
+            return sid;
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             http.RequestServices.GetRequiredService<ILogger<SessionSignIn>>()
                 .LogError(exception, "Sign-in refused: the session could not be recorded.");
-            return false;
+            return null;
         }
-
-        await signIns.SignInWithClaimsAsync(user, persistent, [sid]);
-        return true;
     }
 
     /// <summary>For a cookie: does its session still exist? Ended, expired or unknowable (Redis down) ones do not.</summary>

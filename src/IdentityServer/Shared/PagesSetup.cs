@@ -9,4 +9,17 @@ public static class PagesSetup
         builder.Services.AddRazorPages(options => options.RootDirectory = "/");
         return builder;
     }
+
+    // JSON APIs: an error without a body gets problem details (RFC 9457), never the HTML error page.
+    private static readonly string[] ApiPaths = ["/auth", "/account/sessions", "/admin"];
+
+    public static bool IsApi(PathString path) => ApiPaths.Any(api => path.StartsWithSegments(api));
+
+    /// <summary>Bodiless error statuses: the error page for people, problem details for the JSON APIs.</summary>
+    public static IApplicationBuilder UseErrorPages(this IApplicationBuilder app)
+    {
+        app.UseWhen(context => IsApi(context.Request.Path), api => api.UseStatusCodePages());
+        app.UseWhen(context => !IsApi(context.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/error"));
+        return app;
+    }
 }

@@ -45,7 +45,7 @@ public sealed class ClientDescriptorsTests
         { "public with secret", seed => seed.Secret = "s", "cannot have a Secret" },
         { "confidential without secret", seed => seed.Type = "confidential", "needs a Secret" },
         { "public client credentials", seed => seed.GrantTypes.Add("client_credentials"), "cannot use client_credentials" },
-        { "password grant", seed => seed.GrantTypes.Add("password"), "\"password\" is not supported" },
+        { "password grant, not the first-party client", seed => seed.GrantTypes.Add("password"), "reserved for the public first-party client" },
         { "implicit flow", seed => seed.GrantTypes.Add("implicit"), "\"implicit\" is not supported" },
         { "no redirect uri", seed => seed.RedirectUris.Clear(), "at least one RedirectUri" },
         { "fragment", seed => seed.RedirectUris.Add(new Uri("https://app.example/cb#x")), "without a fragment" },
@@ -64,6 +64,19 @@ public sealed class ClientDescriptorsTests
 
         Assert.StartsWith("Seed:Clients:spa:", error.Message);
         Assert.True(error.Message.Contains(message, StringComparison.Ordinal), $"{because}: {error.Message}");
+    }
+
+    [Fact]
+    public void Create_PasswordGrant_OnlyForThePublicFirstPartyClient()
+    {
+        var app = new ClientSeed { Type = "public", ConsentType = "implicit", GrantTypes = ["password", "refresh_token"], Scopes = ["account"] };
+
+        var descriptor = ClientDescriptors.Create("app", app, firstPartyClientId: "app");
+        var confidential = Assert.Throws<InvalidOperationException>(() => ClientDescriptors.Create("app",
+            new ClientSeed { Secret = "s", GrantTypes = ["password"] }, firstPartyClientId: "app"));
+
+        Assert.Contains(Permissions.GrantTypes.Password, descriptor.Permissions);
+        Assert.Contains("reserved for the public first-party client", confidential.Message);
     }
 
     [Theory]

@@ -2,7 +2,7 @@ using OpenIddict.Validation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Validation.OpenIddictValidationEvents;
 
-namespace RedisJwt.BoardApi.Auth;
+namespace RedisJwt.Revocation;
 
 /// <summary>
 /// Adjusts the errors OpenIddict puts in WWW-Authenticate (RFC 6750 3) to our API contract:

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
-namespace RedisJwt.BoardApi.Shared;
+namespace RedisJwt.Revocation.Hosting;
 
 /// <summary>
 /// Reads a JSON request body, turning every way it can be wrong into a problem-details answer instead of an

@@ -1,0 +1,123 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.AuthApi;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Revocation;
+
+namespace RedisJwt.IdentityServer.Account;
+
+/// <summary>
+/// Identity's UserManager, keeping what lives outside PostgreSQL in step with the user, whichever page or API
+/// changes them: every session ends when the password changes, an admin locks the user or deletes them; the cached
+/// profile (GET /auth/me) ends with any change. (Lockout after failed sign-ins ends no session: otherwise anyone could
+/// log a user out by mistyping their password.)
+/// </summary>
+public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IOptions<IdentityOptions> options,
+    IPasswordHasher<ApplicationUser> passwordHasher, IEnumerable<IUserValidator<ApplicationUser>> userValidators,
+    IEnumerable<IPasswordValidator<ApplicationUser>> passwordValidators, ILookupNormalizer keyNormalizer,
+    IdentityErrorDescriber errors, IServiceProvider services, ILogger<UserManager<ApplicationUser>> logger)
+    : UserManager<ApplicationUser>(store, options, passwordHasher, userValidators, passwordValidators, keyNormalizer,
+        errors, services, logger)
+{
+    public const string ProfileCacheUnavailableCode = "ProfileCacheUnavailable";
+
+    /// <summary>Changes the password and ends every session of the user, including the caller's.</summary>
+    public override Task<IdentityResult> ChangePasswordAsync(ApplicationUser user, string currentPassword, string newPassword) =>
+        ChangePasswordEndingSessionsAsync(user, currentPassword, newPassword, keepSessionId: null);
+
+    /// <summary>Changes the password and ends every session of the user except <paramref name="keepSessionId"/>.</summary>
+    public Task<IdentityResult> ChangePasswordKeepingSessionAsync(ApplicationUser user, string currentPassword,
+        string newPassword, string keepSessionId) =>
+        ChangePasswordEndingSessionsAsync(user, currentPassword, newPassword, keepSessionId);
+
+    public override async Task<IdentityResult> ResetPasswordAsync(ApplicationUser user, string token, string newPassword) =>
+        await EndSessionsIfSucceededAsync(user, await base.ResetPasswordAsync(user, token, newPassword));
+
+    public override async Task<IdentityResult> RemovePasswordAsync(ApplicationUser user) =>
+        await EndSessionsIfSucceededAsync(user, await base.RemovePasswordAsync(user));
+
+    public override async Task<IdentityResult> SetLockoutEndDateAsync(ApplicationUser user, DateTimeOffset? lockoutEnd)
+    {
+        // Sessions first: if they cannot be ended (Redis down), the lock does not happen either.
+        if (lockoutEnd > DateTimeOffset.UtcNow)
+        {
+            await Revoker.EndAllSessionsAsync(user.Id);
+        }
+
+        return await base.SetLockoutEndDateAsync(user, lockoutEnd);
+    }
+
+    public override async Task<IdentityResult> DeleteAsync(ApplicationUser user)
+    {
+        // Before the user is gone: their id is what the revocations are keyed by.
+        await Revoker.EndAllSessionsAsync(user.Id);
+        return await WithProfileInvalidatedAsync(user, () => base.DeleteAsync(user));
+    }
+
+    // Every change to a stored user (profile, roles, email, password, lockout counters) ends here.
+    protected override Task<IdentityResult> UpdateUserAsync(ApplicationUser user) =>
+        WithProfileInvalidatedAsync(user, () => base.UpdateUserAsync(user));
+
+    // Resolved when needed: their own dependencies are built after Identity's.
+    private Revoker Revoker => ServiceProvider.GetRequiredService<Revoker>();
+
+    private ProfileCache Profiles => ServiceProvider.GetRequiredService<ProfileCache>();
+
+    private async Task<IdentityResult> WithProfileInvalidatedAsync(ApplicationUser user, Func<Task<IdentityResult>> change)
+    {
+        // Before: if cached copies cannot be made stale, the change does not happen (readers would keep the old
+        // profile for an hour). After: a reader that loaded the old row meanwhile cached it under the replaced key.
+        if (!await Profiles.InvalidateAsync(user.Id))
+        {
+            return IdentityResult.Failed(new IdentityError
+            {
+                Code = ProfileCacheUnavailableCode,
+                Description = "The account cannot be changed right now; try again shortly.",
+            });
+        }
+
+        var result = await change();
+        await Profiles.InvalidateAsync(user.Id);
+        return result;
+    }
+
+    private async Task<IdentityResult> ChangePasswordEndingSessionsAsync(ApplicationUser user, string currentPassword,
+        string newPassword, string? keepSessionId)
+    {
+        // Both checked before any session ends, so a typo logs nobody out.
+        if (!await CheckPasswordAsync(user, currentPassword))
+        {
+            return IdentityResult.Failed(ErrorDescriber.PasswordMismatch());
+        }
+
+        if (await ValidatePasswordAsync(user, newPassword) is { Succeeded: false } invalid)
+        {
+            return invalid;
+        }
+
+        // Before the change: if Redis cannot end the sessions, the password stays as it was (a password changed while
+        // a thief's session lives on would be the worst outcome). After: a sign-in with the old password that
+        // completed in between.
+        await EndSessionsAsync(user.Id, keepSessionId);
+        var result = await base.ChangePasswordAsync(user, currentPassword, newPassword);
+        if (result.Succeeded)
+        {
+            await EndSessionsAsync(user.Id, keepSessionId);
+        }
+
+        return result;
+    }
+
+    private Task EndSessionsAsync(string userId, string? keepSessionId) =>
+        keepSessionId is null ? Revoker.EndAllSessionsAsync(userId) : Revoker.EndOtherSessionsAsync(userId, keepSessionId);
+
+    private async Task<IdentityResult> EndSessionsIfSucceededAsync(ApplicationUser user, IdentityResult result)
+    {
+        if (result.Succeeded)
+        {
+            await Revoker.EndAllSessionsAsync(user.Id);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
+using RedisJwt.IdentityServer.Connect;
+using RedisJwt.Revocation;
+using RedisJwt.Revocation.Caching;
+
+namespace RedisJwt.IdentityServer.AuthApi;
+
+public static class AuthApiSetup
+{
+    public static IHostApplicationBuilder AddAuthApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthApiSettings>()
+            .BindConfiguration(AuthApiSettings.Section)
+            .Validate(settings => settings.ProfileCacheDuration > TimeSpan.Zero, "AuthApi:ProfileCacheDuration must be positive.")
+            .ValidateOnStart();
+
+        builder.AddRedisHybridCache(keys => keys.IdentityCacheInstance);
+        builder.Services.AddSingleton<ProfileCache>();
+
+        builder.Services.AddOpenIddict()
+            .AddServer(options =>
+            {
+                options.AddEventHandler(AuthErrorsAsProblems.Descriptor);
+                options.AddEventHandler(AuthResponsesNameScopes.Descriptor);
+            })
+            // The account endpoints are a resource server of this same issuer: tokens are checked with the server's
+            // own keys, for the "account" audience, against the same Redis revocations as at any other API.
+            .AddValidation(options =>
+            {
+                options.UseLocalServer();
+                options.AddAudiences(AuthApiSettings.AccountScope);
+                options.UseRedisRevocation();
+                options.AddEventHandler(ChallengeErrors.Descriptor);
+                // Only the Authorization header (RFC 6750 2.1; RFC 9700 4.3.2): never a token in a URL or a form.
+                options.UseAspNetCore()
+                    .DisableAccessTokenExtractionFromQueryString()
+                    .DisableAccessTokenExtractionFromBodyForm();
+            });
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AuthEndpoints.AccountPolicy, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => context.User.HasScope(AuthApiSettings.AccountScope)));
+
+        return builder;
+    }
+}

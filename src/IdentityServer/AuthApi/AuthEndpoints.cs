@@ -1,0 +1,221 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.Revocation.Hosting;
+using StackExchange.Redis;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace RedisJwt.IdentityServer.AuthApi;
+
+/// <summary>
+/// The JSON account API for first-party apps: registration, and the account endpoints for the bearer of an access
+/// token with the <c>account</c> scope. (/auth/login and /auth/refresh are the token endpoint itself, see
+/// <see cref="AuthTokenRequests"/>.)
+/// </summary>
+public static class AuthEndpoints
+{
+    public const string AccountPolicy = "account";
+
+    private const long MaxBodyBytes = 16 * 1024;
+
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
+    {
+        var auth = endpoints.MapGroup("/auth");
+        auth.MapPost("/register", RegisterAsync);
+
+        var account = auth.MapGroup("").RequireAuthorization(AccountPolicy);
+        account.MapPost("/logout", LogoutAsync);
+        account.MapGet("/me", GetProfileAsync);
+        account.MapPut("/me", UpdateProfileAsync);
+        account.MapPost("/password", ChangePasswordAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> RegisterAsync(
+        HttpRequest request, Registration registration, UserManager<ApplicationUser> users)
+    {
+        var (input, problem) = await JsonBody.ReadAsync<RegistrationFields>(request, MaxBodyBytes);
+        if (input is null)
+        {
+            return problem!;
+        }
+
+        var outcome = await registration.RegisterAsync(input);
+        if (outcome.DuplicateEmail)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Email already registered",
+                detail: "An account with this email already exists; sign in, or reset its password.");
+        }
+
+        if (outcome.User is not { } user)
+        {
+            return TypedResults.ValidationProblem(outcome.Errors.ToDictionary(error => JsonName(error.Key), error => error.Value));
+        }
+
+        return TypedResults.Created("/auth/me", await ProfileCache.ToProfileAsync(users, user));
+    }
+
+    private static async Task<IResult> LogoutAsync(HttpContext context, ClaimsPrincipal caller, Revoker revoker)
+    {
+        if (caller.GetClaim(Claims.Subject) is not { } userId || caller.GetSessionId() is not { } sid)
+        {
+            return NotAUserToken();
+        }
+
+        try
+        {
+            // The session's access and refresh tokens die together, at every resource server.
+            await revoker.EndSessionAsync(userId, sid);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            return Unavailable(context, "The session could not be ended");
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> GetProfileAsync(ClaimsPrincipal caller,
+        ProfileCache profiles, CancellationToken cancellationToken) =>
+        caller.GetClaim(Claims.Subject) is { } userId && await profiles.GetAsync(userId, cancellationToken) is { } profile
+            ? TypedResults.Ok(profile)
+            : (IResult)NotAUserToken();
+
+    public sealed class ProfileChange
+    {
+        [Required, StringLength(ApplicationUser.DisplayNameMaxLength, MinimumLength = 1)]
+        [RegularExpression(RegistrationFields.DisplayNamePattern, ErrorMessage = RegistrationFields.DisplayNameMessage)]
+        public string? DisplayName { get; set; }
+    }
+
+    private static async Task<IResult> UpdateProfileAsync(
+        HttpRequest request, ClaimsPrincipal caller, UserManager<ApplicationUser> users)
+    {
+        var (change, problem) = await JsonBody.ReadAsync<ProfileChange>(request, MaxBodyBytes);
+        if (change is null)
+        {
+            return problem!;
+        }
+
+        if (Invalid(change) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (caller.GetClaim(Claims.Subject) is not { } userId || await users.FindByIdAsync(userId) is not { } user)
+        {
+            return NotAUserToken();
+        }
+
+        user.DisplayName = change.DisplayName!.Trim();
+        var updated = await users.UpdateAsync(user);
+        if (!updated.Succeeded)
+        {
+            return ChangeFailed(request.HttpContext, updated);
+        }
+
+        return TypedResults.Ok(await ProfileCache.ToProfileAsync(users, user));
+    }
+
+    public sealed class PasswordChange
+    {
+        [Required]
+        public string? CurrentPassword { get; set; }
+
+        [Required, StringLength(256, MinimumLength = 8)]
+        public string? NewPassword { get; set; }
+    }
+
+    private static async Task<IResult> ChangePasswordAsync(
+        HttpRequest request, ClaimsPrincipal caller, ApplicationUserManager users, SignInManager<ApplicationUser> signIns)
+    {
+        var (change, problem) = await JsonBody.ReadAsync<PasswordChange>(request, MaxBodyBytes);
+        if (change is null)
+        {
+            return problem!;
+        }
+
+        if (Invalid(change) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (caller.GetClaim(Claims.Subject) is not { } userId || caller.GetSessionId() is not { } sid
+            || await users.FindByIdAsync(userId) is not { } user)
+        {
+            return NotAUserToken();
+        }
+
+        // Guessing the current password with a stolen token counts towards lockout, like any sign-in.
+        if (!(await signIns.CheckPasswordSignInAsync(user, change.CurrentPassword!, lockoutOnFailure: true)).Succeeded)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["currentPassword"] = ["The current password is incorrect (or the account is temporarily locked)."],
+            });
+        }
+
+        IdentityResult changed;
+        try
+        {
+            changed = await users.ChangePasswordKeepingSessionAsync(user, change.CurrentPassword!, change.NewPassword!, sid);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            return Unavailable(request.HttpContext, "The other sessions could not be ended, so the password was not changed");
+        }
+
+        if (!changed.Succeeded)
+        {
+            return changed.Errors.Any(error => error.Code.Contains("Password", StringComparison.Ordinal))
+                ? TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["newPassword"] = [.. changed.Errors.Select(error => error.Description)],
+                })
+                : ChangeFailed(request.HttpContext, changed);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static ValidationProblem? Invalid(object input)
+    {
+        var results = new List<ValidationResult>();
+        return Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true)
+            ? null
+            : TypedResults.ValidationProblem(results
+                .GroupBy(result => JsonName(result.MemberNames.FirstOrDefault() ?? ""))
+                .ToDictionary(group => group.Key, group => group.Select(result => result.ErrorMessage ?? "Invalid.").ToArray()));
+    }
+
+    // Field names in errors as the client sent them (camelCase JSON; birthdate as OIDC spells it).
+    private static string JsonName(string property) => property switch
+    {
+        nameof(RegistrationFields.BirthDate) => "birthdate",
+        "" => "body",
+        _ => char.ToLowerInvariant(property[0]) + property[1..],
+    };
+
+    private static ProblemHttpResult ChangeFailed(HttpContext context, IdentityResult result) =>
+        result.Errors.Any(error => error.Code == ApplicationUserManager.ProfileCacheUnavailableCode)
+            ? Unavailable(context, "The account cannot be changed right now")
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Account not changed",
+                detail: string.Join(" ", result.Errors.Select(error => error.Description)));
+
+    private static ProblemHttpResult NotAUserToken() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a user's token",
+            detail: "This endpoint needs an access token issued to a signed-in user (it names no current user or session).");
+
+    private static ProblemHttpResult Unavailable(HttpContext context, string what)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Temporarily unavailable",
+            detail: $"{what}; retry shortly.");
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using RedisJwt.IdentityServer.Connect;
+using RedisJwt.Revocation.Hosting;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace RedisJwt.IdentityServer.AuthApi;
+
+/// <summary>
+/// POST /auth/login and /auth/refresh are the token endpoint in JSON clothes: each is rewritten into the
+/// form-encoded token request it stands for (the password or refresh_token grant of <c>AuthApi:ClientId</c>) before
+/// OpenIddict sees it, so the tokens are exactly those /connect/token issues, with the same checks (client
+/// permissions, refresh-token rotation and reuse detection, sessions). Their errors come back as problem details
+/// (<see cref="AuthErrorsAsProblems"/>).
+/// </summary>
+public static class AuthTokenRequests
+{
+    public const string LoginPath = "/auth/login";
+    public const string RefreshPath = "/auth/refresh";
+
+    private const long MaxBodyBytes = 16 * 1024;
+    private static readonly object TranslatedKey = new();
+
+    public sealed record LoginRequest(string? Email, string? Password);
+
+    public sealed record RefreshRequest([property: JsonPropertyName("refresh_token")] string? RefreshToken);
+
+    /// <summary>Whether this request came in as /auth/login or /auth/refresh.</summary>
+    public static bool IsTranslated(HttpContext context) => context.Items.ContainsKey(TranslatedKey);
+
+    /// <summary>Before routing and authentication, which must see the rewritten request.</summary>
+    public static IApplicationBuilder UseAuthTokenRequests(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsPost(request.Method) || !(request.Path == LoginPath || request.Path == RefreshPath))
+        {
+            await next(context);
+            return;
+        }
+
+        if (context.RequestServices.GetRequiredService<IOptions<AuthApiSettings>>().Value.ClientId is not { Length: > 0 } clientId)
+        {
+            await TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not enabled",
+                detail: "Sign-in through /auth is not enabled on this server (AuthApi:ClientId).").ExecuteAsync(context);
+            return;
+        }
+
+        var (parameters, problem) = request.Path == LoginPath
+            ? await LoginParametersAsync(context, clientId)
+            : await RefreshParametersAsync(request, clientId);
+        if (problem is not null)
+        {
+            await problem.ExecuteAsync(context);
+            return;
+        }
+
+        var form = Encoding.UTF8.GetBytes(string.Join('&', parameters!.Select(parameter =>
+            $"{Uri.EscapeDataString(parameter.Key)}={Uri.EscapeDataString(parameter.Value)}")));
+        request.Body = new MemoryStream(form);
+        request.ContentLength = form.Length;
+        request.ContentType = "application/x-www-form-urlencoded";
+        // The client is named in the form; credentials in a header would make OpenIddict see two.
+        request.Headers.Authorization = default;
+        request.Path = "/" + OpenIddictSetup.TokenPath;
+        context.Items[TranslatedKey] = true;
+        await next(context);
+    });
+
+    private static async Task<(Dictionary<string, string>?, IResult?)> LoginParametersAsync(HttpContext context, string clientId)
+    {
+        var (login, problem) = await JsonBody.ReadAsync<LoginRequest>(context.Request, MaxBodyBytes);
+        if (login is null)
+        {
+            return (null, problem);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(login.Email))
+        {
+            errors["email"] = ["Required."];
+        }
+
+        if (string.IsNullOrEmpty(login.Password))
+        {
+            errors["password"] = ["Required."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, TypedResults.ValidationProblem(errors));
+        }
+
+        return (new()
+        {
+            [Parameters.GrantType] = GrantTypes.Password,
+            [Parameters.ClientId] = clientId,
+            [Parameters.Username] = login.Email!,
+            [Parameters.Password] = login.Password!,
+            [Parameters.Scope] = string.Join(' ', await ScopesOfAsync(context, clientId)),
+        }, null);
+    }
+
+    private static async Task<(Dictionary<string, string>?, IResult?)> RefreshParametersAsync(HttpRequest request, string clientId)
+    {
+        var (refresh, problem) = await JsonBody.ReadAsync<RefreshRequest>(request, MaxBodyBytes);
+        if (refresh is null)
+        {
+            return (null, problem);
+        }
+
+        if (string.IsNullOrEmpty(refresh.RefreshToken))
+        {
+            return (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["refresh_token"] = ["Required."] }));
+        }
+
+        return (new()
+        {
+            [Parameters.GrantType] = GrantTypes.RefreshToken,
+            [Parameters.ClientId] = clientId,
+            [Parameters.RefreshToken] = refresh.RefreshToken,
+        }, null);
+    }
+
+    // Everything the first-party app is allowed: sign-in (openid), a refresh token if it may refresh, its scopes.
+    private static async Task<IEnumerable<string>> ScopesOfAsync(HttpContext context, string clientId)
+    {
+        var applications = context.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
+        if (await applications.FindByClientIdAsync(clientId, context.RequestAborted) is not { } application)
+        {
+            return [Scopes.OpenId];
+        }
+
+        var permissions = await applications.GetPermissionsAsync(application, context.RequestAborted);
+        return [
+            Scopes.OpenId,
+            .. permissions.Contains(Permissions.GrantTypes.RefreshToken) ? [Scopes.OfflineAccess] : Array.Empty<string>(),
+            .. permissions.Where(permission => permission.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal))
+                .Select(permission => permission[Permissions.Prefixes.Scope.Length..]),
+        ];
+    }
+}
