@@ -23,6 +23,7 @@ builder.AddTokenRevocation();
 builder.AddClientSeeding();
 builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
+builder.AddServiceCors();
 
 var app = builder.Build();
 
@@ -41,6 +42,7 @@ await app.PrepareDatabaseAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePagesWithReExecute("/error");
 app.UseStaticFiles();
+app.UseCrossOriginPolicies();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
