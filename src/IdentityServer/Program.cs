@@ -24,6 +24,7 @@ builder.AddClientSeeding();
 builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
 builder.AddServiceCors();
+builder.AddSecurityHeaders();
 
 var app = builder.Build();
 
@@ -40,6 +41,7 @@ if (args.Contains("migrate"))
 await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
+app.UseSecurityHeaders();
 app.UseStatusCodePagesWithReExecute("/error");
 app.UseStaticFiles();
 app.UseCrossOriginPolicies();
