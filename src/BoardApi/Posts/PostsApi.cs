@@ -8,6 +8,7 @@ using RedisJwt.BoardApi.Auth;
 using RedisJwt.BoardApi.Data;
 using RedisJwt.BoardApi.Shared;
 using RedisJwt.Revocation;
+using RedisJwt.Revocation.Hosting;
 using StackExchange.Redis;
 
 namespace RedisJwt.BoardApi.Posts;
@@ -40,7 +41,8 @@ public static class PostsApi
 
     public static IEndpointRouteBuilder MapPosts(this IEndpointRouteBuilder endpoints)
     {
-        var posts = endpoints.MapGroup("/posts");
+        // Called from browser apps on the configured origins (Cors:AllowedOrigins), with a bearer token.
+        var posts = endpoints.MapGroup("/posts").RequireCors(ServiceCors.ConfiguredOrigins);
         posts.MapGet("/", ListAsync).RequireAuthorization(Scopes.PostsRead);
         posts.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Scopes.PostsRead);
 
