@@ -13,6 +13,8 @@ builder.AddTokenValidation();
 builder.AddPosts();
 builder.AddServiceHealth<BoardDbContext>();
 builder.Services.AddProblemDetails();
+builder.AddServiceCors();
+builder.AddServiceHsts();
 
 var app = builder.Build();
 
@@ -31,6 +33,8 @@ await app.MigrateIfConfiguredAsync<BoardDbContext>();
 app.UseExceptionHandler();
 // Errors without a body (401, 403 from authentication, 404 for unknown routes) get RFC 9457 problem details too.
 app.UseStatusCodePages();
+app.UseServiceHsts();
+app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 

@@ -25,6 +25,8 @@ builder.AddAuthApi();
 builder.AddClientSeeding();
 builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
+builder.AddServiceCors();
+builder.AddSecurityHeaders();
 
 var app = builder.Build();
 
@@ -41,8 +43,11 @@ if (args.Contains("migrate"))
 await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
+app.UseSecurityHeaders();
 app.UseErrorPages();
 app.UseStaticFiles();
+// CORS first, so that even an answer from the /auth translation (e.g. a 400) is readable by an allowed origin.
+app.UseCrossOriginPolicies();
 app.UseAuthTokenRequests();
 app.UseRouting();
 app.UseAuthentication();

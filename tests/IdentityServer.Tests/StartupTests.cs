@@ -57,6 +57,14 @@ public sealed class StartupTests
         Assert.Contains("Seed:Clients:third-party-demo", error.ToString());
     }
 
+    [Fact]
+    public async Task CorsOriginWithPath_RefusesToStart()
+    {
+        var error = await StartAsync("Development", new() { ["Cors:AllowedOrigins:0"] = "https://app.example/callback" });
+
+        Assert.Contains("Cors:AllowedOrigins:0", error.ToString());
+    }
+
     private static async Task<Exception> StartAsync(string environment, Dictionary<string, string?> overrides)
     {
         await using var factory = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(),

@@ -21,6 +21,8 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
 {
     public const string DefaultIssuer = "http://localhost/";
     public const string SpaClientId = "board-spa";
+    /// <summary>The SPA's origin, the one cross-origin caller the test servers allow (Cors:AllowedOrigins).</summary>
+    public const string SpaOrigin = "http://127.0.0.1:5173";
     public const string SpaRedirectUri = "http://127.0.0.1:5173/callback";
     public const string SpaPostLogoutRedirectUri = "http://127.0.0.1:5173/";
     public const string ThirdPartyClientId = "third-party-demo";
@@ -73,6 +75,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
             ["Redis:KeyPrefix"] = redisPrefix,
             ["Server:Issuer"] = DefaultIssuer,
             ["Server:AllowInsecureHttp"] = "true",
+            ["Cors:AllowedOrigins:0"] = SpaOrigin,
             ["Seed:Clients:third-party-demo:Secret"] = ThirdPartySecret,
             ["Seed:Clients:board-api:Secret"] = BoardApiSecret,
         };

@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RedisJwt.BoardApi.Auth;
 using RedisJwt.BoardApi.Data;
-using RedisJwt.Revocation.Hosting;
 using RedisJwt.Revocation;
 using RedisJwt.Revocation.Caching;
+using RedisJwt.Revocation.Hosting;
 
 namespace RedisJwt.BoardApi.Posts;
 
@@ -32,7 +32,8 @@ public static class PostsApi
 
     public static IEndpointRouteBuilder MapPosts(this IEndpointRouteBuilder endpoints)
     {
-        var posts = endpoints.MapGroup("/posts");
+        // Called from browser apps on the configured origins (Cors:AllowedOrigins), with a bearer token.
+        var posts = endpoints.MapGroup("/posts").RequireCors(ServiceCors.ConfiguredOrigins);
         posts.MapGet("/", ListAsync).RequireAuthorization(Scopes.PostsRead);
         posts.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Scopes.PostsRead);
 

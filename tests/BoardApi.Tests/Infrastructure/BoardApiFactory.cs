@@ -17,10 +17,13 @@ namespace RedisJwt.BoardApi.Tests.Infrastructure;
 public sealed class BoardApiFactory : WebApplicationFactory<BoardApiMarker>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly string _environment;
 
+    /// <param name="environment">Development migrates at start; elsewhere the database stays empty.</param>
     public BoardApiFactory(Uri issuer, string? databaseName = null, string? redisPrefix = null,
-        IDictionary<string, string?>? overrides = null)
+        IDictionary<string, string?>? overrides = null, string environment = "Development")
     {
+        _environment = environment;
         DatabaseName = databaseName ?? $"board_test_{Guid.NewGuid():N}";
         _settings = new Dictionary<string, string?>
         {
@@ -31,6 +34,7 @@ public sealed class BoardApiFactory : WebApplicationFactory<BoardApiMarker>
             ["Auth:AllowInsecureHttp"] = "true",
             // Tests rotate keys within seconds; production waits 30 s between forced metadata refreshes.
             ["Auth:MetadataRefreshInterval"] = "00:00:01",
+            ["Cors:AllowedOrigins:0"] = IdentityServerFactory.SpaOrigin,
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -45,8 +49,7 @@ public sealed class BoardApiFactory : WebApplicationFactory<BoardApiMarker>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        // Development applies the migrations at start.
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(_environment);
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
     }
 
