@@ -140,6 +140,26 @@ public sealed class RevocationTests(BoardFixture fixture, ITestOutputHelper outp
         AssertInvalidToken(await late.CreateClient(user.AccessToken).GetAsync("/posts"));
     }
 
+    [Fact]
+    public async Task AuthApiToken_WorksLikeAnyOther_AndAuthLogoutRejectsItEverywhere()
+    {
+        await using var second = fixture.StartAnotherBoard();
+        var user = await fixture.Identity.CreateUserAsync();
+        var identity = fixture.Identity.CreateApiClient();
+        var (accessToken, refreshToken) = await AuthApiClient.SignInAsync(identity, user.Email!, "Str0ng!Password");
+
+        // BoardApi cannot tell it from a code-flow token: it reads and writes, as the user.
+        await AssertAcceptedAsync(accessToken, fixture.Board, second);
+        var post = await PostsClient.For(second, accessToken).CreateAsync();
+        Assert.Equal(user.Id, post.AuthorId);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await AuthApiClient.LogoutAsync(identity, accessToken)).Status);
+
+        await WaitUntilRejectedAsync(accessToken, fixture.Board, second);
+        Assert.Equal("invalid_grant", (await AuthApiClient.RefreshAsync(identity, refreshToken)).Get("error"));
+        Assert.False((await OAuth.IntrospectAsync(identity, accessToken)).Json.GetProperty("active").GetBoolean());
+    }
+
     private static async Task AssertAcceptedAsync(string token, params BoardApiFactory[] boards)
     {
         foreach (var board in boards)
