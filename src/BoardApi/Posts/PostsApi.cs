@@ -6,8 +6,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using RedisJwt.BoardApi.Auth;
 using RedisJwt.BoardApi.Data;
+using RedisJwt.BoardApi.RateLimits;
 using RedisJwt.BoardApi.Shared;
 using RedisJwt.Revocation;
+using RedisJwt.Revocation.RateLimiting;
 using StackExchange.Redis;
 
 namespace RedisJwt.BoardApi.Posts;
@@ -41,10 +43,13 @@ public static class PostsApi
     public static IEndpointRouteBuilder MapPosts(this IEndpointRouteBuilder endpoints)
     {
         var posts = endpoints.MapGroup("/posts");
-        posts.MapGet("/", ListAsync).RequireAuthorization(Scopes.PostsRead);
-        posts.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Scopes.PostsRead);
+        var reads = posts.MapGroup("").RequireAuthorization(Scopes.PostsRead)
+            .RequireRateLimit(BoardRateLimits.Reads, BoardRateLimits.ByCaller);
+        reads.MapGet("/", ListAsync);
+        reads.MapGet("/{id:guid}", GetAsync);
 
         var writes = posts.MapGroup("").RequireAuthorization(Scopes.PostsWrite)
+            .RequireRateLimit(BoardRateLimits.Writes, BoardRateLimits.ByCaller)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
         writes.MapPost("/", CreateAsync);
         writes.MapPut("/{id:guid}", UpdateAsync);
