@@ -20,6 +20,9 @@ public sealed class DistributedRateLimiter(IConnectionMultiplexer redis, RedisKe
 
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>After a failed call, how long Redis is taken as unavailable without asking it again.</summary>
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(1);
+
     // KEYS[1]: the bucket. ARGV[1]: microseconds between permits; ARGV[2]: the permit limit.
     // Returns {1, 0} when allowed, {0, microseconds until the next permit} when not. A refusal writes nothing, so
     // hammering a full bucket does not push the next permit further away. '%.0f' because Lua's default number
@@ -39,6 +42,7 @@ public sealed class DistributedRateLimiter(IConnectionMultiplexer redis, RedisKe
         """;
 
     private readonly ConcurrentDictionary<string, long> _lastWarnings = new();
+    private long _failedAt;
 
     /// <summary>Takes one permit from <paramref name="partitionKey"/>'s bucket of <paramref name="policy"/>.</summary>
     /// <exception cref="InvalidOperationException">The policy was never declared.</exception>
@@ -47,10 +51,18 @@ public sealed class DistributedRateLimiter(IConnectionMultiplexer redis, RedisKe
         ArgumentNullException.ThrowIfNull(partitionKey);
         var settings = GetPolicy(policy);
 
-        // While disconnected, commands would wait in the client's backlog for the whole timeout: decide at once.
+        // While disconnected, commands would wait in the client's backlog for the whole timeout: decide at once. The
+        // same just after a failure, so that a connection dropped silently (still "connected" until the keep-alive
+        // notices) does not cost every request a timeout, which would make failing open barely open.
         if (!redis.IsConnected)
         {
             return Unavailable(policy, settings, "not connected");
+        }
+
+        var failedAt = Interlocked.Read(ref _failedAt);
+        if (failedAt != 0 && clock.GetElapsedTime(failedAt) < FailureBackoff)
+        {
+            return Unavailable(policy, settings, "a call failed within the last second");
         }
 
         try
@@ -65,6 +77,7 @@ public sealed class DistributedRateLimiter(IConnectionMultiplexer redis, RedisKe
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
+            Interlocked.Exchange(ref _failedAt, clock.GetTimestamp());
             return Unavailable(policy, settings, exception.Message);
         }
     }

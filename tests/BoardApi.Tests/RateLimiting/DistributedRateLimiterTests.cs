@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.Testing;
 using StackExchange.Redis;
 
 namespace RedisJwt.BoardApi.Tests.RateLimiting;
@@ -156,5 +158,27 @@ public sealed class DistributedRateLimiterTests : IDisposable
         // Allowed again and again: nothing is counted while Redis is away.
         Assert.Equal(new RateLimitDecision(true, TimeSpan.Zero, true), await cutOff.Limiter.AcquireAsync("open", "judy"));
         Assert.Equal(new RateLimitDecision(true, TimeSpan.Zero, true), await cutOff.Limiter.AcquireAsync("open", "judy"));
+    }
+
+    [Fact]
+    public async Task Acquire_RedisStalledWhileConnected_OneTimeoutThenAnsweredAtOnce()
+    {
+        await using var redis = new RedisProcess();
+        await redis.StartAsync();
+        using var stalled = new LimiterHost(builder => builder.AddRateLimitPolicy("open", policy =>
+        {
+            policy.PermitLimit = 10;
+            policy.Window = TimeSpan.FromMinutes(1);
+            policy.WhenRedisUnavailable = RedisUnavailableBehavior.Allow;
+        }), new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = $"127.0.0.1:{redis.Port},asyncTimeout=2000,syncTimeout=2000" });
+        Assert.Equal(new RateLimitDecision(true, TimeSpan.Zero, false), await stalled.Limiter.AcquireAsync("open", "kim"));
+
+        // The server stops answering, the connection stays up: what a silently dropped connection looks like.
+        await stalled.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "6000", "ALL");
+
+        Assert.Equal(new RateLimitDecision(true, TimeSpan.Zero, true), await stalled.Limiter.AcquireAsync("open", "kim"));
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(new RateLimitDecision(true, TimeSpan.Zero, true), await stalled.Limiter.AcquireAsync("open", "kim"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"answered after {clock.Elapsed}, not at once");
     }
 }
