@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using RedisJwt.BoardApi.Auth;
 using RedisJwt.BoardApi.Data;
 using RedisJwt.BoardApi.Posts;
+using RedisJwt.BoardApi.RateLimits;
 using RedisJwt.Revocation;
 using RedisJwt.Revocation.Hosting;
 
@@ -11,6 +12,7 @@ builder.AddRedis();
 builder.AddBoardDatabase();
 builder.AddTokenValidation();
 builder.AddPosts();
+builder.AddBoardRateLimits();
 builder.AddServiceHealth<BoardDbContext>();
 builder.Services.AddProblemDetails();
 builder.AddServiceCors();

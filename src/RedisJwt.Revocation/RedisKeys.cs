@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -7,7 +10,7 @@ namespace RedisJwt.Revocation;
 /// Every Redis key and channel the system uses is named here, under the configured prefix,
 /// so the schema is documented in one place (see README "Redis keys").
 /// </summary>
-public sealed class RedisKeys(IOptions<RedisOptions> options)
+public sealed partial class RedisKeys(IOptions<RedisOptions> options)
 {
     private readonly string _prefix = options.Value.KeyPrefix;
 
@@ -65,4 +68,21 @@ public sealed class RedisKeys(IOptions<RedisOptions> options)
 
     /// <summary>Prefix of BoardApi's HybridCache entries in Redis (the second level), e.g. cached post lists.</summary>
     public string BoardCacheInstance => $"{_prefix}board:cache:";
+
+    /// <summary>
+    /// One rate-limit bucket: a string holding its GCRA "theoretical arrival time" (Unix microseconds, Redis time),
+    /// expiring once the bucket is full again. BoardApi's per-user write limit (the seed's <c>rate_limit:{user_id}</c>)
+    /// is <c>rate_limit:board-writes:{user_id}</c>. A partition that is not short and plain (an email, an IPv6
+    /// address, anything a client chose) is replaced by <c>sha256-</c> and its hex SHA-256, so keys stay bounded,
+    /// carry no separators, and keep personal data out of key names.
+    /// </summary>
+    public RedisKey RateLimit(string policy, string partition) => $"{_prefix}rate_limit:{policy}:{RateLimitPartition(partition)}";
+
+    private static string RateLimitPartition(string partition) => PlainPartition().IsMatch(partition)
+        ? partition
+        : "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(partition)));
+
+    // At most 64 characters, so a plain partition never looks like a hashed one (71).
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}\z")]
+    private static partial Regex PlainPartition();
 }

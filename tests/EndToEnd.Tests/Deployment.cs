@@ -50,6 +50,9 @@ public class Deployment : IAsyncLifetime
             ["Auth:Issuer"] = Issuer.AbsoluteUri,
             ["Auth:AllowInsecureHttp"] = "true",
         };
+        // Polling tests send hundreds of requests as one caller; rate limits are tested in BoardApi.Tests.
+        settings.TryAdd("RateLimits:Policies:board-writes:PermitLimit", "100000");
+        settings.TryAdd("RateLimits:Policies:board-reads:PermitLimit", "100000");
         return Track(await ServiceProcess.StartAsync("BoardApi", IdentityServerFactory.FreeLoopbackPort(), settings));
     }
 

@@ -5,9 +5,11 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RedisJwt.BoardApi.Auth;
 using RedisJwt.BoardApi.Data;
+using RedisJwt.BoardApi.RateLimits;
 using RedisJwt.Revocation;
 using RedisJwt.Revocation.Caching;
 using RedisJwt.Revocation.Hosting;
+using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.BoardApi.Posts;
 
@@ -34,10 +36,13 @@ public static class PostsApi
     {
         // Called from browser apps on the configured origins (Cors:AllowedOrigins), with a bearer token.
         var posts = endpoints.MapGroup("/posts").RequireCors(ServiceCors.ConfiguredOrigins);
-        posts.MapGet("/", ListAsync).RequireAuthorization(Scopes.PostsRead);
-        posts.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Scopes.PostsRead);
+        var reads = posts.MapGroup("").RequireAuthorization(Scopes.PostsRead)
+            .RequireRateLimit(BoardRateLimits.Reads, BoardRateLimits.ByCaller);
+        reads.MapGet("/", ListAsync);
+        reads.MapGet("/{id:guid}", GetAsync);
 
         var writes = posts.MapGroup("").RequireAuthorization(Scopes.PostsWrite)
+            .RequireRateLimit(BoardRateLimits.Writes, BoardRateLimits.ByCaller)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
         writes.MapPost("/", CreateAsync);
         writes.MapPut("/{id:guid}", UpdateAsync);

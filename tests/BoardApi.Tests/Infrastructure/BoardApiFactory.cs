@@ -35,6 +35,9 @@ public sealed class BoardApiFactory : WebApplicationFactory<BoardApiMarker>
             // Tests rotate keys within seconds; production waits 30 s between forced metadata refreshes.
             ["Auth:MetadataRefreshInterval"] = "00:00:01",
             ["Cors:AllowedOrigins:0"] = IdentityServerFactory.SpaOrigin,
+            // Out of the way of tests about something else; rate-limit tests set small ones.
+            ["RateLimits:Policies:board-writes:PermitLimit"] = "100000",
+            ["RateLimits:Policies:board-reads:PermitLimit"] = "100000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
