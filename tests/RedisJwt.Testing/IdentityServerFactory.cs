@@ -78,6 +78,11 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
             ["Cors:AllowedOrigins:0"] = SpaOrigin,
             ["Seed:Clients:third-party-demo:Secret"] = ThirdPartySecret,
             ["Seed:Clients:board-api:Secret"] = BoardApiSecret,
+            // Out of the way of tests about something else; rate-limit tests set small ones.
+            ["RateLimits:Policies:sign-in-per-account:PermitLimit"] = "100000",
+            ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "100000",
+            ["RateLimits:Policies:registrations-per-ip:PermitLimit"] = "100000",
+            ["RateLimits:Policies:token-requests-per-client:PermitLimit"] = "100000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {

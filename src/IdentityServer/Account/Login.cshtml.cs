@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account;
 
-public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessions) : PageModel
+public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessions, SignInLimits limits) : PageModel
 {
     // One message for every failure (unknown email, wrong password, locked out), so the form doesn't reveal
     // which accounts exist.
@@ -31,6 +33,11 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
             return Page();
         }
 
+        if (await limits.CheckSignInAsync(HttpContext, Input.Email) is { } refused)
+        {
+            return TooMany(refused);
+        }
+
         if (await credentials.VerifyAsync(Input.Email, Input.Password) is not { } user)
         {
             Error = FailureMessage;
@@ -45,6 +52,17 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
 
         return LocalRedirect(SafeReturnUrl.From(Url, ReturnUrl));
     }
+
+    private PageResult TooMany(RateLimitDecision refused)
+    {
+        RateLimitResults.SetRetryAfter(Response, refused);
+        Response.StatusCode = refused.RedisUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
+        Error = refused.RedisUnavailable ? UnavailableMessage : TooManyMessage(refused);
+        return Page();
+    }
+
+    public static string TooManyMessage(RateLimitDecision refused) =>
+        $"Too many attempts. Please try again in {(refused.RetryAfterSeconds < 120 ? $"{refused.RetryAfterSeconds} seconds" : $"{(refused.RetryAfterSeconds + 59) / 60} minutes")}.";
 
     public sealed class LoginInput
     {

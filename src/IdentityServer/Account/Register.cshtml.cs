@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account;
 
-public sealed class RegisterModel(SessionSignIn sessions, Registration registration) : PageModel
+public sealed class RegisterModel(SessionSignIn sessions, Registration registration, SignInLimits limits) : PageModel
 {
     [BindProperty]
     public RegisterInput Input { get; set; } = new();
@@ -21,6 +23,14 @@ public sealed class RegisterModel(SessionSignIn sessions, Registration registrat
     {
         if (!ModelState.IsValid)
         {
+            return Page();
+        }
+
+        if (await limits.CheckRegistrationAsync(HttpContext) is { } refused)
+        {
+            RateLimitResults.SetRetryAfter(Response, refused);
+            Response.StatusCode = refused.RedisUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
+            ModelState.AddModelError("", refused.RedisUnavailable ? LoginModel.UnavailableMessage : LoginModel.TooManyMessage(refused));
             return Page();
         }
 

@@ -5,9 +5,11 @@ using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Revocation;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.Revocation.Hosting;
+using RedisJwt.Revocation.RateLimiting;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -27,7 +29,8 @@ public static class AuthEndpoints
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
     {
         var auth = endpoints.MapGroup("/auth");
-        auth.MapPost("/register", RegisterAsync);
+        auth.MapPost("/register", RegisterAsync)
+            .RequireRateLimit(IdentityRateLimits.RegistrationsPerIp, IdentityRateLimits.ClientIp);
 
         var account = auth.MapGroup("").RequireAuthorization(AccountPolicy);
         account.MapPost("/logout", LogoutAsync);

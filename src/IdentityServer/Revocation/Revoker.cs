@@ -1,6 +1,9 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Connect;
+using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.Revocation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -12,7 +15,7 @@ namespace RedisJwt.IdentityServer.Revocation;
 /// within a second, and a failure there aborts before anything changed), then PostgreSQL (the token endpoint and
 /// introspection agree), then the session list.
 /// </summary>
-public sealed class Revoker(RevocationWriter writer, IOpenIddictAuthorizationManager authorizations,
+public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IOpenIddictAuthorizationManager authorizations,
     IOpenIddictTokenManager tokens, SessionStore sessions, IOptions<ServerSettings> settings, TimeProvider clock)
 {
     // Resource servers accept a token until exp plus their clock skew (at most 5 minutes, Auth:ClockSkew), so a
@@ -116,18 +119,13 @@ public sealed class Revoker(RevocationWriter writer, IOpenIddictAuthorizationMan
 
     private async Task RevokeInDatabaseAsync(string authorizationId)
     {
-        // A refresh grant that checked the authorization a moment ago may still create tokens under it; they are dead
-        // on arrival, since the token endpoint and introspection check the authorization too. A concurrent update of
-        // the row (that same grant) makes TryRevoke fail: read it again and retry.
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            if (await authorizations.FindByIdAsync(authorizationId) is not { } authorization
-                || await authorizations.HasStatusAsync(authorization, Statuses.Revoked)
-                || await authorizations.TryRevokeAsync(authorization))
-            {
-                break;
-            }
-        }
+        // One conditional UPDATE rather than TryRevokeAsync on an entity: a refresh grant updating the same row makes
+        // that fail on its concurrency token, and a retry in this scope would get the same stale tracked entity back,
+        // so under a race the family could stay valid. Tokens a racing grant creates after the bulk revocation below
+        // are dead on arrival: the token endpoint and introspection check their authorization too.
+        await db.Set<OpenIddictEntityFrameworkCoreAuthorization>()
+            .Where(authorization => authorization.Id == authorizationId && authorization.Status != Statuses.Revoked)
+            .ExecuteUpdateAsync(update => update.SetProperty(authorization => authorization.Status, Statuses.Revoked));
 
         await tokens.RevokeByAuthorizationIdAsync(authorizationId);
     }

@@ -1,0 +1,51 @@
+using RedisJwt.Revocation.RateLimiting;
+
+namespace RedisJwt.IdentityServer.RateLimits;
+
+/// <summary>
+/// The IdentityServer's limits, counted in Redis so they hold across all instances together. Defaults here;
+/// RateLimits:Policies:{name} overrides them.
+/// </summary>
+public static class IdentityRateLimits
+{
+    /// <summary>
+    /// Sign-in attempts per account (the login page, the password grant, /auth/login), whether the email exists or
+    /// not. Fails closed, as sign-in does anyway without Redis (no session can be recorded).
+    /// </summary>
+    public const string SignInPerAccount = "sign-in-per-account";
+
+    /// <summary>Sign-in attempts per client IP address, across accounts (password spraying).</summary>
+    public const string SignInPerIp = "sign-in-per-ip";
+
+    /// <summary>New accounts per client IP address (the registration page and POST /auth/register).</summary>
+    public const string RegistrationsPerIp = "registrations-per-ip";
+
+    /// <summary>
+    /// Token endpoint requests per client_id (for a public client, per client_id and IP address). Fails open: a client_credentials token needs no Redis, and a
+    /// client's machines should not all stop when the limit cannot be counted.
+    /// </summary>
+    public const string TokenRequestsPerClient = "token-requests-per-client";
+
+    public static IHostApplicationBuilder AddIdentityRateLimits(this IHostApplicationBuilder builder)
+    {
+        Declare(builder, SignInPerAccount, 10, TimeSpan.FromMinutes(15), RedisUnavailableBehavior.Reject);
+        Declare(builder, SignInPerIp, 30, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Reject);
+        Declare(builder, RegistrationsPerIp, 10, TimeSpan.FromHours(1), RedisUnavailableBehavior.Reject);
+        Declare(builder, TokenRequestsPerClient, 6000, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Allow);
+        builder.AddDistributedRateLimits();
+        builder.Services.AddSingleton<SignInLimits>();
+        return builder;
+    }
+
+    private static void Declare(IHostApplicationBuilder builder, string name, int permits, TimeSpan window,
+        RedisUnavailableBehavior whenRedisUnavailable) =>
+        builder.AddRateLimitPolicy(name, policy =>
+        {
+            policy.PermitLimit = permits;
+            policy.Window = window;
+            policy.WhenRedisUnavailable = whenRedisUnavailable;
+        });
+
+    /// <summary>The partition for per-IP policies (behind a proxy, the forwarded client address).</summary>
+    public static string? ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
+}
