@@ -247,9 +247,8 @@ public static class PostsApi
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"There is no post {id}.");
 
     // Refusing the write keeps the promise that no reader sees a list from before a write that has answered.
-    private static ProblemHttpResult CacheUnavailable() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
-            detail: "Posts cannot be changed right now (the shared cache is unreachable); nothing was changed. Try again shortly.");
+    private static IResult CacheUnavailable() =>
+        Unavailable.Problem("Posts cannot be changed right now (the shared cache is unreachable); nothing was changed. Try again shortly.");
 
     private static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, detail: detail);

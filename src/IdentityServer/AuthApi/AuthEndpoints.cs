@@ -78,7 +78,7 @@ public static class AuthEndpoints
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
-            return Unavailable(context, "The session could not be ended");
+            return Unavailable("The session could not be ended");
         }
 
         return TypedResults.NoContent();
@@ -120,7 +120,7 @@ public static class AuthEndpoints
         var updated = await users.UpdateAsync(user);
         if (!updated.Succeeded)
         {
-            return ChangeFailed(request.HttpContext, updated);
+            return ChangeFailed(updated);
         }
 
         return TypedResults.Ok(await ProfileCache.ToProfileAsync(users, user));
@@ -171,7 +171,7 @@ public static class AuthEndpoints
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
-            return Unavailable(request.HttpContext, "The other sessions could not be ended, so the password was not changed");
+            return Unavailable("The other sessions could not be ended, so the password was not changed");
         }
 
         if (!changed.Succeeded)
@@ -181,7 +181,7 @@ public static class AuthEndpoints
                 {
                     ["newPassword"] = [.. changed.Errors.Select(error => error.Description)],
                 })
-                : ChangeFailed(request.HttpContext, changed);
+                : ChangeFailed(changed);
         }
 
         return TypedResults.NoContent();
@@ -205,9 +205,9 @@ public static class AuthEndpoints
         _ => char.ToLowerInvariant(property[0]) + property[1..],
     };
 
-    private static ProblemHttpResult ChangeFailed(HttpContext context, IdentityResult result) =>
+    private static IResult ChangeFailed(IdentityResult result) =>
         result.Errors.Any(error => error.Code == ApplicationUserManager.ProfileCacheUnavailableCode)
-            ? Unavailable(context, "The account cannot be changed right now")
+            ? Unavailable("The account cannot be changed right now")
             : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Account not changed",
                 detail: string.Join(" ", result.Errors.Select(error => error.Description)));
 
@@ -215,10 +215,5 @@ public static class AuthEndpoints
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a user's token",
             detail: "This endpoint needs an access token issued to a signed-in user (it names no current user or session).");
 
-    private static ProblemHttpResult Unavailable(HttpContext context, string what)
-    {
-        context.Response.Headers.RetryAfter = "5";
-        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Temporarily unavailable",
-            detail: $"{what}; retry shortly.");
-    }
+    private static IResult Unavailable(string what) => RedisJwt.Revocation.Hosting.Unavailable.Problem($"{what}; retry shortly.");
 }

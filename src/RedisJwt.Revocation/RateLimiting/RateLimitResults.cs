@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using RedisJwt.Revocation.Hosting;
 
 namespace RedisJwt.Revocation.RateLimiting;
 
@@ -25,21 +26,10 @@ public static class RateLimitResults
             : TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
                 detail: $"Too many requests of this kind. Try again in {seconds} seconds.",
                 type: "https://tools.ietf.org/html/rfc6585#section-4");
-        return new WithRetryAfter(problem, seconds);
+        return Unavailable.WithRetryAfter(problem, seconds);
     }
 
     /// <summary>Sets Retry-After, e.g. on a page that shows the refusal its own way.</summary>
     public static void SetRetryAfter(HttpResponse response, RateLimitDecision decision) =>
         response.Headers.RetryAfter = decision.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-
-    private sealed class WithRetryAfter(ProblemHttpResult problem, int seconds) : IResult, IStatusCodeHttpResult
-    {
-        public int? StatusCode => problem.StatusCode;
-
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            return problem.ExecuteAsync(httpContext);
-        }
-    }
 }
