@@ -60,6 +60,7 @@ public sealed class AuthLoginTests(IdentityServerFactory server) : IClassFixture
     {
         var user = await server.CreateUserAsync();
         var client = server.CreateApiClient();
+        var (_, refreshToken) = await AuthApiClient.SignInAsync(client, user.Email!, "Str0ng!Password");
         var failure = await AuthApiClient.LoginAsync(client, user.Email!, "Wr0ng!Password");
         for (var attempt = 2; attempt <= 5; attempt++)
         {
@@ -74,11 +75,32 @@ public sealed class AuthLoginTests(IdentityServerFactory server) : IClassFixture
         await using var scope = server.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         Assert.True(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!));
+
+        // Someone else's guesses must not log the user out: their own session goes on refreshing.
+        Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.RefreshAsync(client, refreshToken)).Status);
     }
 
     // Problem details carry the request's trace id; everything else must be the same.
     private static string WithoutTraceId(TokenResponse response) =>
         System.Text.RegularExpressions.Regex.Replace(response.Body, "\"traceId\":\"[^\"]*\"", "");
+
+    [Fact]
+    public async Task Login_WrongPasswordsInParallel_EachCountsTowardsLockout()
+    {
+        var user = await server.CreateUserAsync();
+
+        // Identity's own count (read, add one, save) loses most of these to each other.
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            AuthApiClient.LoginAsync(server.CreateApiClient(), user.Email!, "Wr0ng!Password")));
+
+        var locked = await server.WithScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<ApplicationUser>>();
+            return await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!);
+        });
+        Assert.True(locked);
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuthApiClient.LoginAsync(server.CreateApiClient(), user.Email!, "Str0ng!Password")).Status);
+    }
 
     [Fact]
     public async Task Login_MissingFields_BadRequestNamingThem()

@@ -46,6 +46,19 @@ public sealed class AuthRegisterTests(IdentityServerFactory server) : IClassFixt
     }
 
     [Fact]
+    public async Task Register_SameEmailInParallel_OneCreatedTheRestConflict()
+    {
+        var email = $"race-{Guid.NewGuid():N}@example.test";
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            AuthApiClient.SendAsync(server.CreateApiClient(), HttpMethod.Post, "/auth/register", NewAccount(email))));
+
+        Assert.Single(responses, response => response.Status == HttpStatusCode.Created);
+        Assert.All(responses.Where(response => response.Status != HttpStatusCode.Created),
+            response => Assert.Equal(HttpStatusCode.Conflict, response.Status));
+    }
+
+    [Fact]
     public async Task Register_EveryFieldInvalid_BadRequestNamingEachField()
     {
         var response = await AuthApiClient.SendAsync(server.CreateApiClient(), HttpMethod.Post, "/auth/register",

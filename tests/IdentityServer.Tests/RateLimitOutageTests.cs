@@ -1,10 +1,15 @@
 using System.Net;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.Revocation;
 using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests;
 
 /// <summary>
-/// Redis stops: sign-in fails closed (nothing can count the attempts, and no session could be recorded), while
+/// Redis stops: sign-in fails closed (nothing can count the attempts, and no session could be recorded), account
+/// changes are refused rather than half done (no session ended, no cached profile replaced), while
 /// client_credentials tokens, which need no Redis, are still issued (the per-client limit fails open).
 /// </summary>
 public sealed class RateLimitOutageTests : IAsyncLifetime
@@ -27,13 +32,36 @@ public sealed class RateLimitOutageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RedisStopped_SignInRefusedWithRetryAfter_ClientCredentialsStillIssued()
+    public async Task RedisStopped_SignInAndAccountChangesRefusedWithRetryAfter_ClientCredentialsStillIssued()
     {
         var user = await _server.CreateUserAsync();
         var client = _server.CreateApiClient();
-        Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.LoginAsync(client, user.Email!, "Str0ng!Password")).Status);
+        var (accessToken, _) = await AuthApiClient.SignInAsync(client, user.Email!, "Str0ng!Password");
+        var view = _server.Services.GetRequiredService<RevocationView>();
+        await Eventually.TrueAsync(() => Task.FromResult(view.InSync));
 
         await _redis.StopAsync();
+
+        // Within the revocation degraded window the token is still accepted, but nothing that must reach Redis happens
+        // half-way: each account change is refused whole, with Retry-After.
+        foreach (var refused in new[]
+        {
+            await AuthApiClient.LogoutAsync(client, accessToken),
+            await AuthApiClient.SendAsync(client, HttpMethod.Put, "/auth/me", new { displayName = "Changed" }, accessToken),
+            await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/password",
+                new { currentPassword = "Str0ng!Password", newPassword = "An0ther!Password" }, accessToken),
+        })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.Status);
+            Assert.Equal("application/problem+json", refused.ContentType);
+            Assert.NotNull(refused.Headers!.RetryAfter);
+        }
+
+        var stored = await _server.WithScopeAsync(services =>
+            services.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(user.Id));
+        Assert.Equal("Test User", stored!.DisplayName);
+        Assert.True(await _server.WithScopeAsync(services =>
+            services.GetRequiredService<UserManager<ApplicationUser>>().CheckPasswordAsync(stored, "Str0ng!Password")));
 
         var login = await AuthApiClient.LoginAsync(client, user.Email!, "Str0ng!Password");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, login.Status);

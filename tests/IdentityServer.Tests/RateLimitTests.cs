@@ -15,6 +15,7 @@ public sealed class RateLimitTests : IAsyncLifetime
     // Above the sign-in test's 6 requests: /auth/login is a token request of the first-party client too.
     private const int TokenRequestsPerClient = 8;
     private const int RegistrationsPerIp = 2;
+    private const int SignInsPerIp = 8;
 
     private static readonly Dictionary<string, string?> SmallLimits = new()
     {
@@ -24,6 +25,8 @@ public sealed class RateLimitTests : IAsyncLifetime
         ["RateLimits:Policies:token-requests-per-client:Window"] = "01:00:00",
         ["RateLimits:Policies:registrations-per-ip:PermitLimit"] = RegistrationsPerIp.ToString(),
         ["RateLimits:Policies:registrations-per-ip:Window"] = "01:00:00",
+        ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = SignInsPerIp.ToString(),
+        ["RateLimits:Policies:sign-in-per-ip:Window"] = "01:00:00",
     };
 
     private readonly string _database = IdentityServerFactory.NewDatabaseName();
@@ -79,6 +82,43 @@ public sealed class RateLimitTests : IAsyncLifetime
         // Another account is not affected.
         var other = await _first.CreateUserAsync();
         Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.LoginAsync(Client(1), other.Email!, "Str0ng!Password")).Status);
+    }
+
+    [Fact]
+    public async Task SignIn_ManyAccountsFromOneAddress_PerIpLimitAtEveryDoor()
+    {
+        // Password spraying: one attempt per account, through /auth/login and the password grant alike.
+        var statuses = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt < SignInsPerIp + 1; attempt++)
+        {
+            var email = $"spray-{attempt}@example.test";
+            statuses.Add(attempt % 2 == 0
+                ? (await AuthApiClient.LoginAsync(Client(attempt), email, "Wr0ng!Password")).Status
+                : (await OAuth.PostAsync(Client(attempt), "/connect/token", new Dictionary<string, string>
+                {
+                    ["grant_type"] = "password",
+                    ["client_id"] = AuthApiClient.ClientId,
+                    ["username"] = email,
+                    ["password"] = "Wr0ng!Password",
+                })).Status);
+        }
+
+        Assert.All(statuses.Take(SignInsPerIp), status => Assert.Equal(HttpStatusCode.BadRequest, status));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+    }
+
+    [Fact]
+    public async Task TokenEndpoint_WrongSecretsInAClientsName_DoNotUseUpItsAllowance()
+    {
+        for (var attempt = 0; attempt < TokenRequestsPerClient + 2; attempt++)
+        {
+            var forged = await OAuth.PostAsync(Client(attempt), "/connect/token",
+                new Dictionary<string, string> { ["grant_type"] = "client_credentials" },
+                (IdentityServerFactory.ThirdPartyClientId, "not-the-secret"));
+            Assert.Equal("invalid_client", forged.Error);
+        }
+
+        Assert.False(string.IsNullOrEmpty(await OAuth.ClientCredentialsAsync(Client(0), "posts.read")));
     }
 
     [Fact]

@@ -21,6 +21,21 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
 {
     public const string ProfileCacheUnavailableCode = "ProfileCacheUnavailable";
 
+    // Users this manager (one request, or one seeding run) created: nobody can have cached their profile yet, so
+    // their first changes (e.g. roles added at creation) need no Redis.
+    private readonly HashSet<string> _createdHere = [];
+
+    public override async Task<IdentityResult> CreateAsync(ApplicationUser user)
+    {
+        var result = await base.CreateAsync(user);
+        if (result.Succeeded)
+        {
+            _createdHere.Add(user.Id);
+        }
+
+        return result;
+    }
+
     /// <summary>Changes the password and ends every session of the user, including the caller's.</summary>
     public override Task<IdentityResult> ChangePasswordAsync(ApplicationUser user, string currentPassword, string newPassword) =>
         ChangePasswordEndingSessionsAsync(user, currentPassword, newPassword, keepSessionId: null);
@@ -65,6 +80,11 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
 
     private async Task<IdentityResult> WithProfileInvalidatedAsync(ApplicationUser user, Func<Task<IdentityResult>> change)
     {
+        if (_createdHere.Contains(user.Id))
+        {
+            return await change();
+        }
+
         // Before: if cached copies cannot be made stale, the change does not happen (readers would keep the old
         // profile for an hour). After: a reader that loaded the old row meanwhile cached it under the replaced key.
         if (!await Profiles.InvalidateAsync(user.Id))

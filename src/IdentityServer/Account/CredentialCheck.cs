@@ -1,34 +1,73 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Data;
 
 namespace RedisJwt.IdentityServer.Account;
 
 /// <summary>
 /// Checks an email and password for every way of signing in (the login page, the password grant behind
-/// /auth/login). Failures are one answer, whatever the cause, and take about the time of a password check, so
-/// neither the answer nor its timing tells an unknown email from a wrong password or a locked account. A wrong
-/// password counts towards lockout.
+/// /auth/login) and the current password of /auth/password. Failures are one answer, whatever the cause, and cost
+/// the same work (a password hash, one UPDATE), so neither the answer nor its timing tells an unknown email from a
+/// wrong password or a locked account. A wrong password counts towards lockout, atomically.
 /// </summary>
-public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users)
+public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users,
+    ApplicationDbContext db, IOptions<IdentityOptions> identity, TimeProvider clock)
 {
     /// <returns>The user, or null for any failure.</returns>
     public async Task<ApplicationUser?> VerifyAsync(string email, string password)
     {
         var user = await users.FindByEmailAsync(email);
-        if (user is null || await users.IsLockedOutAsync(user))
+        if (user is null)
         {
             SpendPasswordCheckTime(password);
+            await CountFailureAsync(userId: null);
             return null;
         }
 
-        var result = await signIns.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+        return await VerifyPasswordAsync(user, password) ? user : null;
+    }
+
+    /// <summary>The password of a known user, e.g. the current one before a change.</summary>
+    public async Task<bool> VerifyPasswordAsync(ApplicationUser user, string password)
+    {
+        if (await users.IsLockedOutAsync(user))
+        {
+            SpendPasswordCheckTime(password);
+            await CountFailureAsync(userId: null);
+            return false;
+        }
+
+        // Lockout counted below: Identity's own count (read, add one, save) loses failures sent in parallel.
+        var result = await signIns.CheckPasswordSignInAsync(user, password, lockoutOnFailure: false);
         if (result.IsNotAllowed)
         {
             // Refused before the password was checked (e.g. an unconfirmed email, when that is required).
             SpendPasswordCheckTime(password);
         }
 
-        return result.Succeeded ? user : null;
+        if (!result.Succeeded)
+        {
+            await CountFailureAsync(user.Id);
+        }
+
+        return result.Succeeded;
+    }
+
+    // One UPDATE, so failures in parallel each count: PostgreSQL evaluates every SET against the row as it is under
+    // the row lock. The lockout starts at the Nth failure, which resets the count, as Identity's AccessFailedAsync
+    // does. For an unknown email or a locked account the same statement runs and matches no row: the same work.
+    private async Task CountFailureAsync(string? userId)
+    {
+        var lockout = identity.Value.Lockout;
+        var until = clock.GetUtcNow() + lockout.DefaultLockoutTimeSpan;
+        await db.Users
+            .Where(user => user.Id == (userId ?? "") && user.LockoutEnabled)
+            .ExecuteUpdateAsync(update => update
+                .SetProperty(user => user.LockoutEnd,
+                    user => user.AccessFailedCount + 1 >= lockout.MaxFailedAccessAttempts ? until : user.LockoutEnd)
+                .SetProperty(user => user.AccessFailedCount,
+                    user => user.AccessFailedCount + 1 >= lockout.MaxFailedAccessAttempts ? 0 : user.AccessFailedCount + 1));
     }
 
     // Hashing costs what verifying does: the same PBKDF2 with the same iteration count.

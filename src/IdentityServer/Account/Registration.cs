@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using RedisJwt.IdentityServer.Data;
 
 namespace RedisJwt.IdentityServer.Account;
@@ -67,7 +69,19 @@ public sealed class Registration(UserManager<ApplicationUser> users, TimeProvide
             BirthDate = input.BirthDate,
         };
 
-        var created = await users.CreateAsync(user, input.Password!);
+        IdentityResult created;
+        try
+        {
+            created = await users.CreateAsync(user, input.Password!);
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // The same email registered at the same moment: Identity's check passed for both, the unique index
+            // stopped the second.
+            return Failed(new Dictionary<string, List<string>> { [nameof(input.Email)] = ["This email is already registered."] },
+                duplicateEmail: true);
+        }
+
         if (created.Succeeded)
         {
             return new Outcome(user, new Dictionary<string, string[]>(), DuplicateEmail: false);

@@ -136,7 +136,7 @@ public static class AuthEndpoints
     }
 
     private static async Task<IResult> ChangePasswordAsync(
-        HttpRequest request, ClaimsPrincipal caller, ApplicationUserManager users, SignInManager<ApplicationUser> signIns)
+        HttpRequest request, ClaimsPrincipal caller, ApplicationUserManager users, CredentialCheck credentials)
     {
         var (change, problem) = await JsonBody.ReadAsync<PasswordChange>(request, MaxBodyBytes);
         if (change is null)
@@ -156,7 +156,7 @@ public static class AuthEndpoints
         }
 
         // Guessing the current password with a stolen token counts towards lockout, like any sign-in.
-        if (!(await signIns.CheckPasswordSignInAsync(user, change.CurrentPassword!, lockoutOnFailure: true)).Succeeded)
+        if (!await credentials.VerifyPasswordAsync(user, change.CurrentPassword!))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {

@@ -21,6 +21,7 @@ public static class AuthTokenRequests
     public const string RefreshPath = "/auth/refresh";
 
     private const long MaxBodyBytes = 16 * 1024;
+    private const int MaxFieldLength = 256;
     private static readonly object TranslatedKey = new();
 
     public sealed record LoginRequest(string? Email, string? Password);
@@ -85,6 +86,15 @@ public static class AuthTokenRequests
         if (string.IsNullOrEmpty(login.Password))
         {
             errors["password"] = ["Required."];
+        }
+
+        // As on the login page: nothing longer is a registered email or a valid password.
+        foreach (var (field, value) in new[] { ("email", login.Email), ("password", login.Password) })
+        {
+            if (value?.Length > MaxFieldLength)
+            {
+                errors[field] = [$"At most {MaxFieldLength} characters."];
+            }
         }
 
         if (errors.Count > 0)

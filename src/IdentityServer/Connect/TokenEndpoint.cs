@@ -6,6 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -26,6 +27,12 @@ public static class TokenEndpoint
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
 
+        // The client is authenticated by now: only a real client's own requests use up its allowance.
+        if (await TokenRequestLimits.CheckClientAsync(context, request.ClientId!, confidential: request.ClientSecret is not null) is { } refused)
+        {
+            return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, TokenRequestLimits.Describe(refused));
+        }
+
         if (request.IsClientCredentialsGrantType())
         {
             return await ClientCredentialsAsync(request, applications, scopeManager);
@@ -36,11 +43,12 @@ public static class TokenEndpoint
             return await passwordGrant.HandleAsync(context, request);
         }
 
-        // Authorization code or refresh token: re-read the user, so a deleted or locked-out user gets nothing new.
+        // Authorization code or refresh token: re-read the user, so a deleted or disallowed user gets nothing new. (A
+        // lockout by failed sign-ins does not stop the user's own sessions; an admin's lock has ended them already.)
         var grant = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         var granted = grant.Principal!;
         var user = await users.FindByIdAsync(granted.GetClaim(Claims.Subject)!);
-        if (user is null || !await signIns.CanSignInAsync(user) || await users.IsLockedOutAsync(user))
+        if (user is null || !await signIns.CanSignInAsync(user))
         {
             return OAuthErrors.Forbid(Errors.InvalidGrant, "The user is no longer allowed to sign in.");
         }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.IdentityServer.RateLimits;
@@ -46,6 +48,32 @@ public static class IdentityRateLimits
             policy.WhenRedisUnavailable = whenRedisUnavailable;
         });
 
-    /// <summary>The partition for per-IP policies (behind a proxy, the forwarded client address).</summary>
-    public static string? ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
+    /// <summary>
+    /// The partition for per-IP policies: the client's IPv4 address, or its IPv6 /64 (one subscriber gets a whole
+    /// /64, and could otherwise rotate through it). Behind a proxy this is the proxy until forwarded headers are
+    /// trusted from it.
+    /// </summary>
+    public static string? ClientIp(HttpContext context) => ClientNetwork(context.Connection.RemoteIpAddress);
+
+    public static string? ClientNetwork(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return $"{new IPAddress(bytes)}/64";
+    }
 }

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
-using Microsoft.Extensions.Primitives;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.Revocation.RateLimiting;
@@ -10,10 +7,11 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace RedisJwt.IdentityServer.RateLimits;
 
 /// <summary>
-/// Limits token requests before OpenIddict spends anything on them (a client secret or a password costs a PBKDF2
-/// hash): per client, and for the password grant per account and IP like any sign-in. A refusal at the token
-/// endpoint is an OAuth error (RFC 6749 5.2): 429 with Retry-After and <c>temporarily_unavailable</c>, the registry's
-/// code for "cannot handle the request now"; at /auth/login and /auth/refresh it is problem details.
+/// Limits token requests: a password grant per account and IP like any sign-in, before OpenIddict hashes anything;
+/// every request per client, once OpenIddict has authenticated the client (counting what anyone claims to be a
+/// client_id would let anyone use up that client's allowance). A refusal at the token endpoint is an OAuth error
+/// (RFC 6749 5.2): 429 with Retry-After and <c>temporarily_unavailable</c>, the registry's code for "cannot handle
+/// the request now"; at /auth/login and /auth/refresh it is problem details.
 /// </summary>
 public static class TokenRequestLimits
 {
@@ -21,7 +19,8 @@ public static class TokenRequestLimits
     public static IApplicationBuilder UseTokenRequestLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var request = context.Request;
-        if (!HttpMethods.IsPost(request.Method) || request.Path != "/" + OpenIddictSetup.TokenPath || !request.HasFormContentType)
+        if (!HttpMethods.IsPost(request.Method) || request.Path != "/" + OpenIddictSetup.TokenPath
+            || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
         {
             await next(context);
             return;
@@ -39,7 +38,9 @@ public static class TokenRequestLimits
             return;
         }
 
-        if (await CheckAsync(context, form) is { } refused)
+        if (form[Parameters.GrantType] == GrantTypes.Password
+            && await context.RequestServices.GetRequiredService<SignInLimits>()
+                .CheckSignInAsync(context, form[Parameters.Username].ToString()) is { } refused)
         {
             if (AuthTokenRequests.IsTranslated(context))
             {
@@ -50,10 +51,7 @@ public static class TokenRequestLimits
                 RateLimitResults.SetRetryAfter(context.Response, refused);
                 await WriteOAuthErrorAsync(context,
                     refused.RedisUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests,
-                    Errors.TemporarilyUnavailable,
-                    refused.RedisUnavailable
-                        ? "Requests cannot be counted right now; retry shortly."
-                        : $"Too many requests; retry in {refused.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)} seconds.");
+                    Errors.TemporarilyUnavailable, Describe(refused));
             }
 
             return;
@@ -62,61 +60,34 @@ public static class TokenRequestLimits
         await next(context);
     });
 
-    private static async Task<RateLimitDecision?> CheckAsync(HttpContext context, IFormCollection form)
-    {
-        var services = context.RequestServices;
-        if (ClientPartitionOf(context, form) is { } partition)
-        {
-            var decision = await services.GetRequiredService<DistributedRateLimiter>()
-                .AcquireAsync(IdentityRateLimits.TokenRequestsPerClient, partition, context.RequestAborted);
-            if (!decision.Allowed)
-            {
-                return decision;
-            }
-        }
+    private static readonly object RefusedKey = new();
 
-        return form[Parameters.GrantType] == GrantTypes.Password
-            ? await services.GetRequiredService<SignInLimits>().CheckSignInAsync(context, form[Parameters.Username].ToString())
-            : null;
-    }
-
-    // A confidential client (it presents a secret) is one caller wherever it runs. A public client (a SPA, the
-    // first-party app) is every one of its users, so it is counted per IP address too: one busy network must not
-    // use up the allowance of all of them.
-    private static string? ClientPartitionOf(HttpContext context, IFormCollection form)
+    /// <summary>
+    /// The per-client limit, for the token endpoint once OpenIddict has authenticated the client. A confidential
+    /// client (it presented a secret) is one caller wherever it runs; a public client (a SPA, the first-party app) is
+    /// every one of its users, so it is counted per IP address too.
+    /// </summary>
+    /// <returns>The refusal (also remembered for <see cref="RefusalOf"/>), or null.</returns>
+    public static async Task<RateLimitDecision?> CheckClientAsync(HttpContext context, string clientId, bool confidential)
     {
-        var basic = BasicClientIdOf(context.Request);
-        var clientId = basic ?? form[Parameters.ClientId].ToString();
-        if (clientId.Length == 0)
+        var partition = confidential ? clientId : $"{clientId}|{IdentityRateLimits.ClientIp(context)}";
+        var decision = await context.RequestServices.GetRequiredService<DistributedRateLimiter>()
+            .AcquireAsync(IdentityRateLimits.TokenRequestsPerClient, partition, context.RequestAborted);
+        if (decision.Allowed)
         {
             return null;
         }
 
-        return basic is not null || !StringValues.IsNullOrEmpty(form[Parameters.ClientSecret])
-            ? clientId
-            : $"{clientId}|{IdentityRateLimits.ClientIp(context)}";
+        context.Items[RefusedKey] = decision;
+        return decision;
     }
 
-    // RFC 6749 2.3.1: the (form-urlencoded) user name of HTTP Basic authentication.
-    private static string? BasicClientIdOf(HttpRequest request)
-    {
-        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var header)
-            || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)
-        {
-            return null;
-        }
+    /// <summary>The per-client refusal this request got, so its answer can be a 429 with the right Retry-After.</summary>
+    public static RateLimitDecision? RefusalOf(HttpContext context) => context.Items[RefusedKey] as RateLimitDecision;
 
-        try
-        {
-            var credentials = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
-            var separator = credentials.IndexOf(':', StringComparison.Ordinal);
-            return separator > 0 ? Uri.UnescapeDataString(credentials[..separator]) : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    public static string Describe(RateLimitDecision refused) => refused.RedisUnavailable
+        ? "Requests cannot be counted right now; retry shortly."
+        : $"Too many requests; retry in {refused.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)} seconds.";
 
     private static Task WriteOAuthErrorAsync(HttpContext context, int status, string error, string description)
     {

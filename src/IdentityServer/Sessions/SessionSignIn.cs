@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using RedisJwt.IdentityServer.Data;
 using StackExchange.Redis;
 
@@ -31,6 +32,17 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
         {
             await sessions.CreateAsync(user.Id, sid, http.Connection.RemoteIpAddress?.ToString(),
                 http.Request.Headers.UserAgent.ToString());
+
+            // A password change between this sign-in's password check and now ended every session it could see, but
+            // not this one: if the security stamp moved since the user was read, this session goes too.
+            var stamp = await signIns.UserManager.Users.AsNoTracking()
+                .Where(stored => stored.Id == user.Id).Select(stored => stored.SecurityStamp).FirstOrDefaultAsync();
+            if (stamp != user.SecurityStamp)
+            {
+                await sessions.EndAsync(user.Id, sid);
+                return null;
+            }
+
             return sid;
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)

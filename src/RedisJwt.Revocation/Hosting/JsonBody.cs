@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
 namespace RedisJwt.Revocation.Hosting;
@@ -12,10 +13,17 @@ public static class JsonBody
 {
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, long maxBytes) where T : class
     {
-        // Declared too large: refuse before reading. Kestrel enforces the same limit on bodies without a length.
+        // Declared too large: refuse before reading. A body without a length (chunked) is cut off at the same size
+        // by the server while it is read (413 below).
         if (request.ContentLength > maxBytes)
         {
             return (null, TooLarge());
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit
+            && (limit.MaxRequestBodySize is null || limit.MaxRequestBodySize > maxBytes))
+        {
+            limit.MaxRequestBodySize = maxBytes;
         }
 
         if (!request.HasJsonContentType())
