@@ -10,7 +10,7 @@ public static class RedisSetup
 {
     public const string ConnectionStringName = "Redis";
 
-    /// <summary>Registers one shared <see cref="IConnectionMultiplexer"/> and the key schema.</summary>
+    /// <summary>Registers one shared <see cref="IConnectionMultiplexer"/>, the key schema, and 503 for Redis failures.</summary>
     public static IHostApplicationBuilder AddRedis(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<RedisOptions>()
@@ -19,6 +19,8 @@ public static class RedisSetup
             .ValidateOnStart();
 
         builder.Services.AddSingleton<RedisKeys>();
+        // With app.UseExceptionHandler(): a request that finds Redis unreachable is a 503, not a 500.
+        builder.Services.AddExceptionHandler<Hosting.RedisUnavailableHandler>();
 
         // Resolved lazily so that configuration added by hosts and test factories after
         // this call is honoured.

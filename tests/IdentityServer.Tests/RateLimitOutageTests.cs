@@ -39,6 +39,10 @@ public sealed class RateLimitOutageTests : IAsyncLifetime
         var (accessToken, _) = await AuthApiClient.SignInAsync(client, user.Email!, "Str0ng!Password");
         var view = _server.Services.GetRequiredService<RevocationView>();
         await Eventually.TrueAsync(() => Task.FromResult(view.InSync));
+        // The page's antiforgery token needs the Data Protection key ring (in Redis); an instance that has not loaded
+        // it yet answers the page itself 503. Loaded here, so the sign-in limit is what is on trial below.
+        var browser = _server.CreateBrowser();
+        Assert.Equal(HttpStatusCode.OK, (await browser.NavigateAsync("/Account/Login")).Response.StatusCode);
 
         await _redis.StopAsync();
 
@@ -78,9 +82,25 @@ public sealed class RateLimitOutageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, grant.Status);
         Assert.Equal("temporarily_unavailable", grant.Error);
 
-        var page = await OAuth.SubmitLoginAsync(_server.CreateBrowser(), user.Email!, "Str0ng!Password");
+        var page = await OAuth.SubmitLoginAsync(browser, user.Email!, "Str0ng!Password");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, page.Response.StatusCode);
 
         Assert.False(string.IsNullOrEmpty(await OAuth.ClientCredentialsAsync(client, "posts.read")));
+    }
+
+    [Fact]
+    public async Task NeverReachedRedis_PagesNeedingItAnswerServiceUnavailableNotServerError()
+    {
+        await using var isolated = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(), IdentityServerFactory.NewRedisPrefix(),
+            new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Redis"] = $"127.0.0.1:{IdentityServerFactory.FreeLoopbackPort()},connectTimeout=300,asyncTimeout=300,syncTimeout=300",
+            });
+
+        // The login form's antiforgery token needs the Data Protection key ring, which lives in Redis.
+        var page = await isolated.CreateBrowser().NavigateAsync("/Account/Login");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, page.Response.StatusCode);
+        Assert.NotNull(page.Response.Headers.RetryAfter);
     }
 }
