@@ -51,7 +51,6 @@ app.UseStaticFiles();
 // CORS first, so that even an answer from the /auth translation (e.g. a 400) is readable by an allowed origin.
 app.UseCrossOriginPolicies();
 app.UseAuthTokenRequests();
-app.UseTokenRequestLimits();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();

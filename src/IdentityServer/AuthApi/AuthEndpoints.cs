@@ -58,7 +58,7 @@ public static class AuthEndpoints
 
         if (outcome.User is not { } user)
         {
-            return TypedResults.ValidationProblem(outcome.Errors.ToDictionary(error => JsonName(error.Key), error => error.Value));
+            return JsonFields.Problem(typeof(RegistrationFields), outcome.Errors);
         }
 
         return TypedResults.Created("/auth/me", await ProfileCache.ToProfileAsync(users, user));
@@ -106,7 +106,7 @@ public static class AuthEndpoints
             return problem!;
         }
 
-        if (Invalid(change) is { } invalid)
+        if (JsonFields.Validate(change) is { } invalid)
         {
             return invalid;
         }
@@ -144,7 +144,7 @@ public static class AuthEndpoints
             return problem!;
         }
 
-        if (Invalid(change) is { } invalid)
+        if (JsonFields.Validate(change) is { } invalid)
         {
             return invalid;
         }
@@ -186,24 +186,6 @@ public static class AuthEndpoints
 
         return TypedResults.NoContent();
     }
-
-    private static ValidationProblem? Invalid(object input)
-    {
-        var results = new List<ValidationResult>();
-        return Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true)
-            ? null
-            : TypedResults.ValidationProblem(results
-                .GroupBy(result => JsonName(result.MemberNames.FirstOrDefault() ?? ""))
-                .ToDictionary(group => group.Key, group => group.Select(result => result.ErrorMessage ?? "Invalid.").ToArray()));
-    }
-
-    // Field names in errors as the client sent them (camelCase JSON; birthdate as OIDC spells it).
-    private static string JsonName(string property) => property switch
-    {
-        nameof(RegistrationFields.BirthDate) => "birthdate",
-        "" => "body",
-        _ => char.ToLowerInvariant(property[0]) + property[1..],
-    };
 
     private static IResult ChangeFailed(IdentityResult result) =>
         result.Errors.Any(error => error.Code == ApplicationUserManager.ProfileCacheUnavailableCode)

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
@@ -21,12 +22,23 @@ public static class AuthTokenRequests
     public const string RefreshPath = "/auth/refresh";
 
     private const long MaxBodyBytes = 16 * 1024;
-    private const int MaxFieldLength = 256;
     private static readonly object TranslatedKey = new();
 
-    public sealed record LoginRequest(string? Email, string? Password);
+    public sealed class LoginRequest
+    {
+        // As on the login page: nothing longer is a registered email or a valid password.
+        [Required, StringLength(256)]
+        public string? Email { get; set; }
 
-    public sealed record RefreshRequest([property: JsonPropertyName("refresh_token")] string? RefreshToken);
+        [Required, StringLength(256)]
+        public string? Password { get; set; }
+    }
+
+    public sealed class RefreshRequest
+    {
+        [Required, JsonPropertyName("refresh_token")]
+        public string? RefreshToken { get; set; }
+    }
 
     /// <summary>Whether this request came in as /auth/login or /auth/refresh.</summary>
     public static bool IsTranslated(HttpContext context) => context.Items.ContainsKey(TranslatedKey);
@@ -77,29 +89,9 @@ public static class AuthTokenRequests
             return (null, problem);
         }
 
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrEmpty(login.Email))
+        if (JsonFields.Validate(login) is { } invalid)
         {
-            errors["email"] = ["Required."];
-        }
-
-        if (string.IsNullOrEmpty(login.Password))
-        {
-            errors["password"] = ["Required."];
-        }
-
-        // As on the login page: nothing longer is a registered email or a valid password.
-        foreach (var (field, value) in new[] { ("email", login.Email), ("password", login.Password) })
-        {
-            if (value?.Length > MaxFieldLength)
-            {
-                errors[field] = [$"At most {MaxFieldLength} characters."];
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            return (null, TypedResults.ValidationProblem(errors));
+            return (null, invalid);
         }
 
         return (new()
@@ -120,16 +112,16 @@ public static class AuthTokenRequests
             return (null, problem);
         }
 
-        if (string.IsNullOrEmpty(refresh.RefreshToken))
+        if (JsonFields.Validate(refresh) is { } invalid)
         {
-            return (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["refresh_token"] = ["Required."] }));
+            return (null, invalid);
         }
 
         return (new()
         {
             [Parameters.GrantType] = GrantTypes.RefreshToken,
             [Parameters.ClientId] = clientId,
-            [Parameters.RefreshToken] = refresh.RefreshToken,
+            [Parameters.RefreshToken] = refresh.RefreshToken!,
         }, null);
     }
 

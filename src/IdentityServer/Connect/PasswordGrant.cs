@@ -3,6 +3,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.AuthApi;
+using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -27,6 +28,11 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
         if (string.IsNullOrEmpty(settings.Value.ClientId) || request.ClientId != settings.Value.ClientId)
         {
             return OAuthErrors.Forbid(Errors.UnauthorizedClient, "The password grant is for the first-party app only; use the authorization code flow.");
+        }
+
+        if (await TokenRequestLimits.CheckSignInAsync(context, request.Username ?? "") is { } refused)
+        {
+            return refused;
         }
 
         if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password)

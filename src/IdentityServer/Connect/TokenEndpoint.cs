@@ -28,9 +28,9 @@ public static class TokenEndpoint
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
 
         // The client is authenticated by now: only a real client's own requests use up its allowance.
-        if (await TokenRequestLimits.CheckClientAsync(context, request.ClientId!, confidential: request.ClientSecret is not null) is { } refused)
+        if (await TokenRequestLimits.CheckClientAsync(context, request) is { } refused)
         {
-            return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, TokenRequestLimits.Describe(refused));
+            return refused;
         }
 
         if (request.IsClientCredentialsGrantType())
