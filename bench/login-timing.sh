@@ -31,9 +31,7 @@ install_traps cleanup
 ensure_packages
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-bench.XXXXXX")
 chmod 711 "$SCRATCH"
-start_postgres "$SCRATCH/postgres" "$PG_PORT" "$PG_PASSWORD"
-start_redis "$SCRATCH/redis" "$REDIS_PORT"
-"$REPO_ROOT/certs/generate-dev-certs.sh" "$SCRATCH/certs" >/dev/null
+start_scratch_servers "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT"
 
 log "building (Release)"
 dotnet build "$REPO_ROOT/src/IdentityServer" -c Release -v quiet -nologo >/dev/null
@@ -54,11 +52,7 @@ log "starting the IdentityServer on :$PORT"
     dotnet IdentityServer.dll
 ) >"$SCRATCH/identityserver.log" 2>&1 &
 PID=$!
-for ((i = 0; i < 120; i++)); do
-  curl -sf "$URL/health/ready" >/dev/null && break
-  sleep 0.5
-done
-curl -sf "$URL/health/ready" >/dev/null || { tail -n 30 "$SCRATCH/identityserver.log" >&2; die "the IdentityServer did not become ready"; }
+wait_ready "$URL" "$SCRATCH/identityserver.log" "the IdentityServer"
 
 login() { # EMAIL PASSWORD KIND: appends "KIND seconds status" to the samples
   curl -s -o /dev/null -w "$3 %{time_total} %{http_code}\n" -H 'Content-Type: application/json' \

@@ -37,9 +37,7 @@ install_traps cleanup
 ensure_packages wrk
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-bench.XXXXXX")
 chmod 711 "$SCRATCH"
-start_postgres "$SCRATCH/postgres" "$PG_PORT" "$PG_PASSWORD"
-start_redis "$SCRATCH/redis" "$REDIS_PORT"
-"$REPO_ROOT/certs/generate-dev-certs.sh" "$SCRATCH/certs" >/dev/null
+start_scratch_servers "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT"
 
 log "building (Release)"
 for project in src/IdentityServer src/BoardApi bench/RevocationLatency; do
@@ -60,13 +58,7 @@ start_service() { # PROJECT PORT [KEY=VALUE...]
       ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" "$@" dotnet "$project.dll"
   ) >"$SCRATCH/$project-$port.log" 2>&1 &
   PIDS+=($!)
-  local i
-  for ((i = 0; i < 120; i++)); do
-    curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && return 0
-    sleep 0.5
-  done
-  tail -n 30 "$SCRATCH/$project-$port.log" >&2
-  die "$project on :$port did not become ready"
+  wait_ready "http://127.0.0.1:$port" "$SCRATCH/$project-$port.log" "$project on :$port"
 }
 
 IDS_ENV=(

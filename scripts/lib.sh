@@ -246,6 +246,24 @@ stop_scratch_servers() {
   return 0
 }
 
+# Fresh PostgreSQL and Redis in a scratch folder, and development certificates in $1/certs (bench scripts).
+start_scratch_servers() { # SCRATCH PG_PORT PG_PASSWORD REDIS_PORT
+  start_postgres "$1/postgres" "$2" "$3"
+  start_redis "$1/redis" "$4"
+  "$REPO_ROOT/certs/generate-dev-certs.sh" "$1/certs" >/dev/null
+}
+
+# Polls a service's readiness endpoint for up to a minute; on failure shows the end of its log and dies.
+wait_ready() { # BASE_URL LOG_FILE NAME
+  local i
+  for ((i = 0; i < 120; i++)); do
+    curl -sf "$1/health/ready" >/dev/null && return 0
+    sleep 0.5
+  done
+  tail -n 30 "$2" >&2
+  die "$3 did not become ready"
+}
+
 # install_traps FUNCTION: runs FUNCTION on exit, also after Ctrl-C or TERM.
 install_traps() {
   trap "$1" EXIT
