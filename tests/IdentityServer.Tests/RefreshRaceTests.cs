@@ -26,7 +26,7 @@ public sealed class RefreshRaceTests(IdentityServerFactory server) : IClassFixtu
     [Fact]
     public async Task RefreshRacingRevocation_NoLiveTokenLeftBehind()
     {
-        for (var round = 0; round < 10; round++)
+        for (var round = 0; round < 30; round++)
         {
             var spa = await SignedInSpa.StartAsync(server);
 

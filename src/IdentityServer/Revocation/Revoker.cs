@@ -119,13 +119,16 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
 
     private async Task RevokeInDatabaseAsync(string authorizationId)
     {
-        // One conditional UPDATE rather than TryRevokeAsync on an entity: a refresh grant updating the same row makes
-        // that fail on its concurrency token, and a retry in this scope would get the same stale tracked entity back,
-        // so under a race the family could stay valid. Tokens a racing grant creates after the bulk revocation below
-        // are dead on arrival: the token endpoint and introspection check their authorization too.
+        // One conditional UPDATE rather than TryRevokeAsync on an entity, which a racing refresh grant makes fail on the
+        // concurrency token (and a retry in this scope gets the same stale tracked entity back). A racing grant saving
+        // its old copy of the row afterwards cannot undo it: revoked is final in the database (migration
+        // RevocationIsFinal). Tokens it creates after the bulk revocation below are dead on arrival: the token
+        // endpoint and introspection check their authorization too.
         await db.Set<OpenIddictEntityFrameworkCoreAuthorization>()
             .Where(authorization => authorization.Id == authorizationId && authorization.Status != Statuses.Revoked)
-            .ExecuteUpdateAsync(update => update.SetProperty(authorization => authorization.Status, Statuses.Revoked));
+            .ExecuteUpdateAsync(update => update
+                .SetProperty(authorization => authorization.Status, Statuses.Revoked)
+                .SetProperty(authorization => authorization.ConcurrencyToken, Guid.NewGuid().ToString()));
 
         await tokens.RevokeByAuthorizationIdAsync(authorizationId);
     }
