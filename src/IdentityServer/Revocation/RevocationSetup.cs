@@ -17,6 +17,7 @@ public static class TokenRevocationSetup
             options.AddEventHandler(RecordRevokedToken.Descriptor);
             options.AddEventHandler(RevocationRecordedResponse.Descriptor);
             options.AddEventHandler(DetectRefreshTokenReuse.Descriptor);
+            options.AddEventHandler(RevokeFamilyOfRotatedRefreshToken.Descriptor);
             options.AddEventHandler(ReleaseRefreshClaim.Descriptor);
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyRevocationResponseContext>.Descriptor);
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor);

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using RedisJwt.IdentityServer.Connect;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace RedisJwt.IdentityServer.Revocation;
+
+/// <summary>
+/// A refresh token already rotated, presented at the revocation or introspection endpoint. OpenIddict then revokes
+/// the token rows of its family and answers as for an invalid token, which leaves two gaps: a racing refresh that
+/// redeemed the token but has not yet stored its successor gets a live new token, and resource servers never hear
+/// of it. So the whole family goes here, as at the token endpoint (<see cref="DetectRefreshTokenReuse"/>): the
+/// authorization in PostgreSQL (its later tokens are dead on arrival) and the family in Redis.
+/// At the revocation endpoint this is always the intent (end the grant: a client revoking while its own refresh
+/// races, or after a lost response); at introspection only outside the grace window, where OpenIddict too calls it reuse.
+/// </summary>
+public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager tokens, Revoker revoker,
+    IOptions<ServerSettings> settings, TimeProvider clock, ILogger<RevokeFamilyOfRotatedRefreshToken> logger)
+    : IOpenIddictServerHandler<ValidateTokenContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; }
+        = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
+            .UseScopedHandler<RevokeFamilyOfRotatedRefreshToken>()
+            .SetOrder(OpenIddictServerHandlers.Protection.ValidateTokenEntry.Descriptor.Order - 500)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public async ValueTask HandleAsync(ValidateTokenContext context)
+    {
+        if (context.EndpointType is not (OpenIddictServerEndpointType.Revocation or OpenIddictServerEndpointType.Introspection)
+            || context.Principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) is not true
+            || string.IsNullOrEmpty(context.TokenId)
+            || await tokens.FindByIdAsync(context.TokenId) is not { } token
+            || !await tokens.HasStatusAsync(token, Statuses.Redeemed)
+            || await tokens.GetAuthorizationIdAsync(token) is not { } family
+            || (context.EndpointType == OpenIddictServerEndpointType.Introspection && await WithinGraceWindowAsync(token)))
+        {
+            return;
+        }
+
+        if (!await revoker.RevokeFamilyWhateverItTakesAsync(family))
+        {
+            logger.LogError(DetectRefreshTokenReuse.SecurityEvent,
+                "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);
+        }
+    }
+
+    private async Task<bool> WithinGraceWindowAsync(object token) =>
+        settings.Value.RefreshTokenReuseLeeway > TimeSpan.Zero
+        && await tokens.GetRedemptionDateAsync(token) is { } redeemedAt
+        && redeemedAt + settings.Value.RefreshTokenReuseLeeway >= clock.GetUtcNow();
+}
