@@ -166,7 +166,7 @@ public sealed class SessionsTests(IdentityServerFactory server) : IClassFixture<
 
         var page = await first.Browser.NavigateAsync("/Account/Security");
         Assert.True(page.Document is not null, $"{(int)page.Response.StatusCode} {page.Url}: {page.Body}");
-        Assert.Equal(2, page.Document!.QuerySelectorAll("tr[data-sid]").Length);
+        Assert.Equal(2, page.Document!.QuerySelectorAll("li[data-sid]").Length);
         var done = await first.Browser.SubmitAsync(page, "form[action*='handler=EndAll']");
 
         Assert.Contains("/Account/Login", done.Url.AbsolutePath);

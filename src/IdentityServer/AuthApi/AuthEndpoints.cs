@@ -193,7 +193,7 @@ public static class AuthEndpoints
             : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Account not changed",
                 detail: string.Join(" ", result.Errors.Select(error => error.Description)));
 
-    private static ProblemHttpResult NotAUserToken() =>
+    internal static ProblemHttpResult NotAUserToken() =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a user's token",
             detail: "This endpoint needs an access token issued to a signed-in user (it names no current user or session).");
 

@@ -24,7 +24,7 @@ namespace RedisJwt.IdentityServer.Connect;
 public sealed class AuthorizeModel(
     UserManager<ApplicationUser> users,
     IOpenIddictApplicationManager applications,
-    IOpenIddictScopeManager scopeManager,
+    ScopeDescriptions scopeDescriptions,
     ConsentStore consents,
     UserPrincipalFactory principals,
     IAntiforgery antiforgery) : PageModel
@@ -103,7 +103,7 @@ public sealed class AuthorizeModel(
             }
 
             ApplicationName = await applications.GetLocalizedDisplayNameAsync(application) ?? request.ClientId!;
-            RequestedScopes = await DescribeAsync(scopes);
+            RequestedScopes = await scopeDescriptions.DescribeAsync(scopes);
             return Page();
         }
 
@@ -124,27 +124,4 @@ public sealed class AuthorizeModel(
     private static bool IsTooOld(AuthenticateResult login, long? maxAge) =>
         maxAge is not null && login.Properties?.IssuedUtc is { } issued
         && DateTimeOffset.UtcNow - issued > TimeSpan.FromSeconds(maxAge.Value);
-
-    private async Task<IReadOnlyList<(string, string)>> DescribeAsync(IEnumerable<string> scopes)
-    {
-        var described = new List<(string, string)>();
-        foreach (var scope in scopes)
-        {
-            var entry = await scopeManager.FindByNameAsync(scope);
-            var description = entry is null ? StandardScopeDescription(scope) : await scopeManager.GetLocalizedDisplayNameAsync(entry);
-            described.Add((scope, description ?? scope));
-        }
-
-        return described;
-    }
-
-    private static string StandardScopeDescription(string scope) => scope switch
-    {
-        Scopes.OpenId => "Sign you in",
-        Scopes.Profile => "Your display name and birthdate",
-        Scopes.Email => "Your email address",
-        Scopes.Roles => "Your roles",
-        Scopes.OfflineAccess => "Stay signed in (refresh tokens)",
-        _ => scope,
-    };
 }

@@ -85,6 +85,7 @@ public static class OpenIddictSetup
         builder.Services.AddScoped<UserPrincipalFactory>();
         builder.Services.AddScoped<PasswordGrant>();
         builder.Services.AddScoped<Consent.ConsentStore>();
+        builder.Services.AddScoped<Consent.ScopeDescriptions>();
 
         return builder;
     }

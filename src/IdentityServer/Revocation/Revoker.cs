@@ -117,6 +117,27 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         }
     }
 
+    /// <summary>
+    /// A user withdraws an app's access (remembered consent): the consent itself, and every token family the app
+    /// holds for the user, at resource servers too. The app must ask again next time.
+    /// </summary>
+    public async Task RevokeClientAccessAsync(string userId, string applicationId)
+    {
+        var granted = new List<(string Id, bool IsFamily)>();
+        await foreach (var authorization in authorizations.FindAsync(userId, applicationId, Statuses.Valid, type: null, scopes: null))
+        {
+            granted.Add((await authorizations.GetIdAsync(authorization) ?? "",
+                await authorizations.HasTypeAsync(authorization, AuthorizationTypes.AdHoc)));
+        }
+
+        var expiresBy = AccessTokensExpireBy;
+        await writer.RevokeAsync([.. granted.Where(entry => entry.IsFamily).Select(entry => Revoked.Family(entry.Id, expiresBy))]);
+        foreach (var (id, _) in granted)
+        {
+            await RevokeInDatabaseAsync(id);
+        }
+    }
+
     private async Task RevokeInDatabaseAsync(string authorizationId)
     {
         // One conditional UPDATE rather than TryRevokeAsync on an entity, which a racing refresh grant makes fail on the

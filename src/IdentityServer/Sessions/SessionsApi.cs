@@ -1,9 +1,12 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Revocation;
 using StackExchange.Redis;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Sessions;
 
@@ -29,6 +32,15 @@ public static class SessionsApi
         own.MapDelete("/", (ClaimsPrincipal user, Revoker revoker, UserManager<ApplicationUser> users) =>
             EndAllAsync(users.GetUserId(user)!, revoker));
 
+        // The same for a first-party app or SPA holding an access token with the account scope (no cookie, no CSRF).
+        var bearer = endpoints.MapGroup("/auth/sessions").RequireAuthorization(AuthEndpoints.AccountPolicy);
+        bearer.MapGet("/", (ClaimsPrincipal caller, SessionStore sessions) =>
+            Subject(caller) is { } userId ? ListAsync(userId, caller.GetSessionId(), sessions) : NotAUserToken());
+        bearer.MapDelete("/{sid}", (string sid, ClaimsPrincipal caller, SessionStore sessions, Revoker revoker) =>
+            Subject(caller) is { } userId ? EndAsync(userId, sid, sessions, revoker) : NotAUserToken());
+        bearer.MapDelete("/", (ClaimsPrincipal caller, Revoker revoker) =>
+            Subject(caller) is { } userId ? EndAllAsync(userId, revoker) : NotAUserToken());
+
         var admin = endpoints.MapGroup("/admin/users/{userId}").RequireAuthorization(AdminPolicy).AddEndpointFilter(SameOriginOnly);
         admin.MapGet("/sessions", async (string userId, SessionStore sessions, UserManager<ApplicationUser> users) =>
             await users.FindByIdAsync(userId) is null ? UnknownUser() : await ListAsync(userId, currentSid: null, sessions));
@@ -44,6 +56,10 @@ public static class SessionsApi
             await users.FindByIdAsync(userId) is { } user ? Outcome(await users.DeleteAsync(user)) : UnknownUser()));
         return endpoints;
     }
+
+    private static string? Subject(ClaimsPrincipal caller) => caller.GetClaim(Claims.Subject);
+
+    private static Task<IResult> NotAUserToken() => Task.FromResult<IResult>(AuthEndpoints.NotAUserToken());
 
     private static async Task<IResult> ListAsync(string userId, string? currentSid, SessionStore sessions) =>
         await Guarded(async () => TypedResults.Ok((await sessions.ListAsync(userId)).Select(session => new SessionView(

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using RedisJwt.IdentityServer.Consent;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Revocation;
+using StackExchange.Redis;
+
+namespace RedisJwt.IdentityServer.Account;
+
+/// <summary>
+/// Connected apps (/Account/Apps): the third-party apps the user has allowed, and what each may do. Removing one
+/// withdraws the consent and revokes every token the app holds for the user, at resource servers too.
+/// </summary>
+[Authorize]
+public sealed class AppsModel(ConsentStore consents, ScopeDescriptions scopes, Revoker revoker,
+    UserManager<ApplicationUser> users) : PageModel
+{
+    public IReadOnlyList<(GrantedApp App, IReadOnlyList<(string Name, string Description)> Scopes)> Apps { get; private set; } = [];
+
+    public string? Message { get; private set; }
+
+    public string? Error { get; private set; }
+
+    private string UserId => users.GetUserId(User)!;
+
+    public async Task OnGetAsync(string? removed)
+    {
+        Message = removed is { Length: > 0 } ? $"{removed} can no longer access your account." : null;
+        await LoadAsync();
+    }
+
+    public async Task<IActionResult> OnPostRemoveAsync(string applicationId)
+    {
+        var app = (await consents.ListAsync(UserId)).FirstOrDefault(granted => granted.ApplicationId == applicationId);
+        if (app is null)
+        {
+            return RedirectToPage();
+        }
+
+        try
+        {
+            await revoker.RevokeClientAccessAsync(UserId, applicationId);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            Error = $"{app.Name} still has access: revocations cannot be recorded right now. Please try again in a moment.";
+            await LoadAsync();
+            return Page();
+        }
+
+        return RedirectToPage(new { removed = app.Name });
+    }
+
+    private async Task LoadAsync()
+    {
+        var list = new List<(GrantedApp, IReadOnlyList<(string, string)>)>();
+        foreach (var app in await consents.ListAsync(UserId))
+        {
+            list.Add((app, await scopes.DescribeAsync(app.Scopes)));
+        }
+
+        Apps = list;
+    }
+}
