@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2119,SC2317 # ensure_packages takes no script args; cleanup runs from a trap
 # Runs the whole system locally: PostgreSQL and Redis on loopback, then the
-# IdentityServer (:5001) and BoardApi (:5002). Ctrl-C stops everything this
+# IdentityServer (:5001), BoardApi (:5002) and the Board SPA (:5173). Ctrl-C stops everything this
 # script started; the data stays in .data/ (or $REDISJWT_DATA_DIR) for the
 # next run.
 set -euo pipefail
@@ -16,14 +16,17 @@ PG_PASSWORD=redisjwt-dev
 REDIS_PORT=6380
 ISSUER=http://127.0.0.1:5001
 BOARD_API=http://127.0.0.1:5002
+BOARD_SPA=http://127.0.0.1:5173
 CERT_DIR=$REPO_ROOT/certs/dev
 
 IDS_PID=
 BOARD_PID=
+SPA_PID=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   # dotnet run passes the TERM on to the app, which shuts down gracefully.
+  [[ -n $SPA_PID ]] && stop_pid "$SPA_PID"
   [[ -n $BOARD_PID ]] && stop_pid "$BOARD_PID"
   [[ -n $IDS_PID ]] && stop_pid "$IDS_PID"
   [[ $REDIS_STARTED -eq 1 ]] && { stop_redis "$REDIS_PORT" || true; }
@@ -50,10 +53,12 @@ cat <<EOF
   issuer     $ISSUER
   discovery  $ISSUER/.well-known/openid-configuration
   BoardApi   $BOARD_API/posts
+  Board SPA  $BOARD_SPA  (sign in with the demo user)
+  account    $ISSUER/Account/Security
   demo user  demo@redisjwt.local / Demo!Passw0rd
   PostgreSQL 127.0.0.1:$PG_PORT (postgres / $PG_PASSWORD), Redis 127.0.0.1:$REDIS_PORT
   data       $DATA_DIR
-  Ctrl-C stops both services, PostgreSQL and Redis.
+  Ctrl-C stops every service, PostgreSQL and Redis.
 
 EOF
 
@@ -66,6 +71,7 @@ pg_connection() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgr
 log "building"
 dotnet build "$REPO_ROOT/src/IdentityServer" -v quiet -nologo
 dotnet build "$REPO_ROOT/src/BoardApi" -v quiet -nologo
+dotnet build "$REPO_ROOT/src/BoardSpa" -v quiet -nologo
 
 # --no-launch-profile: launchSettings.json would otherwise override the URLs
 # and environment below. Both run in the background and the script waits, so
@@ -90,5 +96,12 @@ Auth__AllowInsecureHttp=true \
   dotnet run --no-build --project "$REPO_ROOT/src/BoardApi" --no-launch-profile &
 BOARD_PID=$!
 
-# Whichever stops first (a crash, or Ctrl-C) ends the demo; the trap stops the other.
-wait -n "$IDS_PID" "$BOARD_PID"
+# The SPA is static files plus its configuration, on its own origin.
+ASPNETCORE_URLS=$BOARD_SPA \
+Spa__Authority="$ISSUER/" \
+Spa__BoardApi="$BOARD_API/" \
+  dotnet run --no-build --project "$REPO_ROOT/src/BoardSpa" --no-launch-profile &
+SPA_PID=$!
+
+# Whichever stops first (a crash, or Ctrl-C) ends the demo; the trap stops the others.
+wait -n "$IDS_PID" "$BOARD_PID" "$SPA_PID"

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # cleanup runs from a trap
+# The browser tests: starts the IdentityServer, BoardApi, the Board SPA and the
+# third-party sample on loopback ports of their own (against the PostgreSQL and
+# Redis that test.sh started), then runs tests/browser in headless Chromium
+# (Debian's chromium, driven by playwright-core). Writes JUnit XML to RESULTS
+# and screenshots to test-artifacts/. Called by test.sh:
+#   scripts/browser-tests.sh SCRATCH PG_PORT PG_PASSWORD REDIS_PORT RESULTS
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$REPO_ROOT/scripts/lib.sh"
+
+SCRATCH=$1 PG_PORT=$2 PG_PASSWORD=$3 REDIS_PORT=$4 RESULTS=$5
+LOGS=$SCRATCH/browser-logs
+mkdir -p "$LOGS" "$RESULTS"
+
+IDS=http://127.0.0.1:45001
+BOARD=http://127.0.0.1:45002
+SPA=http://127.0.0.1:45173
+THIRD_PARTY=http://127.0.0.1:45003
+# Short enough that a test sees the SPA renew its access token silently, twice.
+ACCESS_TOKEN_LIFETIME=00:00:20
+RENEW_SECONDS_BEFORE_EXPIRY=12
+
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+}
+trap cleanup EXIT
+
+db() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgres;Password=$PG_PASSWORD"; }
+
+start_service() { # PROJECT_DIR URL [KEY=VALUE...]
+  local dir=$1 url=$2 name
+  name=$(basename "$dir")
+  shift 2
+  (
+    cd "$REPO_ROOT/$dir/bin/Release/net10.0"
+    exec env ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="$url" \
+      Logging__LogLevel__Default=Warning Logging__LogLevel__OpenIddict=Warning "$@" dotnet "$name.dll"
+  ) >"$LOGS/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+
+wait_up() { # URL LOG NAME
+  local i
+  for ((i = 0; i < 120; i++)); do
+    curl -sf -o /dev/null "$1" && return 0
+    sleep 0.5
+  done
+  tail -n 30 "$2" >&2
+  die "$3 did not start"
+}
+
+"$REPO_ROOT/certs/generate-dev-certs.sh" "$SCRATCH/certs" >/dev/null
+
+log "browser tests: building the apps"
+for project in src/IdentityServer src/BoardApi src/BoardSpa samples/ThirdPartyWeb; do
+  dotnet build "$REPO_ROOT/$project" -c Release -v quiet -nologo >/dev/null
+done
+(cd "$REPO_ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+
+# The demo's seeded clients, moved to this run's ports.
+start_service src/IdentityServer "$IDS" \
+  ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" Redis__KeyPrefix=browser: \
+  ConnectionStrings__IdentityDb="$(db browser_identity)" \
+  Server__Issuer="$IDS/" Server__AllowInsecureHttp=true Server__AccessTokenLifetime=$ACCESS_TOKEN_LIFETIME \
+  Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key" \
+  Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key" \
+  Cors__AllowedOrigins__0="$SPA" \
+  "Seed__Clients__board-spa__RedirectUris__0=$SPA/callback" \
+  "Seed__Clients__board-spa__PostLogoutRedirectUris__0=$SPA/" \
+  "Seed__Clients__third-party-demo__RedirectUris__0=$THIRD_PARTY/signin-oidc" \
+  "Seed__Clients__third-party-demo__PostLogoutRedirectUris__0=$THIRD_PARTY/signout-callback-oidc" \
+  RateLimits__Policies__sign-in-per-account__PermitLimit=1000 RateLimits__Policies__sign-in-per-ip__PermitLimit=1000 \
+  RateLimits__Policies__registrations-per-ip__PermitLimit=1000
+start_service src/BoardApi "$BOARD" \
+  ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" Redis__KeyPrefix=browser: \
+  ConnectionStrings__BoardDb="$(db browser_board)" \
+  Auth__Issuer="$IDS/" Auth__AllowInsecureHttp=true Cors__AllowedOrigins__0="$SPA"
+start_service src/BoardSpa "$SPA" \
+  Spa__Authority="$IDS/" Spa__BoardApi="$BOARD/" Spa__RenewSecondsBeforeExpiry=$RENEW_SECONDS_BEFORE_EXPIRY
+start_service samples/ThirdPartyWeb "$THIRD_PARTY" \
+  ThirdParty__Authority="$IDS/" ThirdParty__BoardApi="$BOARD/" \
+  DataProtection__KeysFolder="$SCRATCH/third-party-keys"
+
+wait_up "$IDS/health/ready" "$LOGS/IdentityServer.log" IdentityServer
+wait_up "$BOARD/health/ready" "$LOGS/BoardApi.log" BoardApi
+wait_up "$SPA/config.json" "$LOGS/BoardSpa.log" "Board SPA"
+wait_up "$THIRD_PARTY/" "$LOGS/ThirdPartyWeb.log" "third-party sample"
+
+log "running the browser tests (headless Chromium)"
+rm -rf "$REPO_ROOT/test-artifacts"
+cd "$REPO_ROOT/tests/browser"
+rc=0
+IDS_URL=$IDS BOARD_URL=$BOARD SPA_URL=$SPA THIRD_PARTY_URL=$THIRD_PARTY \
+ACCESS_TOKEN_LIFETIME_SECONDS=20 ARTIFACTS="$REPO_ROOT/test-artifacts" \
+  node --test --test-concurrency=1 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=junit --test-reporter-destination="$RESULTS/browser.junit.xml" \
+    ./*.test.mjs || rc=$?
+if [[ $rc -ne 0 ]]; then
+  log "browser tests failed; server logs are in $LOGS (last lines of each below)"
+  for file in "$LOGS"/*.log; do echo "--- $file"; tail -n 15 "$file"; done
+fi
+exit "$rc"

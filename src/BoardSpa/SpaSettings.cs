@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RedisJwt.BoardSpa;
+
+/// <summary>The "Spa" section: where the app signs in and which API it calls.</summary>
+public sealed class SpaSettings
+{
+    public const string Section = "Spa";
+
+    [Required]
+    public Uri Authority { get; set; } = null!;
+
+    [Required]
+    public Uri BoardApi { get; set; } = null!;
+
+    [Required]
+    public string ClientId { get; set; } = "board-spa";
+
+    [Required]
+    public string Scope { get; set; } = "openid profile email offline_access account posts.read posts.write";
+
+    /// <summary>Renew the access token this long before it expires (oidc-client-ts's default is 60 s).</summary>
+    [Range(1, 3600)]
+    public int RenewSecondsBeforeExpiry { get; set; } = 60;
+
+    public object ToClientConfig() => new
+    {
+        authority = Authority.ToString().TrimEnd('/'),
+        boardApi = BoardApi.ToString().TrimEnd('/'),
+        clientId = ClientId,
+        scope = Scope,
+        renewSecondsBeforeExpiry = RenewSecondsBeforeExpiry,
+    };
+}

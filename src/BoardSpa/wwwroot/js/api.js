@@ -1,0 +1,50 @@
+// BoardApi and the IdentityServer's account API, with RFC 9457 problem details turned into readable messages.
+import { authorizedFetch } from './auth.js';
+
+let config;
+
+export function init(appConfig) {
+  config = appConfig;
+}
+
+export class ApiError extends Error {
+  constructor(message, status, fields) {
+    super(message);
+    this.status = status;
+    this.fields = fields || {};
+  }
+}
+
+async function send(base, path, method = 'GET', body) {
+  const options = { method, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    options.headers['Content-Type'] = 'application/json';
+    options.body = JSON.stringify(body);
+  }
+  const response = await authorizedFetch(`${base}${path}`, options);
+  if (response.status === 204) return null;
+  const payload = response.headers.get('Content-Type')?.includes('json') ? await response.json() : null;
+  if (response.ok) return payload;
+  throw new ApiError(messageFor(response, payload), response.status, payload?.errors);
+}
+
+function messageFor(response, problem) {
+  if (response.status === 429) {
+    const wait = response.headers.get('Retry-After');
+    return `You're going a bit fast. Try again${wait ? ` in ${wait} s` : ' shortly'}.`;
+  }
+  if (problem?.errors) return Object.values(problem.errors).flat().join(' ');
+  return problem?.detail || problem?.title || `The request failed (${response.status}).`;
+}
+
+export const posts = {
+  list: (cursor) => send(config.boardApi, `/posts${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
+  create: (post) => send(config.boardApi, '/posts', 'POST', post),
+  update: (id, post) => send(config.boardApi, `/posts/${id}`, 'PUT', post),
+  remove: (id) => send(config.boardApi, `/posts/${id}`, 'DELETE'),
+};
+
+export const sessions = {
+  list: () => send(config.authority, '/auth/sessions'),
+  endAll: () => send(config.authority, '/auth/sessions', 'DELETE'),
+};

@@ -1,0 +1,122 @@
+// Sign-in with authorization code + PKCE through oidc-client-ts (loaded as the global `oidc`).
+// Tokens are held in memory only (InMemoryWebStorage): a script injected into the page could still use them
+// while it runs, but nothing outlives the tab or can be read back from storage later. The price: a reload
+// loses them, so the app quietly redirects once to the IdentityServer (prompt=none), whose session cookie
+// signs the user straight back in.
+
+const RESUME_KEY = 'board.resume';
+
+let manager;
+let renewals = 0;
+const listeners = new Set();
+
+export function onChange(listener) {
+  listeners.add(listener);
+}
+
+function notify(user, message) {
+  for (const listener of listeners) listener(user, message);
+}
+
+export function init(config) {
+  const origin = window.location.origin;
+  manager = new oidc.UserManager({
+    authority: config.authority,
+    client_id: config.clientId,
+    redirect_uri: `${origin}/callback`,
+    post_logout_redirect_uri: `${origin}/`,
+    response_type: 'code',
+    scope: config.scope,
+    userStore: new oidc.WebStorageStateStore({ store: new oidc.InMemoryWebStorage() }),
+    // With a refresh token, silent renewal is a refresh_token grant: no iframe (the IdentityServer forbids framing).
+    automaticSilentRenew: true,
+    accessTokenExpiringNotificationTimeInSeconds: config.renewSecondsBeforeExpiry,
+    loadUserInfo: true,
+    monitorSession: false,
+  });
+  manager.events.addUserLoaded((user) => {
+    renewals += 1;
+    notify(user);
+  });
+  // A refused refresh (revoked, "log out everywhere" elsewhere) means the session is over.
+  manager.events.addSilentRenewError(() => endLocally('Your session has ended. Please sign in again.'));
+  return manager;
+}
+
+export const renewalCount = () => Math.max(0, renewals - 1);
+
+export async function currentUser() {
+  const user = await manager.getUser();
+  return user && !user.expired ? user : null;
+}
+
+export async function signIn() {
+  sessionStorage.setItem(RESUME_KEY, '1');
+  await manager.signinRedirect();
+}
+
+/** After a reload: try once to get back in without a prompt; false if this tab never signed in. */
+export async function resume() {
+  if (sessionStorage.getItem(RESUME_KEY) !== '1') return false;
+  sessionStorage.removeItem(RESUME_KEY);
+  await manager.signinRedirect({ prompt: 'none', state: { resumed: true } });
+  return true;
+}
+
+export async function completeSignIn() {
+  try {
+    const user = await manager.signinRedirectCallback();
+    sessionStorage.setItem(RESUME_KEY, '1');
+    return { user };
+  } catch (error) {
+    // login_required after a resume attempt just means: show the sign-in page.
+    return { error: error.error === 'login_required' ? null : describe(error) };
+  }
+}
+
+export async function signOut() {
+  const user = await manager.getUser();
+  sessionStorage.removeItem(RESUME_KEY);
+  await manager.removeUser();
+  await manager.signoutRedirect({ id_token_hint: user?.id_token });
+}
+
+export async function endLocally(message) {
+  sessionStorage.removeItem(RESUME_KEY);
+  await manager.removeUser();
+  notify(null, message);
+}
+
+/**
+ * fetch with the access token. A 401 may be an access token that expired or was revoked: one refresh, one retry;
+ * if the refresh is refused the session is over.
+ */
+export async function authorizedFetch(url, options = {}) {
+  let user = await manager.getUser();
+  if (!user) throw new SignedOut();
+  let response = await fetch(url, withToken(options, user.access_token));
+  if (response.status !== 401) return response;
+  try {
+    user = await manager.signinSilent();
+  } catch {
+    await endLocally('Your session has ended. Please sign in again.');
+    throw new SignedOut();
+  }
+  response = await fetch(url, withToken(options, user.access_token));
+  if (response.status === 401) {
+    await endLocally('Your session has ended. Please sign in again.');
+    throw new SignedOut();
+  }
+  return response;
+}
+
+function withToken(options, token) {
+  return { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token}` } };
+}
+
+export class SignedOut extends Error {}
+
+function describe(error) {
+  if (error.error === 'access_denied') return 'Sign-in was cancelled.';
+  return error.error_description || error.message || 'Sign-in failed.';
+}

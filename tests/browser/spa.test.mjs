@@ -1,0 +1,110 @@
+// The Board SPA in a real browser: code + PKCE sign-in, posts CRUD through BoardApi, silent renewal, sign-out.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  urls, launch, newPage, screenshot, registerUser, signInToSpa, submitSignIn, reloadPosts, accessTokenLifetimeSeconds,
+} from './support.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('sign in, then create, edit and delete a post; markup in a post stays text', async () => {
+  const user = await registerUser(browser, 'poster');
+  const page = await newPage(browser);
+  await page.goto(urls.spa);
+  await page.waitForSelector('#landing:not([hidden])');
+  await screenshot(page, 'spa-landing');
+  await page.click('#sign-in');
+  await page.waitForURL(`${urls.identity}/Account/Login**`);
+  await screenshot(page, 'identity-sign-in');
+  await submitSignIn(page, user.email, user.password);
+  await page.waitForSelector('#board:not([hidden])');
+  assert.equal(await page.textContent('#user-name'), user.displayName);
+
+  const title = `Hello <img src=x onerror="window.__pwned=1"> ${Date.now()}`;
+  const content = '<script>window.__pwned = 1</script> is just text here.';
+  await page.fill('#new-title', title);
+  await page.fill('#new-content', content);
+  await page.click('#new-post button[type=submit]');
+  const post = page.locator('#posts > li', { hasText: title }).first();
+  await post.waitFor();
+  assert.equal(await post.locator('.post-title').textContent(), title);
+  assert.equal(await post.locator('.post-content').textContent(), content);
+  assert.equal(await post.locator('.post-title img').count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  await screenshot(page, 'spa-board');
+
+  await post.locator('button.edit').click();
+  await post.locator('.post-edit input[name=title]').fill(`${title} (edited)`);
+  await post.locator('.post-edit textarea[name=content]').fill('Edited content.');
+  await post.locator('.post-edit button.save').click();
+  await post.locator('.post-view:not([hidden]) .post-content', { hasText: 'Edited content.' }).waitFor();
+  assert.match(await post.locator('.post-title').textContent(), /\(edited\)$/);
+
+  // The edit reached BoardApi: a fresh load shows it.
+  await reloadPosts(page);
+  assert.equal(await post.locator('.post-content').textContent(), 'Edited content.');
+
+  const id = await post.getAttribute('data-id');
+  await post.locator('button.delete').click();
+  await page.locator(`#posts > li[data-id="${id}"]`).waitFor({ state: 'detached' });
+  await reloadPosts(page);
+  assert.equal(await page.locator(`#posts > li[data-id="${id}"]`).count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test('tokens live in memory only, and are renewed silently with the refresh token before they expire', async () => {
+  const user = await registerUser(browser, 'renewer');
+  const page = await newPage(browser);
+  const rejected = [];
+  page.on('response', (response) => {
+    if (response.status() === 401) rejected.push(response.url());
+  });
+  await signInToSpa(page, user);
+
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  assert.doesNotMatch(stored, /access_token|refresh_token|id_token/);
+
+  const status = page.locator('#token-status');
+  const firstExpiry = Number(await status.getAttribute('data-expires-at'));
+  // oidc-client-ts renews ahead of expiry (Spa:RenewSecondsBeforeExpiry) with a refresh_token grant.
+  await page.waitForFunction(() => Number(document.getElementById('token-status').dataset.renewals) >= 1,
+    null, { timeout: (accessTokenLifetimeSeconds + 10) * 1000 });
+  assert.ok(Number(await status.getAttribute('data-expires-at')) > firstExpiry);
+
+  // Past the first token's expiry, the board still works, without a single request being refused on the way.
+  const wait = firstExpiry * 1000 - Date.now() + 1500;
+  if (wait > 0) await page.waitForTimeout(wait);
+  await page.fill('#new-title', 'Written with a renewed token');
+  await page.fill('#new-content', 'No sign-in needed.');
+  await page.click('#new-post button[type=submit]');
+  await page.locator('#posts > li', { hasText: 'Written with a renewed token' }).first().waitFor();
+  assert.deepEqual(rejected, []);
+  assert.deepEqual(page.errors, []);
+});
+
+test('sign-out goes through end-session: back in the SPA signed out, and the IdentityServer asks for the password again', async () => {
+  const user = await registerUser(browser, 'leaver');
+  const page = await newPage(browser);
+  await signInToSpa(page, user);
+
+  await page.click('#sign-out');
+  await page.waitForURL(`${urls.spa}/`);
+  await page.waitForSelector('#landing:not([hidden])');
+  assert.equal(await page.isHidden('#user-menu'), true);
+
+  await page.click('#sign-in');
+  await page.waitForURL(`${urls.identity}/Account/Login**`);
+  assert.equal(await page.isVisible('#Input_Password'), true);
+});
+
+test('a reload keeps nothing in storage, yet the user is back without typing a password', async () => {
+  const user = await registerUser(browser, 'reloader');
+  const page = await newPage(browser);
+  await signInToSpa(page, user);
+
+  await page.reload();
+  await page.waitForSelector('#board:not([hidden])');
+  assert.equal(await page.textContent('#user-name'), user.displayName);
+});
