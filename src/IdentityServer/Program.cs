@@ -25,6 +25,7 @@ builder.AddTokenRevocation();
 builder.AddAuthApi();
 builder.AddIdentityRateLimits();
 builder.AddClientSeeding();
+builder.AddClientAdministration();
 builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
 builder.AddServiceCors();
@@ -62,3 +63,4 @@ app.MapAuthApi();
 app.MapRazorPages();
 
 app.Run();
+app.MapAdminClients();
