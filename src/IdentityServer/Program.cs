@@ -43,6 +43,13 @@ if (args.Contains("migrate"))
     return;
 }
 
+if (ClientsCommand.IsInvoked(args))
+{
+    // `IdentityServer clients add|list|...`: administers clients in the configured database, then exits.
+    Environment.ExitCode = await ClientsCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error);
+    return;
+}
+
 await app.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
@@ -60,7 +67,7 @@ app.MapServiceHealth();
 app.MapConnectEndpoints();
 app.MapSessions();
 app.MapAuthApi();
+app.MapAdminClients();
 app.MapRazorPages();
 
 app.Run();
-app.MapAdminClients();
