@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.Testing;
@@ -88,34 +86,17 @@ public sealed class ClientsCommandTests(IdentityServerFactory server) : IClassFi
     public async Task Process_ClientsAdd_RegistersInTheConfiguredDatabaseAndExits()
     {
         var clientId = $"proc-{Guid.NewGuid():N}"[..13];
-        var assembly = typeof(IdentityServerMarker).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", [assembly, "clients", "add", "--client-id", clientId, "--type", "confidential",
-            "--grant", "client_credentials", "--scope", "posts.read"])
-        {
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__IdentityDb"] =
-            new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = server.DatabaseName }.ConnectionString;
-        start.Environment["ConnectionStrings__Redis"] = TestServers.Redis;
-        start.Environment["Redis__KeyPrefix"] = server.RedisPrefix;
-        start.Environment["Server__Issuer"] = "https://id.example.test/";
-        foreach (var (key, value) in TestCertificates.Settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
+        var (exitCode, output, errors) = await ServerCommand.RunAsync(server.DatabaseName, server.RedisPrefix, "clients", "add",
+            "--client-id", clientId, "--type", "confidential", "--grant", "client_credentials", "--scope", "posts.read");
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
-
-        Assert.True(process.ExitCode == 0, $"clients add exited {process.ExitCode}: {await output}{await errors}");
-        var secret = (await output).Split('\n').Single(line => line.StartsWith("client_secret: ", StringComparison.Ordinal))["client_secret: ".Length..].Trim();
+        Assert.True(exitCode == 0, $"clients add exited {exitCode}: {output}{errors}");
+        var secret = output.Split('\n').Single(line => line.StartsWith("client_secret: ", StringComparison.Ordinal))["client_secret: ".Length..].Trim();
         Assert.Equal(HttpStatusCode.OK, (await OAuth.PostAsync(server.CreateClient(), "/connect/token",
             new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "posts.read" }, (clientId, secret))).Status);
+
+        var (badExit, _, badErrors) = await ServerCommand.RunAsync(server.DatabaseName, server.RedisPrefix, "clients", "add", "--client-id", "x");
+        Assert.Equal(2, badExit);
+        Assert.Contains("add needs --type", badErrors);
     }
 
     private async Task<(int Exit, string Output, string Errors)> RunAsync(params string[] args)
