@@ -25,6 +25,7 @@ builder.AddTokenRevocation();
 builder.AddAuthApi();
 builder.AddIdentityRateLimits();
 builder.AddClientSeeding();
+builder.AddClientAdministration();
 builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
 builder.AddServiceCors();
@@ -39,6 +40,13 @@ if (args.Contains("migrate"))
 {
     // Production path: `IdentityServer migrate` applies migrations and seeds, then exits.
     await app.MigrateAndSeedAsync();
+    return;
+}
+
+if (ClientsCommand.IsInvoked(args))
+{
+    // `IdentityServer clients add|list|...`: administers clients in the configured database, then exits.
+    Environment.ExitCode = await ClientsCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error);
     return;
 }
 
@@ -59,6 +67,7 @@ app.MapServiceHealth();
 app.MapConnectEndpoints();
 app.MapSessions();
 app.MapAuthApi();
+app.MapAdminClients();
 app.MapRazorPages();
 
 app.Run();

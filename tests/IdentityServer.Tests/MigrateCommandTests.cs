@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Npgsql;
 using RedisJwt.Testing;
@@ -15,28 +14,8 @@ public sealed class MigrateCommandTests
         var connectionString = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = database }.ConnectionString;
         var prefix = $"test:{Guid.NewGuid():N}:";
 
-        var assembly = typeof(IdentityServerMarker).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", [assembly, "migrate"])
-        {
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__IdentityDb"] = connectionString;
-        start.Environment["ConnectionStrings__Redis"] = TestServers.Redis;
-        start.Environment["Redis__KeyPrefix"] = prefix;
-        start.Environment["Server__Issuer"] = "https://id.example.test/";
-        foreach (var (key, value) in TestCertificates.Settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
-        Assert.True(process.ExitCode == 0, $"migrate exited {process.ExitCode}: {await output}{await errors}");
+        var (exitCode, output, errors) = await ServerCommand.RunAsync(database, prefix, "migrate");
+        Assert.True(exitCode == 0, $"migrate exited {exitCode}: {output}{errors}");
 
         await using (var connection = new NpgsqlConnection(connectionString))
         {

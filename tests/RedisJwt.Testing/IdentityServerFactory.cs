@@ -30,6 +30,9 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     public const string ThirdPartySecret = "test-third-party-secret";
     public const string BoardApiClientId = "board-api";
     public const string BoardApiSecret = "test-board-api-secret";
+    /// <summary>The seeded machine client allowed the admin scope (client administration).</summary>
+    public const string AdminAutomationClientId = "admin-automation";
+    public const string AdminAutomationSecret = "test-admin-automation-secret";
     public const string DemoEmail = "demo@redisjwt.local";
     public const string DemoPassword = "Demo!Passw0rd";
 
@@ -78,6 +81,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
             ["Cors:AllowedOrigins:0"] = SpaOrigin,
             ["Seed:Clients:third-party-demo:Secret"] = ThirdPartySecret,
             ["Seed:Clients:board-api:Secret"] = BoardApiSecret,
+            ["Seed:Clients:admin-automation:Secret"] = AdminAutomationSecret,
             // Out of the way of tests about something else; rate-limit tests set small ones.
             ["RateLimits:Policies:sign-in-per-account:PermitLimit"] = "100000",
             ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "100000",

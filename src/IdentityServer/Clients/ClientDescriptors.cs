@@ -1,89 +1,179 @@
+using System.Text.RegularExpressions;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Clients;
 
-/// <summary>Turns a configured client into an OpenIddict descriptor, refusing combinations RFC 9700 rules out.</summary>
-public static class ClientDescriptors
+/// <summary>What a client is checked against besides its own fields.</summary>
+/// <param name="FirstPartyClientId">AuthApi:ClientId, the only client the password grant is allowed to.</param>
+/// <param name="KnownScopes">Scopes the server issues; null: not checked (no server to ask, e.g. a unit test).</param>
+/// <param name="AnyHttpHost">Development: plain-http redirect URIs on any host, not only on loopback.</param>
+public sealed record ClientRules(string? FirstPartyClientId = null, IReadOnlySet<string>? KnownScopes = null, bool AnyHttpHost = true);
+
+/// <summary>One broken rule, by the <see cref="ClientSeed"/> property it concerns ("ClientId" for the id).</summary>
+public sealed record ClientError(string Field, string Message);
+
+/// <summary>
+/// Turns a client (seeded from configuration, or registered through the admin API or CLI) into an OpenIddict
+/// descriptor, refusing combinations RFC 9700 rules out. The seed, the API and the CLI apply these same rules.
+/// </summary>
+public static partial class ClientDescriptors
 {
+    public const string ClientIdField = "ClientId";
+
     private static readonly HashSet<string> SupportedGrants =
         [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials, GrantTypes.Password];
 
     /// <param name="firstPartyClientId">AuthApi:ClientId, the only client the password grant is allowed to.</param>
-    public static OpenIddictApplicationDescriptor Create(string clientId, ClientSeed seed, string? firstPartyClientId = null)
+    public static OpenIddictApplicationDescriptor Create(string clientId, ClientSeed seed, string? firstPartyClientId = null) =>
+        Create(clientId, seed, new ClientRules(firstPartyClientId));
+
+    /// <exception cref="InvalidOperationException">The client breaks a rule; the message names the setting.</exception>
+    public static OpenIddictApplicationDescriptor Create(string clientId, ClientSeed seed, ClientRules rules)
     {
-        string Invalid(string problem) => $"Seed:Clients:{clientId}: {problem}";
+        if (Validate(clientId, seed, rules) is [_, ..] errors)
+        {
+            throw new InvalidOperationException($"Seed:Clients:{clientId}: {string.Join(" ", errors.Select(error => error.Message))}");
+        }
+
+        return Describe(clientId, seed);
+    }
+
+    /// <returns>Every rule the client breaks; empty when it is valid.</returns>
+    public static IReadOnlyList<ClientError> Validate(string clientId, ClientSeed seed, ClientRules rules)
+    {
+        var errors = new List<ClientError>();
+        void Invalid(string field, string problem) => errors.Add(new ClientError(field, problem));
 
         // A client_credentials token's sub is the client_id (RFC 9068 2.2) and users' ids are GUIDs: a GUID-shaped
         // client_id could pass for a user at a resource server (e.g. own that user's posts).
         if (Guid.TryParse(clientId, out _))
         {
-            throw new InvalidOperationException(Invalid("a client_id must not look like a GUID, which is the form of user ids (token subjects)."));
+            Invalid(ClientIdField, "a client_id must not look like a GUID, which is the form of user ids (token subjects).");
+        }
+        else if (!ClientIdPattern().IsMatch(clientId))
+        {
+            // It appears in URLs (/admin/clients/{id}) and in revocation records, whose separator is '|'.
+            Invalid(ClientIdField, "a client_id is 1-100 characters of A-Z, a-z, 0-9, '.', '_' and '-'.");
         }
 
-        var isPublic = seed.Type switch
+        if (seed.DisplayName.Length > 200)
+        {
+            Invalid(nameof(ClientSeed.DisplayName), "at most 200 characters.");
+        }
+
+        bool? isPublic = seed.Type switch
         {
             "public" => true,
             "confidential" => false,
-            _ => throw new InvalidOperationException(Invalid($"Type must be \"public\" or \"confidential\", not \"{seed.Type}\".")),
+            _ => null,
         };
-
-        if (isPublic && !string.IsNullOrEmpty(seed.Secret))
+        if (isPublic is null)
         {
-            throw new InvalidOperationException(Invalid("a public client cannot have a Secret."));
+            Invalid(nameof(ClientSeed.Type), $"Type must be \"public\" or \"confidential\", not \"{seed.Type}\".");
         }
 
-        if (!isPublic && string.IsNullOrEmpty(seed.Secret))
+        if (seed.ConsentType is not ("implicit" or "explicit"))
         {
-            throw new InvalidOperationException(Invalid($"a confidential client needs a Secret (set Seed__Clients__{clientId}__Secret)."));
+            Invalid(nameof(ClientSeed.ConsentType), $"ConsentType must be \"implicit\" or \"explicit\", not \"{seed.ConsentType}\".");
         }
 
-        if (isPublic && seed.GrantTypes.Contains(GrantTypes.ClientCredentials))
+        if (isPublic == true && !string.IsNullOrEmpty(seed.Secret))
         {
-            throw new InvalidOperationException(Invalid("a public client cannot use client_credentials."));
+            Invalid(nameof(ClientSeed.Secret), "a public client cannot have a Secret.");
+        }
+
+        if (isPublic == false && string.IsNullOrEmpty(seed.Secret))
+        {
+            Invalid(nameof(ClientSeed.Secret), $"a confidential client needs a Secret (set Seed__Clients__{clientId}__Secret).");
+        }
+
+        if (isPublic == true && seed.GrantTypes.Contains(GrantTypes.ClientCredentials))
+        {
+            Invalid(nameof(ClientSeed.GrantTypes), "a public client cannot use client_credentials.");
+        }
+
+        // Introspection needs client authentication, which a public client cannot do.
+        if (isPublic == true && seed.Introspection)
+        {
+            Invalid(nameof(ClientSeed.Introspection), "a public client cannot call the introspection endpoint.");
         }
 
         if (seed.GrantTypes.FirstOrDefault(grant => !SupportedGrants.Contains(grant)) is { } unsupported)
         {
-            throw new InvalidOperationException(Invalid($"grant type \"{unsupported}\" is not supported."));
+            Invalid(nameof(ClientSeed.GrantTypes), $"grant type \"{unsupported}\" is not supported.");
         }
 
         // RFC 9700 2.4: the password grant only for the operator's own app, which is a public client (an app cannot
         // keep a secret, and /auth/login presents no client credentials).
-        if (seed.GrantTypes.Contains(GrantTypes.Password) && (clientId != firstPartyClientId || !isPublic))
+        if (seed.GrantTypes.Contains(GrantTypes.Password) && (clientId != rules.FirstPartyClientId || isPublic != true))
         {
-            throw new InvalidOperationException(Invalid("the password grant is reserved for the public first-party client named by AuthApi:ClientId."));
+            Invalid(nameof(ClientSeed.GrantTypes), "the password grant is reserved for the public first-party client named by AuthApi:ClientId.");
         }
 
-        var usesCode = seed.GrantTypes.Contains(GrantTypes.AuthorizationCode);
-        if (usesCode && seed.RedirectUris.Count == 0)
+        if (seed.GrantTypes.Contains(GrantTypes.AuthorizationCode) && seed.RedirectUris.Count == 0)
         {
-            throw new InvalidOperationException(Invalid("the authorization_code grant needs at least one RedirectUri."));
+            Invalid(nameof(ClientSeed.RedirectUris), "the authorization_code grant needs at least one RedirectUri.");
         }
 
-        if (seed.RedirectUris.Concat(seed.PostLogoutRedirectUris).FirstOrDefault(uri => !uri.IsAbsoluteUri || uri.Fragment.Length > 0) is { } badUri)
+        CheckUris(nameof(ClientSeed.RedirectUris), seed.RedirectUris, rules, Invalid);
+        CheckUris(nameof(ClientSeed.PostLogoutRedirectUris), seed.PostLogoutRedirectUris, rules, Invalid);
+
+        if (rules.KnownScopes is { } known && seed.Scopes.Where(scope => !known.Contains(scope)).ToList() is [_, ..] unknown)
         {
-            throw new InvalidOperationException(Invalid($"\"{badUri}\" must be an absolute URI without a fragment."));
+            Invalid(nameof(ClientSeed.Scopes), $"unknown scope(s) {string.Join(", ", unknown.Select(scope => $"\"{scope}\""))}; "
+                + $"this server issues {string.Join(" ", known.Order(StringComparer.Ordinal))}.");
         }
 
+        return errors;
+    }
+
+    private static void CheckUris(string field, List<Uri> uris, ClientRules rules, Action<string, string> invalid)
+    {
+        foreach (var uri in uris)
+        {
+            if (!uri.IsAbsoluteUri || uri.Fragment.Length > 0)
+            {
+                invalid(field, $"\"{uri}\" must be an absolute URI without a fragment.");
+            }
+            else if (uri.OriginalString != uri.AbsoluteUri)
+            {
+                // A request's redirect_uri must match character for character (RFC 9700 2.1); a registration in
+                // another spelling than its normal form would leave it unclear which one must be sent.
+                invalid(field, $"\"{uri.OriginalString}\" must be written in its normal form, \"{uri.AbsoluteUri}\".");
+            }
+            else if (!IsAllowedScheme(uri, rules))
+            {
+                invalid(field, $"\"{uri}\" must use https; http only on a loopback host (127.0.0.1, [::1], localhost), "
+                    + "or a private-use scheme with a dot (RFC 8252 7.1, e.g. com.example.app:/callback).");
+            }
+        }
+    }
+
+    private static bool IsAllowedScheme(Uri uri, ClientRules rules) =>
+        uri.Scheme == Uri.UriSchemeHttps
+        || (uri.Scheme == Uri.UriSchemeHttp && (rules.AnyHttpHost || uri.IsLoopback
+            || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)))
+        // A native app's own scheme, named after a domain it controls; never javascript:, data:, file: and the like.
+        || uri.Scheme.Contains('.', StringComparison.Ordinal);
+
+    /// <summary>The descriptor of a client <see cref="Validate"/> accepted.</summary>
+    public static OpenIddictApplicationDescriptor Describe(string clientId, ClientSeed seed)
+    {
+        var isPublic = seed.Type == "public";
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = clientId,
             ClientSecret = seed.Secret,
             ClientType = isPublic ? ClientTypes.Public : ClientTypes.Confidential,
-            ConsentType = seed.ConsentType switch
-            {
-                "implicit" => ConsentTypes.Implicit,
-                "explicit" => ConsentTypes.Explicit,
-                _ => throw new InvalidOperationException(Invalid($"ConsentType must be \"implicit\" or \"explicit\", not \"{seed.ConsentType}\".")),
-            },
+            ConsentType = seed.ConsentType == "implicit" ? ConsentTypes.Implicit : ConsentTypes.Explicit,
             DisplayName = string.IsNullOrWhiteSpace(seed.DisplayName) ? clientId : seed.DisplayName,
         };
 
         descriptor.RedirectUris.UnionWith(seed.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(seed.PostLogoutRedirectUris);
 
-        if (usesCode)
+        if (seed.GrantTypes.Contains(GrantTypes.AuthorizationCode))
         {
             descriptor.Permissions.UnionWith([Permissions.Endpoints.Authorization, Permissions.Endpoints.EndSession,
                 Permissions.ResponseTypes.Code]);
@@ -108,4 +198,7 @@ public static class ClientDescriptors
 
         return descriptor;
     }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
+    private static partial Regex ClientIdPattern();
 }

@@ -13,7 +13,7 @@ public sealed class ClientSeeder(
     UserManager<ApplicationUser> users,
     RoleManager<IdentityRole> roles,
     IOptions<SeedOptions> options,
-    IOptions<AuthApi.AuthApiSettings> authApi,
+    ClientRulesSource rules,
     ILogger<ClientSeeder> logger)
 {
     // Any fixed number: instances starting together serialize on this PostgreSQL advisory lock.
@@ -23,7 +23,8 @@ public sealed class ClientSeeder(
     {
         var seed = options.Value;
         // Validate every client before touching the database, so a typo fails the start with its name.
-        var descriptors = seed.Clients.Select(client => ClientDescriptors.Create(client.Key, client.Value, authApi.Value.ClientId)).ToList();
+        var clientRules = rules.ForSeed();
+        var descriptors = seed.Clients.Select(client => ClientDescriptors.Create(client.Key, client.Value, clientRules)).ToList();
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({SeedLockId})", cancellationToken);

@@ -138,6 +138,37 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         }
     }
 
+    /// <summary>
+    /// Everything a client holds, before it is removed: each token family issued to it, and its client_credentials
+    /// tokens, which belong to no family but have the client_id as subject (a client_id is never GUID-shaped, so no
+    /// user shares that mark).
+    /// </summary>
+    public async Task EndClientAsync(string applicationId, string clientId)
+    {
+        var families = await db.Set<OpenIddictEntityFrameworkCoreAuthorization>()
+            .Where(authorization => authorization.Application!.Id == applicationId && authorization.Status != Statuses.Revoked)
+            .Select(authorization => authorization.Id!)
+            .ToListAsync();
+
+        var expiresBy = AccessTokensExpireBy;
+        // One second ahead: the mark covers tokens issued before it (whole seconds), so also one issued this second;
+        // none can be issued after, the client is about to go.
+        await writer.RevokeAsync([
+            Revoked.User(clientId, clock.GetUtcNow().AddSeconds(1), expiresBy),
+            .. families.Select(family => Revoked.Family(family, expiresBy))]);
+
+        foreach (var family in families)
+        {
+            await RevokeInDatabaseAsync(family);
+        }
+
+        await db.Set<OpenIddictEntityFrameworkCoreToken>()
+            .Where(token => token.Application!.Id == applicationId && token.Status != Statuses.Revoked)
+            .ExecuteUpdateAsync(update => update
+                .SetProperty(token => token.Status, Statuses.Revoked)
+                .SetProperty(token => token.ConcurrencyToken, Guid.NewGuid().ToString()));
+    }
+
     private async Task RevokeInDatabaseAsync(string authorizationId)
     {
         // One conditional UPDATE rather than TryRevokeAsync on an entity, which a racing refresh grant makes fail on the

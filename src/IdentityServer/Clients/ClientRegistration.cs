@@ -1,0 +1,91 @@
+using System.Text.Json.Serialization;
+
+namespace RedisJwt.IdentityServer.Clients;
+
+/// <summary>
+/// A client as an admin registers or replaces it (POST and PUT /admin/clients, the clients CLI). Field names follow
+/// RFC 7591 (dynamic client registration); property names follow <see cref="ClientSeed"/>, so a rule broken on a
+/// property is reported under the JSON name of the same property here.
+/// </summary>
+public sealed class ClientRegistration
+{
+    [JsonPropertyName("client_id")]
+    public string? ClientId { get; set; }
+
+    [JsonPropertyName("client_name")]
+    public string? DisplayName { get; set; }
+
+    /// <summary>public or confidential; fixed once the client exists.</summary>
+    [JsonPropertyName("client_type")]
+    public string? Type { get; set; }
+
+    /// <summary>implicit or explicit (the default).</summary>
+    [JsonPropertyName("consent_type")]
+    public string? ConsentType { get; set; }
+
+    [JsonPropertyName("grant_types")]
+    public List<string>? GrantTypes { get; set; }
+
+    [JsonPropertyName("redirect_uris")]
+    public List<string>? RedirectUris { get; set; }
+
+    [JsonPropertyName("post_logout_redirect_uris")]
+    public List<string>? PostLogoutRedirectUris { get; set; }
+
+    /// <summary>Space-separated, as in RFC 7591 and token requests.</summary>
+    [JsonPropertyName("scope")]
+    public string? Scopes { get; set; }
+
+    /// <summary>A resource server that may call the introspection endpoint.</summary>
+    [JsonPropertyName("introspection")]
+    public bool? Introspection { get; set; }
+}
+
+/// <summary>A registered client as the API and CLI show it. Never its secret, except once in <see cref="ClientSecret"/>.</summary>
+public sealed record ClientView(
+    [property: JsonPropertyName("client_id")] string ClientId,
+    [property: JsonPropertyName("client_name")] string DisplayName,
+    [property: JsonPropertyName("client_type")] string Type,
+    [property: JsonPropertyName("consent_type")] string ConsentType,
+    [property: JsonPropertyName("grant_types")] IReadOnlyList<string> GrantTypes,
+    [property: JsonPropertyName("redirect_uris")] IReadOnlyList<string> RedirectUris,
+    [property: JsonPropertyName("post_logout_redirect_uris")] IReadOnlyList<string> PostLogoutRedirectUris,
+    [property: JsonPropertyName("scope")] string Scopes,
+    [property: JsonPropertyName("introspection")] bool Introspection,
+    // Seeded from Seed:Clients at every start: the API and CLI leave such a client alone (409).
+    [property: JsonPropertyName("managed_by_configuration")] bool ManagedByConfiguration)
+{
+    /// <summary>Only in the answer that created or rotated it: it is stored hashed and cannot be shown again.</summary>
+    [JsonPropertyName("client_secret"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ClientSecret { get; init; }
+
+    public ClientRegistration ToRegistration() => new()
+    {
+        ClientId = ClientId,
+        DisplayName = DisplayName,
+        Type = Type,
+        ConsentType = ConsentType,
+        GrantTypes = [.. GrantTypes],
+        RedirectUris = [.. RedirectUris],
+        PostLogoutRedirectUris = [.. PostLogoutRedirectUris],
+        Scopes = Scopes,
+        Introspection = Introspection,
+    };
+}
+
+public enum ClientOutcome
+{
+    Done,
+    NotFound,
+    Invalid,
+    Duplicate,
+    ManagedByConfiguration,
+    /// <summary>Changed by someone else meanwhile (OpenIddict's concurrency token); nothing was saved.</summary>
+    Conflict,
+    /// <summary>Redis could not record the revocations of a removed client; nothing was changed.</summary>
+    Unavailable,
+}
+
+/// <param name="Errors">For <see cref="ClientOutcome.Invalid"/>: messages by <see cref="ClientRegistration"/> property.</param>
+public sealed record ClientResult(ClientOutcome Outcome, ClientView? Client = null,
+    IReadOnlyDictionary<string, string[]>? Errors = null, string? Detail = null);

@@ -1,0 +1,52 @@
+using RedisJwt.IdentityServer.Clients;
+
+namespace RedisJwt.IdentityServer.Tests.Unit;
+
+/// <summary>The rules the admin API and CLI add to the seed's: redirect URI schemes and spelling, known scopes.</summary>
+public sealed class ClientRulesTests
+{
+    private static readonly ClientRules Production = new(KnownScopes: new HashSet<string> { "openid", "posts.read" }, AnyHttpHost: false);
+
+    private static IReadOnlyList<ClientError> Validate(string redirectUri, ClientRules rules, params string[] scopes) =>
+        ClientDescriptors.Validate("app", new ClientSeed
+        {
+            Type = "public",
+            GrantTypes = ["authorization_code"],
+            RedirectUris = [new Uri(redirectUri, UriKind.RelativeOrAbsolute)],
+            Scopes = [.. scopes],
+        }, rules);
+
+    [Theory]
+    [InlineData("https://app.example/cb")]
+    [InlineData("http://127.0.0.1:5003/cb")]
+    [InlineData("http://[::1]:5003/cb")]
+    [InlineData("http://localhost:5003/cb")]
+    [InlineData("com.example.app:/callback")]
+    public void Allowed_NoErrors(string redirectUri) => Assert.Empty(Validate(redirectUri, Production, "openid"));
+
+    [Theory]
+    [InlineData("http://app.example/cb", "must use https")]
+    [InlineData("javascript:alert(1)", "must use https")]
+    [InlineData("/relative/cb", "absolute URI")]
+    [InlineData("https://APP.example/cb", "normal form")]
+    [InlineData("https://app.example", "normal form")]
+    public void Refused_ErrorOnRedirectUris(string redirectUri, string message)
+    {
+        var error = Assert.Single(Validate(redirectUri, Production));
+        Assert.Equal(nameof(ClientSeed.RedirectUris), error.Field);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Development_HttpOnAnyHost() =>
+        Assert.Empty(Validate("http://app.example/cb", Production with { AnyHttpHost = true }));
+
+    [Fact]
+    public void UnknownScope_NamedWithTheKnownOnes()
+    {
+        var error = Assert.Single(Validate("https://app.example/cb", Production, "openid", "posts.delete"));
+        Assert.Equal(nameof(ClientSeed.Scopes), error.Field);
+        Assert.Contains("\"posts.delete\"", error.Message);
+        Assert.Contains("openid posts.read", error.Message);
+    }
+}
