@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2119,SC2317 # ensure_packages takes no script args; cleanup runs from a trap
 # Runs every test: throwaway PostgreSQL and Redis on loopback, a check of
-# docker-compose.yml, then the .NET test suites. Ends with one summary line
+# docker-compose.yml, the .NET test suites, then the browser tests (headless
+# Chromium against the real servers, screenshots into test-artifacts/).
+# Ends with one summary line
 #   tests: N passed, N failed, N skipped
 # and exits non-zero if anything failed or no test ran at all.
 # Extra arguments go to dotnet test, e.g. ./test.sh --filter "FullyQualifiedName~Token".
@@ -25,7 +27,12 @@ cleanup() {
 }
 install_traps cleanup
 
-ensure_packages
+# The browser tests need Chromium and Node.js with npm; an existing Node.js (e.g. from NodeSource, which
+# bundles npm) is kept.
+browser_packages=(chromium)
+command -v node >/dev/null 2>&1 || browser_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || browser_packages+=(npm)
+ensure_packages "${browser_packages[@]}"
 
 # Fresh servers for every run. mktemp makes the folder mode 700; 711 lets the
 # postgres OS user (as root) pass through to its own subfolder.
@@ -50,10 +57,11 @@ REDISJWT_TEST_REDIS="127.0.0.1:$REDIS_PORT" \
     --logger "trx;LogFilePrefix=redisjwt" \
     --results-directory "$SCRATCH/results" "$@" || dotnet_rc=$?
 
-# --- browser tests --------------------------------------------------------------
-# (later) End-to-end tests in headless Chromium go here: start run.sh-like
-# servers, run them, and write their results where the summary below counts them.
-# ---------------------------------------------------------------------------------
+# Skipped when dotnet test was given a filter (a focused run), like the rest of "$@".
+browser_rc=0
+if [[ $# -eq 0 ]]; then
+  "$REPO_ROOT/scripts/browser-tests.sh" "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT" "$SCRATCH/results" || browser_rc=$?
+fi
 
 # Count the outcome of every <UnitTestResult> in every TRX file: Passed, the
 # failing kinds, and everything else (NotExecuted = skipped, Inconclusive...).
@@ -75,18 +83,39 @@ count_trx() {
   ' "$@"
 }
 
+# The same from node's JUnit report: a <testcase> is failed if it holds a
+# <failure>, skipped if it holds <skipped>.
+count_junit() {
+  awk '
+    /<testcase/ { cases++ }
+    /<failure/ { failed++ }
+    /<skipped/ { skipped++ }
+    END { printf "%d %d %d\n", cases - failed - skipped, failed, skipped }
+  ' "$@"
+}
+
 trx_files=()
+junit_files=()
 if [[ -d $SCRATCH/results ]]; then
   mapfile -t trx_files < <(find "$SCRATCH/results" -name '*.trx')
+  mapfile -t junit_files < <(find "$SCRATCH/results" -name '*.junit.xml')
 fi
 read -r passed failed skipped < <(
   if [[ ${#trx_files[@]} -gt 0 ]]; then count_trx "${trx_files[@]}"; else echo 0 0 0; fi
 )
+if [[ ${#junit_files[@]} -gt 0 ]]; then
+  read -r b_passed b_failed b_skipped < <(count_junit "${junit_files[@]}")
+  passed=$((passed + b_passed)) failed=$((failed + b_failed)) skipped=$((skipped + b_skipped))
+fi
 
 rc=0
 if [[ $dotnet_rc -ne 0 ]]; then
   echo "dotnet test failed (exit code $dotnet_rc)"
   rc=$dotnet_rc
+fi
+if [[ $browser_rc -ne 0 ]]; then
+  echo "browser tests failed (exit code $browser_rc)"
+  [[ $rc -eq 0 ]] && rc=$browser_rc
 fi
 if [[ $((passed + failed + skipped)) -eq 0 ]]; then
   echo "no tests ran"

@@ -83,9 +83,7 @@ start_service src/BoardApi "$BOARD" \
   Auth__Issuer="$IDS/" Auth__AllowInsecureHttp=true Cors__AllowedOrigins__0="$SPA"
 start_service src/BoardSpa "$SPA" \
   Spa__Authority="$IDS/" Spa__BoardApi="$BOARD/" Spa__RenewSecondsBeforeExpiry=$RENEW_SECONDS_BEFORE_EXPIRY
-start_service samples/ThirdPartyWeb "$THIRD_PARTY" \
-  ThirdParty__Authority="$IDS/" ThirdParty__BoardApi="$BOARD/" \
-  DataProtection__KeysFolder="$SCRATCH/third-party-keys"
+start_service samples/ThirdPartyWeb "$THIRD_PARTY" Oidc__Authority="$IDS/" BoardApi__BaseUrl="$BOARD/"
 
 wait_up "$IDS/health/ready" "$LOGS/IdentityServer.log" IdentityServer
 wait_up "$BOARD/health/ready" "$LOGS/BoardApi.log" BoardApi
