@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 
 namespace AcmePlanner.Auth;
@@ -22,7 +23,14 @@ public static class BoardSignIn
 
     public static WebApplicationBuilder AddBoardSignIn(this WebApplicationBuilder builder)
     {
-        var settings = OidcSettings.From(builder.Configuration);
+        // Read when first needed, so that every configuration source (tests' too) is in; checked at startup.
+        builder.Services.AddOptions<OidcSettings>().BindConfiguration(OidcSettings.Section)
+            .Validate(settings => !string.IsNullOrWhiteSpace(settings.ClientSecret),
+                $"{OidcSettings.Section}:ClientSecret is not set: give it in configuration or as the environment variable {OidcSettings.Section}__ClientSecret.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<OpenIdConnectOptions>(OidcScheme)
+            .Configure<IOptions<OidcSettings>>((options, settings) => Configure(options, settings.Value));
+
         builder.Services.AddAuthentication(options =>
             {
                 options.DefaultScheme = CookieScheme;
@@ -37,57 +45,59 @@ public static class BoardSignIn
                 options.ExpireTimeSpan = TimeSpan.FromHours(8);
                 options.SlidingExpiration = true;
             })
-            .AddOpenIdConnect(OidcScheme, options =>
-            {
-                options.Authority = settings.Authority.AbsoluteUri;
-                options.RequireHttpsMetadata = !settings.IsLoopbackHttp;
-                options.ClientId = settings.ClientId;
-                options.ClientSecret = settings.ClientSecret;
-                options.ResponseType = OpenIdConnectResponseType.Code;
-                options.UsePkce = true;
-                // The code comes back on a top-level GET redirect, so the correlation and nonce cookies can be
-                // SameSite=Lax, which works over the plain HTTP of the local demo (form_post needs SameSite=None,
-                // which browsers accept only on Secure cookies). PKCE and the client secret protect the code.
-                options.ResponseMode = OpenIdConnectResponseMode.Query;
-                options.CorrelationCookie.SameSite = SameSiteMode.Lax;
-                options.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                options.NonceCookie.SameSite = SameSiteMode.Lax;
-                options.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-
-                options.Scope.Clear();
-                foreach (var scope in new[] { "openid", "profile", "offline_access", "posts.read", "posts.write" })
-                {
-                    options.Scope.Add(scope);
-                }
-
-                options.SaveTokens = true;
-                options.GetClaimsFromUserInfoEndpoint = true;
-                // Keep the standard claim names (sub, name) rather than the WS-Federation URIs.
-                options.MapInboundClaims = false;
-                options.TokenValidationParameters.NameClaimType = "name";
-                options.SignedOutRedirectUri = SignedOutPath;
-
-                options.Events.OnAccessDenied = context =>
-                {
-                    // error=access_denied: the user said no on the consent page. Not an error for this app.
-                    context.Response.Redirect(DeclinedPath);
-                    context.HandleResponse();
-                    return Task.CompletedTask;
-                };
-                options.Events.OnRemoteFailure = context =>
-                {
-                    context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>()
-                        .CreateLogger(typeof(BoardSignIn)).LogWarning(context.Failure, "Connecting a Board account failed");
-                    context.Response.Redirect(FailedPath);
-                    context.HandleResponse();
-                    return Task.CompletedTask;
-                };
-            });
+            .AddOpenIdConnect(OidcScheme, _ => { });
 
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<UserAccessTokens>();
         return builder;
+    }
+
+    private static void Configure(OpenIdConnectOptions options, OidcSettings settings)
+    {
+        options.Authority = settings.Authority.AbsoluteUri;
+        options.RequireHttpsMetadata = !settings.IsLoopbackHttp;
+        options.ClientId = settings.ClientId;
+        options.ClientSecret = settings.ClientSecret;
+        options.ResponseType = OpenIdConnectResponseType.Code;
+        options.UsePkce = true;
+        // The code comes back on a top-level GET redirect, so the correlation and nonce cookies can be
+        // SameSite=Lax, which works over the plain HTTP of the local demo (form_post needs SameSite=None,
+        // which browsers accept only on Secure cookies). PKCE and the client secret protect the code.
+        options.ResponseMode = OpenIdConnectResponseMode.Query;
+        options.CorrelationCookie.SameSite = SameSiteMode.Lax;
+        options.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        options.NonceCookie.SameSite = SameSiteMode.Lax;
+        options.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+
+        options.Scope.Clear();
+        foreach (var scope in new[] { "openid", "profile", "offline_access", "posts.read", "posts.write" })
+        {
+            options.Scope.Add(scope);
+        }
+
+        options.SaveTokens = true;
+        options.GetClaimsFromUserInfoEndpoint = true;
+        // Keep the standard claim names (sub, name) rather than the WS-Federation URIs.
+        options.MapInboundClaims = false;
+        options.TokenValidationParameters.NameClaimType = "name";
+        options.SignedOutRedirectUri = SignedOutPath;
+
+        options.Events.OnAccessDenied = context =>
+        {
+            // error=access_denied: the user said no on the consent page. Not an error for this app.
+            context.Response.Redirect(DeclinedPath);
+            context.HandleResponse();
+            return Task.CompletedTask;
+        };
+        options.Events.OnRemoteFailure = context =>
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>()
+                .CreateLogger(typeof(BoardSignIn)).LogWarning(context.Failure, "Connecting a Board account failed");
+            context.Response.Redirect(FailedPath);
+            context.HandleResponse();
+            return Task.CompletedTask;
+        };
     }
 
     public static IEndpointRouteBuilder MapBoardSignIn(this IEndpointRouteBuilder endpoints)

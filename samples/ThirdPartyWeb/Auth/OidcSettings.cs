@@ -14,16 +14,4 @@ public sealed class OidcSettings
 
     /// <summary>Plain HTTP is tolerated for an authority on this machine only (the local demo).</summary>
     public bool IsLoopbackHttp => Authority.Scheme == Uri.UriSchemeHttp && Authority.IsLoopback;
-
-    public static OidcSettings From(IConfiguration configuration)
-    {
-        var settings = configuration.GetSection(Section).Get<OidcSettings>() ?? new OidcSettings();
-        if (string.IsNullOrWhiteSpace(settings.ClientSecret))
-        {
-            throw new InvalidOperationException(
-                $"{Section}:ClientSecret is not set: give the client secret in configuration or as the environment variable {Section}__ClientSecret.");
-        }
-
-        return settings;
-    }
 }

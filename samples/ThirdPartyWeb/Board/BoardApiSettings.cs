@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace AcmePlanner.Board;
 
 /// <summary>Where BoardApi is (section "BoardApi").</summary>
@@ -12,8 +14,9 @@ public static class BoardClientSetup
 {
     public static IHostApplicationBuilder AddBoardClient(this IHostApplicationBuilder builder)
     {
-        var settings = builder.Configuration.GetSection(BoardApiSettings.Section).Get<BoardApiSettings>() ?? new BoardApiSettings();
-        builder.Services.AddHttpClient<BoardClient>(client => client.BaseAddress = settings.BaseUrl);
+        builder.Services.AddOptions<BoardApiSettings>().BindConfiguration(BoardApiSettings.Section);
+        builder.Services.AddHttpClient<BoardClient>((services, client) =>
+            client.BaseAddress = services.GetRequiredService<IOptions<BoardApiSettings>>().Value.BaseUrl);
         return builder;
     }
 }
