@@ -6,7 +6,9 @@ using ReportingService;
 // stderr when the token request or the API call fails.
 try
 {
-    using var host = Host.CreateApplicationBuilder(args).AddReporting().Build();
+    // appsettings*.json beside the program, wherever it is started from.
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    using var host = builder.AddReporting().Build();
     var report = await host.Services.GetRequiredService<ReportingJob>().RunAsync(CancellationToken.None);
     Console.WriteLine($"{report.Titles.Count} posts");
     foreach (var title in report.Titles)

@@ -65,7 +65,7 @@ public sealed class ReportingJob(HttpClient boardApi, OpenIddictClientService op
         {
             // invalid_client (wrong id or secret), invalid_scope, unauthorized_client, or a server it cannot use.
             throw new ReportingException(
-                $"The token request to {settings.Issuer} as {settings.ClientId} failed: {exception.Error} {exception.ErrorDescription}".TrimEnd(), exception);
+                $"The token request to {settings.Issuer} as {settings.ClientId} failed: {exception.Error}: {exception.ErrorDescription}", exception);
         }
         catch (HttpRequestException exception)
         {

@@ -15,7 +15,4 @@ public sealed class ReportingSettings
     public string Scope { get; set; } = "posts.read";
 
     public Uri BoardApi { get; set; } = new("http://127.0.0.1:5002/");
-
-    /// <summary>Plain HTTP is tolerated for an issuer on this machine only (the local demo).</summary>
-    public bool IsLoopbackHttp => Issuer.Scheme == Uri.UriSchemeHttp && Issuer.IsLoopback;
 }
