@@ -11,7 +11,8 @@ using ReportingService;
 namespace RedisJwt.EndToEnd.Tests;
 
 /// <summary>samples/MachineClient against a running IdentityServer and BoardApi.</summary>
-public sealed class MachineClientTests(SampleDeployment deployment) : IClassFixture<SampleDeployment>
+[Collection(SamplesCollection.Name)]
+public sealed class MachineClientTests(SampleDeployment deployment)
 {
     [Fact]
     public async Task ClientCredentials_TokenForReportingService_ListsPostCreatedBefore()

@@ -8,7 +8,8 @@ namespace RedisJwt.EndToEnd.Tests;
 /// samples/ThirdPartyWeb ("Acme Planner") through a whole sign-in with consent, a post on the user's behalf and a
 /// sign-out, against a running IdentityServer and BoardApi. The browser tests in headless Chromium cover the looks.
 /// </summary>
-public sealed class ThirdPartyWebTests(SampleDeployment deployment) : IClassFixture<SampleDeployment>, IAsyncLifetime
+[Collection(SamplesCollection.Name)]
+public sealed class ThirdPartyWebTests(SampleDeployment deployment) : IAsyncLifetime
 {
     private PlannerFactory _planner = null!;
 
