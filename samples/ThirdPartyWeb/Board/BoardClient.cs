@@ -18,7 +18,7 @@ public sealed record BoardAnswer<T>(T? Value, HttpStatusCode Status, string? Pro
     public bool ConnectionEnded => Status == HttpStatusCode.Unauthorized;
 }
 
-/// <summary>BoardApi on behalf of the signed-in user, with their access token (Board:BaseUrl).</summary>
+/// <summary>BoardApi on behalf of the signed-in user, with their access token (BoardApi:BaseUrl).</summary>
 public sealed class BoardClient(HttpClient http)
 {
     public const int TitleMaxLength = 200;
