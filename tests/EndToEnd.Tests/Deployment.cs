@@ -30,10 +30,21 @@ public class Deployment : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string?> BoardSettings => new Dictionary<string, string?>();
 
+    /// <summary>False where one process of each service is enough (the samples): IdentityB and BoardB stay null.</summary>
+    protected virtual bool SecondInstances => true;
+
+    public const string ReportingSecret = "test-reporting-secret";
+
     public virtual async Task InitializeAsync()
     {
         // One at a time per service: the first creates and migrates the database, the second finds it done.
         IdentityA = await StartIdentityAsync(Issuer.Port);
+        if (!SecondInstances)
+        {
+            BoardA = await StartBoardAsync();
+            return;
+        }
+
         var identityB = StartIdentityAsync(IdentityServerFactory.FreeLoopbackPort());
         BoardA = await StartBoardAsync();
         var boardB = StartBoardAsync();
@@ -108,6 +119,7 @@ public class Deployment : IAsyncLifetime
             ["Server:AllowInsecureHttp"] = "true",
             ["Seed:Clients:third-party-demo:Secret"] = IdentityServerFactory.ThirdPartySecret,
             ["Seed:Clients:board-api:Secret"] = IdentityServerFactory.BoardApiSecret,
+            ["Seed:Clients:reporting-service:Secret"] = ReportingSecret,
         };
         return Track(await ServiceProcess.StartAsync("IdentityServer", port, settings));
     }

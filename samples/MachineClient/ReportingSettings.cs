@@ -1,0 +1,18 @@
+namespace ReportingService;
+
+/// <summary>Who this service is at the Board's sign-in server and where BoardApi is (section "Reporting").</summary>
+public sealed class ReportingSettings
+{
+    public const string Section = "Reporting";
+
+    public Uri Issuer { get; set; } = new("http://127.0.0.1:5001/");
+
+    public string ClientId { get; set; } = "reporting-service";
+
+    /// <summary>Never in code: appsettings.Development.json for the demo, Reporting__ClientSecret elsewhere.</summary>
+    public string ClientSecret { get; set; } = "";
+
+    public string Scope { get; set; } = "posts.read";
+
+    public Uri BoardApi { get; set; } = new("http://127.0.0.1:5002/");
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.IdentityModel.JsonWebTokens;
+using RedisJwt.Testing;
+using ReportingService;
+
+namespace RedisJwt.EndToEnd.Tests;
+
+/// <summary>samples/MachineClient against a running IdentityServer and BoardApi.</summary>
+[Collection(SamplesCollection.Name)]
+public sealed class MachineClientTests(SampleDeployment deployment)
+{
+    [Fact]
+    public async Task ClientCredentials_TokenForReportingService_ListsPostCreatedBefore()
+    {
+        var title = $"Quarterly numbers {Guid.NewGuid():N}";
+        var writer = deployment.BoardA.CreateClient(await OAuth.ClientCredentialsAsync(deployment.IdentityA.CreateClient(), "posts.write"));
+        var created = await writer.PostAsJsonAsync("/posts", new { title, content = "For the report." });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        var report = await JobWith(Deployment.ReportingSecret).RunAsync(CancellationToken.None);
+
+        var token = new JsonWebToken(report.AccessToken);
+        Assert.Equal("reporting-service", token.Subject);
+        Assert.Equal("posts.read", token.GetClaim("scope").Value);
+        Assert.Contains(title, report.Titles);
+    }
+
+    [Fact]
+    public async Task WrongSecret_JobFailsNamingInvalidClient()
+    {
+        var failure = await Assert.ThrowsAsync<ReportingException>(() => JobWith("not-the-secret").RunAsync(CancellationToken.None));
+
+        Assert.Contains("invalid_client", failure.Message);
+        Assert.Contains("reporting-service", failure.Message);
+    }
+
+    [Fact]
+    public async Task Console_WrongSecret_ExitCodeOneAndReasonOnStderr()
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "MachineClient.dll")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in Settings("not-the-secret"))
+        {
+            start.Environment[key.Replace(":", "__")] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}\n{stdout}\n{await stderr}");
+        Assert.Contains("invalid_client", await stderr);
+    }
+
+    private ReportingJob JobWith(string secret)
+    {
+        // No appsettings files: the test's settings only.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(Settings(secret));
+        var host = builder.AddReporting().Build();
+        return host.Services.GetRequiredService<ReportingJob>();
+    }
+
+    private Dictionary<string, string?> Settings(string secret) => new()
+    {
+        ["Reporting:Issuer"] = deployment.Issuer.AbsoluteUri,
+        ["Reporting:ClientId"] = "reporting-service",
+        ["Reporting:ClientSecret"] = secret,
+        ["Reporting:BoardApi"] = deployment.BoardA.BaseAddress.AbsoluteUri,
+    };
+}

@@ -1,0 +1,57 @@
+using AcmePlanner;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using RedisJwt.Testing;
+
+namespace RedisJwt.EndToEnd.Tests;
+
+/// <summary>
+/// samples/ThirdPartyWeb on the test host, connected to <paramref name="deployment"/>. Its clients send the Host
+/// 127.0.0.1:5003, so the redirect URI it builds is the one the seed registers for third-party-demo.
+/// </summary>
+public sealed class PlannerFactory(SampleDeployment deployment) : WebApplicationFactory<ThirdPartyWebMarker>
+{
+    public static readonly Uri Address = new("http://127.0.0.1:5003/");
+
+    /// <summary>The planner's clock: moving it on makes the user's access token look expired to the planner only.</summary>
+    public ShiftedClock Clock { get; } = new();
+
+    private readonly string _keys = Path.Combine(Path.GetTempPath(), $"planner-keys-{Guid.NewGuid():N}");
+
+    /// <summary>A browser on the planner: keeps its cookies, stops at redirects to the IdentityServer.</summary>
+    public Browser CreateBrowser() => new(CreateClient(new WebApplicationFactoryClientOptions
+    {
+        BaseAddress = Address,
+        AllowAutoRedirect = false,
+        HandleCookies = true,
+    }));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        // Settings, not app configuration: Program reads the keys folder while building, before that is added.
+        builder.UseSetting("Oidc:Authority", deployment.Issuer.AbsoluteUri);
+        builder.UseSetting("Oidc:ClientSecret", IdentityServerFactory.ThirdPartySecret);
+        builder.UseSetting("BoardApi:BaseUrl", deployment.BoardA.BaseAddress.AbsoluteUri);
+        builder.UseSetting("DataProtection:KeysFolder", _keys);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(_keys))
+        {
+            Directory.Delete(_keys, recursive: true);
+        }
+    }
+}
+
+public sealed class ShiftedClock : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
+}
