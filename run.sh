@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2119,SC2317 # ensure_packages takes no script args; cleanup runs from a trap
 # Runs the whole system locally: PostgreSQL and Redis on loopback, then the
-# IdentityServer (:5001), BoardApi (:5002) and the Board SPA (:5173). Ctrl-C stops everything this
+# IdentityServer (:5001), BoardApi (:5002), the Board SPA (:5173) and the
+# third-party sample app (:5003). Ctrl-C stops everything this
 # script started; the data stays in .data/ (or $REDISJWT_DATA_DIR) for the
 # next run.
 set -euo pipefail
@@ -17,15 +18,18 @@ REDIS_PORT=6380
 ISSUER=http://127.0.0.1:5001
 BOARD_API=http://127.0.0.1:5002
 BOARD_SPA=http://127.0.0.1:5173
+THIRD_PARTY=http://127.0.0.1:5003
 CERT_DIR=$REPO_ROOT/certs/dev
 
 IDS_PID=
 BOARD_PID=
 SPA_PID=
+THIRD_PARTY_PID=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   # dotnet run passes the TERM on to the app, which shuts down gracefully.
+  [[ -n $THIRD_PARTY_PID ]] && stop_pid "$THIRD_PARTY_PID"
   [[ -n $SPA_PID ]] && stop_pid "$SPA_PID"
   [[ -n $BOARD_PID ]] && stop_pid "$BOARD_PID"
   [[ -n $IDS_PID ]] && stop_pid "$IDS_PID"
@@ -55,6 +59,8 @@ cat <<EOF
   BoardApi   $BOARD_API/posts
   Board SPA  $BOARD_SPA  (sign in with the demo user)
   account    $ISSUER/Account/Security
+  Acme       $THIRD_PARTY  (a third-party app: sign in with consent)
+  machine    DOTNET_ENVIRONMENT=Development dotnet run --project samples/MachineClient
   demo user  demo@redisjwt.local / Demo!Passw0rd
   PostgreSQL 127.0.0.1:$PG_PORT (postgres / $PG_PASSWORD), Redis 127.0.0.1:$REDIS_PORT
   data       $DATA_DIR
@@ -72,6 +78,7 @@ log "building"
 dotnet build "$REPO_ROOT/src/IdentityServer" -v quiet -nologo
 dotnet build "$REPO_ROOT/src/BoardApi" -v quiet -nologo
 dotnet build "$REPO_ROOT/src/BoardSpa" -v quiet -nologo
+dotnet build "$REPO_ROOT/samples/ThirdPartyWeb" -v quiet -nologo
 
 # --no-launch-profile: launchSettings.json would otherwise override the URLs
 # and environment below. Both run in the background and the script waits, so
@@ -103,5 +110,12 @@ Spa__BoardApi="$BOARD_API/" \
   dotnet run --no-build --project "$REPO_ROOT/src/BoardSpa" --no-launch-profile &
 SPA_PID=$!
 
+# Another company's server-side app: a confidential client (its dev secret is in its appsettings.Development.json).
+ASPNETCORE_URLS=$THIRD_PARTY \
+Oidc__Authority="$ISSUER/" \
+BoardApi__BaseUrl="$BOARD_API/" \
+  dotnet run --no-build --project "$REPO_ROOT/samples/ThirdPartyWeb" --no-launch-profile &
+THIRD_PARTY_PID=$!
+
 # Whichever stops first (a crash, or Ctrl-C) ends the demo; the trap stops the others.
-wait -n "$IDS_PID" "$BOARD_PID" "$SPA_PID"
+wait -n "$IDS_PID" "$BOARD_PID" "$SPA_PID" "$THIRD_PARTY_PID"

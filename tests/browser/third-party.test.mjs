@@ -41,7 +41,7 @@ test('consent granted: the app signs the user in and reads and writes posts on t
 
   // Remembered: connecting again (a fresh app session, the same IdentityServer session) asks nothing.
   const again = await newPage(browser);
-  const identityCookies = (await page.context().cookies(urls.identity)).filter((cookie) => cookie.name.startsWith('.AspNetCore.Identity'));
+  const identityCookies = (await page.context().cookies(urls.identity)).filter((cookie) => cookie.name === 'redisjwt.identity');
   assert.ok(identityCookies.length > 0);
   await again.context().addCookies(identityCookies);
   await again.goto(urls.thirdParty);
