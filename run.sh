@@ -42,6 +42,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 ensure_packages
+require_node
 "$REPO_ROOT/certs/generate-dev-certs.sh" "$CERT_DIR"
 
 # 711: the postgres OS user (as root) must be able to pass through to its

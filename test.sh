@@ -27,12 +27,9 @@ cleanup() {
 }
 install_traps cleanup
 
-# The browser tests need Chromium and Node.js with npm; an existing Node.js (e.g. from NodeSource, which
-# bundles npm) is kept.
-browser_packages=(chromium)
-command -v node >/dev/null 2>&1 || browser_packages+=(nodejs)
-command -v npm >/dev/null 2>&1 || browser_packages+=(npm)
-ensure_packages "${browser_packages[@]}"
+# The browser tests need Chromium (apt) and Node.js 20.10+ with npm (node --test's JUnit reporter).
+ensure_packages chromium
+require_node
 
 # Fresh servers for every run. mktemp makes the folder mode 700; 711 lets the
 # postgres OS user (as root) pass through to its own subfolder.

@@ -67,6 +67,15 @@ ensure_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# require_node: Node.js 20.10 or newer with npm (the SPA's build and the browser tests). Not installed from apt:
+# Debian 12's nodejs is 18, too old; NodeSource's package (which includes npm) is the usual source.
+require_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    || die "Node.js 20.10+ with npm is required (e.g. the nodejs package from NodeSource)"
+  node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 10) ? 0 : 1)' \
+    || die "Node.js 20.10+ is required; this is $(node --version)"
+}
+
 # --- PostgreSQL -------------------------------------------------------------
 
 # pg_bin: the newest installed PostgreSQL's bin folder (Debian keeps them

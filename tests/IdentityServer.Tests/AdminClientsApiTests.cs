@@ -118,40 +118,52 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
         var admin = await MachineAdminTokenAsync();
         var clientId = NewClientId();
         const string redirectUri = "https://ops.example/callback";
-        // A client that may itself use the admin API: the API is a resource server checking Redis revocations.
         var created = await SendAsync(HttpMethod.Post, "/admin/clients", admin, new
         {
             client_id = clientId, client_type = "confidential", consent_type = "implicit",
             grant_types = new[] { "authorization_code", "refresh_token", "client_credentials" },
-            redirect_uris = new[] { redirectUri }, scope = "openid offline_access posts.read admin",
+            redirect_uris = new[] { redirectUri }, scope = "openid offline_access posts.read",
         });
         Assert.Equal(HttpStatusCode.Created, created.Status);
         var secret = created.Get("client_secret");
-        var machineToken = (await ClientCredentialsAsync(clientId, secret, "admin")).Get("access_token");
+        var machineToken = (await ClientCredentialsAsync(clientId, secret, "posts.read")).Get("access_token");
         var browser = server.CreateBrowser();
         await OAuth.SignInAsync(browser, DemoEmail, DemoPassword);
         var pkce = Pkce.Create();
-        var (code, _) = await OAuth.AuthorizeAsync(browser, OAuth.AuthorizeUrl(clientId, redirectUri, "openid offline_access posts.read admin", pkce));
+        var (code, _) = await OAuth.AuthorizeAsync(browser, OAuth.AuthorizeUrl(clientId, redirectUri, "openid offline_access posts.read", pkce));
         var userTokens = await OAuth.RedeemCodeAsync(browser.Client, clientId, redirectUri, code, pkce.Verifier, secret);
         Assert.Equal(HttpStatusCode.OK, userTokens.Status);
         var userToken = userTokens.Get("access_token");
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/admin/clients", machineToken)).Status);
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/admin/clients", userToken)).Status);
+        Assert.True((await OAuth.IntrospectAsync(server.CreateClient(), machineToken)).Json.GetProperty("active").GetBoolean());
         Assert.True((await OAuth.IntrospectAsync(server.CreateClient(), userToken)).Json.GetProperty("active").GetBoolean());
 
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"/admin/clients/{clientId}", admin)).Status);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(HttpMethod.Get, "/admin/clients", machineToken)).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(HttpMethod.Get, "/admin/clients", userToken)).Status);
+        Assert.False((await OAuth.IntrospectAsync(server.CreateClient(), machineToken)).Json.GetProperty("active").GetBoolean());
         Assert.False((await OAuth.IntrospectAsync(server.CreateClient(), userToken)).Json.GetProperty("active").GetBoolean());
         var redis = server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
-        Assert.True(await redis.KeyExistsAsync($"{server.RedisPrefix}revoked:family:{new JsonWebToken(userToken).GetClaim("aid").Value}"));
+        Assert.True(await server.FamilyRevokedInRedisAsync(userToken));
         Assert.True(await redis.KeyExistsAsync($"{server.RedisPrefix}revoked:user:{clientId}"));
         Assert.Equal("invalid_client", (await OAuth.PostAsync(server.CreateClient(), "/connect/token", new Dictionary<string, string>
         {
             ["grant_type"] = "refresh_token", ["refresh_token"] = userTokens.Get("refresh_token"),
         }, (clientId, secret))).Error);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/admin/clients/{clientId}", admin)).Status);
+    }
+
+    [Theory]
+    [InlineData("openid account")]
+    [InlineData("admin")]
+    public async Task Create_FirstPartyScope_Refused(string scope)
+    {
+        var created = await SendAsync(HttpMethod.Post, "/admin/clients", await MachineAdminTokenAsync(), new
+        {
+            client_id = NewClientId(), client_type = "confidential", grant_types = new[] { "authorization_code", "client_credentials" },
+            redirect_uris = new[] { "https://partner.example/cb" }, scope,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, created.Status);
+        Assert.Equal(["scope"], AuthApiClient.FieldsInError(created));
     }
 
     [Fact]
@@ -237,7 +249,7 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
     [Fact]
     public async Task UserToken_AdminScope_OnlyWhileTheUserIsAnAdmin()
     {
-        var consoleId = await CreateAdminConsoleAsync();
+        var consoleId = AdminConsoleClientId;
         var plain = await server.CreateUserAsync();
         var admin = await server.CreateUserAsync(roles: "admin");
 
@@ -290,26 +302,13 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
         return (clientId, created.Get("client_secret"));
     }
 
-    /// <summary>A public code client users may get admin-scoped tokens through (no consent screen).</summary>
-    private async Task<string> CreateAdminConsoleAsync()
-    {
-        var clientId = NewClientId();
-        var created = await SendAsync(HttpMethod.Post, "/admin/clients", await MachineAdminTokenAsync(), new
-        {
-            client_id = clientId, client_type = "public", consent_type = "implicit",
-            grant_types = new[] { "authorization_code" }, redirect_uris = new[] { "http://127.0.0.1:5010/callback" }, scope = "openid admin",
-        });
-        Assert.True(created.Status == HttpStatusCode.Created, created.Body);
-        return clientId;
-    }
-
     private async Task<string> UserTokenAsync(string clientId, string email)
     {
         var browser = server.CreateBrowser();
         await OAuth.SignInAsync(browser, email, "Str0ng!Password");
         var pkce = Pkce.Create();
-        var (code, _) = await OAuth.AuthorizeAsync(browser, OAuth.AuthorizeUrl(clientId, "http://127.0.0.1:5010/callback", "openid admin", pkce));
-        var tokens = await OAuth.RedeemCodeAsync(browser.Client, clientId, "http://127.0.0.1:5010/callback", code, pkce.Verifier);
+        var (code, _) = await OAuth.AuthorizeAsync(browser, OAuth.AuthorizeUrl(clientId, AdminConsoleRedirectUri, "openid admin", pkce));
+        var tokens = await OAuth.RedeemCodeAsync(browser.Client, clientId, AdminConsoleRedirectUri, code, pkce.Verifier);
         Assert.Equal(HttpStatusCode.OK, tokens.Status);
         return tokens.Get("access_token");
     }

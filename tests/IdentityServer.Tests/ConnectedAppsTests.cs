@@ -1,9 +1,5 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
-using RedisJwt.Revocation;
 using RedisJwt.Testing;
-using StackExchange.Redis;
 using static RedisJwt.Testing.IdentityServerFactory;
 
 namespace RedisJwt.IdentityServer.Tests;
@@ -29,9 +25,7 @@ public sealed class ConnectedAppsTests(IdentityServerFactory server) : IClassFix
 
         Assert.Equal("invalid_grant", (await RefreshThirdPartyAsync(tokens.Get("refresh_token"))).Error);
         Assert.False((await OAuth.IntrospectAsync(server.CreateApiClient(), tokens.Get("access_token"))).Json.GetProperty("active").GetBoolean());
-        var family = new JsonWebToken(tokens.Get("access_token")).GetClaim(RevocationCheck.FamilyClaim).Value;
-        Assert.True(await server.WithScopeAsync(services => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
-            .KeyExistsAsync(services.GetRequiredService<RedisKeys>().Revoked(Revoked.Family(family, default)))),
+        Assert.True(await server.FamilyRevokedInRedisAsync(tokens.Get("access_token")),
             "resource servers were not told: the app's access token would still be accepted");
 
         Assert.Equal(HttpStatusCode.OK, (await OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, spa.RefreshToken)).Status);

@@ -1,8 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
-using RedisJwt.Revocation;
-using StackExchange.Redis;
 using RedisJwt.Testing;
 using static RedisJwt.Testing.IdentityServerFactory;
 
@@ -71,19 +68,29 @@ public sealed class RefreshRaceTests(IdentityServerFactory server) : IClassFixtu
     }
 
     [Fact]
-    public async Task RotatedRefreshToken_PresentedByAnyClient_EndsTheFamilyAtResourceServersToo()
+    public async Task RotatedRefreshToken_RevokedByItsClient_EndsTheFamilyAtResourceServersToo()
     {
         var spa = await SignedInSpa.StartAsync(server);
         var rotated = await OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, spa.RefreshToken);
-        var family = new JsonWebToken(rotated.Get("access_token")).GetClaim(RevocationCheck.FamilyClaim).Value;
 
-        // A rotated token in anyone's hands is a stolen one (RFC 9700 4.14.2); RFC 7009 2.2 still answers 200.
-        Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsThirdPartyAsync(server.CreateApiClient(), spa.RefreshToken)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsSpaAsync(server.CreateApiClient(), spa.RefreshToken)).Status);
 
         Assert.Equal("invalid_grant", (await OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, rotated.Get("refresh_token"))).Error);
-        Assert.True(await server.WithScopeAsync(services => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
-                .KeyExistsAsync(services.GetRequiredService<RedisKeys>().Revoked(Revoked.Family(family, default)))),
+        Assert.True(await server.FamilyRevokedInRedisAsync(rotated.Get("access_token")),
             "the family is not revoked in Redis: resource servers would accept its access tokens");
+    }
+
+    [Fact]
+    public async Task RotatedRefreshToken_PresentedByAnotherClient_EndsNothing()
+    {
+        var spa = await SignedInSpa.StartAsync(server);
+        var rotated = await OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, spa.RefreshToken);
+
+        // RFC 7009 2.2: 200 whatever the token; but it is not this client's grant to end (2.1).
+        Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsThirdPartyAsync(server.CreateApiClient(), spa.RefreshToken)).Status);
+
+        Assert.False(await server.FamilyRevokedInRedisAsync(rotated.Get("access_token")));
+        Assert.Equal(HttpStatusCode.OK, (await OAuth.RefreshAsync(server.CreateApiClient(), SpaClientId, rotated.Get("refresh_token"))).Status);
     }
 
     [Fact]

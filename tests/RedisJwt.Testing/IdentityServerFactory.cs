@@ -33,6 +33,8 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     /// <summary>The seeded machine client allowed the admin scope (client administration).</summary>
     public const string AdminAutomationClientId = "admin-automation";
     public const string AdminAutomationSecret = "test-admin-automation-secret";
+    public const string AdminConsoleClientId = "admin-console";
+    public const string AdminConsoleRedirectUri = "http://127.0.0.1:5010/callback";
     public const string DemoEmail = "demo@redisjwt.local";
     public const string DemoPassword = "Demo!Passw0rd";
 
@@ -82,6 +84,13 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
             ["Seed:Clients:third-party-demo:Secret"] = ThirdPartySecret,
             ["Seed:Clients:board-api:Secret"] = BoardApiSecret,
             ["Seed:Clients:admin-automation:Secret"] = AdminAutomationSecret,
+            // A first-party admin console users sign in to (the admin scope is for configured clients only).
+            [$"Seed:Clients:{AdminConsoleClientId}:Type"] = "public",
+            [$"Seed:Clients:{AdminConsoleClientId}:ConsentType"] = "implicit",
+            [$"Seed:Clients:{AdminConsoleClientId}:GrantTypes:0"] = "authorization_code",
+            [$"Seed:Clients:{AdminConsoleClientId}:RedirectUris:0"] = AdminConsoleRedirectUri,
+            [$"Seed:Clients:{AdminConsoleClientId}:Scopes:0"] = "openid",
+            [$"Seed:Clients:{AdminConsoleClientId}:Scopes:1"] = "admin",
             // Out of the way of tests about something else; rate-limit tests set small ones.
             ["RateLimits:Policies:sign-in-per-account:PermitLimit"] = "100000",
             ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "100000",
@@ -172,6 +181,13 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
 
         return user;
     }
+
+    /// <summary>Whether resource servers were told: the family (aid) of this access token is revoked in Redis.</summary>
+    public Task<bool> FamilyRevokedInRedisAsync(string accessToken) =>
+        Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase().KeyExistsAsync(
+            Services.GetRequiredService<RedisJwt.Revocation.RedisKeys>().Revoked(RedisJwt.Revocation.Revoked.Family(
+                new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(accessToken).GetClaim(RedisJwt.Revocation.RevocationCheck.FamilyClaim).Value,
+                default)));
 
     public async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> action)
     {

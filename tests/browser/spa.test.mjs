@@ -63,8 +63,7 @@ test('tokens live in memory only, and are renewed silently with the refresh toke
   });
   await signInToSpa(page, user);
 
-  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
-  assert.doesNotMatch(stored, /access_token|refresh_token|id_token/);
+  assert.doesNotMatch(await storedText(page), /eyJ|access_token|refresh_token|id_token/);
 
   const status = page.locator('#token-status');
   const firstExpiry = Number(await status.getAttribute('data-expires-at'));
@@ -87,12 +86,23 @@ test('tokens live in memory only, and are renewed silently with the refresh toke
 test('sign-out goes through end-session: back in the SPA signed out, and the IdentityServer asks for the password again', async () => {
   const user = await registerUser(browser, 'leaver');
   const page = await newPage(browser);
+  const issued = [];
+  page.on('response', async (response) => {
+    if (response.url() === `${urls.identity}/connect/token` && response.ok()) issued.push(await response.json());
+  });
   await signInToSpa(page, user);
 
   await page.click('#sign-out');
   await page.waitForURL(`${urls.spa}/`);
   await page.waitForSelector('#landing:not([hidden])');
   assert.equal(await page.isHidden('#user-menu'), true);
+
+  // The SPA's refresh token died with the session.
+  const refresh = await fetch(`${urls.identity}/connect/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'board-spa', refresh_token: issued.at(-1).refresh_token }),
+  });
+  assert.equal((await refresh.json()).error, 'invalid_grant');
 
   await page.click('#sign-in');
   await page.waitForURL(`${urls.identity}/Account/Login**`);
@@ -107,4 +117,36 @@ test('a reload keeps nothing in storage, yet the user is back without typing a p
   await page.reload();
   await page.waitForSelector('#board:not([hidden])');
   assert.equal(await page.textContent('#user-name'), user.displayName);
+  // A JWT (header "eyJ…") or an opaque token under any key would show here.
+  assert.doesNotMatch(await storedText(page), /eyJ|access_token|refresh_token|id_token|code_verifier/);
 });
+
+test('two requests refused at once share one refresh: the rotating refresh token is never spent twice', async () => {
+  const user = await registerUser(browser, 'racer');
+  const page = await newPage(browser);
+  await signInToSpa(page, user);
+  const refreshes = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(`${urls.identity}/connect/token`)) refreshes.push(request.postData());
+  });
+  // BoardApi refuses the next two list requests, as it would an expired token.
+  let refusals = 2;
+  await page.route(`${urls.board}/posts**`, (route) => (route.request().method() === 'GET' && refusals-- > 0
+    ? route.fulfill({ status: 401, headers: { 'Access-Control-Allow-Origin': urls.spa }, body: '' })
+    : route.continue()));
+
+  const loads = Number(await page.getAttribute('#posts', 'data-loads'));
+  await page.evaluate(() => { document.getElementById('reload-posts').click(); document.getElementById('reload-posts').click(); });
+  await page.waitForFunction((before) => Number(document.getElementById('posts').dataset.loads) >= before + 2, loads);
+
+  assert.equal(refreshes.length, 1, `refresh requests: ${refreshes.length}`);
+  assert.match(refreshes[0], /grant_type=refresh_token/);
+  // Still signed in: a reused refresh token would have ended the session.
+  await reloadPosts(page);
+  assert.equal(await page.isVisible('#board'), true);
+  assert.deepEqual(page.errors, []);
+});
+
+async function storedText(page) {
+  return page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+}

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Consent;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Revocation;
@@ -15,7 +16,7 @@ namespace RedisJwt.IdentityServer.Account;
 /// </summary>
 [Authorize]
 public sealed class AppsModel(ConsentStore consents, ScopeDescriptions scopes, Revoker revoker,
-    UserManager<ApplicationUser> users) : PageModel
+    UserManager<ApplicationUser> users, IOpenIddictApplicationManager applications) : PageModel
 {
     public IReadOnlyList<(GrantedApp App, IReadOnlyList<(string Name, string Description)> Scopes)> Apps { get; private set; } = [];
 
@@ -25,9 +26,15 @@ public sealed class AppsModel(ConsentStore consents, ScopeDescriptions scopes, R
 
     private string UserId => users.GetUserId(User)!;
 
+    /// <param name="removed">The id of the app just removed; its name is looked up, so a link cannot put words here.</param>
     public async Task OnGetAsync(string? removed)
     {
-        Message = removed is { Length: > 0 } ? $"{removed} can no longer access your account." : null;
+        if (removed is { Length: > 0 } && await applications.FindByIdAsync(removed) is { } application)
+        {
+            Message = $"{await applications.GetLocalizedDisplayNameAsync(application) ?? await applications.GetClientIdAsync(application)} "
+                + "can no longer access your account.";
+        }
+
         await LoadAsync();
     }
 
@@ -50,7 +57,7 @@ public sealed class AppsModel(ConsentStore consents, ScopeDescriptions scopes, R
             return Page();
         }
 
-        return RedirectToPage(new { removed = app.Name });
+        return RedirectToPage(new { removed = app.ApplicationId });
     }
 
     private async Task LoadAsync()

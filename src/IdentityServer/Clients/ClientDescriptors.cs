@@ -8,7 +8,10 @@ namespace RedisJwt.IdentityServer.Clients;
 /// <param name="FirstPartyClientId">AuthApi:ClientId, the only client the password grant is allowed to.</param>
 /// <param name="KnownScopes">Scopes the server issues; null: not checked (no server to ask, e.g. a unit test).</param>
 /// <param name="AnyHttpHost">Development: plain-http redirect URIs on any host, not only on loopback.</param>
-public sealed record ClientRules(string? FirstPartyClientId = null, IReadOnlySet<string>? KnownScopes = null, bool AnyHttpHost = true);
+/// <param name="ReservedScopes">Scopes only configuration may grant (the admin API and CLI may not): they act on the
+/// user's account or on the server itself, which no registered third party should be able to.</param>
+public sealed record ClientRules(string? FirstPartyClientId = null, IReadOnlySet<string>? KnownScopes = null, bool AnyHttpHost = true,
+    IReadOnlySet<string>? ReservedScopes = null);
 
 /// <summary>One broken rule, by the <see cref="ClientSeed"/> property it concerns ("ClientId" for the id).</summary>
 public sealed record ClientError(string Field, string Message);
@@ -54,7 +57,7 @@ public static partial class ClientDescriptors
         else if (!ClientIdPattern().IsMatch(clientId))
         {
             // It appears in URLs (/admin/clients/{id}) and in revocation records, whose separator is '|'.
-            Invalid(ClientIdField, "a client_id is 1-100 characters of A-Z, a-z, 0-9, '.', '_' and '-'.");
+            Invalid(ClientIdField, "a client_id is 1-100 characters of A-Z, a-z, 0-9, '.', '_' and '-', with at least one letter or digit.");
         }
 
         if (seed.DisplayName.Length > 200)
@@ -116,8 +119,8 @@ public static partial class ClientDescriptors
             Invalid(nameof(ClientSeed.RedirectUris), "the authorization_code grant needs at least one RedirectUri.");
         }
 
-        CheckUris(nameof(ClientSeed.RedirectUris), seed.RedirectUris, rules, Invalid);
-        CheckUris(nameof(ClientSeed.PostLogoutRedirectUris), seed.PostLogoutRedirectUris, rules, Invalid);
+        CheckUris(nameof(ClientSeed.RedirectUris), seed.RedirectUris, rules, isPublic == true, Invalid);
+        CheckUris(nameof(ClientSeed.PostLogoutRedirectUris), seed.PostLogoutRedirectUris, rules, isPublic == true, Invalid);
 
         if (rules.KnownScopes is { } known && seed.Scopes.Where(scope => !known.Contains(scope)).ToList() is [_, ..] unknown)
         {
@@ -125,10 +128,16 @@ public static partial class ClientDescriptors
                 + $"this server issues {string.Join(" ", known.Order(StringComparer.Ordinal))}.");
         }
 
+        if (rules.ReservedScopes is { } reserved && seed.Scopes.Where(reserved.Contains).ToList() is [_, ..] taken)
+        {
+            Invalid(nameof(ClientSeed.Scopes), $"{string.Join(", ", taken.Select(scope => $"\"{scope}\""))} can only be given to a "
+                + "first-party client declared in configuration (Seed:Clients), never through the admin API or CLI.");
+        }
+
         return errors;
     }
 
-    private static void CheckUris(string field, List<Uri> uris, ClientRules rules, Action<string, string> invalid)
+    private static void CheckUris(string field, List<Uri> uris, ClientRules rules, bool isPublic, Action<string, string> invalid)
     {
         foreach (var uri in uris)
         {
@@ -142,18 +151,20 @@ public static partial class ClientDescriptors
                 // another spelling than its normal form would leave it unclear which one must be sent.
                 invalid(field, $"\"{uri.OriginalString}\" must be written in its normal form, \"{uri.AbsoluteUri}\".");
             }
-            else if (!IsAllowedScheme(uri, rules))
+            else if (!IsAllowedScheme(uri, rules, isPublic))
             {
-                invalid(field, $"\"{uri}\" must use https; http only on a loopback host (127.0.0.1, [::1], localhost), "
-                    + "or a private-use scheme with a dot (RFC 8252 7.1, e.g. com.example.app:/callback).");
+                invalid(field, $"\"{uri}\" must use https; http only for a native (public) app on a loopback IP "
+                    + "(127.0.0.1 or [::1], RFC 8252 7.3), or a private-use scheme with a dot (RFC 8252 7.1, e.g. com.example.app:/callback).");
             }
         }
     }
 
-    private static bool IsAllowedScheme(Uri uri, ClientRules rules) =>
+    // Outside Development, plain http only where nothing leaves the device: a native app's loopback listener, named by
+    // IP (RFC 8252 8.3: "localhost" may resolve elsewhere). A web server (confidential client) uses https.
+    private static bool IsAllowedScheme(Uri uri, ClientRules rules, bool isPublic) =>
         uri.Scheme == Uri.UriSchemeHttps
-        || (uri.Scheme == Uri.UriSchemeHttp && (rules.AnyHttpHost || uri.IsLoopback
-            || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)))
+        || (uri.Scheme == Uri.UriSchemeHttp && (rules.AnyHttpHost
+            || (isPublic && System.Net.IPAddress.TryParse(uri.Host, out var address) && System.Net.IPAddress.IsLoopback(address))))
         // A native app's own scheme, named after a domain it controls; never javascript:, data:, file: and the like.
         || uri.Scheme.Contains('.', StringComparison.Ordinal);
 
@@ -199,6 +210,7 @@ public static partial class ClientDescriptors
         return descriptor;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
+    // At least one letter or digit: "." and ".." would be collapsed out of /admin/clients/{id} by any HTTP client.
+    [GeneratedRegex("^(?=.*[A-Za-z0-9])[A-Za-z0-9._-]{1,100}$")]
     private static partial Regex ClientIdPattern();
 }

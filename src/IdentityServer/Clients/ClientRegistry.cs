@@ -96,7 +96,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
         {
             await applications.UpdateAsync(application!, ClientDescriptors.Describe(clientId, client), cancellationToken);
         }
-        catch (OpenIddictExceptions.ConcurrencyException)
+        catch (Exception exception) when (exception is OpenIddictExceptions.ConcurrencyException or DbUpdateException)
         {
             return Conflict(clientId);
         }
@@ -105,8 +105,9 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
     }
 
     /// <summary>
-    /// Removes the client and ends everything it holds at once: its token families and client_credentials tokens are
-    /// revoked in Redis first (resource servers reject its live access tokens), then the rows go from PostgreSQL.
+    /// Removes the client and ends everything it holds at once. It is disabled first (no endpoint, no grant), so it
+    /// cannot get a token while what it holds is listed; then its token families and client_credentials tokens are
+    /// revoked in Redis (resource servers reject its live access tokens), then the rows go from PostgreSQL.
     /// </summary>
     public async Task<ClientResult> RemoveAsync(string clientId, CancellationToken cancellationToken = default)
     {
@@ -118,16 +119,26 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
 
         try
         {
+            var disabled = new OpenIddictApplicationDescriptor();
+            await applications.PopulateAsync(disabled, application!, cancellationToken);
+            disabled.Permissions.Clear();
+            await applications.UpdateAsync(application!, disabled, cancellationToken);
+
             await revoker.EndClientAsync(await applications.GetIdAsync(application!, cancellationToken) ?? "", clientId);
+
+            // OpenIddict deletes the client's authorizations and tokens with it.
+            await applications.DeleteAsync(application!, cancellationToken);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             return new ClientResult(ClientOutcome.Unavailable,
-                Detail: "The client's tokens could not be revoked (Redis cannot be reached); nothing was changed.");
+                Detail: "The client's tokens could not be revoked (Redis cannot be reached); it is disabled, not removed. Retry shortly.");
+        }
+        catch (Exception exception) when (exception is OpenIddictExceptions.ConcurrencyException or DbUpdateException)
+        {
+            return Conflict(clientId);
         }
 
-        // OpenIddict deletes the client's authorizations and tokens with it.
-        await applications.DeleteAsync(application!, cancellationToken);
         return new ClientResult(ClientOutcome.Done);
     }
 

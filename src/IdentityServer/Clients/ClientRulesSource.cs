@@ -24,8 +24,15 @@ public sealed class ClientRulesSource(IOptions<OpenIddictServerOptions> server, 
             }
         }
 
-        return Rules(known);
+        return Rules(known) with { ReservedScopes = ReservedScopes };
     }
+
+    /// <summary>The account API's and the admin API's scopes: first-party only.</summary>
+    private static readonly IReadOnlySet<string> ReservedScopes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        AuthApiSettings.AccountScope,
+        ClientAdministrationSetup.AdminScope,
+    };
 
     private ClientRules Rules(IEnumerable<string> knownScopes) =>
         new(authApi.Value.ClientId, knownScopes.ToHashSet(StringComparer.Ordinal), AnyHttpHost: environment.IsDevelopment());

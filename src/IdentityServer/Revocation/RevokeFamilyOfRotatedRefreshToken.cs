@@ -15,8 +15,10 @@ namespace RedisJwt.IdentityServer.Revocation;
 /// authorization in PostgreSQL (its later tokens are dead on arrival) and the family in Redis.
 /// At the revocation endpoint this is always the intent (end the grant: a client revoking while its own refresh
 /// races, or after a lost response); at introspection only outside the grace window, where OpenIddict too calls it reuse.
+/// Only for the client the token was issued to: another client presenting it is answered as for an invalid token,
+/// before OpenIddict would revoke the owner's tokens (a client must not end another's grant, RFC 7009 2.1).
 /// </summary>
-public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager tokens, Revoker revoker,
+public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager tokens, IOpenIddictApplicationManager applications, Revoker revoker,
     IOptions<ServerSettings> settings, TimeProvider clock, ILogger<RevokeFamilyOfRotatedRefreshToken> logger)
     : IOpenIddictServerHandler<ValidateTokenContext>
 {
@@ -34,8 +36,18 @@ public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager to
             || string.IsNullOrEmpty(context.TokenId)
             || await tokens.FindByIdAsync(context.TokenId) is not { } token
             || !await tokens.HasStatusAsync(token, Statuses.Redeemed)
-            || await tokens.GetAuthorizationIdAsync(token) is not { } family
-            || (context.EndpointType == OpenIddictServerEndpointType.Introspection && await WithinGraceWindowAsync(token)))
+            || await tokens.GetAuthorizationIdAsync(token) is not { } family)
+        {
+            return;
+        }
+
+        if (!await IssuedToCallerAsync(token, context.Request?.ClientId))
+        {
+            context.Reject(error: Errors.InvalidToken, description: "The token is not valid for this client.");
+            return;
+        }
+
+        if (context.EndpointType == OpenIddictServerEndpointType.Introspection && await WithinGraceWindowAsync(token))
         {
             return;
         }
@@ -46,6 +58,11 @@ public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager to
                 "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);
         }
     }
+
+    private async Task<bool> IssuedToCallerAsync(object token, string? clientId) =>
+        clientId is not null
+        && await applications.FindByClientIdAsync(clientId) is { } application
+        && await applications.GetIdAsync(application) == await tokens.GetApplicationIdAsync(token);
 
     private async Task<bool> WithinGraceWindowAsync(object token) =>
         settings.Value.RefreshTokenReuseLeeway > TimeSpan.Zero

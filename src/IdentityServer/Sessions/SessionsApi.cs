@@ -57,7 +57,9 @@ public static class SessionsApi
         return endpoints;
     }
 
-    private static string? Subject(ClaimsPrincipal caller) => caller.GetClaim(Claims.Subject);
+    // A user's token names its session; a client_credentials token (sub = client_id) names none and has no sessions.
+    private static string? Subject(ClaimsPrincipal caller) =>
+        caller.GetSessionId() is null ? null : caller.GetClaim(Claims.Subject);
 
     private static Task<IResult> NotAUserToken() => Task.FromResult<IResult>(AuthEndpoints.NotAUserToken());
 

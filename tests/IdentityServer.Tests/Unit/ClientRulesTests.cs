@@ -20,12 +20,12 @@ public sealed class ClientRulesTests
     [InlineData("https://app.example/cb")]
     [InlineData("http://127.0.0.1:5003/cb")]
     [InlineData("http://[::1]:5003/cb")]
-    [InlineData("http://localhost:5003/cb")]
     [InlineData("com.example.app:/callback")]
     public void Allowed_NoErrors(string redirectUri) => Assert.Empty(Validate(redirectUri, Production, "openid"));
 
     [Theory]
     [InlineData("http://app.example/cb", "must use https")]
+    [InlineData("http://localhost:5003/cb", "must use https")]
     [InlineData("javascript:alert(1)", "must use https")]
     [InlineData("/relative/cb", "absolute URI")]
     [InlineData("https://APP.example/cb", "normal form")]
@@ -48,5 +48,40 @@ public sealed class ClientRulesTests
         Assert.Equal(nameof(ClientSeed.Scopes), error.Field);
         Assert.Contains("\"posts.delete\"", error.Message);
         Assert.Contains("openid posts.read", error.Message);
+    }
+
+    [Fact]
+    public void ConfidentialClient_NoPlainHttpEvenOnLoopback()
+    {
+        var error = Assert.Single(ClientDescriptors.Validate("web", new ClientSeed
+        {
+            Type = "confidential",
+            Secret = "s3cret",
+            GrantTypes = ["authorization_code"],
+            RedirectUris = [new Uri("http://127.0.0.1:5003/cb")],
+        }, Production));
+        Assert.Equal(nameof(ClientSeed.RedirectUris), error.Field);
+    }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("-_")]
+    public void ClientIdWithoutLetterOrDigit_Refused(string clientId)
+    {
+        var error = Assert.Single(ClientDescriptors.Validate(clientId, new ClientSeed { Type = "public" }, Production));
+        Assert.Equal(ClientDescriptors.ClientIdField, error.Field);
+    }
+
+    [Fact]
+    public void ReservedScope_RefusedWhereReserved()
+    {
+        var rules = Production with { KnownScopes = new HashSet<string> { "openid", "account" }, ReservedScopes = new HashSet<string> { "account" } };
+
+        var error = Assert.Single(Validate("https://app.example/cb", rules, "openid", "account"));
+
+        Assert.Equal(nameof(ClientSeed.Scopes), error.Field);
+        Assert.Contains("\"account\"", error.Message);
+        Assert.Empty(Validate("https://app.example/cb", rules with { ReservedScopes = null }, "openid", "account"));
     }
 }

@@ -8,6 +8,7 @@ const RESUME_KEY = 'board.resume';
 
 let manager;
 let renewals = 0;
+let renewing = null;
 const listeners = new Set();
 
 export function onChange(listener) {
@@ -28,8 +29,10 @@ export function init(config) {
     response_type: 'code',
     scope: config.scope,
     userStore: new oidc.WebStorageStateStore({ store: new oidc.InMemoryWebStorage() }),
-    // With a refresh token, silent renewal is a refresh_token grant: no iframe (the IdentityServer forbids framing).
-    automaticSilentRenew: true,
+    // The PKCE verifier and state must survive the redirect: this tab's sessionStorage, never localStorage.
+    stateStore: new oidc.WebStorageStateStore({ store: window.sessionStorage }),
+    // Renewal is driven below, so that it and a 401 retry share one refresh (see renew()).
+    automaticSilentRenew: false,
     accessTokenExpiringNotificationTimeInSeconds: config.renewSecondsBeforeExpiry,
     loadUserInfo: true,
     monitorSession: false,
@@ -38,8 +41,7 @@ export function init(config) {
     renewals += 1;
     notify(user);
   });
-  // A refused refresh (revoked, "log out everywhere" elsewhere) means the session is over.
-  manager.events.addSilentRenewError(() => endLocally('Your session has ended. Please sign in again.'));
+  manager.events.addAccessTokenExpiring(() => renew().catch(() => {}));
   return manager;
 }
 
@@ -74,9 +76,27 @@ export async function completeSignIn() {
   }
 }
 
+/**
+ * One refresh at a time. Refresh tokens rotate, and the IdentityServer takes a refresh token presented twice for a
+ * stolen one and ends the session; the renewal timer and a 401 retry (or two of them) must not both spend it.
+ * A refused refresh (revoked, "log out everywhere" elsewhere) means the session is over.
+ */
+function renew() {
+  renewing ??= manager.signinSilent()
+    .catch(async (error) => {
+      await endLocally('Your session has ended. Please sign in again.');
+      throw error;
+    })
+    .finally(() => { renewing = null; });
+  return renewing;
+}
+
 export async function signOut() {
   const user = await manager.getUser();
   sessionStorage.removeItem(RESUME_KEY);
+  // Not revoked here first: that would revoke the grant the id_token_hint names, and the end-session endpoint would no
+  // longer take the hint as proof and ask the user to confirm. With a valid hint it ends the session at once, and
+  // with it this session's refresh token (tested in tests/browser/spa.test.mjs).
   await manager.removeUser();
   await manager.signoutRedirect({ id_token_hint: user?.id_token });
 }
@@ -97,9 +117,8 @@ export async function authorizedFetch(url, options = {}) {
   let response = await fetch(url, withToken(options, user.access_token));
   if (response.status !== 401) return response;
   try {
-    user = await manager.signinSilent();
+    user = await renew();
   } catch {
-    await endLocally('Your session has ended. Please sign in again.');
     throw new SignedOut();
   }
   response = await fetch(url, withToken(options, user.access_token));
