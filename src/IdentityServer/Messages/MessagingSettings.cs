@@ -51,6 +51,9 @@ public sealed partial class MessagingSettings : IValidatableObject
     /// <summary>How long one send may take before it counts as failed.</summary>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Sends one consumer has in flight at once, per topic (the quota still paces them).</summary>
+    public int SendConcurrency { get; set; } = 8;
+
     /// <summary>Whether this instance runs the consumers (every instance may; they share each topic's group).</summary>
     public bool ConsumersEnabled { get; set; } = true;
 
@@ -101,6 +104,11 @@ public sealed partial class MessagingSettings : IValidatableObject
         if (MaxAttempts < 1)
         {
             yield return new("Messages:MaxAttempts must be at least 1.");
+        }
+
+        if (SendConcurrency is < 1 or > 256)
+        {
+            yield return new("Messages:SendConcurrency must be from 1 to 256.");
         }
 
         foreach (var (name, value) in new[] { ("DefaultLockTime", DefaultLockTime), ("RetryDelay", RetryDelay),

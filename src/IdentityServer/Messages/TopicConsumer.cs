@@ -18,7 +18,7 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
 {
     public const string Group = "senders";
 
-    private const int BatchSize = 10;
+    private int BatchSize => Math.Max(10, settings.SendConcurrency * 2);
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
 
     // Due retries go back on the stream as new entries (attempt already counted), oldest first, atomically.
@@ -73,10 +73,12 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
                     continue;
                 }
 
-                foreach (var entry in batch)
+                // Several sends of a batch at once: a send is mostly waiting on the provider.
+                await Parallel.ForEachAsync(batch, new ParallelOptions
                 {
-                    await ProcessAsync(entry, stopping);
-                }
+                    MaxDegreeOfParallelism = settings.SendConcurrency,
+                    CancellationToken = stopping,
+                }, async (entry, _) => await ProcessAsync(entry, stopping));
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
