@@ -78,6 +78,23 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// </summary>
     public RedisKey RateLimit(string policy, string partition) => $"{_prefix}rate_limit:{policy}:{RateLimitPartition(partition)}";
 
+    /// <summary>
+    /// The dedup lock of one message (the seed's <c>msg:lock:{channel}:{recipient}:{kind}</c>): while it exists, the
+    /// same kind is not sent to the same recipient again. The recipient is lower-cased, and hashed like a rate-limit
+    /// partition, so no email address or phone number appears in a key name.
+    /// </summary>
+    public RedisKey MessageLock(string channel, string recipient, string kind) =>
+        $"{_prefix}msg:lock:{channel}:{RateLimitPartition(recipient.Trim().ToLowerInvariant())}:{kind}";
+
+    /// <summary>A message topic's stream (e.g. <c>message-topic-30s</c>), read by its own consumer group.</summary>
+    public RedisKey MessageStream(string topic) => $"{_prefix}{topic}";
+
+    /// <summary>A topic's failed messages waiting for their next attempt: a sorted set scored by when it is due (ms).</summary>
+    public RedisKey MessageRetries(string topic) => $"{_prefix}{topic}:retry";
+
+    /// <summary>A topic's dead letters: messages given up after the last attempt, each with the reason.</summary>
+    public RedisKey MessageDeadLetters(string topic) => $"{_prefix}{topic}:dead";
+
     private static string RateLimitPartition(string partition) => PlainPartition().IsMatch(partition)
         ? partition
         : "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(partition)));

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -96,6 +97,8 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
             ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "100000",
             ["RateLimits:Policies:registrations-per-ip:PermitLimit"] = "100000",
             ["RateLimits:Policies:token-requests-per-client:PermitLimit"] = "100000",
+            // The development message provider writes here (one folder per server).
+            ["Messages:Folder:Path"] = Path.Combine(Path.GetTempPath(), "redisjwt-messages", redisPrefix.Replace(':', '-')),
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -125,10 +128,20 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Where the development message provider of this server writes the messages it "sends".</summary>
+    public string MessagesFolder => _settings["Messages:Folder:Path"]!;
+
+    /// <summary>Services replaced for a test (e.g. a message provider that fails on purpose); set before first use.</summary>
+    public Action<IServiceCollection>? TestServices { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_environment);
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
+        }
     }
 
     public Browser CreateBrowser() => new(CreateServerClient(handleCookies: true));

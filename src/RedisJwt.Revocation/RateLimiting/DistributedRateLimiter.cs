@@ -46,10 +46,18 @@ public sealed class DistributedRateLimiter(IConnectionMultiplexer redis, RedisKe
 
     /// <summary>Takes one permit from <paramref name="partitionKey"/>'s bucket of <paramref name="policy"/>.</summary>
     /// <exception cref="InvalidOperationException">The policy was never declared.</exception>
-    public async Task<RateLimitDecision> AcquireAsync(string policy, string partitionKey, CancellationToken cancellationToken = default)
+    public Task<RateLimitDecision> AcquireAsync(string policy, string partitionKey, CancellationToken cancellationToken = default) =>
+        AcquireAsync(policy, GetPolicy(policy), partitionKey, cancellationToken);
+
+    /// <summary>
+    /// The same with settings the caller holds, for limits defined elsewhere than <c>RateLimits:Policies</c> (e.g.
+    /// one per message topic, from the topics' own table). <paramref name="settings"/> must be valid.
+    /// </summary>
+    public async Task<RateLimitDecision> AcquireAsync(string policy, RateLimitPolicy settings, string partitionKey,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partitionKey);
-        var settings = GetPolicy(policy);
+        ArgumentNullException.ThrowIfNull(settings);
 
         // While disconnected, commands would wait in the client's backlog for the whole timeout: decide at once. The
         // same just after a failure, so that a connection dropped silently (still "connected" until the keep-alive

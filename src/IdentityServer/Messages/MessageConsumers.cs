@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+using RedisJwt.Revocation;
+using RedisJwt.Revocation.RateLimiting;
+using StackExchange.Redis;
+
+namespace RedisJwt.IdentityServer.Messages;
+
+/// <summary>This instance's consumers: one loop per topic, all in the topics' shared consumer groups.</summary>
+public sealed class MessageConsumers(IOptions<MessagingSettings> settings, IConnectionMultiplexer redis, RedisKeys keys,
+    DistributedRateLimiter limiter, IServiceProvider services, TimeProvider clock, ILoggerFactory loggers) : BackgroundService
+{
+    /// <summary>Unique per process start: a restarted process does not inherit (and never acknowledges) its old pending list.</summary>
+    public string ConsumerName { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var options = settings.Value;
+        if (!options.ConsumersEnabled)
+        {
+            return Task.CompletedTask;
+        }
+
+        var logger = loggers.CreateLogger<TopicConsumer>();
+        return Task.WhenAll(options.AllTopics.Select(topic => Task.Run(() =>
+            new TopicConsumer(topic, ConsumerName, options, redis, keys, limiter, services, clock, logger).RunAsync(stoppingToken),
+            CancellationToken.None)));
+    }
+}

@@ -1,0 +1,18 @@
+using RedisJwt.Revocation.RateLimiting;
+
+namespace RedisJwt.IdentityServer.Messages;
+
+public static class MessagingSetup
+{
+    /// <summary>The dispatcher, and this instance's consumers (one send limit per topic, its PerMinute). Needs AddRedis.</summary>
+    public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MessagingSettings>().BindConfiguration(MessagingSettings.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IMessageDispatcher, MessageDispatcher>();
+        builder.Services.AddHostedService<MessageConsumers>();
+
+        builder.AddDistributedRateLimits();
+        return builder;
+    }
+}

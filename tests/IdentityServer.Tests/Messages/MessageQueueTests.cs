@@ -1,0 +1,210 @@
+using Microsoft.Extensions.DependencyInjection;
+using RedisJwt.IdentityServer.Messages;
+using RedisJwt.Revocation;
+using RedisJwt.Testing;
+using StackExchange.Redis;
+
+namespace RedisJwt.IdentityServer.Tests.Messages;
+
+/// <summary>The dispatch lock, routing to topic streams, and the consumers: ack, retry, dead letter, claim, pacing.</summary>
+public sealed class MessageQueueTests
+{
+    private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
+
+    [Fact]
+    public async Task TwoInstancesAskingAtOnce_ExactlyOneMessageQueued()
+    {
+        var provider = new RecordingProvider();
+        var prefix = IdentityServerFactory.NewRedisPrefix();
+        await using var first = RecordingProvider.Server(provider, prefix);
+        await using var second = RecordingProvider.Server(provider, prefix);
+        var dispatchers = new[] { first, second }.Select(server => server.Services.GetRequiredService<IMessageDispatcher>()).ToList();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            dispatchers[i % 2].DispatchAsync(RecordingProvider.Email("someone@example.test", MessageKinds.EmailVerification))));
+
+        Assert.Single(results, result => result.Outcome == DispatchOutcome.Enqueued);
+        Assert.Equal(19, results.Count(result => result.Outcome == DispatchOutcome.Duplicate));
+        await Eventually.TrueAsync(() => Task.FromResult(provider.Accepted.Count == 1));
+        await Task.Delay(500);
+        Assert.Single(provider.Attempts);
+    }
+
+    [Fact]
+    public async Task Lock_IsPerKindAndRecipient_AndEndsAfterTheKindsLockTime()
+    {
+        var provider = new RecordingProvider();
+        await using var server = RecordingProvider.Server(provider, settings: new Dictionary<string, string?>
+        {
+            [$"Messages:LockTimes:{MessageKinds.PasswordReset}"] = "00:00:01",
+        });
+        var dispatcher = server.Services.GetRequiredService<IMessageDispatcher>();
+
+        Assert.Equal(DispatchOutcome.Enqueued, (await dispatcher.DispatchAsync(RecordingProvider.Email("a@example.test", MessageKinds.PasswordReset))).Outcome);
+        Assert.Equal(DispatchOutcome.Duplicate, (await dispatcher.DispatchAsync(RecordingProvider.Email("A@Example.test", MessageKinds.PasswordReset))).Outcome);
+        Assert.Equal(DispatchOutcome.Enqueued, (await dispatcher.DispatchAsync(RecordingProvider.Email("a@example.test", MessageKinds.NewSignIn))).Outcome);
+        Assert.Equal(DispatchOutcome.Enqueued, (await dispatcher.DispatchAsync(RecordingProvider.Email("b@example.test", MessageKinds.PasswordReset))).Outcome);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        Assert.Equal(DispatchOutcome.Enqueued, (await dispatcher.DispatchAsync(RecordingProvider.Email("a@example.test", MessageKinds.PasswordReset))).Outcome);
+    }
+
+    [Theory]
+    [InlineData(null, "message-topic-default")]
+    [InlineData(17, "message-topic-default")]
+    [InlineData(25, "message-topic-20s")]
+    [InlineData(35, "message-topic-30s")]
+    [InlineData(47, "message-topic-40s")]
+    [InlineData(81, "message-topic-60s")]
+    public async Task RoutedByBirthdate_ToItsAgeGroupsStream(int? age, string topic)
+    {
+        var provider = new RecordingProvider();
+        await using var server = RecordingProvider.Server(provider);
+        var birthDate = age is { } years ? Today.AddYears(-years).AddDays(-1) : (DateOnly?)null;
+
+        var result = await server.Services.GetRequiredService<IMessageDispatcher>()
+            .DispatchAsync(RecordingProvider.Email("someone@example.test", birthDate: birthDate));
+
+        Assert.Equal(topic, result.Topic);
+        Assert.Equal(1, await Database(server).StreamLengthAsync(Keys(server).MessageStream(topic)));
+        await Eventually.TrueAsync(() => Task.FromResult(provider.Accepted.Any(message => message.Topic == topic)));
+    }
+
+    [Fact]
+    public async Task AddingASegment_IsConfiguration()
+    {
+        var provider = new RecordingProvider();
+        await using var server = RecordingProvider.Server(provider, settings: new Dictionary<string, string?>
+        {
+            ["Messages:Topics:0:Name"] = "message-topic-young",
+            ["Messages:Topics:0:MaxAge"] = "24",
+            ["Messages:Topics:1:Name"] = "message-topic-rest",
+            ["Messages:Topics:1:MinAge"] = "25",
+        });
+
+        var young = await server.Services.GetRequiredService<IMessageDispatcher>()
+            .DispatchAsync(RecordingProvider.Email("young@example.test", birthDate: Today.AddYears(-19)));
+
+        Assert.Equal("message-topic-young", young.Topic);
+        await Eventually.TrueAsync(() => Task.FromResult(provider.Accepted.Any(message => message.Topic == "message-topic-young")));
+    }
+
+    [Fact]
+    public async Task Sent_IsAcknowledgedOnlyAfterTheProviderAccepted()
+    {
+        var release = new TaskCompletionSource();
+        var provider = new RecordingProvider((_, cancellationToken) => release.Task.WaitAsync(cancellationToken));
+        await using var server = RecordingProvider.Server(provider);
+        var result = await server.Services.GetRequiredService<IMessageDispatcher>().DispatchAsync(RecordingProvider.Email("ack@example.test"));
+        var stream = Keys(server).MessageStream(result.Topic);
+
+        await Eventually.TrueAsync(() => Task.FromResult(provider.Attempts.Count == 1));
+        Assert.Equal(1, (await Database(server).StreamPendingAsync(stream, TopicConsumer.Group)).PendingMessageCount);
+
+        release.SetResult();
+        await Eventually.TrueAsync(async () => (await Database(server).StreamPendingAsync(stream, TopicConsumer.Group)).PendingMessageCount == 0);
+        Assert.Single(provider.Accepted);
+    }
+
+    [Fact]
+    public async Task FailingSends_RetriedWithBackoff_ThenDeadLetteredWithTheReason()
+    {
+        var provider = new RecordingProvider((_, _) => throw new HttpRequestException("gateway answered 503"));
+        await using var server = RecordingProvider.Server(provider);
+        var result = await server.Services.GetRequiredService<IMessageDispatcher>().DispatchAsync(RecordingProvider.Email("dead@example.test"));
+
+        var deadLetters = Keys(server).MessageDeadLetters(result.Topic);
+        await Eventually.TrueAsync(async () => await Database(server).StreamLengthAsync(deadLetters) == 1, TimeSpan.FromSeconds(15));
+
+        Assert.Equal([1, 2, 3], provider.Attempts.Select(attempt => attempt.Attempt));
+        Assert.Single(provider.Attempts.Select(attempt => attempt.Id).Distinct());
+        var dead = (await Database(server).StreamRangeAsync(deadLetters)).Single();
+        Assert.Contains("gave up after 3 attempt(s)", dead["reason"].ToString());
+        Assert.Contains("gateway answered 503", dead["reason"].ToString());
+        Assert.Equal("dead@example.test", dead["recipient"].ToString());
+        Assert.Equal(0, (await Database(server).StreamPendingAsync(Keys(server).MessageStream(result.Topic), TopicConsumer.Group)).PendingMessageCount);
+        Assert.Equal(0, await Database(server).SortedSetLengthAsync(Keys(server).MessageRetries(result.Topic)));
+    }
+
+    [Fact]
+    public async Task FailedOnce_SentOnTheRetry()
+    {
+        var failures = 0;
+        var provider = new RecordingProvider((_, _) => Interlocked.Increment(ref failures) == 1 ? throw new TimeoutException("slow gateway") : Task.CompletedTask);
+        await using var server = RecordingProvider.Server(provider);
+
+        await server.Services.GetRequiredService<IMessageDispatcher>().DispatchAsync(RecordingProvider.Email("retry@example.test"));
+
+        await Eventually.TrueAsync(() => Task.FromResult(provider.Accepted.Count == 1));
+        Assert.Equal(2, provider.Accepted.Single().Attempt);
+    }
+
+    [Fact]
+    public async Task ConsumerGoneMidSend_AnotherClaimsTheMessage_NothingLost()
+    {
+        var prefix = IdentityServerFactory.NewRedisPrefix();
+        var hung = new RecordingProvider((_, cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken));
+        var first = RecordingProvider.Server(hung, prefix);
+        var result = await first.Services.GetRequiredService<IMessageDispatcher>().DispatchAsync(RecordingProvider.Email("claimed@example.test"));
+        await Eventually.TrueAsync(() => Task.FromResult(hung.Attempts.Count == 1));
+        // The instance goes away mid-send, its message unacknowledged.
+        await first.DisposeAsync();
+
+        var healthy = new RecordingProvider();
+        await using var second = RecordingProvider.Server(healthy, prefix);
+        _ = second.Services; // starts it, and its consumers
+
+        await Eventually.TrueAsync(() => Task.FromResult(healthy.Accepted.Count == 1), TimeSpan.FromSeconds(15));
+        Assert.Equal(hung.Attempts.Single().Id, healthy.Accepted.Single().Id);
+        await Eventually.TrueAsync(async () =>
+            (await Database(second).StreamPendingAsync(Keys(second).MessageStream(result.Topic), TopicConsumer.Group)).PendingMessageCount == 0);
+    }
+
+    [Fact]
+    public async Task EachTopicHasItsOwnPace_ABurstToOneIsPacedWhileAnotherFlows()
+    {
+        var provider = new RecordingProvider();
+        await using var server = RecordingProvider.Server(provider, settings: new Dictionary<string, string?>
+        {
+            ["Messages:Topics:0:Name"] = "message-topic-slow",
+            ["Messages:Topics:0:MaxAge"] = "29",
+            ["Messages:Topics:0:PerMinute"] = "3",
+            ["Messages:Topics:1:Name"] = "message-topic-fast",
+            ["Messages:Topics:1:MinAge"] = "30",
+            ["Messages:Topics:1:PerMinute"] = "6000",
+        });
+        var dispatcher = server.Services.GetRequiredService<IMessageDispatcher>();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            dispatcher.DispatchAsync(RecordingProvider.Email($"slow{i}@example.test", birthDate: Today.AddYears(-25)))));
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            dispatcher.DispatchAsync(RecordingProvider.Email($"fast{i}@example.test", birthDate: Today.AddYears(-35)))));
+
+        // The fast topic flows at once while the slow one is held to its quota (3 a minute: the burst, then one per 20 s).
+        await Eventually.TrueAsync(() => Task.FromResult(provider.Accepted.Count(message => message.Topic == "message-topic-fast") == 8));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(3, provider.Accepted.Count(message => message.Topic == "message-topic-slow"));
+    }
+
+    [Fact]
+    public async Task ASlowTopic_DoesNotHoldUpAnother()
+    {
+        var provider = new RecordingProvider((message, cancellationToken) =>
+            message.Recipient.StartsWith("slow", StringComparison.Ordinal) ? Task.Delay(TimeSpan.FromSeconds(5), cancellationToken) : Task.CompletedTask);
+        await using var server = RecordingProvider.Server(provider);
+        var dispatcher = server.Services.GetRequiredService<IMessageDispatcher>();
+
+        await dispatcher.DispatchAsync(RecordingProvider.Email("slow@example.test", birthDate: Today.AddYears(-25)));
+        await Eventually.TrueAsync(() => Task.FromResult(provider.Attempts.Count == 1));
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(i =>
+            dispatcher.DispatchAsync(RecordingProvider.Email($"other{i}@example.test", birthDate: Today.AddYears(-45)))));
+
+        await Eventually.TrueAsync(() => Task.FromResult(provider.Accepted.Count(message => message.Topic == "message-topic-40s") == 5),
+            TimeSpan.FromSeconds(3));
+        Assert.DoesNotContain(provider.Accepted, message => message.Recipient == "slow@example.test");
+    }
+
+    private static IDatabase Database(IdentityServerFactory server) => server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+
+    private static RedisKeys Keys(IdentityServerFactory server) => server.Services.GetRequiredService<RedisKeys>();
+}
