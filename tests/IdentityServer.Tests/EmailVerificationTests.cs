@@ -68,9 +68,9 @@ public sealed class EmailVerificationTests(ConfirmedEmailServer messages) : ICla
 
         Assert.Equal(HttpStatusCode.BadRequest, rightPassword.Status);
         Assert.Equal("invalid_grant", rightPassword.Error);
-        Assert.Equal(PasswordGrant.NotConfirmedDescription, rightPassword.Get("error_description"));
-        Assert.Equal(PasswordGrant.FailureDescription, wrongPassword.Get("error_description"));
-        Assert.Equal(PasswordGrant.FailureDescription, unknownEmail.Get("error_description"));
+        Assert.Equal(PasswordGrant.NotConfirmedDescription, rightPassword.Get("detail"));
+        Assert.Equal(PasswordGrant.FailureDescription, wrongPassword.Get("detail"));
+        Assert.Equal(PasswordGrant.FailureDescription, unknownEmail.Get("detail"));
 
         var browser = Server.CreateBrowser();
         var refusedPage = await OAuth.SubmitLoginAsync(browser, email, Password);

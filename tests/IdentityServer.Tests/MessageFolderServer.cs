@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Messages;
+using RedisJwt.IdentityServer.Messages.Providers;
 using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests;
@@ -19,6 +21,25 @@ public class MessageFolderServer : IAsyncLifetime
         Directory.CreateDirectory(Folder);
         var settings = new Dictionary<string, string?>(Settings) { ["Messages:Folder:Path"] = Folder };
         Server = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(), IdentityServerFactory.NewRedisPrefix(), settings);
+        Server.TestServices = services =>
+        {
+            // Until the server has its own development provider for email, one that writes the same files.
+            if (!services.Any(service => service.IsKeyedService && Equals(service.ServiceKey, MessageChannels.Email)
+                && service.ServiceType == typeof(IMessageProvider)))
+            {
+                services.AddKeyedSingleton<IMessageProvider>(MessageChannels.Email, new FileWritingProvider(Folder));
+            }
+        };
+    }
+
+    private sealed class FileWritingProvider(string folder) : IMessageProvider
+    {
+        public Task SendAsync(DeliveredMessage message, CancellationToken cancellationToken) =>
+            File.WriteAllTextAsync(Path.Combine(folder, $"{message.Id}.json"), JsonSerializer.Serialize(new
+            {
+                id = message.Id, kind = message.Kind, channel = message.Channel, recipient = message.Recipient,
+                subject = message.Subject, text = message.Text,
+            }), cancellationToken);
     }
 
     /// <summary>Settings of a variant (e.g. a required email confirmation).</summary>
