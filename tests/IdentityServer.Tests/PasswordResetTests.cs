@@ -122,14 +122,18 @@ public sealed class PasswordResetTests(MessageFolderServer messages) : IClassFix
     }
 
     [Theory]
-    [InlineData("{}")]
-    [InlineData("{\"userId\":\"nobody\",\"code\":\"AAAA\",\"newPassword\":\"An0ther!Password\"}")]
-    [InlineData("{\"userId\":\"nobody\",\"code\":\"%%%\",\"newPassword\":\"An0ther!Password\"}")]
-    [InlineData("{\"userId\":1,\"code\":[],\"newPassword\":null}")]
-    [InlineData("not json")]
-    public async Task Reset_BadInput_ProblemDetailsNever500(string body)
+    [InlineData("/auth/password/reset", "{}")]
+    [InlineData("/auth/password/reset", "{\"userId\":\"nobody\",\"code\":\"AAAA\",\"newPassword\":\"An0ther!Password\"}")]
+    [InlineData("/auth/password/reset", "{\"userId\":\"nobody\",\"code\":\"%%%\",\"newPassword\":\"An0ther!Password\"}")]
+    [InlineData("/auth/password/reset", "{\"userId\":1,\"code\":[],\"newPassword\":null}")]
+    [InlineData("/auth/password/reset", "not json")]
+    [InlineData("/auth/password/forgot", "{}")]
+    [InlineData("/auth/password/forgot", "{\"email\":\"not-an-email\"}")]
+    [InlineData("/auth/email/resend", "{\"email\":42}")]
+    [InlineData("/auth/email/resend", "[]")]
+    public async Task AccountEmails_BadInput_ProblemDetailsNever500(string path, string body)
     {
-        var response = await Server.CreateApiClient().PostAsync("/auth/password/reset",
+        var response = await Server.CreateApiClient().PostAsync(path,
             new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

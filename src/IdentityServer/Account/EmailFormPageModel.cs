@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using RedisJwt.IdentityServer.RateLimits;
 
 namespace RedisJwt.IdentityServer.Account;
@@ -9,12 +8,10 @@ namespace RedisJwt.IdentityServer.Account;
 /// A page with the email form (<c>_EmailForm</c>) that may send an email: resend confirmation, forgot password. Its
 /// answer is the same whether or not the account exists.
 /// </summary>
-public abstract class EmailFormPageModel(SignInLimits limits) : PageModel
+public abstract class EmailFormPageModel(SignInLimits limits) : LimitedPageModel(limits)
 {
     [BindProperty]
     public EmailInput Input { get; set; } = new();
-
-    public string? Error { get; private set; }
 
     public string? Notice { get; private set; }
 
@@ -24,18 +21,11 @@ public abstract class EmailFormPageModel(SignInLimits limits) : PageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (!ModelState.IsValid)
+        if (await MayGoAheadAsync())
         {
-            return Page();
+            Notice = await RequestAsync(Input.Email);
         }
 
-        if (await limits.CheckAccountEmailAsync(HttpContext) is { } refused)
-        {
-            Error = RefusedPage.Answer(Response, refused);
-            return Page();
-        }
-
-        Notice = await RequestAsync(Input.Email);
         return Page();
     }
 

@@ -1,12 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using RedisJwt.IdentityServer.RateLimits;
 
 namespace RedisJwt.IdentityServer.Account;
 
 /// <summary>The link in the reset email: a form for the new password (GET shows it, so opening the link spends nothing).</summary>
-public sealed class ResetPasswordModel(PasswordReset reset, SignInLimits limits) : PageModel
+public sealed class ResetPasswordModel(PasswordReset reset, SignInLimits limits) : LimitedPageModel(limits)
 {
     [BindProperty(SupportsGet = true)]
     public string? UserId { get; set; }
@@ -17,8 +16,6 @@ public sealed class ResetPasswordModel(PasswordReset reset, SignInLimits limits)
     [BindProperty]
     public ResetInput Input { get; set; } = new();
 
-    public string? Error { get; private set; }
-
     public bool Done { get; private set; }
 
     public void OnGet()
@@ -27,14 +24,8 @@ public sealed class ResetPasswordModel(PasswordReset reset, SignInLimits limits)
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (!ModelState.IsValid)
+        if (!await MayGoAheadAsync())
         {
-            return Page();
-        }
-
-        if (await limits.CheckAccountEmailAsync(HttpContext) is { } refused)
-        {
-            Error = RefusedPage.Answer(Response, refused);
             return Page();
         }
 
