@@ -44,7 +44,7 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
         $"""
         Hello {user.DisplayName},
 
-        The password of your RedisJwt account was just changed, and every session signed in with the old one has ended.
+        The password of your RedisJwt account was just changed, and your other sessions have been signed out.
 
         If this was not you, reset your password now: {Issuer}Account/ForgotPassword
         """);
