@@ -60,6 +60,7 @@ cat <<EOF
   BoardApi   $BOARD_API/posts
   Board SPA  $BOARD_SPA  (sign in with the demo user)
   account    $ISSUER/Account/Security
+  messages   $DATA_DIR/messages  (what would be emailed: verification links, alerts)
   Acme       $THIRD_PARTY  (a third-party app: sign in with consent)
   machine    DOTNET_ENVIRONMENT=Development dotnet run --project samples/MachineClient
   demo user  demo@redisjwt.local / Demo!Passw0rd
@@ -89,6 +90,7 @@ ASPNETCORE_URLS=$ISSUER \
 ConnectionStrings__IdentityDb=$(pg_connection redisjwt_identity) \
 Server__Issuer="$ISSUER/" \
 Server__AllowInsecureHttp=true \
+Messages__Folder__Path="$DATA_DIR/messages" \
 Credentials__SigningCertificatePath="$CERT_DIR/signing.crt" \
 Credentials__SigningKeyPath="$CERT_DIR/signing.key" \
 Credentials__EncryptionCertificatePath="$CERT_DIR/encryption.crt" \

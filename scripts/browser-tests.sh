@@ -70,7 +70,7 @@ start_service src/IdentityServer "$IDS" \
   Server__Issuer="$IDS/" Server__AllowInsecureHttp=true Server__AccessTokenLifetime=$ACCESS_TOKEN_LIFETIME \
   Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key" \
   Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key" \
-  Cors__AllowedOrigins__0="$SPA" \
+  Cors__AllowedOrigins__0="$SPA" Messages__Folder__Path="$SCRATCH/messages" \
   "Seed__Clients__board-spa__RedirectUris__0=$SPA/callback" \
   "Seed__Clients__board-spa__PostLogoutRedirectUris__0=$SPA/" \
   "Seed__Clients__third-party-demo__RedirectUris__0=$THIRD_PARTY/signin-oidc" \

@@ -23,6 +23,9 @@ internal static class ServerCommand
         start.Environment["ConnectionStrings__Redis"] = TestServers.Redis;
         start.Environment["Redis__KeyPrefix"] = redisPrefix;
         start.Environment["Server__Issuer"] = "https://id.example.test/";
+        start.Environment["Messages__Providers__Email"] = "folder";
+        start.Environment["Messages__Providers__Sms"] = "folder";
+        start.Environment["Messages__Folder__Path"] = Path.Combine(Path.GetTempPath(), "redisjwt-messages", "commands");
         foreach (var (key, value) in TestCertificates.Settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -97,7 +97,9 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
             ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "100000",
             ["RateLimits:Policies:registrations-per-ip:PermitLimit"] = "100000",
             ["RateLimits:Policies:token-requests-per-client:PermitLimit"] = "100000",
-            // The development message provider writes here (one folder per server).
+            // Every channel to the development provider, which writes here (one folder per server), in any environment.
+            ["Messages:Providers:Email"] = "folder",
+            ["Messages:Providers:Sms"] = "folder",
             ["Messages:Folder:Path"] = Path.Combine(Path.GetTempPath(), "redisjwt-messages", redisPrefix.Replace(':', '-')),
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())

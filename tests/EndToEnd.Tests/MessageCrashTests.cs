@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using RedisJwt.IdentityServer.Messages;
+using RedisJwt.Revocation;
+using RedisJwt.Testing;
+using StackExchange.Redis;
+
+namespace RedisJwt.EndToEnd.Tests;
+
+/// <summary>
+/// A consumer process killed (SIGKILL) in the middle of a batch, its send hanging at the gateway: another instance
+/// claims what it left unacknowledged and every message is delivered. At least once: the message being sent when the
+/// process died reaches the gateway twice, with the same Idempotency-Key.
+/// </summary>
+public sealed class MessageCrashTests
+{
+    [Fact]
+    public async Task ConsumerKilledMidBatch_AnotherInstanceDeliversEveryMessage()
+    {
+        await using var gateway = await FakeGateway.StartAsync();
+        var prefix = IdentityServerFactory.NewRedisPrefix();
+        var database = $"e2e_msg_{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string?>(TestCertificates.Settings)
+        {
+            ["ConnectionStrings:IdentityDb"] = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = database }.ConnectionString,
+            ["ConnectionStrings:Redis"] = TestServers.Redis,
+            ["Redis:KeyPrefix"] = prefix,
+            ["Server:AllowInsecureHttp"] = "true",
+            ["Messages:Providers:Email"] = "webhook",
+            ["Messages:Webhook:Url"] = gateway.Url,
+            ["Messages:ClaimAfter"] = "00:00:02",
+        };
+
+        try
+        {
+            // The dispatching side is an instance without consumers: only the killed process consumes at first.
+            await using var dispatching = IdentityServerFactory.Create(database, prefix, new Dictionary<string, string?>(settings)
+            {
+                ["Messages:ConsumersEnabled"] = "false",
+            });
+            var dispatcher = dispatching.Services.GetRequiredService<IMessageDispatcher>();
+
+            var port = IdentityServerFactory.FreeLoopbackPort();
+            var doomed = await ServiceProcess.StartAsync("IdentityServer", port,
+                new Dictionary<string, string?>(settings) { ["Server:Issuer"] = $"http://127.0.0.1:{port}/" });
+            gateway.Hang = true;
+            var sent = new List<string>();
+            for (var i = 0; i < 5; i++)
+            {
+                var result = await dispatcher.DispatchAsync(new OutgoingMessage(MessageKinds.PasswordChanged, MessageChannels.Email,
+                    $"crash{i}@example.test", "Your password was changed", "If this was not you, reset it now."));
+                sent.Add(result.StreamId!);
+            }
+
+            await Eventually.TrueAsync(() => Task.FromResult(!gateway.Received.IsEmpty), TimeSpan.FromSeconds(20));
+            await doomed.DisposeAsync(); // SIGKILL, mid-send, the rest of its batch in hand
+            gateway.Hang = false;
+            var hung = gateway.Received.Single();
+
+            await using var survivor = IdentityServerFactory.Create(database, prefix, settings);
+            _ = survivor.Services;
+
+            await Eventually.TrueAsync(() => Task.FromResult(gateway.Accepted.Count == 5), TimeSpan.FromSeconds(30));
+            Assert.Equal(5, gateway.Accepted.Distinct().Count());
+            Assert.Contains(hung, gateway.Accepted);
+            var redis = survivor.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+            var stream = survivor.Services.GetRequiredService<RedisKeys>().MessageStream("message-topic-default");
+            await Eventually.TrueAsync(async () => (await redis.StreamPendingAsync(stream, TopicConsumer.Group)).PendingMessageCount == 0);
+        }
+        finally
+        {
+            await IdentityServerFactory.DropDatabaseAsync(database);
+        }
+    }
+
+    /// <summary>An SMS/email gateway on loopback: accepts with 204, or hangs while <see cref="Hang"/> is set.</summary>
+    private sealed class FakeGateway : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly TaskCompletionSource _never = new();
+
+        private FakeGateway(WebApplication app, string url) => (_app, Url) = (app, url);
+
+        public string Url { get; }
+
+        public volatile bool Hang;
+
+        /// <summary>Idempotency keys (message ids) of every request that arrived.</summary>
+        public ConcurrentQueue<string> Received { get; } = new();
+
+        /// <summary>Those answered 204.</summary>
+        public ConcurrentQueue<string> Accepted { get; } = new();
+
+        public static async Task<FakeGateway> StartAsync()
+        {
+            var port = IdentityServerFactory.FreeLoopbackPort();
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            var app = builder.Build();
+            var gateway = new FakeGateway(app, $"http://127.0.0.1:{port}/send");
+            app.MapPost("/send", async (HttpRequest request) =>
+            {
+                var id = request.Headers["Idempotency-Key"].ToString();
+                using var body = await JsonDocument.ParseAsync(request.Body);
+                gateway.Received.Enqueue(id);
+                if (gateway.Hang)
+                {
+                    await gateway._never.Task;
+                }
+
+                gateway.Accepted.Enqueue(id);
+                return Results.NoContent();
+            });
+            await app.StartAsync();
+            return gateway;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _never.TrySetResult();
+            await _app.DisposeAsync();
+        }
+    }
+}
