@@ -1,17 +1,15 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.IdentityServer.Messages;
 using RedisJwt.IdentityServer.Messages.Providers;
 using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests;
 
 /// <summary>
-/// An IdentityServer whose development provider writes every sent message as a JSON file into a folder of its own,
-/// read back as a user reads their inbox.
+/// An IdentityServer whose development provider (the folder provider) writes every sent message as a JSON file into
+/// a folder of its own, read back as a user reads their inbox.
 /// </summary>
 public class MessageFolderServer : IAsyncLifetime
 {
@@ -21,25 +19,6 @@ public class MessageFolderServer : IAsyncLifetime
         Directory.CreateDirectory(Folder);
         var settings = new Dictionary<string, string?>(Settings) { ["Messages:Folder:Path"] = Folder };
         Server = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(), IdentityServerFactory.NewRedisPrefix(), settings);
-        Server.TestServices = services =>
-        {
-            // Until the server has its own development provider for email, one that writes the same files.
-            if (!services.Any(service => service.IsKeyedService && Equals(service.ServiceKey, MessageChannels.Email)
-                && service.ServiceType == typeof(IMessageProvider)))
-            {
-                services.AddKeyedSingleton<IMessageProvider>(MessageChannels.Email, new FileWritingProvider(Folder));
-            }
-        };
-    }
-
-    private sealed class FileWritingProvider(string folder) : IMessageProvider
-    {
-        public Task SendAsync(DeliveredMessage message, CancellationToken cancellationToken) =>
-            File.WriteAllTextAsync(Path.Combine(folder, $"{message.Id}.json"), JsonSerializer.Serialize(new
-            {
-                id = message.Id, kind = message.Kind, channel = message.Channel, recipient = message.Recipient,
-                subject = message.Subject, text = message.Text,
-            }), cancellationToken);
     }
 
     /// <summary>Settings of a variant (e.g. a required email confirmation).</summary>
@@ -60,37 +39,14 @@ public class MessageFolderServer : IAsyncLifetime
         Directory.Delete(Folder, recursive: true);
     }
 
-    public sealed record Message(string Id, string Kind, string Channel, string Recipient, string Subject, string Text);
-
-    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
-
-    /// <summary>The messages of a kind sent to <paramref name="recipient"/> so far.</summary>
-    public IReadOnlyList<Message> Inbox(string recipient, string kind)
-    {
-        var messages = new List<Message>();
-        foreach (var file in Directory.EnumerateFiles(Folder, "*.json", SearchOption.AllDirectories))
-        {
-            try
-            {
-                if (JsonSerializer.Deserialize<Message>(File.ReadAllText(file), Json) is { } message
-                    && message.Recipient == recipient && message.Kind == kind)
-                {
-                    messages.Add(message);
-                }
-            }
-            catch (Exception exception) when (exception is IOException or JsonException)
-            {
-                // Being written right now: read on the next poll.
-            }
-        }
-
-        return messages;
-    }
+    /// <summary>The messages of a kind sent to <paramref name="recipient"/> so far, oldest first.</summary>
+    public IReadOnlyList<FolderMessage> Inbox(string recipient, string kind) =>
+        [.. FolderMessage.ReadAll(Folder).Where(message => message.Recipient == recipient && message.Kind == kind)];
 
     /// <summary>Waits for the <paramref name="count"/>th message of a kind to <paramref name="recipient"/>.</summary>
-    public async Task<Message> WaitForAsync(string recipient, string kind, int count = 1)
+    public async Task<FolderMessage> WaitForAsync(string recipient, string kind, int count = 1)
     {
-        IReadOnlyList<Message> inbox = [];
+        IReadOnlyList<FolderMessage> inbox = [];
         await Eventually.TrueAsync(() => Task.FromResult((inbox = Inbox(recipient, kind)).Count >= count), TimeSpan.FromSeconds(20));
         return inbox[count - 1];
     }
@@ -103,7 +59,7 @@ public class MessageFolderServer : IAsyncLifetime
     }
 
     /// <summary>The link to <paramref name="path"/> in a message: its path and query, and its userId and code.</summary>
-    public static (string PathAndQuery, string UserId, string Code) Link(Message message, string path)
+    public static (string PathAndQuery, string UserId, string Code) Link(FolderMessage message, string path)
     {
         var match = Regex.Match(message.Text, $@"https?://\S+?{Regex.Escape(path)}\?userId=(?<user>[^&\s]+)&code=(?<code>[A-Za-z0-9_-]+)");
         Assert.True(match.Success, $"No {path} link in: {message.Text}");
