@@ -21,6 +21,7 @@ builder.AddRedis();
 builder.AddSharedDataProtection();
 builder.AddIdentityDatabase();
 builder.AddAccounts();
+builder.AddAccountMessaging();
 builder.AddSigningCredentials();
 builder.AddOpenIdConnectServer();
 builder.AddTokenRevocation();

@@ -9,7 +9,7 @@ namespace RedisJwt.IdentityServer.Account;
 /// <summary>
 /// Identity's UserManager, keeping what lives outside PostgreSQL in step with the user, whichever page or API
 /// changes them: every session ends when the password changes, an admin locks the user or deletes them; the cached
-/// profile (GET /auth/me) ends with any change. (Lockout after failed sign-ins ends no session: otherwise anyone could
+/// profile (GET /auth/me) ends with any change; a changed or reset password alerts the user by email. (Lockout after failed sign-ins ends no session: otherwise anyone could
 /// log a user out by mistyping their password.)
 /// </summary>
 public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IOptions<IdentityOptions> options,
@@ -46,7 +46,8 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
         ChangePasswordEndingSessionsAsync(user, currentPassword, newPassword, keepSessionId);
 
     public override async Task<IdentityResult> ResetPasswordAsync(ApplicationUser user, string token, string newPassword) =>
-        await EndSessionsIfSucceededAsync(user, await base.ResetPasswordAsync(user, token, newPassword));
+        // Alerted before the sessions end: if Redis fails that, the password has still changed, and the user hears of it.
+        await EndSessionsIfSucceededAsync(user, await AlertIfSucceededAsync(user, await base.ResetPasswordAsync(user, token, newPassword)));
 
     public override async Task<IdentityResult> RemovePasswordAsync(ApplicationUser user) =>
         await EndSessionsIfSucceededAsync(user, await base.RemovePasswordAsync(user));
@@ -123,6 +124,17 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
         if (result.Succeeded)
         {
             await EndSessionsAsync(user.Id, keepSessionId);
+        }
+
+        return await AlertIfSucceededAsync(user, result);
+    }
+
+    // Never fails the change (AccountAlerts logs and goes on).
+    private async Task<IdentityResult> AlertIfSucceededAsync(ApplicationUser user, IdentityResult result)
+    {
+        if (result.Succeeded)
+        {
+            await ServiceProvider.GetRequiredService<AccountAlerts>().PasswordChangedAsync(user);
         }
 
         return result;

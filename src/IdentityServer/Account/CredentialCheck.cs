@@ -12,8 +12,25 @@ namespace RedisJwt.IdentityServer.Account;
 /// wrong password or a locked account. A wrong password counts towards lockout, atomically.
 /// </summary>
 public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users,
-    ApplicationDbContext db, IOptions<IdentityOptions> identity, TimeProvider clock)
+    ApplicationDbContext db, IOptions<IdentityOptions> identity, IOptions<AccountSettings> accounts, TimeProvider clock)
 {
+    /// <summary>A sign-in's verdict: <see cref="User"/> when it may go ahead.</summary>
+    /// <param name="EmailNotConfirmed">The password was right, but Accounts:RequireConfirmedEmail holds it back.</param>
+    public sealed record SignInCheck(ApplicationUser? User, bool EmailNotConfirmed);
+
+    /// <summary>
+    /// For every way of signing in. The unconfirmed email is checked only after the password (Identity's own
+    /// RequireConfirmedEmail checks it before), so only someone who knows the password learns that the account
+    /// exists and waits for confirmation.
+    /// </summary>
+    public async Task<SignInCheck> CheckSignInAsync(string email, string password) =>
+        await VerifyAsync(email, password) switch
+        {
+            null => new(null, EmailNotConfirmed: false),
+            { EmailConfirmed: false } when accounts.Value.RequireConfirmedEmail => new(null, EmailNotConfirmed: true),
+            var user => new(user, EmailNotConfirmed: false),
+        };
+
     /// <returns>The user, or null for any failure.</returns>
     public async Task<ApplicationUser?> VerifyAsync(string email, string password)
     {

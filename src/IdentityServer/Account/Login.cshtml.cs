@@ -12,6 +12,7 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
     // One message for every failure (unknown email, wrong password, locked out), so the form doesn't reveal
     // which accounts exist.
     public const string FailureMessage = "Invalid email or password.";
+    public const string NotConfirmedMessage = "Confirm your email address first: follow the link we sent you.";
     public const string UnavailableMessage = "Sign-in is temporarily unavailable. Please try again in a moment.";
 
     [BindProperty]
@@ -21,6 +22,9 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
     public string? ReturnUrl { get; set; }
 
     public string? Error { get; private set; }
+
+    /// <summary>Shown only after the right password: offers a new confirmation link.</summary>
+    public bool EmailNotConfirmed { get; private set; }
 
     public void OnGet()
     {
@@ -38,9 +42,11 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
             return TooMany(refused);
         }
 
-        if (await credentials.VerifyAsync(Input.Email, Input.Password) is not { } user)
+        var check = await credentials.CheckSignInAsync(Input.Email, Input.Password);
+        if (check.User is not { } user)
         {
-            Error = FailureMessage;
+            EmailNotConfirmed = check.EmailNotConfirmed;
+            Error = check.EmailNotConfirmed ? NotConfirmedMessage : FailureMessage;
             return Page();
         }
 

@@ -1,13 +1,15 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account;
 
-public sealed class RegisterModel(SessionSignIn sessions, Registration registration, SignInLimits limits) : PageModel
+public sealed class RegisterModel(SessionSignIn sessions, Registration registration, SignInLimits limits,
+    IOptions<AccountSettings> accounts) : PageModel
 {
     [BindProperty]
     public RegisterInput Input { get; set; } = new();
@@ -46,6 +48,12 @@ public sealed class RegisterModel(SessionSignIn sessions, Registration registrat
             }
 
             return Page();
+        }
+
+        if (accounts.Value.RequireConfirmedEmail && !user.EmailConfirmed)
+        {
+            // No sign-in before the email is confirmed: the page says where the link went.
+            return RedirectToPage("/Account/ConfirmEmail", new { sent = true });
         }
 
         // The account exists either way; if the session cannot be recorded, the user signs in later.

@@ -32,8 +32,11 @@ public class RegistrationFields
     public const string DisplayNameMessage = "The display name must contain visible characters and no control characters.";
 }
 
-/// <summary>Creates accounts: the rules beyond the field attributes, and Identity's (password strength, unique email).</summary>
-public sealed class Registration(UserManager<ApplicationUser> users, TimeProvider time)
+/// <summary>
+/// Creates accounts: the rules beyond the field attributes, and Identity's (password strength, unique email); then
+/// sends the email confirmation link.
+/// </summary>
+public sealed class Registration(UserManager<ApplicationUser> users, EmailConfirmation confirmation, TimeProvider time)
 {
     public sealed record Outcome(ApplicationUser? User, IReadOnlyDictionary<string, string[]> Errors, bool DuplicateEmail);
 
@@ -84,6 +87,8 @@ public sealed class Registration(UserManager<ApplicationUser> users, TimeProvide
 
         if (created.Succeeded)
         {
+            // The account stands even if the email cannot be queued now: the user can ask for it again.
+            await confirmation.SendAsync(user);
             return new Outcome(user, new Dictionary<string, string[]>(), DuplicateEmail: false);
         }
 

@@ -16,7 +16,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace RedisJwt.IdentityServer.AuthApi;
 
 /// <summary>
-/// The JSON account API for first-party apps: registration, and the account endpoints for the bearer of an access
+/// The JSON account API for first-party apps: registration (and its email endpoints, see
+/// <see cref="AccountEmailEndpoints"/>), and the account endpoints for the bearer of an access
 /// token with the <c>account</c> scope. (/auth/login and /auth/refresh are the token endpoint itself, see
 /// <see cref="AuthTokenRequests"/>.)
 /// </summary>
@@ -31,6 +32,7 @@ public static class AuthEndpoints
         var auth = endpoints.MapGroup("/auth");
         auth.MapPost("/register", RegisterAsync)
             .RequireRateLimit(IdentityRateLimits.RegistrationsPerIp, IdentityRateLimits.ClientIp);
+        auth.MapAccountEmails();
 
         var account = auth.MapGroup("").RequireAuthorization(AccountPolicy);
         account.MapPost("/logout", LogoutAsync);

@@ -23,6 +23,10 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
     // One answer for every failure (unknown email, wrong password, locked or disallowed account).
     public const string FailureDescription = "The email or password is incorrect.";
 
+    // Only after the right password (Accounts:RequireConfirmedEmail).
+    public const string NotConfirmedDescription =
+        "The email address of this account is not confirmed yet: follow the link in the confirmation email, or request a new one (POST /auth/email/resend).";
+
     public async Task<IResult> HandleAsync(HttpContext context, OpenIddictRequest request)
     {
         if (string.IsNullOrEmpty(settings.Value.ClientId) || request.ClientId != settings.Value.ClientId)
@@ -35,10 +39,15 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
             return refused;
         }
 
-        if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password)
-            || await credentials.VerifyAsync(request.Username, request.Password) is not { } user)
+        if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
         {
             return OAuthErrors.Forbid(Errors.InvalidGrant, FailureDescription);
+        }
+
+        var check = await credentials.CheckSignInAsync(request.Username, request.Password);
+        if (check.User is not { } user)
+        {
+            return OAuthErrors.Forbid(Errors.InvalidGrant, check.EmailNotConfirmed ? NotConfirmedDescription : FailureDescription);
         }
 
         if (await sessionSignIn.StartSessionAsync(user, context) is not { } sid)

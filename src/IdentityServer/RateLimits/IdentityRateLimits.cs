@@ -23,6 +23,13 @@ public static class IdentityRateLimits
     public const string RegistrationsPerIp = "registrations-per-ip";
 
     /// <summary>
+    /// Password reset and verification-resend requests, and reset attempts, per client IP address (pages and /auth
+    /// alike): each may send an email, so one address cannot mail many inboxes. One inbox is protected by the
+    /// dispatcher's per-recipient lock.
+    /// </summary>
+    public const string AccountEmailsPerIp = "account-emails-per-ip";
+
+    /// <summary>
     /// Token endpoint requests per client_id (for a public client, per client_id and IP address). Fails open: a client_credentials token needs no Redis, and a
     /// client's machines should not all stop when the limit cannot be counted.
     /// </summary>
@@ -33,6 +40,7 @@ public static class IdentityRateLimits
         Declare(builder, SignInPerAccount, 10, TimeSpan.FromMinutes(15), RedisUnavailableBehavior.Reject);
         Declare(builder, SignInPerIp, 30, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Reject);
         Declare(builder, RegistrationsPerIp, 10, TimeSpan.FromHours(1), RedisUnavailableBehavior.Reject);
+        Declare(builder, AccountEmailsPerIp, 20, TimeSpan.FromHours(1), RedisUnavailableBehavior.Reject);
         Declare(builder, TokenRequestsPerClient, 6000, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Allow);
         builder.AddDistributedRateLimits();
         builder.Services.AddSingleton<SignInLimits>();

@@ -21,14 +21,21 @@ public sealed class SignInLimits(DistributedRateLimiter limiter)
         return byAccount.Allowed ? null : byAccount;
     }
 
-    public async Task<RateLimitDecision?> CheckRegistrationAsync(HttpContext context)
+    public Task<RateLimitDecision?> CheckRegistrationAsync(HttpContext context) =>
+        CheckPerIpAsync(context, IdentityRateLimits.RegistrationsPerIp);
+
+    /// <summary>The account email pages (password reset, verification resend); the /auth endpoints use the same policy.</summary>
+    public Task<RateLimitDecision?> CheckAccountEmailAsync(HttpContext context) =>
+        CheckPerIpAsync(context, IdentityRateLimits.AccountEmailsPerIp);
+
+    private async Task<RateLimitDecision?> CheckPerIpAsync(HttpContext context, string policy)
     {
         if (IdentityRateLimits.ClientIp(context) is not { } ip)
         {
             return null;
         }
 
-        var decision = await limiter.AcquireAsync(IdentityRateLimits.RegistrationsPerIp, ip, context.RequestAborted);
+        var decision = await limiter.AcquireAsync(policy, ip, context.RequestAborted);
         return decision.Allowed ? null : decision;
     }
 }

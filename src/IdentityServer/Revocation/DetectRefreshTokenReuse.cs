@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
+using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.Revocation;
 using StackExchange.Redis;
@@ -18,7 +19,7 @@ namespace RedisJwt.IdentityServer.Revocation;
 /// the token it just used, never with an older generation. Runs before OpenIddict's own check of the token entry.
 /// </summary>
 public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revoker revoker, IConnectionMultiplexer redis,
-    RedisKeys keys, IOptions<ServerSettings> settings, TimeProvider clock, ILogger<DetectRefreshTokenReuse> logger)
+    RedisKeys keys, IOptions<ServerSettings> settings, TimeProvider clock, AccountAlerts alerts, ILogger<DetectRefreshTokenReuse> logger)
     : IOpenIddictServerHandler<ValidateTokenContext>
 {
     public static readonly EventId SecurityEvent = new(4001, "RefreshTokenReuse");
@@ -122,6 +123,9 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
             {
                 logger.LogError(SecurityEvent, "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);
             }
+
+            // After the revocation, which it can neither delay nor undo: it never throws.
+            await alerts.RefreshTokenReusedAsync(context.Principal!.GetClaim(Claims.Subject), context.Principal!.GetPresenters().FirstOrDefault());
         }
 
         context.Reject(error: Errors.InvalidGrant,

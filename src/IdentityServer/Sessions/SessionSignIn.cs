@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Data;
 using StackExchange.Redis;
 
@@ -9,7 +10,7 @@ namespace RedisJwt.IdentityServer.Sessions;
 /// Starts a login session: recorded in Redis first, then the Identity cookie carrying its sid. Without Redis there is
 /// no session to revoke later, so there is no sign-in either.
 /// </summary>
-public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, SessionStore sessions)
+public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, SessionStore sessions, AccountAlerts alerts)
 {
     /// <returns>False when the session could not be recorded (Redis unavailable); nobody is signed in.</returns>
     public async Task<bool> SignInAsync(ApplicationUser user, bool persistent, HttpContext http)
@@ -42,8 +43,6 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
                 await sessions.EndAsync(user.Id, sid);
                 return null;
             }
-
-            return sid;
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
@@ -51,6 +50,10 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
                 .LogError(exception, "Sign-in refused: the session could not be recorded.");
             return null;
         }
+
+        // Every sign-in ends here (login page, registration, password grant): the one place to spot a new device.
+        await alerts.SignedInAsync(user, http);
+        return sid;
     }
 
     /// <summary>For a cookie: does its session still exist? Ended, expired or unknowable (Redis down) ones do not.</summary>

@@ -1,0 +1,108 @@
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Connect;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Messages;
+
+namespace RedisJwt.IdentityServer.Account;
+
+/// <summary>
+/// The account emails, worded in one place: each to the user's email, routed by their birthdate. Links are absolute,
+/// on the issuer, and carry the token base64url-encoded.
+/// </summary>
+public sealed class AccountMessages(IOptions<ServerSettings> server)
+{
+    public const string ConfirmEmailPath = "/Account/ConfirmEmail";
+    public const string ResetPasswordPath = "/Account/ResetPassword";
+
+    public OutgoingMessage EmailVerification(ApplicationUser user, string token) => To(user, MessageKinds.EmailVerification,
+        "Confirm your email address",
+        $"""
+        Hello {user.DisplayName},
+
+        Confirm the email address of your RedisJwt account by opening this link:
+
+        {Link(ConfirmEmailPath, user, token)}
+
+        If you did not create an account, ignore this message.
+        """);
+
+    public OutgoingMessage PasswordReset(ApplicationUser user, string token, TimeSpan lifetime) => To(user, MessageKinds.PasswordReset,
+        "Reset your password",
+        $"""
+        Hello {user.DisplayName},
+
+        Someone (we hope you) asked to reset the password of your RedisJwt account. Choose a new one here, within {Describe(lifetime)}:
+
+        {Link(ResetPasswordPath, user, token)}
+
+        The link works once. If you did not ask for it, ignore this message: your password stays as it is.
+        """);
+
+    public OutgoingMessage PasswordChanged(ApplicationUser user) => To(user, MessageKinds.PasswordChanged,
+        "Your password was changed",
+        $"""
+        Hello {user.DisplayName},
+
+        The password of your RedisJwt account was just changed, and your other sessions have been signed out.
+
+        If this was not you, reset your password now: {Issuer}Account/ForgotPassword
+        """);
+
+    public OutgoingMessage NewSignIn(ApplicationUser user, string device, DateTimeOffset at) => To(user, MessageKinds.NewSignIn,
+        "New sign-in to your account",
+        $"""
+        Hello {user.DisplayName},
+
+        Your RedisJwt account was signed in to from a device or network not seen before:
+
+        {device}, at {at:yyyy-MM-dd HH:mm} UTC
+
+        If this was you, there is nothing to do. If not, change your password and end the session: {Issuer}Account/Security
+        """);
+
+    public OutgoingMessage RefreshTokenReuse(ApplicationUser user, string? clientId) => To(user, MessageKinds.RefreshTokenReuse,
+        "A sign-in of yours was used twice and has been ended",
+        $"""
+        Hello {user.DisplayName},
+
+        A refresh token of your account{(clientId is null ? "" : $" (app: {clientId})")} was presented a second time, which means someone else may hold a copy. Every token of that sign-in has been revoked; the app will ask you to sign in again.
+
+        If this keeps happening, change your password and review your sessions: {Issuer}Account/Security
+        """);
+
+    private Uri Issuer => server.Value.Issuer!;
+
+    private string Link(string path, ApplicationUser user, string token) =>
+        new Uri(Issuer, $"{path.TrimStart('/')}?userId={Uri.EscapeDataString(user.Id)}&code={EncodeToken(token)}").ToString();
+
+    /// <summary>Identity's tokens are base64 with '+' and '/': base64url keeps them intact in a URL.</summary>
+    public static string EncodeToken(string token) => WebEncoders.Base64UrlEncode(System.Text.Encoding.UTF8.GetBytes(token));
+
+    /// <returns>The token, or null when <paramref name="code"/> is not base64url.</returns>
+    public static string? DecodeToken(string? code)
+    {
+        if (string.IsNullOrEmpty(code) || code.Length > 4096)
+        {
+            return null;
+        }
+
+        try
+        {
+            return System.Text.Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(code));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static string Describe(TimeSpan lifetime) =>
+        lifetime.TotalMinutes < 1 ? $"{(int)lifetime.TotalSeconds} seconds"
+        : lifetime.TotalHours < 2 ? $"{(int)lifetime.TotalMinutes} minutes"
+        : lifetime.TotalDays < 2 ? $"{(int)lifetime.TotalHours} hours"
+        : $"{(int)lifetime.TotalDays} days";
+
+    private static OutgoingMessage To(ApplicationUser user, string kind, string subject, string text) =>
+        new(kind, MessageChannels.Email, user.Email!, subject, text, user.Id, user.BirthDate);
+}

@@ -1,0 +1,19 @@
+namespace RedisJwt.IdentityServer.Account;
+
+public static class DeviceNames
+{
+    /// <summary>A readable name for a User-Agent string: browser on platform, enough to recognise one's own devices.</summary>
+    public static string Describe(string? agent)
+    {
+        if (string.IsNullOrWhiteSpace(agent))
+        {
+            return "Unknown device";
+        }
+
+        var browser = agent.Contains("Edg/") ? "Edge" : agent.Contains("Chrome/") ? "Chrome" : agent.Contains("Firefox/") ? "Firefox"
+            : agent.Contains("Safari/") ? "Safari" : agent.Split('/')[0];
+        var platform = agent.Contains("Android") ? "Android" : agent.Contains("iPhone") || agent.Contains("iPad") ? "iOS"
+            : agent.Contains("Windows") ? "Windows" : agent.Contains("Mac OS") ? "macOS" : agent.Contains("Linux") ? "Linux" : null;
+        return platform is null ? browser : $"{browser} on {platform}";
+    }
+}

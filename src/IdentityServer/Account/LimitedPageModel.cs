@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using RedisJwt.IdentityServer.RateLimits;
+using RedisJwt.Revocation.RateLimiting;
+
+namespace RedisJwt.IdentityServer.Account;
+
+/// <summary>A page whose posts may send an email or spend a link: counted per client IP (account-emails-per-ip).</summary>
+public abstract class LimitedPageModel(SignInLimits limits) : PageModel
+{
+    public string? Error { get; protected set; }
+
+    /// <returns>False, with the page's status and <see cref="Error"/> set, when the form is invalid or over the limit.</returns>
+    protected async Task<bool> MayGoAheadAsync()
+    {
+        if (!ModelState.IsValid)
+        {
+            return false;
+        }
+
+        if (await limits.CheckAccountEmailAsync(HttpContext) is { } refused)
+        {
+            RateLimitResults.SetRetryAfter(Response, refused);
+            Response.StatusCode = refused.RedisUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
+            Error = refused.RedisUnavailable ? LoginModel.UnavailableMessage : LoginModel.TooManyMessage(refused);
+            return false;
+        }
+
+        return true;
+    }
+}

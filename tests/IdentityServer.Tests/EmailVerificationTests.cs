@@ -1,0 +1,139 @@
+using System.Net;
+using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Connect;
+using RedisJwt.IdentityServer.Messages;
+using RedisJwt.Testing;
+
+namespace RedisJwt.IdentityServer.Tests;
+
+/// <summary>Registration sends a confirmation link; with Accounts:RequireConfirmedEmail, sign-in waits for it.</summary>
+public sealed class EmailVerificationTests(ConfirmedEmailServer messages) : IClassFixture<ConfirmedEmailServer>
+{
+    private const string Password = "Str0ng!Password";
+
+    private IdentityServerFactory Server => messages.Server;
+
+    private static string NewEmail() => $"new-{Guid.NewGuid():N}@example.test";
+
+    private async Task<string> RegisterByApiAsync(HttpClient client)
+    {
+        var email = NewEmail();
+        var created = await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/register",
+            new { email, password = Password, displayName = "New User", birthdate = "1994-05-06" });
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        return email;
+    }
+
+    [Fact]
+    public async Task Register_ByPage_TheLinkInTheEmailConfirmsTheAddress_ThenSignInWorks()
+    {
+        var browser = Server.CreateBrowser();
+        var email = NewEmail();
+        var form = await browser.NavigateAsync("/Account/Register");
+        var registered = await browser.SubmitAsync(form, "form", new Dictionary<string, string>
+        {
+            ["Input.Email"] = email,
+            ["Input.DisplayName"] = "New User",
+            ["Input.BirthDate"] = "1984-05-06",
+            ["Input.Password"] = Password,
+            ["Input.ConfirmPassword"] = Password,
+        });
+
+        // Not signed in: the page says where the link went.
+        Assert.Equal("/Account/ConfirmEmail", registered.Url.AbsolutePath);
+        Assert.Contains("Check your inbox", registered.Body);
+        var message = await messages.WaitForAsync(email, MessageKinds.EmailVerification);
+        Assert.Equal(MessageChannels.Email, message.Channel);
+        Assert.False((await messages.FindUserAsync(email)).EmailConfirmed);
+
+        var link = MessageFolderServer.Link(message, AccountMessages.ConfirmEmailPath);
+        var confirmed = await browser.NavigateAsync(link.PathAndQuery);
+
+        Assert.Equal(HttpStatusCode.OK, confirmed.Response.StatusCode);
+        Assert.NotNull(confirmed.Document!.QuerySelector("#confirmed"));
+        Assert.True((await messages.FindUserAsync(email)).EmailConfirmed);
+        await OAuth.SignInAsync(browser, email, Password);
+        Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.LoginAsync(Server.CreateApiClient(), email, Password)).Status);
+    }
+
+    [Fact]
+    public async Task Unconfirmed_SignInRefused_SayingWhyOnlyToTheRightPassword()
+    {
+        var client = Server.CreateApiClient();
+        var email = await RegisterByApiAsync(client);
+
+        var rightPassword = await AuthApiClient.LoginAsync(client, email, Password);
+        var wrongPassword = await AuthApiClient.LoginAsync(client, email, "Wr0ng!Password");
+        var unknownEmail = await AuthApiClient.LoginAsync(client, NewEmail(), Password);
+
+        Assert.Equal(HttpStatusCode.BadRequest, rightPassword.Status);
+        Assert.Equal("invalid_grant", rightPassword.Error);
+        Assert.Equal(PasswordGrant.NotConfirmedDescription, rightPassword.Get("detail"));
+        Assert.Equal(PasswordGrant.FailureDescription, wrongPassword.Get("detail"));
+        Assert.Equal(PasswordGrant.FailureDescription, unknownEmail.Get("detail"));
+
+        var browser = Server.CreateBrowser();
+        var refusedPage = await OAuth.SubmitLoginAsync(browser, email, Password);
+        Assert.Contains(LoginModel.NotConfirmedMessage, refusedPage.Body);
+        Assert.NotNull(refusedPage.Document!.QuerySelector("#resend-confirmation"));
+        var wrongPage = await OAuth.SubmitLoginAsync(browser, email, "Wr0ng!Password");
+        Assert.Contains(LoginModel.FailureMessage, wrongPage.Body);
+        Assert.Null(wrongPage.Document!.QuerySelector("#resend-confirmation"));
+    }
+
+    [Fact]
+    public async Task Resend_SameAnswerForAnyAddress_AndARepeatWithinTheLockTimeSendsNothing()
+    {
+        var client = Server.CreateApiClient();
+        var email = await RegisterByApiAsync(client);
+        await messages.WaitForAsync(email, MessageKinds.EmailVerification);
+
+        var known = await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/email/resend", new { email });
+        var unknown = await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/email/resend", new { email = NewEmail() });
+
+        Assert.Equal(HttpStatusCode.Accepted, known.Status);
+        Assert.Equal(known.Status, unknown.Status);
+        Assert.Equal(known.Body, unknown.Body);
+        Assert.Equal(EmailConfirmation.ResentMessage, known.Get("message"));
+        // The registration's email holds the dispatcher's lock for this recipient and kind.
+        await messages.AssertStaysAtAsync(email, MessageKinds.EmailVerification, 1);
+    }
+
+    [Fact]
+    public async Task Resend_ByPage_AnswersTheSameForAnUnknownAddress()
+    {
+        var browser = Server.CreateBrowser();
+        var form = await browser.NavigateAsync("/Account/ResendConfirmation");
+        var answer = await browser.SubmitAsync(form, "form", new Dictionary<string, string> { ["Input.Email"] = NewEmail() });
+
+        Assert.Equal(HttpStatusCode.OK, answer.Response.StatusCode);
+        Assert.Equal(EmailConfirmation.ResentMessage, answer.Document!.QuerySelector("#notice")?.TextContent);
+    }
+
+    [Theory]
+    [InlineData("/Account/ConfirmEmail?userId=nobody&code=AAAA")]
+    [InlineData("/Account/ConfirmEmail?userId=nobody&code=%%%%")]
+    [InlineData("/Account/ConfirmEmail?code=AAAA")]
+    public async Task ConfirmEmail_BadLink_FailurePage(string url)
+    {
+        var page = await Server.CreateBrowser().NavigateAsync(url);
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.Response.StatusCode);
+        Assert.NotNull(page.Document!.QuerySelector("#confirm-failed"));
+    }
+
+    [Fact]
+    public async Task ConfirmEmail_AnotherUsersCode_Refused()
+    {
+        var client = Server.CreateApiClient();
+        var first = await RegisterByApiAsync(client);
+        var second = await RegisterByApiAsync(client);
+        var firstLink = MessageFolderServer.Link(await messages.WaitForAsync(first, MessageKinds.EmailVerification), AccountMessages.ConfirmEmailPath);
+        var secondUser = await messages.FindUserAsync(second);
+
+        var page = await Server.CreateBrowser().NavigateAsync($"/Account/ConfirmEmail?userId={secondUser.Id}&code={firstLink.Code}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.Response.StatusCode);
+        Assert.False((await messages.FindUserAsync(second)).EmailConfirmed);
+    }
+}
