@@ -47,13 +47,20 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
     public async Task RunAsync(CancellationToken stopping)
     {
         var nextClaim = DateTimeOffset.MinValue;
+        var nextPromotion = DateTimeOffset.MinValue;
+        // Retries are due no finer than the retry delay: no need to look every idle poll (that doubled the idle load).
+        var promotionInterval = settings.RetryDelay < TimeSpan.FromSeconds(1) ? settings.RetryDelay : TimeSpan.FromSeconds(1);
         var groupReady = false;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
                 groupReady = groupReady || await EnsureGroupAsync();
-                await PromoteDueRetriesAsync();
+                if (clock.GetUtcNow() >= nextPromotion)
+                {
+                    await PromoteDueRetriesAsync();
+                    nextPromotion = clock.GetUtcNow() + promotionInterval;
+                }
 
                 var batch = new List<StreamEntry>();
                 if (clock.GetUtcNow() >= nextClaim)
