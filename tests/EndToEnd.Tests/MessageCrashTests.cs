@@ -34,6 +34,7 @@ public sealed class MessageCrashTests
             ["Messages:Providers:Email"] = "webhook",
             ["Messages:Webhook:Url"] = gateway.Url,
             ["Messages:ClaimAfter"] = "00:00:02",
+            ["Messages:SendTimeout"] = "00:00:01",
         };
 
         try

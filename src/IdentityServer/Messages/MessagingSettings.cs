@@ -48,7 +48,13 @@ public sealed partial class MessagingSettings : IValidatableObject
     /// <summary>A message this long unacknowledged by its consumer (crashed or hung) is claimed by another.</summary>
     public TimeSpan ClaimAfter { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long one send may take before it counts as failed.</summary>
+    /// <summary>
+    /// How many times one stream entry may be handed to a consumer (the first read, then each claim after a crash or
+    /// hang) before it counts as poison and moves to the dead letters unsent.
+    /// </summary>
+    public int MaxDeliveries { get; set; } = 5;
+
+    /// <summary>How long one send may take before it counts as failed; below <see cref="ClaimAfter"/>.</summary>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Sends one consumer has in flight at once, per topic (the quota still paces them).</summary>
@@ -104,6 +110,16 @@ public sealed partial class MessagingSettings : IValidatableObject
         if (MaxAttempts < 1)
         {
             yield return new("Messages:MaxAttempts must be at least 1.");
+        }
+
+        if (MaxDeliveries < 2)
+        {
+            yield return new("Messages:MaxDeliveries must be at least 2 (the first read, and one claim after a crash).");
+        }
+
+        if (SendTimeout >= ClaimAfter)
+        {
+            yield return new("Messages:SendTimeout must be shorter than Messages:ClaimAfter: a send still in flight would be claimed and sent again.");
         }
 
         if (SendConcurrency is < 1 or > 256)

@@ -136,13 +136,41 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
             await redis.GetDatabase().StreamAcknowledgeAsync(Stream, Group, claimed.DeletedIds);
         }
 
-        if (claimed.ClaimedEntries.Length > 0)
+        if (claimed.ClaimedEntries.Length == 0)
         {
-            logger.LogWarning("Topic {Topic}: claimed {Count} message(s) another consumer left unacknowledged.",
-                topic.Name, claimed.ClaimedEntries.Length);
+            return [];
         }
 
-        return claimed.ClaimedEntries;
+        logger.LogWarning("Topic {Topic}: claimed {Count} message(s) another consumer left unacknowledged.",
+            topic.Name, claimed.ClaimedEntries.Length);
+        return await WithoutPoisonAsync(claimed.ClaimedEntries);
+    }
+
+    /// <summary>
+    /// A message whose send kills or hangs every consumer that takes it would otherwise be claimed forever, taking a
+    /// consumer down each time: past <see cref="MessagingSettings.MaxDeliveries"/> handovers (Redis counts them) it
+    /// goes to the dead letters unsent.
+    /// </summary>
+    private async Task<StreamEntry[]> WithoutPoisonAsync(StreamEntry[] claimed)
+    {
+        var pending = await redis.GetDatabase().StreamPendingMessagesAsync(Stream, Group, claimed.Length, consumerName,
+            minId: claimed[0].Id, maxId: claimed[^1].Id);
+        var deliveries = pending.ToDictionary(info => info.MessageId.ToString(), info => info.DeliveryCount);
+        var healthy = new List<StreamEntry>(claimed.Length);
+        foreach (var entry in claimed)
+        {
+            if (deliveries.GetValueOrDefault(entry.Id.ToString()) is var count && count > settings.MaxDeliveries)
+            {
+                await DeadLetterAsync(entry.Id, [.. entry.Values],
+                    $"handed to a consumer {count} times, never acknowledged: each consumer crashed or hung while sending it");
+            }
+            else
+            {
+                healthy.Add(entry);
+            }
+        }
+
+        return [.. healthy];
     }
 
     private async Task ProcessAsync(StreamEntry entry, CancellationToken stopping)
@@ -169,6 +197,11 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             throw;
+        }
+        catch (MessageNotAcceptedException exception) when (exception.Permanent)
+        {
+            await DeadLetterAsync(entry.Id, message.ToFields(), $"refused for good on attempt {message.Attempt}: {exception.Message}");
+            return;
         }
         catch (Exception exception)
         {

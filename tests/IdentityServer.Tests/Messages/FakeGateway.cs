@@ -36,6 +36,7 @@ public sealed class FakeGateway : IAsyncLifetime
                 new Received(request.Headers.Authorization.FirstOrDefault(), request.ContentType, body);
             return Results.Accepted();
         });
+        _app.MapPost("/status/{code:int}", (int code) => Results.StatusCode(code));
         _app.MapPost("/refuse", () => Results.Text("rejected: Your code is 123456.", statusCode: 503));
         _app.MapPost("/slow", async (CancellationToken aborted) =>
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.IdentityServer.Messages;
+using RedisJwt.IdentityServer.Messages.Providers;
 using RedisJwt.Revocation;
 using RedisJwt.Testing;
 using StackExchange.Redis;
@@ -124,6 +125,63 @@ public sealed class MessageQueueTests
         Assert.Equal("dead@example.test", dead["recipient"].ToString());
         Assert.Equal(0, (await Database(server).StreamPendingAsync(Keys(server).MessageStream(result.Topic), TopicConsumer.Group)).PendingMessageCount);
         Assert.Equal(0, await Database(server).SortedSetLengthAsync(Keys(server).MessageRetries(result.Topic)));
+    }
+
+    [Fact]
+    public async Task RefusedForGood_DeadLetteredAtOnce_NotRetried()
+    {
+        var provider = new RecordingProvider((_, _) =>
+            throw new MessageNotAcceptedException("The webhook at gateway answered 400 (BadRequest).", permanent: true));
+        await using var server = RecordingProvider.Server(provider);
+        var result = await server.Services.GetRequiredService<IMessageDispatcher>().DispatchAsync(RecordingProvider.Email("refused@example.test"));
+
+        var deadLetters = Keys(server).MessageDeadLetters(result.Topic);
+        await Eventually.TrueAsync(async () => await Database(server).StreamLengthAsync(deadLetters) == 1);
+        // Well past the retry delay (200 ms): no second attempt came.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        Assert.Single(provider.Attempts);
+        var dead = (await Database(server).StreamRangeAsync(deadLetters)).Single();
+        Assert.Equal("refused for good on attempt 1: The webhook at gateway answered 400 (BadRequest).", dead["reason"].ToString());
+        Assert.Equal(0, await Database(server).SortedSetLengthAsync(Keys(server).MessageRetries(result.Topic)));
+    }
+
+    [Fact]
+    public async Task PoisonMessage_ClaimedAfterTooManyCrashes_DeadLetteredUnsent_WhileOneBelowTheLimitIsSent()
+    {
+        var prefix = IdentityServerFactory.NewRedisPrefix();
+        var provider = new RecordingProvider();
+        var settings = new Dictionary<string, string?> { ["Messages:MaxDeliveries"] = "4" };
+        // Dispatch only, so that the ghosts below are the first to read.
+        await using var dispatching = RecordingProvider.Server(provider, prefix, new Dictionary<string, string?>(settings) { ["Messages:ConsumersEnabled"] = "false" });
+        var dispatcher = dispatching.Services.GetRequiredService<IMessageDispatcher>();
+        var poison = await dispatcher.DispatchAsync(RecordingProvider.Email("poison@example.test"));
+        var survivor = await dispatcher.DispatchAsync(RecordingProvider.Email("survivor@example.test"));
+        var redis = Database(dispatching);
+        var stream = Keys(dispatching).MessageStream(poison.Topic);
+        await redis.StreamCreateConsumerGroupAsync(stream, TopicConsumer.Group, StreamPosition.Beginning);
+
+        // Consumers that each took the messages and died: Redis counts every handover. The poison one is read then
+        // claimed 3 times (4 deliveries, the limit), the other one time less.
+        await redis.StreamReadGroupAsync(stream, TopicConsumer.Group, "ghost-0", ">");
+        for (var ghost = 1; ghost <= 3; ghost++)
+        {
+            await redis.StreamClaimAsync(stream, TopicConsumer.Group, $"ghost-{ghost}", 0,
+                ghost < 3 ? [poison.StreamId!, survivor.StreamId!] : [poison.StreamId!]);
+        }
+
+        await using var consuming = RecordingProvider.Server(provider, prefix, settings);
+        _ = consuming.Services;
+
+        var deadLetters = Keys(consuming).MessageDeadLetters(poison.Topic);
+        await Eventually.TrueAsync(async () => await redis.StreamLengthAsync(deadLetters) == 1 && provider.Accepted.Count == 1,
+            TimeSpan.FromSeconds(15));
+        var dead = (await redis.StreamRangeAsync(deadLetters)).Single();
+        Assert.Equal("poison@example.test", dead["recipient"].ToString());
+        Assert.Contains("handed to a consumer 5 times", dead["reason"].ToString());
+        Assert.Equal("survivor@example.test", provider.Accepted.Single().Recipient);
+        Assert.Single(provider.Attempts);
+        Assert.Equal(0, (await redis.StreamPendingAsync(stream, TopicConsumer.Group)).PendingMessageCount);
     }
 
     [Fact]

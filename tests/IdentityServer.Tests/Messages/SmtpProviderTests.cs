@@ -46,16 +46,33 @@ public sealed class SmtpProviderTests
         Assert.Equal(["1718000000005-3.redisjwt@redisjwt.example", "1718000000005-3.redisjwt@redisjwt.example"], ids);
     }
 
-    [Fact]
-    public async Task Send_RecipientRefusedWith550_ThrowsWithoutTheServersText()
+    [Theory]
+    [InlineData(550, true)]
+    [InlineData(450, false)]
+    public async Task Send_RecipientRefused_ThrowsWithoutTheServersText_PermanentOnlyFor5xx(int code, bool permanent)
     {
-        await using var sink = new SmtpSink(refuseRecipients: true);
+        await using var sink = new SmtpSink(refuseRecipientsWith: code);
         using var host = SmtpHost(sink);
 
         var error = await Assert.ThrowsAsync<MessageNotAcceptedException>(() =>
             host.Provider(MessageChannels.Email).SendAsync(ProviderHost.Message(), CancellationToken.None));
 
-        Assert.Contains("550", error.Message);
+        Assert.Contains(code.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+        Assert.Equal(permanent, error.Permanent);
+        Assert.DoesNotContain("alice", error.ToString());
+        Assert.Empty(sink.Received);
+    }
+
+    [Fact]
+    public async Task Send_RecipientNotAnAddress_PermanentWithoutTheAddress()
+    {
+        await using var sink = new SmtpSink();
+        using var host = SmtpHost(sink);
+
+        var error = await Assert.ThrowsAsync<MessageNotAcceptedException>(() =>
+            host.Provider(MessageChannels.Email).SendAsync(ProviderHost.Message() with { Recipient = "alice at nowhere" }, CancellationToken.None));
+
+        Assert.True(error.Permanent);
         Assert.DoesNotContain("alice", error.ToString());
         Assert.Empty(sink.Received);
     }

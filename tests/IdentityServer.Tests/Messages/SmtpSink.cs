@@ -14,13 +14,14 @@ public sealed class SmtpSink : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
-    private readonly bool _refuseRecipients;
+    private readonly int? _refuseRecipientsWith;
 
     public sealed record Envelope(string MailFrom, IReadOnlyList<string> RcptTo, string Data);
 
-    public SmtpSink(bool refuseRecipients = false)
+    /// <param name="refuseRecipientsWith">550: the mailbox does not exist (permanent); 450: try later.</param>
+    public SmtpSink(int? refuseRecipientsWith = null)
     {
-        _refuseRecipients = refuseRecipients;
+        _refuseRecipientsWith = refuseRecipientsWith;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -71,8 +72,8 @@ public sealed class SmtpSink : IAsyncDisposable
                         mailFrom = line[(line.IndexOf(':') + 1)..].Trim();
                         await writer.WriteLineAsync("250 2.1.0 OK");
                         break;
-                    case "RCPT" when _refuseRecipients:
-                        await writer.WriteLineAsync($"550 5.1.1 No such user here: {line[(line.IndexOf(':') + 1)..].Trim()}");
+                    case "RCPT" when _refuseRecipientsWith is { } code:
+                        await writer.WriteLineAsync($"{code} {code / 100}.1.1 Not for this user now or ever: {line[(line.IndexOf(':') + 1)..].Trim()}");
                         break;
                     case "RCPT":
                         rcptTo.Add(line[(line.IndexOf(':') + 1)..].Trim());

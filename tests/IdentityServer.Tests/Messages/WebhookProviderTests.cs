@@ -59,6 +59,24 @@ public sealed class WebhookProviderTests(FakeGateway gateway) : IClassFixture<Fa
         Assert.DoesNotContain("123456", error.ToString());
     }
 
+    [Theory]
+    [InlineData(400, true)]
+    [InlineData(404, true)]
+    [InlineData(422, true)]
+    [InlineData(408, false)]
+    [InlineData(429, false)]
+    [InlineData(500, false)]
+    [InlineData(502, false)]
+    public async Task Send_GatewayRefuses_PermanentOnlyForA4xxThatIsNotALaterPlease(int status, bool permanent)
+    {
+        using var host = WebhookHost(gateway.Url($"/status/{status}"));
+
+        var error = await Assert.ThrowsAsync<MessageNotAcceptedException>(() =>
+            host.Provider(MessageChannels.Email).SendAsync(ProviderHost.Message(), CancellationToken.None));
+
+        Assert.Equal(permanent, error.Permanent);
+    }
+
     [Fact]
     public async Task Send_GatewaySlowerThanTheTimeout_Throws()
     {

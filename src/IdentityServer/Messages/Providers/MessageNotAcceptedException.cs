@@ -7,8 +7,12 @@ namespace RedisJwt.IdentityServer.Messages.Providers;
 /// </summary>
 public sealed class MessageNotAcceptedException : Exception
 {
-    public MessageNotAcceptedException(string message, Exception? innerException = null)
-        : base(message, innerException)
-    {
-    }
+    public MessageNotAcceptedException(string message, Exception? innerException = null, bool permanent = false)
+        : base(message, innerException) => Permanent = permanent;
+
+    /// <summary>
+    /// The provider refused this message for good (a webhook's 4xx, an SMTP 5xx, an address it cannot take): sending
+    /// it again cannot succeed, so it goes to the dead letters at once instead of being retried.
+    /// </summary>
+    public bool Permanent { get; }
 }

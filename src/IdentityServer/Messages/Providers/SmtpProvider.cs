@@ -34,8 +34,15 @@ public sealed class SmtpProvider(IOptions<SmtpSettings> settings, ILogger<SmtpPr
         catch (SmtpCommandException exception)
         {
             // Not the server's text, nor the exception (its message is that text): it often quotes the address.
+            // A 5xx reply is a permanent refusal (RFC 5321 4.2.1): the same message would be refused again.
             throw new MessageNotAcceptedException(
-                $"The SMTP server {smtp.Host} refused the message at {exception.ErrorCode}: {(int)exception.StatusCode} ({exception.StatusCode}).");
+                $"The SMTP server {smtp.Host} refused the message at {exception.ErrorCode}: {(int)exception.StatusCode} ({exception.StatusCode}).",
+                permanent: (int)exception.StatusCode >= 500);
+        }
+        catch (ParseException)
+        {
+            // Not the exception: its message quotes the address.
+            throw new MessageNotAcceptedException("The recipient is not an email address.", permanent: true);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

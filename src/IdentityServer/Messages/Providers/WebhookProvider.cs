@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -59,11 +60,20 @@ public sealed class WebhookProvider(IHttpClientFactory httpClients, IOptions<Web
             if (!response.IsSuccessStatusCode)
             {
                 throw new MessageNotAcceptedException(
-                    $"The webhook at {url.Host} answered {(int)response.StatusCode} ({response.StatusCode}).");
+                    $"The webhook at {url.Host} answered {(int)response.StatusCode} ({response.StatusCode}).",
+                    permanent: IsRefusal(response.StatusCode));
             }
         }
 
         logger.LogDebug("Message {MessageId} ({Kind}, {Topic}, {Channel}) for {Recipient} accepted by the webhook at {Host}",
             message.Id, message.Kind, message.Topic, message.Channel, Recipients.Mask(message.Recipient), url.Host);
     }
+
+    /// <summary>
+    /// A 4xx says the request itself is wrong (a bad number, a refused body), so the same request will be refused
+    /// again; except 408, 425 and 429, which ask to come back later. 5xx and network failures are retried.
+    /// </summary>
+    internal static bool IsRefusal(HttpStatusCode status) =>
+        (int)status is >= 400 and < 500
+        && status is not (HttpStatusCode.RequestTimeout or (HttpStatusCode)425 or HttpStatusCode.TooManyRequests);
 }
