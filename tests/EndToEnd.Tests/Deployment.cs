@@ -25,10 +25,15 @@ public class Deployment : IAsyncLifetime
 
     public Uri Issuer { get; } = new($"http://127.0.0.1:{IdentityServerFactory.FreeLoopbackPort()}/");
 
+    /// <summary>Where the IdentityServers' development provider writes messages (the folder provider), when in use.</summary>
+    public string MessagesFolder { get; } = Path.Combine(Path.GetTempPath(), $"redisjwt-e2e-messages-{Guid.NewGuid():N}");
+
     /// <summary>The Redis every process uses; a test of an outage supplies its own.</summary>
     protected virtual string RedisConnection => TestServers.Redis;
 
     protected virtual IReadOnlyDictionary<string, string?> BoardSettings => new Dictionary<string, string?>();
+
+    protected virtual IReadOnlyDictionary<string, string?> IdentitySettings => new Dictionary<string, string?>();
 
     /// <summary>False where one process of each service is enough (the samples): IdentityB and BoardB stay null.</summary>
     protected virtual bool SecondInstances => true;
@@ -106,6 +111,10 @@ public class Deployment : IAsyncLifetime
 
         await IdentityServerFactory.DropDatabaseAsync(_identityDb);
         await IdentityServerFactory.DropDatabaseAsync(_boardDb);
+        if (Directory.Exists(MessagesFolder))
+        {
+            Directory.Delete(MessagesFolder, recursive: true);
+        }
     }
 
     private async Task<ServiceProcess> StartIdentityAsync(int port)
@@ -120,7 +129,13 @@ public class Deployment : IAsyncLifetime
             ["Seed:Clients:third-party-demo:Secret"] = IdentityServerFactory.ThirdPartySecret,
             ["Seed:Clients:board-api:Secret"] = IdentityServerFactory.BoardApiSecret,
             ["Seed:Clients:reporting-service:Secret"] = ReportingSecret,
+            ["Messages:Folder:Path"] = MessagesFolder,
         };
+        foreach (var (key, value) in IdentitySettings)
+        {
+            settings[key] = value;
+        }
+
         return Track(await ServiceProcess.StartAsync("IdentityServer", port, settings));
     }
 

@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RedisJwt.IdentityServer.Messages;
@@ -77,55 +72,6 @@ public sealed class MessageCrashTests
         finally
         {
             await IdentityServerFactory.DropDatabaseAsync(database);
-        }
-    }
-
-    /// <summary>An SMS/email gateway on loopback: accepts with 204, or hangs while <see cref="Hang"/> is set.</summary>
-    private sealed class FakeGateway : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly TaskCompletionSource _never = new();
-
-        private FakeGateway(WebApplication app, string url) => (_app, Url) = (app, url);
-
-        public string Url { get; }
-
-        public volatile bool Hang;
-
-        /// <summary>Idempotency keys (message ids) of every request that arrived.</summary>
-        public ConcurrentQueue<string> Received { get; } = new();
-
-        /// <summary>Those answered 204.</summary>
-        public ConcurrentQueue<string> Accepted { get; } = new();
-
-        public static async Task<FakeGateway> StartAsync()
-        {
-            var port = IdentityServerFactory.FreeLoopbackPort();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-            var app = builder.Build();
-            var gateway = new FakeGateway(app, $"http://127.0.0.1:{port}/send");
-            app.MapPost("/send", async (HttpRequest request) =>
-            {
-                var id = request.Headers["Idempotency-Key"].ToString();
-                using var body = await JsonDocument.ParseAsync(request.Body);
-                gateway.Received.Enqueue(id);
-                if (gateway.Hang)
-                {
-                    await gateway._never.Task;
-                }
-
-                gateway.Accepted.Enqueue(id);
-                return Results.NoContent();
-            });
-            await app.StartAsync();
-            return gateway;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _never.TrySetResult();
-            await _app.DisposeAsync();
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.IdentityServer.Data;
@@ -59,13 +58,8 @@ public class MessageFolderServer : IAsyncLifetime
     }
 
     /// <summary>The link to <paramref name="path"/> in a message: its path and query, and its userId and code.</summary>
-    public static (string PathAndQuery, string UserId, string Code) Link(FolderMessage message, string path)
-    {
-        var match = Regex.Match(message.Text, $@"https?://\S+?{Regex.Escape(path)}\?userId=(?<user>[^&\s]+)&code=(?<code>[A-Za-z0-9_-]+)");
-        Assert.True(match.Success, $"No {path} link in: {message.Text}");
-        var url = new Uri(match.Value);
-        return (url.PathAndQuery, Uri.UnescapeDataString(match.Groups["user"].Value), match.Groups["code"].Value);
-    }
+    public static (string PathAndQuery, string UserId, string Code) Link(FolderMessage message, string path) =>
+        MessageLinks.Find(message.Text, path);
 
     public async Task<ApplicationUser> FindUserAsync(string email) =>
         await Server.WithScopeAsync(services => services.GetRequiredService<UserManager<ApplicationUser>>().FindByEmailAsync(email))
