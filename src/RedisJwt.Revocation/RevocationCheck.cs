@@ -31,12 +31,7 @@ public sealed class RevocationCheck(RevocationView view, IOptions<RevocationOpti
             return;
         }
 
-        var issuedAt = long.TryParse(principal.GetClaim(Claims.IssuedAt), out var iat) ? iat
-            : principal.GetCreationDate()?.ToUnixTimeSeconds() ?? 0;
-        var facts = new TokenFacts(principal.GetClaim(Claims.JwtId), principal.GetClaim("sid"), principal.GetClaim(FamilyClaim),
-            principal.GetClaim(Claims.Subject), issuedAt);
-
-        switch (await view.CheckAsync(facts))
+        switch (await view.CheckAsync(TokenFacts.Of(principal)))
         {
             case RevocationStatus.Revoked:
                 context.Reject(error: Errors.InvalidToken, description: "The access token has been revoked.", uri: "");

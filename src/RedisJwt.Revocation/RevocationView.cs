@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -6,7 +9,17 @@ using StackExchange.Redis;
 namespace RedisJwt.Revocation;
 
 /// <summary>What a resource server knows about a token: its identifiers as found in the validated access token.</summary>
-public readonly record struct TokenFacts(string? TokenId, string? SessionId, string? FamilyId, string? Subject, long IssuedAt);
+public readonly record struct TokenFacts(string? TokenId, string? SessionId, string? FamilyId, string? Subject, long IssuedAt)
+{
+    /// <summary>The facts of a validated token's principal: jti, sid, aid (family), sub and iat.</summary>
+    public static TokenFacts Of(ClaimsPrincipal principal)
+    {
+        var issuedAt = long.TryParse(principal.GetClaim(Claims.IssuedAt), out var iat) ? iat
+            : principal.GetCreationDate()?.ToUnixTimeSeconds() ?? 0;
+        return new TokenFacts(principal.GetClaim(Claims.JwtId), principal.GetClaim("sid"), principal.GetClaim(RevocationCheck.FamilyClaim),
+            principal.GetClaim(Claims.Subject), issuedAt);
+    }
+}
 
 public enum RevocationStatus
 {

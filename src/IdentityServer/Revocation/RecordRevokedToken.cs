@@ -15,7 +15,10 @@ namespace RedisJwt.IdentityServer.Revocation;
 public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedToken> logger)
     : IOpenIddictServerHandler<HandleRevocationRequestContext>
 {
-    /// <summary>Transaction property set once a refresh token's whole family is revoked, in Redis and PostgreSQL.</summary>
+    /// <summary>
+    /// Transaction property set once the revocation is complete without OpenIddict's row update: a refresh token's
+    /// whole family revoked in Redis and PostgreSQL, or an access token that has no row revoked in Redis.
+    /// </summary>
     public const string RecordedProperty = ".redisjwt_revocation_recorded";
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
@@ -34,6 +37,12 @@ public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedTok
                 && principal.GetClaim(Claims.JwtId) is { Length: > 0 } jti && principal.GetExpirationDate() is { } expiresAt)
             {
                 await revoker.RevokeAccessTokenAsync(jti, expiresAt);
+                if (principal.GetTokenId() is null)
+                {
+                    // No row to mark (a client_credentials token): Redis is its whole revocation record, and OpenIddict's
+                    // "cannot be revoked" that follows is answered 200 (RevocationRecordedResponse).
+                    context.Transaction.Properties[RecordedProperty] = true;
+                }
             }
             else if (principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) is true && principal.GetAuthorizationId() is { } family)
             {
@@ -52,7 +61,7 @@ public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedTok
 
 /// <summary>
 /// OpenIddict refuses to mark a token revoked when a concurrent request changed its row a moment earlier (a racing
-/// refresh redeeming it) and answers unsupported_token_type. When the revocation was already recorded by
+/// refresh redeeming it), or when it has no row, and answers unsupported_token_type. When the revocation was already recorded by
 /// <see cref="RecordRevokedToken"/> (the whole family, in Redis and PostgreSQL), it did happen: answer 200 as
 /// RFC 7009 2.2 says.
 /// </summary>

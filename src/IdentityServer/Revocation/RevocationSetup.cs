@@ -19,8 +19,12 @@ public static class TokenRevocationSetup
             options.AddEventHandler(DetectRefreshTokenReuse.Descriptor);
             options.AddEventHandler(RevokeFamilyOfRotatedRefreshToken.Descriptor);
             options.AddEventHandler(ReleaseRefreshClaim.Descriptor);
+            options.AddEventHandler(NoTokenRowForClientCredentials.Descriptor);
+            options.AddEventHandler(RevokedTokensInactive.Descriptor);
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyRevocationResponseContext>.Descriptor);
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor);
+            options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyIntrospectionResponseContext>.Descriptor);
+            options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyUserInfoResponseContext>.Descriptor);
         });
         return builder;
     }
