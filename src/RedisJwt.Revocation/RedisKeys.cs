@@ -42,6 +42,9 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// <summary>The pub/sub channel each revocation is published on, in its encoded form.</summary>
     public RedisChannel RevocationChannel => RedisChannel.Literal($"{_prefix}revocations");
 
+    /// <summary>The pub/sub channel the client_id of each created, changed or deleted client is published on.</summary>
+    public RedisChannel ClientChangesChannel => RedisChannel.Literal($"{_prefix}clients:changed");
+
     /// <summary>
     /// Set (NX) by the first request presenting a refresh token: "pending" while it is being redeemed, "done" once
     /// answered. Any other request presenting the same token is a replay, even one racing the first.

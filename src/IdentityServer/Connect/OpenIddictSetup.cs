@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Clients;
@@ -24,7 +25,11 @@ public static class OpenIddictSetup
             .ValidateOnStart();
 
         builder.Services.AddOpenIddict()
-            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>())
+            .AddCore(options =>
+            {
+                options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>();
+                options.ReplaceApplicationManager<OpenIddictEntityFrameworkCoreApplication, ClientApplicationManager>();
+            })
             .AddServer(options =>
             {
                 options.SetAuthorizationEndpointUris(AuthorizationPath)
@@ -82,6 +87,11 @@ public static class OpenIddictSetup
             .Configure<IOptions<ServerSettings>>((aspNetCore, settings) =>
                 aspNetCore.DisableTransportSecurityRequirement = settings.Value.AllowInsecureHttp);
 
+        builder.Services.AddSingleton<ClientSecretVerdicts>();
+        builder.Services.AddSingleton<ClientSnapshots>();
+        builder.Services.AddHostedService<ClientChangesListener>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<ScopeResources>();
         builder.Services.AddScoped<UserPrincipalFactory>();
         builder.Services.AddScoped<PasswordGrant>();
         builder.Services.AddScoped<Consent.ConsentStore>();

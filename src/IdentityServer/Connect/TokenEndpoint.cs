@@ -35,7 +35,8 @@ public static class TokenEndpoint
 
         if (request.IsClientCredentialsGrantType())
         {
-            return await ClientCredentialsAsync(request, applications, scopeManager);
+            return await ClientCredentialsAsync(request, applications, scopeManager,
+                context.RequestServices.GetRequiredService<ScopeResources>());
         }
 
         if (request.IsPasswordGrantType())
@@ -72,7 +73,7 @@ public static class TokenEndpoint
     }
 
     private static async Task<IResult> ClientCredentialsAsync(OpenIddictRequest request,
-        IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager)
+        IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopeManager, ScopeResources scopeResources)
     {
         var application = await applications.FindByClientIdAsync(request.ClientId!)
             ?? throw new InvalidOperationException("The client application cannot be found.");
@@ -81,7 +82,7 @@ public static class TokenEndpoint
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, await applications.GetClientIdAsync(application));
         identity.SetScopes(request.GetScopes());
-        identity.SetResources(await scopeManager.ListResourcesAsync(identity.GetScopes()).ToListAsync());
+        identity.SetResources(await scopeResources.OfAsync(scopeManager, identity.GetScopes()));
         identity.SetDestinations(ClaimDestinations.For);
 
         return TypedResults.SignIn(new ClaimsPrincipal(identity),

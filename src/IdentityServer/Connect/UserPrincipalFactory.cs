@@ -11,7 +11,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace RedisJwt.IdentityServer.Connect;
 
 /// <summary>Builds the principal OpenIddict turns into tokens, from the user's current data and the granted scopes.</summary>
-public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOpenIddictScopeManager scopeManager)
+public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOpenIddictScopeManager scopeManager,
+    ScopeResources scopeResources)
 {
     public async Task<ClaimsPrincipal> CreateAsync(ApplicationUser user, IEnumerable<string> scopes, string? sessionId,
         string? authorizationId)
@@ -27,7 +28,7 @@ public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOp
             .SetClaim(SessionClaims.SessionId, sessionId);
 
         identity.SetScopes(scopes);
-        identity.SetResources(await scopeManager.ListResourcesAsync(identity.GetScopes()).ToListAsync());
+        identity.SetResources(await scopeResources.OfAsync(scopeManager, identity.GetScopes()));
         identity.SetAuthorizationId(authorizationId);
         // The family of this token in the access token, so a refresh-token family is revocable at resource servers
         // with one entry (an opaque id, no personal data).
