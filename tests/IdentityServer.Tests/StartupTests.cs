@@ -42,6 +42,33 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Es256WithAnRsaCertificate_RefusesToStart()
+    {
+        var error = await StartAsync("Development", new() { ["Credentials:SigningAlgorithm"] = "ES256" });
+
+        Assert.Contains("must hold an EC P-256 key (for ES256)", error.ToString());
+    }
+
+    [Fact]
+    public async Task Rs256WithAnEcCertificate_RefusesToStart()
+    {
+        var error = await StartAsync("Development", new(TestCertificates.EcSigningSettings()) { ["Credentials:SigningAlgorithm"] = "RS256" });
+
+        Assert.Contains("must hold an RSA key", error.ToString());
+    }
+
+    [Theory]
+    [InlineData("HS256")]
+    [InlineData("none")]
+    [InlineData("rs256")]
+    public async Task SigningAlgorithmOtherThanTheThree_RefusesToStart(string algorithm)
+    {
+        var error = await StartAsync("Development", new() { ["Credentials:SigningAlgorithm"] = algorithm });
+
+        Assert.Contains("Credentials:SigningAlgorithm must be RS256, PS256 or ES256", error.ToString());
+    }
+
+    [Fact]
     public async Task PlainHttpIssuerWithoutOptIn_RefusesToStart()
     {
         var error = await StartAsync("Production", new() { ["Server:AllowInsecureHttp"] = "false" });

@@ -160,7 +160,8 @@ public static class OAuth
             (IdentityServerFactory.BoardApiClientId, IdentityServerFactory.BoardApiSecret));
 
     /// <summary>Validates a JWT the way an independent resource server does: keys from the JWKS endpoint only.</summary>
-    public static async Task<JsonWebToken> ValidateJwtAsync(HttpClient client, string token, string audience, string type)
+    public static async Task<JsonWebToken> ValidateJwtAsync(HttpClient client, string token, string audience, string type,
+        string algorithm = SecurityAlgorithms.RsaSha256)
     {
         var jwks = new JsonWebKeySet(await client.GetStringAsync("/.well-known/jwks"));
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
@@ -169,7 +170,7 @@ public static class OAuth
             ValidAudience = audience,
             IssuerSigningKeys = jwks.GetSigningKeys(),
             ValidTypes = [type],
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ValidAlgorithms = [algorithm],
             RequireSignedTokens = true,
             ClockSkew = TimeSpan.Zero,
         });

@@ -44,6 +44,24 @@ public static class TestCertificates
         };
     }
 
+    /// <summary>Settings for signing with ES256: an EC P-256 certificate and key, as PEM.</summary>
+    public static IReadOnlyDictionary<string, string?> EcSigningSettings()
+    {
+        var name = $"signing-ec-{Guid.NewGuid():N}";
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=RedisJwt test signing (ES256)", ecdsa, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        File.WriteAllText(Path.Combine(Directory, $"{name}.crt"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(Directory, $"{name}.key"), ecdsa.ExportPkcs8PrivateKeyPem());
+        return new Dictionary<string, string?>
+        {
+            ["Credentials:SigningAlgorithm"] = "ES256",
+            ["Credentials:SigningCertificatePath"] = Path.Combine(Directory, $"{name}.crt"),
+            ["Credentials:SigningKeyPath"] = Path.Combine(Directory, $"{name}.key"),
+        };
+    }
+
     private static void WriteSigningPem(string folder, string name, DateTimeOffset notAfter)
     {
         using var signing = CreateSelfSigned("RedisJwt test signing", X509KeyUsageFlags.DigitalSignature, notAfter);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.IdentityModel.Tokens;
 
 namespace RedisJwt.IdentityServer.Credentials;
 
@@ -17,6 +18,14 @@ public sealed class CredentialOptions
     public string? SigningKeyPath { get; set; }
 
     public string? SigningCertificatePassword { get; set; }
+
+    /// <summary>
+    /// RS256 (default, what every resource server can verify), PS256 (the same RSA key, PSS padding) or ES256 (an EC
+    /// P-256 key: signing costs about a tenth of RS256). One fixed algorithm per key leaves no room for alg confusion
+    /// (RFC 8725 3.1).
+    /// </summary>
+    [RegularExpression("^(RS256|PS256|ES256)$", ErrorMessage = "Credentials:SigningAlgorithm must be RS256, PS256 or ES256.")]
+    public string SigningAlgorithm { get; set; } = SecurityAlgorithms.RsaSha256;
 
     [Required(ErrorMessage = "Credentials:EncryptionCertificatePath is required: authorization codes and refresh tokens are encrypted with it.")]
     public string EncryptionCertificatePath { get; set; } = "";

@@ -20,11 +20,13 @@ public static class CredentialsSetup
                 var credentials = credentialOptions.Value;
                 var root = environment.ContentRootPath;
 
+                var algorithm = credentials.SigningAlgorithm;
                 var signing = CertificateLoader.Load("Credentials:SigningCertificatePath", credentials.SigningCertificatePath,
                     credentials.SigningKeyPath, credentials.SigningCertificatePassword, root,
-                    X509KeyUsageFlags.DigitalSignature, TimeProvider.System);
-                // RS256 only: one fixed algorithm per key leaves no room for alg confusion (RFC 8725 3.1).
-                server.SigningCredentials.Add(new SigningCredentials(new X509SecurityKey(signing), SecurityAlgorithms.RsaSha256));
+                    X509KeyUsageFlags.DigitalSignature, TimeProvider.System,
+                    algorithm == SecurityAlgorithms.EcdsaSha256 ? CertificateKey.EcP256 : CertificateKey.Rsa);
+                // One fixed algorithm per key, published with it in the JWKS: no room for alg confusion (RFC 8725 3.1).
+                server.SigningCredentials.Add(new SigningCredentials(SigningKey(signing, algorithm), algorithm));
 
                 var encryption = CertificateLoader.Load("Credentials:EncryptionCertificatePath", credentials.EncryptionCertificatePath,
                     credentials.EncryptionKeyPath, credentials.EncryptionCertificatePassword, root,
@@ -37,4 +39,10 @@ public static class CredentialsSetup
 
         return builder;
     }
+
+    // IdentityModel signs ES256 only with an ECDsaSecurityKey, not with an X509SecurityKey over an EC certificate.
+    private static SecurityKey SigningKey(X509Certificate2 certificate, string algorithm) =>
+        algorithm == SecurityAlgorithms.EcdsaSha256
+            ? new ECDsaSecurityKey(certificate.GetECDsaPrivateKey()) { KeyId = certificate.Thumbprint }
+            : new X509SecurityKey(certificate);
 }
