@@ -186,9 +186,12 @@ const lines = [
     + `${clockTicks} s).`,
 ];
 writeFileSync(join(resultsDir, 'latest.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(resultsDir, 'latency.svg'), latencyChart(series.map((entry) => ({
-  label: [SCENARIOS.find(([id]) => id === entry.scenario)?.[1].replace('BoardApi GET /posts/{id}', 'GET /posts/{id}') ?? entry.scenario,
-    SERVER_NAMES[entry.server]],
+const SHORT = { 'token-RS256': 'token RS256', 'token-PS256': 'token PS256', 'token-ES256': 'token ES256',
+  introspection: 'introspection', posts: 'GET /posts/{id}' };
+const chartSeries = SCENARIOS.flatMap(([id]) => series.filter((entry) => entry.scenario === id));
+writeFileSync(join(resultsDir, 'latency.svg'), latencyChart(chartSeries.map((entry) => ({
+  group: entry.scenario,
+  label: [SHORT[entry.scenario], SERVER_NAMES[entry.server].replace('ours, ', '')],
   ours: entry.server !== 'peer',
   values: { p50: entry.m.p50, p90: entry.m.p90, p99: entry.m.p99, 'p99.9': entry.m.p999 },
 }))));
