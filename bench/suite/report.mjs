@@ -30,6 +30,7 @@ function figures(run) {
     p50: wrk.latency_us.p50 / 1000, p75: wrk.latency_us.p75 / 1000, p90: wrk.latency_us.p90 / 1000,
     p99: wrk.latency_us.p99 / 1000, p999: wrk.latency_us['p99.9'] / 1000,
     errors: errorsOf(wrk),
+    errorKinds: wrk.errors,
     serverCpu: (run.server_cpu_ticks * 1e6) / clockTicks / wrk.requests,
     storeCpu: (run.store_cpu_ticks * 1e6) / clockTicks / wrk.requests,
     // Whatever the machine spent outside the server, PostgreSQL, Redis and wrk, as a share of all its cores.
@@ -45,8 +46,11 @@ for (const run of loads) {
   entry.rounds.push(figures(run));
 }
 for (const entry of series) {
-  entry.m = Object.fromEntries(Object.keys(entry.rounds[0]).map((k) => [k, k === 'errors'
+  entry.m = Object.fromEntries(Object.keys(entry.rounds[0]).filter((k) => k !== 'errorKinds').map((k) => [k, k === 'errors'
     ? entry.rounds.reduce((sum, r) => sum + r.errors, 0) : median(entry.rounds.map((r) => r[k]))]));
+  // "64 (64 timeout)": which kind of failure, summed over the rounds.
+  const kinds = Object.keys(entry.rounds[0].errorKinds).map((k) => [k, entry.rounds.reduce((sum, r) => sum + r.errorKinds[k], 0)]);
+  entry.errorText = entry.m.errors ? `${entry.m.errors} (${kinds.filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ')})` : '0';
 }
 const find = (scenario, server) => series.find((s) => s.scenario === scenario && s.server === server);
 const skips = records.filter((r) => r.type === 'skip');
@@ -86,7 +90,7 @@ for (const [scenario, title] of SCENARIOS) {
     const cpuRatio = isMine ? f(mine.m.serverCpu / other.m.serverCpu) : '';
     const rounds = entry.rounds.length > 1 ? ` (median of ${entry.rounds.length})` : '';
     rows.push(`| ${title} | ${SERVER_NAMES[entry.server]} | ${f(entry.m.rps, 0)}${rounds} | ${f(entry.m.p50)} | ${f(entry.m.p90)} | `
-      + `${f(entry.m.p99)} | ${entry.m.errors} | ${f(entry.m.serverCpu, 0)} | ${entry.server === 'peer' ? '—' : f(entry.m.storeCpu, 0)} | `
+      + `${f(entry.m.p99)} | ${entry.errorText} | ${f(entry.m.serverCpu, 0)} | ${entry.server === 'peer' ? '—' : f(entry.m.storeCpu, 0)} | `
       + `${ratio} | ${p99Ratio} | ${cpuRatio} | ${f(Math.max(0, entry.m.other), 0)} |`);
   }
 }
@@ -149,7 +153,7 @@ const lines = [
   '## Results',
   '',
   'CPU/request: user + system time of the server process (and, for ours, of PostgreSQL and Redis) over the measured run, '
-    + 'divided by its requests. Ratios: ours / peer (scenario 3: on / off). Errors: socket errors + answers of 400 or more. '
+    + 'divided by its requests. Ratios: ours / peer (scenario 3: on / off). Errors: socket errors (a timeout is a request unanswered after 2 s) + answers of 400 or more. '
     + 'Other load: CPU spent meanwhile by processes outside the benchmark (neither the servers, PostgreSQL, Redis nor wrk), '
     + `in % of all cores; above a few % the run was disturbed (load average before the run: ${s.loadavg}).`,
   '',
