@@ -109,7 +109,7 @@ goal('revocation propagation p99 under 50 ms', propagation ? propagation.propaga
   propagation ? `${propagation.propagation_ms.p99} ms` : 'not measured');
 goal('no failed request in any load run', totalErrors === 0, `${totalErrors} failed`);
 const disturbed = series.flatMap((x) => x.rounds).filter((r) => r.other > 5).length;
-if (disturbed) goals.push(`- ⚠️ ${disturbed} measured runs shared the machine with other work (other load above 5%): their figures are low`);
+if (disturbed) goals.push(`- ⚠️ ${disturbed} measured run${disturbed > 1 ? 's' : ''} shared the machine with other work (other load above 5%): their figures are low`);
 
 const key = createPrivateKey(readFileSync(signingKey)).asymmetricKeyDetails;
 const openIddict = /<OpenIddictVersion>([^<]+)</.exec(readFileSync(join(repo, 'Directory.Packages.props'), 'utf8'))?.[1];
