@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # cleanup runs from a trap
+# The benchmark suite (issue 8), one command: bash bench/run.sh
+# Starts fresh PostgreSQL and Redis, our IdentityServer and BoardApi in Production configuration (plain HTTP on
+# loopback) and node oidc-provider 9 configured alike, drives each scenario with wrk (warm-up, then a measured run),
+# and writes bench/results/latest.md, the chart bench/results/latency.svg and the raw figures
+# bench/results/raw/latest.jsonl. Stops everything it started, also on Ctrl-C or failure. Exits non-zero when any
+# request failed. BENCH_SECONDS (10), BENCH_WARMUP (5), BENCH_ROUNDS (3) and BENCH_REVOCATIONS (1000) override the
+# defaults. Ports are below the ephemeral range (32768+) and apart from bench/revocation.sh's.
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$REPO_ROOT/bench
+# shellcheck source=scripts/lib.sh
+source "$REPO_ROOT/scripts/lib.sh"
+# shellcheck source=bench/suite/lib.sh
+source "$BENCH/suite/lib.sh"
+
+SECONDS_PER_RUN=${BENCH_SECONDS:-10}
+WARMUP_SECONDS=${BENCH_WARMUP:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+REVOCATIONS=${BENCH_REVOCATIONS:-1000}
+CONNECTIONS=64
+POOL_SIZE=16
+PG_PORT=27432
+PG_PASSWORD=redisjwt-bench
+REDIS_PORT=27379
+IDS_A=27801 IDS_B=27802 IDS_ALG=27803
+BOARD_ON=27811 BOARD_ON2=27812 BOARD_OFF=27813
+PEER=27901
+CLIENT=bench-client SECRET=bench-client-secret
+INTROSPECTOR=board-api INTROSPECTOR_SECRET=bench-board-api-secret
+STARTED=$(date +%s)
+# The 1-minute load average before anything starts: a busy machine makes every figure slower.
+LOADAVG=$(cut -d ' ' -f 1 /proc/loadavg)
+LOGS_ON_FAILURE=${TMPDIR:-/tmp}/redisjwt-bench-suite-logs
+
+SCRATCH=
+declare -A PIDS=()
+cleanup() {
+  local rc=$? name
+  trap - EXIT INT TERM
+  for name in "${!PIDS[@]}"; do stop_pid "${PIDS[$name]}"; done
+  # The services' logs outlive a failed run (the scratch folder does not).
+  if [[ $rc -ne 0 && -n $SCRATCH ]] && compgen -G "$SCRATCH/*.log" >/dev/null; then
+    rm -rf "$LOGS_ON_FAILURE" && mkdir -p "$LOGS_ON_FAILURE" && cp "$SCRATCH"/*.log "$LOGS_ON_FAILURE/"
+    log "logs of the failed run: $LOGS_ON_FAILURE"
+  fi
+  stop_scratch_servers "$SCRATCH" "$REDIS_PORT"
+  exit "$rc"
+}
+install_traps cleanup
+
+ensure_packages wrk
+require_node
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-bench-suite.XXXXXX")
+chmod 711 "$SCRATCH"
+RUNS=$SCRATCH/runs.jsonl
+: >"$RUNS"
+start_scratch_servers "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT"
+
+log "building (Release) and installing oidc-provider (npm ci)"
+for project in src/IdentityServer src/BoardApi bench/RevocationLatency; do
+  dotnet build "$REPO_ROOT/$project" -c Release -v quiet -nologo >"$SCRATCH/build.log" 2>&1 \
+    || { tail -n 30 "$SCRATCH/build.log" >&2; die "build of $project failed"; }
+done
+(cd "$BENCH/oidc-provider" && npm ci --no-audit --no-fund --silent) || die "npm ci in bench/oidc-provider failed"
+
+# Npgsql pools up to 100 connections per process, PostgreSQL admits 100 in all: five processes under 64 concurrent
+# requests would exhaust it ("too many clients") and fail requests, so each process gets at most 16 (80 in all).
+db() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgres;Password=$PG_PASSWORD;Maximum Pool Size=$POOL_SIZE"; }
+ISSUER=http://127.0.0.1:$IDS_A/
+# Production, as docker-compose.yml configures it; AllowInsecureHttp only because this is plain HTTP on loopback.
+COMMON_ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT")
+IDS_ENV=(
+  ConnectionStrings__IdentityDb="$(db bench_identity)" Server__Issuer="$ISSUER" Server__AllowInsecureHttp=true
+  Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key"
+  Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key"
+  Messages__Providers__Email=folder Messages__Providers__Sms=folder Messages__Folder__Path="$SCRATCH/messages"
+  "Seed__Clients__${CLIENT}__Type=confidential" "Seed__Clients__${CLIENT}__Secret=$SECRET"
+  "Seed__Clients__${CLIENT}__GrantTypes__0=client_credentials"
+  "Seed__Clients__${CLIENT}__Scopes__0=posts.read" "Seed__Clients__${CLIENT}__Scopes__1=posts.write"
+  "Seed__Clients__${INTROSPECTOR}__Type=confidential" "Seed__Clients__${INTROSPECTOR}__Secret=$INTROSPECTOR_SECRET"
+  "Seed__Clients__${INTROSPECTOR}__Introspection=true"
+  # One client asks as fast as it can: the per-client limit stays on (a Redis call per request) but never refuses.
+  RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
+)
+BOARD_ENV=(ConnectionStrings__BoardDb="$(db bench_board)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
+  RateLimits__Policies__board-reads__PermitLimit=10000000)
+
+# start_dotnet NAME PROJECT PORT [KEY=VALUE...]: a service in the background; exec keeps the PID the server's own.
+start_dotnet() {
+  local name=$1 project=$2 port=$3
+  shift 3
+  (
+    cd "$REPO_ROOT/src/$project/bin/Release/net10.0"
+    exec env ASPNETCORE_URLS="http://127.0.0.1:$port" "${COMMON_ENV[@]}" "$@" dotnet "$project.dll"
+  ) >"$SCRATCH/$name.log" 2>&1 &
+  PIDS[$name]=$!
+}
+
+# start_peer ALG: oidc-provider signing access tokens with ALG, with the IdentityServer's key files.
+start_peer() {
+  (
+    cd "$BENCH/oidc-provider"
+    exec env NODE_ENV=production PORT="$PEER" SIGNING_ALG="$1" RSA_KEY="$SCRATCH/certs/signing.key" \
+      EC_KEY="$SCRATCH/certs/signing-ec.key" CLIENT_ID="$CLIENT" CLIENT_SECRET="$SECRET" \
+      INTROSPECTOR_ID="$INTROSPECTOR" INTROSPECTOR_SECRET="$INTROSPECTOR_SECRET" node server.mjs
+  ) >"$SCRATCH/oidc-provider-$1.log" 2>&1 &
+  PIDS[oidc-provider-$1]=$!
+  try_ready "http://127.0.0.1:$PEER/.well-known/openid-configuration" "${PIDS[oidc-provider-$1]}" \
+    || { tail -n 30 "$SCRATCH/oidc-provider-$1.log" >&2; die "oidc-provider ($1) did not start"; }
+}
+
+# stop_service NAME: records its peak RSS (VmHWM, kB), then stops it.
+stop_service() {
+  printf '{"type":"memory","process":"%s","vm_hwm_kb":%s}\n' "$1" "$(vm_hwm "${PIDS[$1]}")" >>"$RUNS"
+  stop_pid "${PIDS[$1]}"
+  unset "PIDS[$1]"
+}
+
+store_pids() { # PostgreSQL (postmaster and its backends) and Redis
+  local postmaster
+  postmaster=$(head -n 1 "$SCRATCH/postgres/postmaster.pid")
+  echo "$postmaster"
+  pgrep -P "$postmaster" || true
+  cat "$SCRATCH/redis/redis.pid"
+}
+
+# run_wrk LUA URL SECONDS JSON_OUT [KEY=VALUE...]: the scenario's Lua script reads its inputs from the environment.
+# A request unanswered after 2 s (wrk's default, written out) counts as an error (timeout).
+run_wrk() {
+  env BENCH_WRK_DIR="$BENCH/wrk" BENCH_JSON="$4" "${@:5}" \
+    wrk -t2 -c"$CONNECTIONS" -d"$3s" --timeout 2s -s "$BENCH/wrk/$1" "$2" >"$SCRATCH/wrk.out" 2>&1 \
+    || { cat "$SCRATCH/wrk.out" >&2; die "wrk failed on $2"; }
+}
+
+# measure SCENARIO SERVER ROUND PROCESS LUA URL [KEY=VALUE...]: one measured run, appended to RUNS as JSON with the
+# CPU ticks spent meanwhile by the server process, by PostgreSQL + Redis, by wrk, and by the whole machine (so that the
+# report can tell how much went to processes outside the benchmark).
+measure() {
+  local scenario=$1 server=$2 round=$3 process=$4 lua=$5 url=$6 machine0 wrk0
+  shift 6
+  echo "${PIDS[$process]}" | ticks >"$SCRATCH/server.0"
+  store_pids | ticks >"$SCRATCH/store.0"
+  machine0=$(machine_ticks) wrk0=$(children_ticks)
+  run_wrk "$lua" "$url" "$SECONDS_PER_RUN" "$SCRATCH/wrk.json" "$@"
+  printf '{"type":"load","scenario":"%s","server":"%s","round":%s,"process":"%s","machine_cpu_ticks":%s,"wrk_cpu_ticks":%s,' \
+    "$scenario" "$server" "$round" "$process" "$(($(machine_ticks) - machine0))" "$(($(children_ticks) - wrk0))" >>"$RUNS"
+  echo "${PIDS[$process]}" | ticks >"$SCRATCH/server.1"
+  store_pids | ticks >"$SCRATCH/store.1"
+  printf '"server_cpu_ticks":%s,"store_cpu_ticks":%s,"wrk":%s}\n' "$(cpu_delta "$SCRATCH/server.0" "$SCRATCH/server.1")" \
+    "$(cpu_delta "$SCRATCH/store.0" "$SCRATCH/store.1")" "$(cat "$SCRATCH/wrk.json")" >>"$RUNS"
+  # shellcheck disable=SC2016 # ${...} is JavaScript here
+  node -e 'const r = JSON.parse(process.argv[1]); const e = Object.values(r.errors).reduce((a, b) => a + b, 0);
+    console.error(`    ${process.argv[2]}: ${(r.requests / r.duration_us * 1e6).toFixed(0)} requests/s, p99 ${(r.latency_us.p99 / 1000).toFixed(2)} ms, ${e} errors`)' \
+    "$(cat "$SCRATCH/wrk.json")" "$scenario $server"
+}
+
+# load SCENARIO SERVER PROCESS LUA URL [KEY=VALUE...]: warm-up (not recorded), then one measured run.
+load() {
+  run_wrk "$4" "$5" "$WARMUP_SECONDS" /dev/null "${@:6}"
+  measure "$1" "$2" 0 "$3" "$4" "$5" "${@:6}"
+}
+
+skip() { # SCENARIO REASON
+  log "skipped $1: $2"
+  printf '{"type":"skip","scenario":"%s","reason":%s}\n' "$1" "$(node -e 'console.log(JSON.stringify(process.argv[1]))' "$2")" >>"$RUNS"
+}
+
+basic() { printf '%s:%s' "$1" "$2" | base64 -w0; }
+
+# migrate PROJECT [KEY=VALUE...]: the Production path, `X migrate` (migrations and seed), then exit.
+migrate() {
+  local project=$1
+  shift
+  (cd "$REPO_ROOT/src/$project/bin/Release/net10.0" && env "${COMMON_ENV[@]}" "$@" dotnet "$project.dll" migrate) \
+    >"$SCRATCH/migrate-$project.log" 2>&1 || { tail -n 30 "$SCRATCH/migrate-$project.log" >&2; die "$project migrate failed"; }
+}
+log "migrating (IdentityServer migrate, BoardApi migrate)"
+migrate IdentityServer "${IDS_ENV[@]}"
+migrate BoardApi "${BOARD_ENV[@]}"
+
+log "starting 2 IdentityServer, 3 BoardApi and oidc-provider"
+# One at a time: each start applies the seed, and two seeding at once could collide on the same rows.
+start_dotnet identityserver-a IdentityServer "$IDS_A" "${IDS_ENV[@]}"
+wait_ready "http://127.0.0.1:$IDS_A" "$SCRATCH/identityserver-a.log" "IdentityServer A"
+start_dotnet identityserver-b IdentityServer "$IDS_B" "${IDS_ENV[@]}"
+start_dotnet boardapi-on BoardApi "$BOARD_ON" "${BOARD_ENV[@]}"
+start_dotnet boardapi-on-2 BoardApi "$BOARD_ON2" "${BOARD_ENV[@]}"
+start_dotnet boardapi-off BoardApi "$BOARD_OFF" "${BOARD_ENV[@]}" Revocation__CheckEnabled=false
+wait_ready "http://127.0.0.1:$IDS_B" "$SCRATCH/identityserver-b.log" "IdentityServer B"
+for name in boardapi-on:$BOARD_ON boardapi-on-2:$BOARD_ON2 boardapi-off:$BOARD_OFF; do
+  wait_ready "http://127.0.0.1:${name#*:}" "$SCRATCH/${name%%:*}.log" "${name%%:*}"
+done
+start_peer RS256
+
+log "1. token endpoint, client_credentials, RS256"
+load token-RS256 ours identityserver-a token.lua "http://127.0.0.1:$IDS_A/connect/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")"
+load token-RS256 peer oidc-provider-RS256 token.lua "http://127.0.0.1:$PEER/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")"
+
+log "2. introspection"
+OURS_TOKEN=$(client_token "${ISSUER}connect/token" "$CLIENT" "$SECRET" posts.read)
+# oidc-provider introspects only opaque tokens (it refuses JWTs): the same API's opaque token.
+PEER_TOKEN=$(client_token "http://127.0.0.1:$PEER/token" "$CLIENT" "$SECRET" posts.read resource=urn:redisjwt:board-api:opaque)
+load introspection ours identityserver-a introspect.lua "http://127.0.0.1:$IDS_A/connect/introspect" \
+  BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$OURS_TOKEN"
+load introspection peer oidc-provider-RS256 introspect.lua "http://127.0.0.1:$PEER/token/introspection" \
+  BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$PEER_TOKEN"
+stop_service oidc-provider-RS256
+
+log "3. BoardApi GET /posts/{id}, revocation check on (:$BOARD_ON) vs off (:$BOARD_OFF), $ROUNDS alternating rounds"
+BOARD_TOKEN=$(client_token "${ISSUER}connect/token" "$CLIENT" "$SECRET" "posts.read posts.write")
+POST_ID=$(curl -sf -H "Authorization: Bearer $BOARD_TOKEN" -H 'Content-Type: application/json' \
+  -d '{"title":"Benchmark","content":"A post to read."}' "http://127.0.0.1:$BOARD_ON/posts" | json_field id)
+# Twice the warm-up: in earlier runs BoardApi's first measured round was still well below the later ones.
+for port in "$BOARD_ON" "$BOARD_OFF" "$BOARD_ON" "$BOARD_OFF"; do
+  run_wrk bearer-get.lua "http://127.0.0.1:$port/posts/$POST_ID" "$WARMUP_SECONDS" /dev/null BENCH_TOKEN="$BOARD_TOKEN"
+done
+for ((round = 1; round <= ROUNDS; round++)); do
+  measure posts check-on "$round" boardapi-on bearer-get.lua "http://127.0.0.1:$BOARD_ON/posts/$POST_ID" BENCH_TOKEN="$BOARD_TOKEN"
+  measure posts check-off "$round" boardapi-off bearer-get.lua "http://127.0.0.1:$BOARD_OFF/posts/$POST_ID" BENCH_TOKEN="$BOARD_TOKEN"
+done
+
+log "4. revocation propagation: $REVOCATIONS revocations at IdentityServer B of tokens from A, until both BoardApi reject"
+PROPAGATION=$(dotnet "$BENCH/RevocationLatency/bin/Release/net10.0/RevocationLatency.dll" \
+  "http://127.0.0.1:$IDS_A/" "http://127.0.0.1:$IDS_B/" "http://127.0.0.1:$BOARD_ON/,http://127.0.0.1:$BOARD_ON2/" \
+  "$CLIENT" "$SECRET" "$REVOCATIONS")
+printf '{"type":"propagation","result":%s}\n' "$PROPAGATION" >>"$RUNS"
+log "    $PROPAGATION"
+for name in identityserver-a identityserver-b boardapi-on boardapi-on-2 boardapi-off; do stop_service "$name"; done
+
+# 5. The token scenario with another signing algorithm (Credentials:SigningAlgorithm), on a fresh IdentityServer.
+# Skipped, with the reason, when the server refuses the setting or ignores it (signs with something else).
+bench_algorithm() { # ALG
+  local alg=$1 cert=$SCRATCH/certs/signing.crt key=$SCRATCH/certs/signing.key name=identityserver-$1 got reason=
+  if [[ $alg == ES256 ]]; then cert=$SCRATCH/certs/signing-ec.crt key=$SCRATCH/certs/signing-ec.key; fi
+  if [[ ! -f $cert ]]; then
+    reason="certs/generate-dev-certs.sh wrote no $(basename "$cert")"
+  else
+    start_dotnet "$name" IdentityServer "$IDS_ALG" "${IDS_ENV[@]}" Credentials__SigningAlgorithm="$alg" \
+      Credentials__SigningCertificatePath="$cert" Credentials__SigningKeyPath="$key"
+    if ! try_ready "http://127.0.0.1:$IDS_ALG/health/ready" "${PIDS[$name]}"; then
+      reason="the IdentityServer did not start with Credentials__SigningAlgorithm=$alg: $(grep -m1 -iE 'exception|error' "$SCRATCH/$name.log" | cut -c1-200)"
+    else
+      got=$(jwt_alg "$(client_token "http://127.0.0.1:$IDS_ALG/connect/token" "$CLIENT" "$SECRET" posts.read)")
+      [[ $got == "$alg" ]] || reason="the IdentityServer ignored Credentials__SigningAlgorithm=$alg and signed with $got"
+    fi
+  fi
+  if [[ -n $reason ]]; then
+    skip "token-$alg" "$reason"
+    [[ -z ${PIDS[$name]:-} ]] || { stop_pid "${PIDS[$name]}"; unset "PIDS[$name]"; }
+    return 0
+  fi
+  log "5. token endpoint, client_credentials, $alg"
+  load "token-$alg" ours "$name" token.lua "http://127.0.0.1:$IDS_ALG/connect/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")"
+  stop_service "$name"
+  start_peer "$alg"
+  load "token-$alg" peer "oidc-provider-$alg" token.lua "http://127.0.0.1:$PEER/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")"
+  stop_service "oidc-provider-$alg"
+}
+bench_algorithm PS256
+bench_algorithm ES256
+
+printf '{"type":"memory","process":"redis","vm_hwm_kb":%s}\n' "$(vm_hwm "$(cat "$SCRATCH/redis/redis.pid")")" >>"$RUNS"
+mkdir -p "$BENCH/results/raw"
+cp "$RUNS" "$BENCH/results/raw/latest.jsonl"
+log "writing bench/results/latest.md and latency.svg"
+node "$BENCH/suite/report.mjs" "$RUNS" "$BENCH/results" "$SCRATCH/certs/signing.key" \
+  "seconds=$SECONDS_PER_RUN" "warmup=$WARMUP_SECONDS" "rounds=$ROUNDS" "connections=$CONNECTIONS" \
+  "pool=$POOL_SIZE" "loadavg=$LOADAVG" "elapsed=$(($(date +%s) - STARTED))" || die "requests failed during the load runs (see bench/results/latest.md)"
