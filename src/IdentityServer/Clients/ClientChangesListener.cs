@@ -10,6 +10,8 @@ namespace RedisJwt.IdentityServer.Clients;
 public sealed class ClientChangesListener(IConnectionMultiplexer redis, RedisKeys keys, ClientSnapshots snapshots,
     ILogger<ClientChangesListener> logger) : BackgroundService
 {
+    private volatile bool _subscribed;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         redis.ConnectionFailed += OnConnectionFailed;
@@ -21,6 +23,7 @@ public sealed class ClientChangesListener(IConnectionMultiplexer redis, RedisKey
                 try
                 {
                     await redis.GetSubscriber().SubscribeAsync(keys.ClientChangesChannel, OnMessage);
+                    _subscribed = true;
                     snapshots.Listening = true;
                     return;
                 }
@@ -61,9 +64,10 @@ public sealed class ClientChangesListener(IConnectionMultiplexer redis, RedisKey
         }
     }
 
+    // Before the first subscription succeeded, a restored connection hears nothing yet: ExecuteAsync turns it on.
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args)
     {
-        if (args.ConnectionType == ConnectionType.Subscription)
+        if (_subscribed && args.ConnectionType == ConnectionType.Subscription)
         {
             snapshots.Listening = true;
         }

@@ -159,7 +159,8 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
         var healthy = new List<StreamEntry>(claimed.Length);
         foreach (var entry in claimed)
         {
-            if (deliveries.GetValueOrDefault(entry.Id.ToString()) is var count && count > settings.MaxDeliveries)
+            var count = deliveries.GetValueOrDefault(entry.Id.ToString());
+            if (count > settings.MaxDeliveries)
             {
                 await DeadLetterAsync(entry.Id, [.. entry.Values],
                     $"handed to a consumer {count} times, never acknowledged: each consumer crashed or hung while sending it");
