@@ -10,7 +10,8 @@ namespace RedisJwt.IdentityServer.Messages;
 /// provider accepted it. A failed send is acknowledged and, in the same MULTI, either scheduled for another attempt
 /// (exponential backoff, in the topic's retry set) or moved to the dead-letter stream with the reason. A message a
 /// crashed or hung consumer left pending is claimed by another after <see cref="MessagingSettings.ClaimAfter"/>
-/// (XAUTOCLAIM), so nothing is lost; a provider may then see it twice (same id). Sends are paced by the topic's own
+/// (XAUTOCLAIM), so nothing is lost; a provider may then see it twice (same id). A live consumer renews the entries
+/// it holds (<see cref="HeldEntries"/>), however long they wait for the quota, so they are not claimed. Sends are paced by the topic's own
 /// distributed limit, and each topic runs on its own loop, so a slow or failing topic never holds up another.
 /// </summary>
 public sealed class TopicConsumer(MessageTopic topic, string consumerName, MessagingSettings settings, IConnectionMultiplexer redis,
@@ -80,12 +81,7 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
                     continue;
                 }
 
-                // Several sends of a batch at once: a send is mostly waiting on the provider.
-                await Parallel.ForEachAsync(batch, new ParallelOptions
-                {
-                    MaxDegreeOfParallelism = settings.SendConcurrency,
-                    CancellationToken = stopping,
-                }, async (entry, _) => await ProcessAsync(entry, stopping));
+                await ProcessBatchAsync(batch, stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -174,7 +170,39 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
         return [.. healthy];
     }
 
-    private async Task ProcessAsync(StreamEntry entry, CancellationToken stopping)
+    private async Task ProcessBatchAsync(List<StreamEntry> batch, CancellationToken stopping)
+    {
+        var held = new HeldEntries(redis.GetDatabase(), Stream, Group, consumerName, batch);
+        using var batchDone = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        // Well within ClaimAfter, so that no other instance sees these entries as abandoned while they wait.
+        var renewing = held.RenewAsync(settings.ClaimAfter / 3, clock, logger, batchDone.Token);
+        try
+        {
+            // Several sends of a batch at once: a send is mostly waiting on the provider.
+            await Parallel.ForEachAsync(batch, new ParallelOptions
+            {
+                MaxDegreeOfParallelism = settings.SendConcurrency,
+                CancellationToken = stopping,
+            }, async (entry, _) =>
+            {
+                try
+                {
+                    await ProcessAsync(entry, held, stopping);
+                }
+                finally
+                {
+                    held.Release(entry.Id);
+                }
+            });
+        }
+        finally
+        {
+            await batchDone.CancelAsync();
+            await renewing;
+        }
+    }
+
+    private async Task ProcessAsync(StreamEntry entry, HeldEntries held, CancellationToken stopping)
     {
         if (MessageEntry.From(entry) is not { } message)
         {
@@ -189,6 +217,12 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
         }
 
         await WaitForPermitAsync(stopping);
+        if (held.IsLost(entry.Id))
+        {
+            // Claimed by another consumer, which sends it.
+            return;
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(settings.SendTimeout);
         try

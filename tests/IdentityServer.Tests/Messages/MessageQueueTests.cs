@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.IdentityServer.Messages.Providers;
 using RedisJwt.Revocation;
+using RedisJwt.Revocation.RateLimiting;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 
@@ -110,17 +114,31 @@ public sealed class MessageQueueTests
     [Fact]
     public async Task FailingSends_RetriedWithBackoff_ThenDeadLetteredWithTheReason()
     {
-        var provider = new RecordingProvider((_, _) => throw new HttpRequestException("gateway answered 503"));
-        await using var server = RecordingProvider.Server(provider);
+        var clock = Stopwatch.StartNew();
+        var attemptedAt = new ConcurrentQueue<TimeSpan>();
+        var provider = new RecordingProvider((_, _) =>
+        {
+            attemptedAt.Enqueue(clock.Elapsed);
+            throw new HttpRequestException("gateway answered 503");
+        });
+        await using var server = RecordingProvider.Server(provider, settings: new Dictionary<string, string?>
+        {
+            ["Messages:RetryDelay"] = "00:00:00.300",
+            ["Messages:MaxAttempts"] = "4",
+        });
         var result = await server.Services.GetRequiredService<IMessageDispatcher>().DispatchAsync(RecordingProvider.Email("dead@example.test"));
 
         var deadLetters = Keys(server).MessageDeadLetters(result.Topic);
         await Eventually.TrueAsync(async () => await Database(server).StreamLengthAsync(deadLetters) == 1, TimeSpan.FromSeconds(15));
 
-        Assert.Equal([1, 2, 3], provider.Attempts.Select(attempt => attempt.Attempt));
+        Assert.Equal([1, 2, 3, 4], provider.Attempts.Select(attempt => attempt.Attempt));
         Assert.Single(provider.Attempts.Select(attempt => attempt.Id).Distinct());
+        // The wait doubles: 300, 600, 1200 ms at least. A fixed delay would leave the last gap near 300-600 ms.
+        var times = attemptedAt.ToArray();
+        Assert.All(new[] { 300, 600, 1200 }.Select((least, index) => (least, gap: times[index + 1] - times[index])),
+            wait => Assert.True(wait.gap >= TimeSpan.FromMilliseconds(wait.least), $"waited {wait.gap.TotalMilliseconds:F0} ms, not {wait.least}"));
         var dead = (await Database(server).StreamRangeAsync(deadLetters)).Single();
-        Assert.Contains("gave up after 3 attempt(s)", dead["reason"].ToString());
+        Assert.Contains("gave up after 4 attempt(s)", dead["reason"].ToString());
         Assert.Contains("gateway answered 503", dead["reason"].ToString());
         Assert.Equal("dead@example.test", dead["recipient"].ToString());
         Assert.Equal(0, (await Database(server).StreamPendingAsync(Keys(server).MessageStream(result.Topic), TopicConsumer.Group)).PendingMessageCount);
@@ -214,6 +232,8 @@ public sealed class MessageQueueTests
 
         await Eventually.TrueAsync(() => Task.FromResult(healthy.Accepted.Count == 1), TimeSpan.FromSeconds(15));
         Assert.Equal(hung.Attempts.Single().Id, healthy.Accepted.Single().Id);
+        // Claimed, not retried: a retry would be attempt 2.
+        Assert.Equal(1, healthy.Accepted.Single().Attempt);
         await Eventually.TrueAsync(async () =>
             (await Database(second).StreamPendingAsync(Keys(second).MessageStream(result.Topic), TopicConsumer.Group)).PendingMessageCount == 0);
     }
@@ -242,6 +262,40 @@ public sealed class MessageQueueTests
         await Eventually.TrueAsync(() => Task.FromResult(provider.Accepted.Count(message => message.Topic == "message-topic-fast") == 8));
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal(3, provider.Accepted.Count(message => message.Topic == "message-topic-slow"));
+    }
+
+    [Fact]
+    public async Task BatchWaitingLongerThanClaimAfterForItsQuota_NotClaimedByAnotherInstance_EachSentOnce()
+    {
+        var prefix = IdentityServerFactory.NewRedisPrefix();
+        var provider = new RecordingProvider();
+        // One permit every 3 s, with ClaimAfter 2 s: the last of three messages waits 9 s in its consumer's hands.
+        var settings = new Dictionary<string, string?> { ["Messages:DefaultTopic:PerMinute"] = "20" };
+        await using var first = RecordingProvider.Server(provider, prefix, settings);
+        await using var second = RecordingProvider.Server(provider, prefix, settings);
+        _ = second.Services;
+        var topic = first.Services.GetRequiredService<IOptions<MessagingSettings>>().Value.DefaultTopic;
+        var limiter = first.Services.GetRequiredService<DistributedRateLimiter>();
+        var quota = new RateLimitPolicy { PermitLimit = topic.PerMinute, Window = TimeSpan.FromMinutes(1) };
+        // Spend the burst, so that every message below waits for its permit.
+        for (var permit = 0; permit < topic.PerMinute; permit++)
+        {
+            Assert.True((await limiter.AcquireAsync($"messages.{topic.Name}", quota, "send")).Allowed);
+        }
+
+        var dispatcher = first.Services.GetRequiredService<IMessageDispatcher>();
+        foreach (var recipient in new[] { "one@example.test", "two@example.test", "three@example.test" })
+        {
+            await dispatcher.DispatchAsync(RecordingProvider.Email(recipient));
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(provider.Accepted.Count == 3), TimeSpan.FromSeconds(20));
+        // Another permit's time: a message taken over by the other instance would be sent again by now.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Equal(3, provider.Attempts.Count);
+        Assert.Equal(3, provider.Attempts.Select(message => message.Id).Distinct().Count());
+        Assert.Equal(0, await Database(first).StreamLengthAsync(Keys(first).MessageDeadLetters(topic.Name)));
+        Assert.Equal(0, (await Database(first).StreamPendingAsync(Keys(first).MessageStream(topic.Name), TopicConsumer.Group)).PendingMessageCount);
     }
 
     [Fact]
