@@ -15,11 +15,11 @@ public sealed class EmailVerificationTests(ConfirmedEmailServer messages) : ICla
 
     private static string NewEmail() => $"new-{Guid.NewGuid():N}@example.test";
 
-    private async Task<string> RegisterByApiAsync(HttpClient client)
+    internal static async Task<string> RegisterByApiAsync(HttpClient client, string birthdate = "1994-05-06")
     {
         var email = NewEmail();
         var created = await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/register",
-            new { email, password = Password, displayName = "New User", birthdate = "1994-05-06" });
+            new { email, password = Password, displayName = "New User", birthdate });
         Assert.Equal(HttpStatusCode.Created, created.Status);
         return email;
     }
@@ -99,6 +99,23 @@ public sealed class EmailVerificationTests(ConfirmedEmailServer messages) : ICla
         await messages.AssertStaysAtAsync(email, MessageKinds.EmailVerification, 1);
     }
 
+    [Theory]
+    [InlineData(25, "message-topic-20s")]
+    [InlineData(45, "message-topic-40s")]
+    // Registration requires a birthdate, so an age no segment covers is how a new account reaches the default topic.
+    [InlineData(15, "message-topic-default")]
+    public async Task Register_BirthdateInAnAgeGroup_TheEmailGoesThroughThatGroupsTopic(int age, string topic)
+    {
+        // Mid-year of the age, relative to today, so that the case stays in its group whatever day it runs.
+        var birthdate = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-age).AddMonths(-6);
+
+        var email = await RegisterByApiAsync(Server.CreateApiClient(), birthdate.ToString("yyyy-MM-dd"));
+
+        // The folder provider records the topic whose consumer delivered the message, not one the sender chose.
+        Assert.Equal(topic, (await messages.WaitForAsync(email, MessageKinds.EmailVerification)).Topic);
+        Assert.Equal(birthdate, (await messages.FindUserAsync(email)).BirthDate);
+    }
+
     [Fact]
     public async Task Resend_ByPage_AnswersTheSameForAnUnknownAddress()
     {
@@ -135,5 +152,47 @@ public sealed class EmailVerificationTests(ConfirmedEmailServer messages) : ICla
 
         Assert.Equal(HttpStatusCode.BadRequest, page.Response.StatusCode);
         Assert.False((await messages.FindUserAsync(second)).EmailConfirmed);
+    }
+}
+
+/// <summary>Verification emails lock out repeats for only a few seconds (Messages:LockTimes:email-verification).</summary>
+public sealed class ShortVerificationLockServer : MessageFolderServer
+{
+    public static readonly TimeSpan LockTime = TimeSpan.FromSeconds(2);
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        [$"Messages:LockTimes:{MessageKinds.EmailVerification}"] = LockTime.ToString(),
+    };
+}
+
+/// <summary>Once the dedup lock has lapsed, a resend sends again (the lock is not a once-only switch).</summary>
+public sealed class EmailVerificationLockTests(ShortVerificationLockServer messages) : IClassFixture<ShortVerificationLockServer>
+{
+    [Fact]
+    public async Task Resend_AfterTheLockTime_ASecondLinkArrives_AndConfirmsTheAddress()
+    {
+        var client = messages.Server.CreateApiClient();
+        var email = await EmailVerificationTests.RegisterByApiAsync(client);
+        var first = await messages.WaitForAsync(email, MessageKinds.EmailVerification);
+
+        // The registration took the lock when it queued its email; a margin for Redis's expiry.
+        await Task.Delay(ShortVerificationLockServer.LockTime + TimeSpan.FromSeconds(1));
+        var resent = await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/email/resend", new { email });
+
+        Assert.Equal(HttpStatusCode.Accepted, resent.Status);
+        var second = await messages.WaitForAsync(email, MessageKinds.EmailVerification, count: 2);
+        // The resend reads the user back from the database: the stored birthdate routes it as at registration.
+        Assert.Equal(first.Topic, second.Topic);
+        var firstLink = MessageFolderServer.Link(first, AccountMessages.ConfirmEmailPath);
+        var secondLink = MessageFolderServer.Link(second, AccountMessages.ConfirmEmailPath);
+        Assert.NotEqual(firstLink.Code, secondLink.Code);
+        Assert.False((await messages.FindUserAsync(email)).EmailConfirmed);
+
+        var confirmed = await messages.Server.CreateBrowser().NavigateAsync(secondLink.PathAndQuery);
+
+        Assert.Equal(HttpStatusCode.OK, confirmed.Response.StatusCode);
+        Assert.NotNull(confirmed.Document!.QuerySelector("#confirmed"));
+        Assert.True((await messages.FindUserAsync(email)).EmailConfirmed);
     }
 }
