@@ -25,9 +25,11 @@ public static class ServiceDatabase
     {
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
 
-        builder.Services.AddDbContext<TDbContext>((services, options) =>
+        // Pooled: the options are built once and contexts reused, instead of both made anew for every request (OpenIddict
+        // resolves its EF stores on every token and introspection request, even when a cache answers them).
+        builder.Services.AddDbContextPool<TDbContext>((services, options) =>
         {
-            // Read when the context is built, so configuration added by hosts and test factories is honoured.
+            // Read when the first context is built, so configuration added by hosts and test factories is honoured.
             var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString(connectionStringName);
             if (string.IsNullOrWhiteSpace(connectionString))
             {
