@@ -1,7 +1,7 @@
 // Writes bench/results/latest.md and latency.svg from the JSON lines bench/run.sh collected.
 // Usage: node report.mjs RUNS.jsonl RESULTS_DIR SIGNING_KEY key=value...   Exit 2 when any request failed.
 import { execSync } from 'node:child_process';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -111,7 +111,26 @@ goal('no failed request in any load run', totalErrors === 0, `${totalErrors} fai
 const disturbed = series.flatMap((x) => x.rounds).filter((r) => r.other > 5).length;
 if (disturbed) goals.push(`- ⚠️ ${disturbed} measured run${disturbed > 1 ? 's' : ''} shared the machine with other work (other load above 5%): their figures are low`);
 
-const key = createPrivateKey(readFileSync(signingKey)).asymmetricKeyDetails;
+const privateKey = createPrivateKey(readFileSync(signingKey));
+const key = privateKey.asymmetricKeyDetails;
+
+// The RS256 floor of this machine: what one RSA signature costs here (OpenSSL, through Node), and so how many tokens
+// the cores could sign per second if they did nothing else. Machines of the same kind differ by 2x from day to day.
+const signatureMicroseconds = (() => {
+  const data = Buffer.alloc(300, 1);
+  for (let i = 0; i < 50; i++) sign('sha256', data, privateKey);
+  const count = 500;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) sign('sha256', data, privateKey);
+  return Number(process.hrtime.bigint() - start) / 1000 / count;
+})();
+const signingCeiling = (cpus().length * 1e6) / signatureMicroseconds;
+const peerTokens = find('token-RS256', 'peer')?.m.rps;
+if (peerTokens) {
+  goals.push(`- ℹ️ one RS256 signature costs ${f(signatureMicroseconds, 0)} µs here, so ${cpus().length} cores doing nothing but sign `
+    + `reach ${f(signingCeiling, 0)} tokens/s; 1.5× the peer is ${f(1.5 * peerTokens, 0)} tokens/s `
+    + `(${f((100 * 1.5 * peerTokens) / signingCeiling, 0)}% of that ceiling, before HTTP, wrk and everything else)`);
+}
 const openIddict = /<OpenIddictVersion>([^<]+)</.exec(readFileSync(join(repo, 'Directory.Packages.props'), 'utf8'))?.[1];
 const peerVersion = JSON.parse(readFileSync(join(repo, 'bench/oidc-provider/node_modules/oidc-provider/package.json'), 'utf8')).version;
 const aspnet = sh('dotnet --list-runtimes').split('\n').filter((l) => l.startsWith('Microsoft.AspNetCore.App')).pop()?.split(' ')[1];
