@@ -22,8 +22,8 @@ builder.AddSharedDataProtection();
 builder.AddIdentityDatabase();
 builder.AddAccounts();
 builder.AddAccountMessaging();
-builder.AddSigningCredentials();
 builder.AddOpenIdConnectServer();
+builder.AddSigningCredentials();
 builder.AddTokenRevocation();
 builder.AddAuthApi();
 builder.AddIdentityRateLimits();
@@ -55,7 +55,15 @@ if (ClientsCommand.IsInvoked(args))
     return;
 }
 
+if (KeysCommand.IsInvoked(args))
+{
+    // `IdentityServer keys list|rotate|remove`: the signing key ring, then exits.
+    Environment.ExitCode = await KeysCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error);
+    return;
+}
+
 await app.PrepareDatabaseAsync();
+await app.LoadSigningKeysAsync();
 
 app.UseExceptionHandler();
 app.UseSecurityHeaders();

@@ -45,6 +45,9 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// <summary>The pub/sub channel the client_id of each created, changed or deleted client is published on.</summary>
     public RedisChannel ClientChangesChannel => RedisChannel.Literal($"{_prefix}clients:changed");
 
+    /// <summary>The pub/sub channel `IdentityServer keys` announces a change of the signing key ring on.</summary>
+    public RedisChannel SigningKeysChannel => RedisChannel.Literal($"{_prefix}signing-keys:changed");
+
     /// <summary>
     /// Set (NX) by the first request presenting a refresh token: "pending" while it is being redeemed, "done" once
     /// answered. Any other request presenting the same token is a replay, even one racing the first.

@@ -1,38 +1,47 @@
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
+using OpenIddict.Validation;
 
 namespace RedisJwt.IdentityServer.Credentials;
 
 public static class CredentialsSetup
 {
+    /// <summary>
+    /// The encryption certificate and the signing key ring. Call after AddOpenIdConnectServer: the signing key must be
+    /// put first after OpenIddict has sorted its credentials (it prefers X.509 keys, whatever their age).
+    /// </summary>
     public static IHostApplicationBuilder AddSigningCredentials(this IHostApplicationBuilder builder)
     {
+        if (!builder.Services.Any(service => service.ImplementationType == typeof(OpenIddictServerConfiguration)))
+        {
+            throw new InvalidOperationException("AddSigningCredentials must be called after AddOpenIdConnectServer.");
+        }
+
         builder.Services.AddOptions<CredentialOptions>()
             .BindConfiguration(CredentialOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.Services.AddSingleton<ConfiguredCredentials>();
+        builder.Services.AddSingleton<SigningKeyProtector>();
+        builder.Services.AddSingleton<SigningKeyRing>();
+        // Rebuilt when the ring's plan changes; validation (UseLocalServer) copies the server's keys, so it too.
+        builder.Services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>>(services => services.GetRequiredService<SigningKeyRing>());
+        builder.Services.AddSingleton<IOptionsChangeTokenSource<OpenIddictValidationOptions>>(services => services.GetRequiredService<SigningKeyRing>());
+        builder.Services.AddHostedService<SigningKeyRefresher>();
+
         builder.Services.AddOptions<OpenIddictServerOptions>()
-            .Configure<IOptions<CredentialOptions>, IHostEnvironment>((server, credentialOptions, environment) =>
+            .Configure<ConfiguredCredentials, SigningKeyRing>((server, configured, ring) =>
             {
-                var credentials = credentialOptions.Value;
-                var root = environment.ContentRootPath;
-
-                var algorithm = credentials.SigningAlgorithm;
-                var signing = CertificateLoader.Load("Credentials:SigningCertificatePath", credentials.SigningCertificatePath,
-                    credentials.SigningKeyPath, credentials.SigningCertificatePassword, root,
-                    X509KeyUsageFlags.DigitalSignature, TimeProvider.System,
-                    algorithm == SecurityAlgorithms.EcdsaSha256 ? CertificateKey.EcP256 : CertificateKey.Rsa);
-                // One fixed algorithm per key, published with it in the JWKS: no room for alg confusion (RFC 8725 3.1).
-                server.SigningCredentials.Add(new SigningCredentials(SigningKey(signing, algorithm), algorithm));
-
-                var encryption = CertificateLoader.Load("Credentials:EncryptionCertificatePath", credentials.EncryptionCertificatePath,
-                    credentials.EncryptionKeyPath, credentials.EncryptionCertificatePassword, root,
-                    X509KeyUsageFlags.KeyEncipherment, TimeProvider.System);
-                server.EncryptionCredentials.Add(new EncryptingCredentials(new X509SecurityKey(encryption),
-                    SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
+                server.SigningCredentials.AddRange(ring.Publish());
+                server.EncryptionCredentials.Add(configured.Encrypting);
+            })
+            .PostConfigure<SigningKeyRing>((server, ring) =>
+            {
+                // OpenIddict signs with the first credentials; its own sort (which ran before) may have moved ours.
+                var signing = server.SigningCredentials.Find(credentials => credentials.Key.KeyId == ring.PublishedSigningKeyId)!;
+                server.SigningCredentials.Remove(signing);
+                server.SigningCredentials.Insert(0, signing);
             })
             // Load the certificates at start, not at the first token request.
             .ValidateOnStart();
@@ -40,9 +49,16 @@ public static class CredentialsSetup
         return builder;
     }
 
-    // IdentityModel signs ES256 only with an ECDsaSecurityKey, not with an X509SecurityKey over an EC certificate.
-    private static SecurityKey SigningKey(X509Certificate2 certificate, string algorithm) =>
-        algorithm == SecurityAlgorithms.EcdsaSha256
-            ? new ECDsaSecurityKey(certificate.GetECDsaPrivateKey()) { KeyId = certificate.Thumbprint }
-            : new X509SecurityKey(certificate);
+    /// <summary>Reads the ring before the first request; if the database cannot be read, the configured key signs meanwhile.</summary>
+    public static async Task LoadSigningKeysAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.Services.GetRequiredService<SigningKeyRing>().RefreshAsync();
+        }
+        catch (Exception exception) when (exception is System.Data.Common.DbException or InvalidOperationException)
+        {
+            app.Logger.LogWarning(exception, "The signing key ring could not be read at start; the refresher tries again.");
+        }
+    }
 }

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.IdentityModel.JsonWebTokens;
+using RedisJwt.BoardApi.Tests.Infrastructure;
+using RedisJwt.IdentityServer.Credentials;
+using RedisJwt.Testing;
+
+namespace RedisJwt.BoardApi.Tests;
+
+/// <summary>A BoardApi running since before `IdentityServer keys rotate` goes on validating across it, unrestarted.</summary>
+public sealed class KeyRotationTests
+{
+    [Fact]
+    public async Task Rotated_TokensSignedBeforeAndAfterAccepted_WithoutBoardApiRestart()
+    {
+        var identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(), overrides: new Dictionary<string, string?>
+        {
+            ["Credentials:KeyPropagationTime"] = "00:00:02",
+        });
+        await using var _ = identity;
+        await identity.InitializeAsync();
+        await using var board = new BoardApiFactory(identity.Issuer);
+        board.StartServer();
+        var before = await Tokens.ClientCredentialsAsync(identity, "posts.read");
+        Assert.Equal(HttpStatusCode.OK, (await board.CreateClient(before).GetAsync("/posts")).StatusCode);
+
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        Assert.Equal(0, await KeysCommand.RunAsync(identity.Services, ["rotate"], output, errors));
+        var added = output.ToString().Split(' ')[3];
+        string after;
+        do
+        {
+            await Task.Delay(200);
+            after = await Tokens.ClientCredentialsAsync(identity, "posts.read");
+        }
+        while (new JsonWebToken(after).Kid != added);
+
+        // BoardApi's cached JWKS predates the key: the first token with its kid makes it read the JWKS again (at most
+        // once a second here; a deployment's resource servers have the key already, from the propagation time).
+        var clock = Stopwatch.StartNew();
+        HttpStatusCode status;
+        while ((status = (await board.CreateClient(after).GetAsync("/posts")).StatusCode) != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(HttpStatusCode.OK, (await board.CreateClient(before).GetAsync("/posts")).StatusCode);
+    }
+}
