@@ -20,7 +20,7 @@ public static class RedisSetup
 
         builder.Services.AddSingleton<RedisKeys>();
         // With app.UseExceptionHandler(): a request that finds Redis unreachable is a 503, not a 500.
-        builder.Services.AddExceptionHandler<Hosting.RedisUnavailableHandler>();
+        builder.Services.AddExceptionHandler<Hosting.DependencyUnavailableHandler>();
 
         // Resolved lazily so that configuration added by hosts and test factories after
         // this call is honoured.

@@ -4,6 +4,7 @@ using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.Revocation.Hosting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Connect;
@@ -82,6 +83,10 @@ public static class OpenIddictSetup
                 server.CodeChallengeMethods.Clear();
                 server.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
             });
+
+        // A Redis or PostgreSQL outage met there is answered as temporarily_unavailable (RFC 6749 5.2 style).
+        builder.Services.Configure<DependencyUnavailableOptions>(options => options.OAuthEndpoints.AddRange(
+            [.. new[] { TokenPath, IntrospectionPath, RevocationPath, UserInfoPath }.Select(path => new PathString($"/{path}"))]));
 
         builder.Services.AddOptions<OpenIddictServerAspNetCoreOptions>()
             .Configure<IOptions<ServerSettings>>((aspNetCore, settings) =>

@@ -16,6 +16,24 @@ public static class Unavailable
 
     public static IResult WithRetryAfter(ProblemHttpResult problem, int seconds) => new RetryAfterProblem(problem, seconds);
 
+    /// <summary>From an exception handler: the request failed because a dependency is unreachable; the client may retry.</summary>
+    public static ValueTask<bool> WriteAsync(IProblemDetailsService problems, HttpContext context, Exception exception)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service unavailable",
+                Detail = "A service this request needs is unreachable right now; try again shortly.",
+            },
+        });
+    }
+
     private sealed class RetryAfterProblem(ProblemHttpResult problem, int seconds) : IResult, IStatusCodeHttpResult
     {
         public int? StatusCode => problem.StatusCode;
