@@ -82,7 +82,7 @@ public sealed class LoadBalancerTests(BalancedDeployment deployment) : IClassFix
     {
         var email = await RegisterAsync();
         var instance = deployment.IdentityA;
-        var client = deployment.CreateClient(instance.BaseAddress, new CookieContainer());
+        using var client = deployment.CreateClient(instance.BaseAddress, new CookieContainer());
         client.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.9");
         client.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
         client.DefaultRequestHeaders.Add("X-Forwarded-Host", "evil.example");
