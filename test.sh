@@ -27,8 +27,9 @@ cleanup() {
 }
 install_traps cleanup
 
-# The browser tests need Chromium (apt) and Node.js 20.10+ with npm (node --test's JUnit reporter).
-ensure_packages chromium
+# The browser tests need Chromium (apt) and Node.js 20.10+ with npm (node --test's JUnit reporter); the
+# end-to-end tests of the scaled-out deployment run nginx (as a child process, never the system's service).
+ensure_packages chromium nginx
 require_node
 
 # Fresh servers for every run. mktemp makes the folder mode 700; 711 lets the

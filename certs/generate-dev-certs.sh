@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Creates the self-signed development certificates that OpenIddict uses to sign
-# and to encrypt tokens. Development only: production supplies its own.
+# and to encrypt tokens, and the TLS certificate nginx presents in the scaled-out
+# deployment. Development only: production supplies its own.
 #
 # Usage: certs/generate-dev-certs.sh [OUT_DIR]   (default: certs/dev)
 # Writes as PEM, 2 years: signing.crt/.key (RSA 2048, for RS256/PS256, the size
-# Keycloak and Duende default to), signing-ec.crt/.key (EC P-256, for ES256) and
-# encryption.crt/.key (RSA 3072). Writes only the pairs that are missing, so
-# re-running never rotates the keys under a running demo (issued tokens stay valid).
+# Keycloak and Duende default to), signing-ec.crt/.key (EC P-256, for ES256),
+# encryption.crt/.key (RSA 3072), and for TLS tls-ca.crt/.key (a development CA)
+# and tls.crt/.key (EC P-256, signed by that CA, for the names in TLS_NAMES).
+# Writes only the pairs that are missing, so re-running never rotates the keys
+# under a running demo (issued tokens stay valid).
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,9 +39,49 @@ make_cert() {
   written=$((written + 1))
 }
 
+# The host names the TLS certificate is valid for: nginx in docker-compose.yml (id.localhost, api.localhost; browsers
+# resolve *.localhost to loopback, RFC 6761) and on loopback in scripts/scaled-out.sh and the end-to-end tests
+# (localhost, which every resolver knows, unlike *.localhost).
+TLS_NAMES="DNS:localhost,DNS:id.localhost,DNS:api.localhost,IP:127.0.0.1,IP:::1"
+
+# make_tls: the server certificate is signed by a CA of its own rather than self-signed, so a client trusts one
+# file, tls-ca.crt (curl --cacert, a browser's authorities, SSL_CERT_FILE for .NET), and a new server certificate
+# under the same CA needs no new trust. A new CA means a new server certificate.
+make_tls() {
+  if [[ ! -f $out_dir/tls-ca.crt || ! -f $out_dir/tls-ca.key ]]; then
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 -days 730 \
+      -subj "/CN=RedisJwt development TLS CA" \
+      -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout "$out_dir/tls-ca.key" -out "$out_dir/tls-ca.crt" 2>/dev/null)
+    chmod 600 "$out_dir/tls-ca.key"
+    chmod 644 "$out_dir/tls-ca.crt"
+    rm -f "$out_dir/tls.crt" "$out_dir/tls.key"
+    written=$((written + 1))
+  fi
+  [[ -f $out_dir/tls.crt && -f $out_dir/tls.key ]] && return 0
+
+  local csr extensions
+  csr=$(mktemp)
+  extensions=$(mktemp)
+  printf '%s\n' "subjectAltName=$TLS_NAMES" "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+    "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" >"$extensions"
+  (umask 077 && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+    -keyout "$out_dir/tls.key" -out "$csr" 2>/dev/null)
+  openssl x509 -req -in "$csr" -CA "$out_dir/tls-ca.crt" -CAkey "$out_dir/tls-ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -sha256 -days 730 -extfile "$extensions" \
+    -out "$out_dir/tls.crt" 2>/dev/null
+  rm -f "$csr" "$extensions"
+  chmod 600 "$out_dir/tls.key"
+  chmod 644 "$out_dir/tls.crt"
+  written=$((written + 1))
+}
+
 make_cert signing digitalSignature "RedisJwt development signing" rsa:2048
 make_cert signing-ec digitalSignature "RedisJwt development signing (ES256)" ec -pkeyopt ec_paramgen_curve:P-256
 make_cert encryption keyEncipherment "RedisJwt development encryption" rsa:3072
+make_tls
 if ((written > 0)); then
   echo "wrote $written dev certificate(s) to $out_dir"
 else

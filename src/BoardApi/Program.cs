@@ -17,6 +17,7 @@ builder.AddServiceHealth<BoardDbContext>();
 builder.Services.AddProblemDetails();
 builder.AddServiceCors();
 builder.AddServiceHsts();
+builder.AddTrustedProxies();
 
 var app = builder.Build();
 

@@ -35,6 +35,7 @@ builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
 builder.AddServiceCors();
 builder.AddSecurityHeaders();
+builder.AddTrustedProxies();
 
 var app = builder.Build();
 

@@ -23,7 +23,10 @@ public class Deployment : IAsyncLifetime
 
     public ServiceProcess BoardB { get; private set; } = null!;
 
-    public Uri Issuer { get; } = new($"http://127.0.0.1:{IdentityServerFactory.FreeLoopbackPort()}/");
+    public virtual Uri Issuer { get; } = new($"http://127.0.0.1:{IdentityServerFactory.FreeLoopbackPort()}/");
+
+    /// <summary>The first IdentityServer's port: the issuer's, unless a load balancer stands in front.</summary>
+    protected virtual int FirstIdentityPort => Issuer.Port;
 
     /// <summary>Where the IdentityServers' development provider writes messages (the folder provider), when in use.</summary>
     public string MessagesFolder { get; } = Path.Combine(Path.GetTempPath(), $"redisjwt-e2e-messages-{Guid.NewGuid():N}");
@@ -43,7 +46,7 @@ public class Deployment : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         // One at a time per service: the first creates and migrates the database, the second finds it done.
-        IdentityA = await StartIdentityAsync(Issuer.Port);
+        IdentityA = await StartIdentityAsync(FirstIdentityPort);
         if (!SecondInstances)
         {
             BoardA = await StartBoardAsync();
@@ -58,17 +61,22 @@ public class Deployment : IAsyncLifetime
 
     public async Task<ServiceProcess> StartBoardAsync()
     {
-        var settings = new Dictionary<string, string?>(BoardSettings)
+        var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:BoardDb"] = Database(_boardDb),
             ["ConnectionStrings:Redis"] = RedisConnection,
             ["Redis:KeyPrefix"] = _prefix,
             ["Auth:Issuer"] = Issuer.AbsoluteUri,
             ["Auth:AllowInsecureHttp"] = "true",
+            // Polling tests send hundreds of requests as one caller; rate limits are tested in BoardApi.Tests.
+            ["RateLimits:Policies:board-writes:PermitLimit"] = "100000",
+            ["RateLimits:Policies:board-reads:PermitLimit"] = "100000",
         };
-        // Polling tests send hundreds of requests as one caller; rate limits are tested in BoardApi.Tests.
-        settings.TryAdd("RateLimits:Policies:board-writes:PermitLimit", "100000");
-        settings.TryAdd("RateLimits:Policies:board-reads:PermitLimit", "100000");
+        foreach (var (key, value) in BoardSettings)
+        {
+            settings[key] = value;
+        }
+
         return Track(await ServiceProcess.StartAsync("BoardApi", IdentityServerFactory.FreeLoopbackPort(), settings));
     }
 

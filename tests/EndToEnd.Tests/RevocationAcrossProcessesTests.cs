@@ -91,7 +91,7 @@ public sealed class RevocationAcrossProcessesTests(Deployment deployment, ITestO
     }
 
     /// <summary>Polls every instance until it answers 401; returns the time on <paramref name="clock"/> when all did.</summary>
-    private static async Task<TimeSpan> WaitUntilRejectedAsync(string token, Stopwatch clock, params ServiceProcess[] boards)
+    internal static async Task<TimeSpan> WaitUntilRejectedAsync(string token, Stopwatch clock, params ServiceProcess[] boards)
     {
         foreach (var board in boards)
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using RedisJwt.Testing;
 
@@ -11,7 +10,7 @@ namespace RedisJwt.EndToEnd.Tests;
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly OutputTail _output;
 
     private ServiceProcess(string project, int port, IReadOnlyDictionary<string, string?> settings)
     {
@@ -34,18 +33,15 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException($"{Name} did not start.");
-        _process.OutputDataReceived += (_, line) => Keep(line.Data);
-        _process.ErrorDataReceived += (_, line) => Keep(line.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _output = OutputTail.Of(_process);
     }
 
     public string Name { get; }
 
     public Uri BaseAddress { get; }
 
-    /// <summary>The last lines the process wrote, for failure messages.</summary>
-    public string Output => string.Join('\n', _output);
+    /// <summary>The last lines the process wrote: its logs, for failure messages and to see which requests it served.</summary>
+    public string Output => _output.Text;
 
     public static async Task<ServiceProcess> StartAsync(string project, int port, IReadOnlyDictionary<string, string?> settings)
     {
@@ -105,34 +101,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} was not ready after 60 s:\n{Output}");
     }
 
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 200)
-        {
-            _output.TryDequeue(out _);
-        }
-    }
-
     // tests/EndToEnd.Tests/bin/<Configuration>/net10.0 → src/<project>/bin/<Configuration>/net10.0
     private static string OutputFolder(string project)
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var framework = here.Name;
-        var configuration = here.Parent!.Name;
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "RedisJwt.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var folder = Path.Combine(root?.FullName ?? throw new InvalidOperationException("RedisJwt.sln not found above the tests."),
-            "src", project, "bin", configuration, framework);
+        var folder = Repository.PathOf("src", project, "bin", here.Parent!.Name, here.Name);
         return File.Exists(Path.Combine(folder, $"{project}.dll"))
             ? folder
             : throw new InvalidOperationException($"{project} is not built in {folder}: build the solution first.");

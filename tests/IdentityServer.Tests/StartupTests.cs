@@ -92,6 +92,14 @@ public sealed class StartupTests
         Assert.Contains("Cors:AllowedOrigins:0", error.ToString());
     }
 
+    [Fact]
+    public async Task TrustedProxyNotAnAddress_RefusesToStart()
+    {
+        var error = await StartAsync("Development", new() { ["ForwardedHeaders:KnownProxies:0"] = "nginx" });
+
+        Assert.Contains("ForwardedHeaders:KnownProxies:0", error.ToString());
+    }
+
     private static async Task<Exception> StartAsync(string environment, Dictionary<string, string?> overrides)
     {
         await using var factory = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(),

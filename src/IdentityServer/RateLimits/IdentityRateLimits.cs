@@ -58,8 +58,8 @@ public static class IdentityRateLimits
 
     /// <summary>
     /// The partition for per-IP policies: the client's IPv4 address, or its IPv6 /64 (one subscriber gets a whole
-    /// /64, and could otherwise rotate through it). Behind a proxy this is the proxy until forwarded headers are
-    /// trusted from it.
+    /// /64, and could otherwise rotate through it). Behind a load balancer this is the client's address only when the
+    /// balancer is a trusted proxy (ForwardedHeaders settings, TrustedProxies); otherwise it is the balancer's.
     /// </summary>
     public static string? ClientIp(HttpContext context) => ClientNetwork(context.Connection.RemoteIpAddress);
 

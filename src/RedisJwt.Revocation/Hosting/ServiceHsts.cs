@@ -18,7 +18,7 @@ public static class ServiceHsts
 
     /// <summary>
     /// Outside Development only; the middleware itself sends it only on HTTPS requests, never for localhost. Behind a
-    /// TLS-terminating proxy the request is HTTPS only once the forwarded-headers middleware applies X-Forwarded-Proto.
+    /// TLS-terminating proxy the request is HTTPS only through X-Forwarded-Proto from a trusted proxy (TrustedProxies).
     /// </summary>
     public static WebApplication UseServiceHsts(this WebApplication app)
     {
