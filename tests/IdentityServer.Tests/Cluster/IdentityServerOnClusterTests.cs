@@ -30,6 +30,10 @@ public sealed class IdentityServerOnClusterTests(IdentityClusterFixture fixture)
     private IdentityServerFactory Other => fixture.Other;
 
     [Fact]
+    public async Task Ready_WhenEveryMasterAnswers() =>
+        Assert.Equal(HttpStatusCode.OK, (await Server.CreateApiClient().GetAsync("/health/ready")).StatusCode);
+
+    [Fact]
     public async Task RefreshTokenReplayed_FamilyRevokedInRedisAndTheDatabase()
     {
         var spa = await SignedInSpa.StartAsync(Server);
