@@ -30,7 +30,7 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
         _sentinel = RedisProcess.SentinelOf(_primary, ServiceName);
     }
 
-    private string ConnectionString => $"127.0.0.1:{_sentinel.Port},serviceName={ServiceName},connectTimeout=1000,asyncTimeout=1000,syncTimeout=1000";
+    private string ConnectionString => $"127.0.0.1:{_sentinel.Port},serviceName={ServiceName},connectTimeout=2000,asyncTimeout=2000,syncTimeout=2000";
 
     public async Task InitializeAsync()
     {
@@ -69,9 +69,9 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
         await Eventually.TrueAsync(async () => await StatusAsync(revokedBefore) == HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(revokedAfter));
         // Replication is asynchronous: what the primary acknowledged in its last instant could be lost with it.
-        await using (var primary = await ConnectionMultiplexer.ConnectAsync(_primary.ConnectionString))
+        await using (var primary = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_primary.Port},asyncTimeout=15000"))
         {
-            Assert.Equal(1, (long)await primary.GetDatabase().ExecuteAsync("WAIT", 1, 5000));
+            Assert.Equal(1, (long)await primary.GetDatabase().ExecuteAsync("WAIT", 1, 10000));
         }
 
         await _primary.StopAsync();
@@ -83,7 +83,7 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
             (await OAuth.RevokeAsSpaAsync(_identity.CreateApiClient(), revokedAfter.AccessToken)).Status == HttpStatusCode.OK,
             TimeSpan.FromSeconds(60));
         var recorded = failover.Elapsed;
-        await Eventually.TrueAsync(async () => await StatusAsync(revokedAfter) == HttpStatusCode.Unauthorized);
+        await Eventually.TrueAsync(async () => await StatusAsync(revokedAfter) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(30));
         _output.WriteLine($"primary killed; a revocation recorded again after {recorded.TotalSeconds:F1} s, enforced by BoardApi after {failover.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revokedBefore));
         var stillValid = await Tokens.SignInNewUserAsync(_identity, Tokens.UserScopes);
