@@ -82,15 +82,15 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
 
     /// <summary>
     /// One rate-limit bucket: a string holding its GCRA "theoretical arrival time" (Unix microseconds, Redis time),
-    /// expiring once the bucket is full again. BoardApi's per-user write limit (the seed's <c>rate_limit:{user_id}</c>)
-    /// is <c>rate_limit:board-writes:{user_id}</c>. A partition that is not short and plain (an email, an IPv6
+    /// expiring once the bucket is full again. BoardApi's per-user write limit (the seed's <c>rate_limit:&lt;user_id&gt;</c>)
+    /// is <c>rate_limit:board-writes:&lt;user_id&gt;</c>. A partition that is not short and plain (an email, an IPv6
     /// address, anything a client chose) is replaced by <c>sha256-</c> and its hex SHA-256, so keys stay bounded,
     /// carry no separators, and keep personal data out of key names.
     /// </summary>
     public RedisKey RateLimit(string policy, string partition) => $"{_prefix}rate_limit:{policy}:{RateLimitPartition(partition)}";
 
     /// <summary>
-    /// The dedup lock of one message (the seed's <c>msg:lock:{channel}:{recipient}:{kind}</c>): while it exists, the
+    /// The dedup lock of one message (the seed's <c>msg:lock:&lt;channel&gt;:&lt;recipient&gt;:&lt;kind&gt;</c>): while it exists, the
     /// same kind is not sent to the same recipient again. The recipient is lower-cased, and hashed like a rate-limit
     /// partition, so no email address or phone number appears in a key name.
     /// </summary>

@@ -51,9 +51,10 @@ public static class RedisSetup
             catch (RedisConnectionException exception) when (!string.IsNullOrEmpty(configuration.ServiceName))
             {
                 // StackExchange.Redis asks a Sentinel for the primary while connecting; it cannot start without one.
+                var sentinels = string.Join(", ", configuration.EndPoints);
                 throw new OptionsValidationException($"ConnectionStrings:{ConnectionStringName}", typeof(RedisOptions),
-                    [$"ConnectionStrings:{ConnectionStringName}: no Sentinel at {string.Join(", ", configuration.EndPoints)} named the primary "
-                        + $"of service \"{configuration.ServiceName}\" ({exception.Message})."]);
+                    [$"ConnectionStrings:{ConnectionStringName}: no Sentinel at {sentinels} named the primary of service "
+                        + $"\"{configuration.ServiceName}\" ({exception.Message})."]);
             }
         });
 

@@ -30,7 +30,8 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
         _sentinel = RedisProcess.SentinelOf(_primary, ServiceName);
     }
 
-    private string ConnectionString => $"127.0.0.1:{_sentinel.Port},serviceName={ServiceName},connectTimeout=2000,asyncTimeout=2000,syncTimeout=2000";
+    private string ConnectionString =>
+        $"127.0.0.1:{_sentinel.Port},serviceName={ServiceName},connectTimeout=2000,asyncTimeout=2000,syncTimeout=2000";
 
     public async Task InitializeAsync()
     {
@@ -84,7 +85,8 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
             TimeSpan.FromSeconds(60));
         var recorded = failover.Elapsed;
         await Eventually.TrueAsync(async () => await StatusAsync(revokedAfter) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(30));
-        _output.WriteLine($"primary killed; a revocation recorded again after {recorded.TotalSeconds:F1} s, enforced by BoardApi after {failover.Elapsed.TotalSeconds:F1} s");
+        _output.WriteLine($"primary killed; a revocation recorded again after {recorded.TotalSeconds:F1} s, "
+            + $"enforced by BoardApi after {failover.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(revokedBefore));
         var stillValid = await Tokens.SignInNewUserAsync(_identity, Tokens.UserScopes);
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(stillValid));

@@ -65,7 +65,8 @@ public sealed partial class ClusterWatch : ILoggerProvider
     }
 
     // Admin: INFO is refused otherwise.
-    private static Task<ConnectionMultiplexer> ConnectAsync() => ConnectionMultiplexer.ConnectAsync($"{TestServers.RedisCluster},allowAdmin=true");
+    private static Task<ConnectionMultiplexer> ConnectAsync() =>
+        ConnectionMultiplexer.ConnectAsync($"{TestServers.RedisCluster},allowAdmin=true");
 
     // Every master's count of commands refused with CROSSSLOT since it started (INFO errorstats).
     private static async Task<long> CrossSlotErrorsAsync(ConnectionMultiplexer redis)
@@ -89,7 +90,8 @@ public sealed partial class ClusterWatch : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
         {
             var text = $"{formatter(state, exception)} {exception}";
             if (SlotErrors.Any(error => text.Contains(error, StringComparison.OrdinalIgnoreCase)))

@@ -29,11 +29,12 @@ public sealed class BoardClusterFixture : IAsyncLifetime
     /// <summary>A BoardApi instance: with a database of its own (null), or another instance of the one on that database.</summary>
     public BoardApiFactory StartBoard(string? databaseName)
     {
-        var board = new BoardApiFactory(Identity.Issuer, databaseName, Identity.RedisPrefix, ClusterWatch.Settings(new Dictionary<string, string?>
+        var settings = ClusterWatch.Settings(new Dictionary<string, string?>
         {
             ["RateLimits:Policies:board-writes:PermitLimit"] = Writes.ToString(),
             ["RateLimits:Policies:board-writes:Window"] = "01:00:00",
-        }))
+        });
+        var board = new BoardApiFactory(Identity.Issuer, databaseName, Identity.RedisPrefix, settings)
         {
             DropDatabaseOnDispose = databaseName is null,
             TestServices = Watch.Watch,

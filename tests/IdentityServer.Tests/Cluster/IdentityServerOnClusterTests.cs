@@ -164,5 +164,6 @@ public sealed class IdentityServerOnClusterTests(IdentityClusterFixture fixture)
 
     public Task DisposeAsync() => fixture.Watch.AssertNoSlotErrorsAsync();
 
-    private static IDatabase Database(IdentityServerFactory instance) => instance.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+    private static IDatabase Database(IdentityServerFactory instance) =>
+        instance.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 }

@@ -66,7 +66,8 @@ public sealed class RedisKeySlotsTests : IDisposable
     public void KeysUsedTogether_ShareOneHashSlot(string group)
     {
         // A user id is a GUID; the odd one shows that braces in an id do not move its keys apart.
-        foreach (var (user, topic) in new[] { "8d0f6a1e-1c55-4c1b-9a55-4f4b5a0c7e21", "a}b{c" }.SelectMany(user => TopicNames.Select(topic => (user, topic))))
+        var users = new[] { "8d0f6a1e-1c55-4c1b-9a55-4f4b5a0c7e21", "a}b{c" };
+        foreach (var (user, topic) in users.SelectMany(user => TopicNames.Select(topic => (user, topic))))
         {
             var keys = KeyMembers().Where(member => GroupOf.GetValueOrDefault(member.Name) == group)
                 .SelectMany(member => Build(member, user, topic)).ToList();
