@@ -35,6 +35,20 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit does not dispose what failed to initialize: the redis-servers would outlive the test run.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         await _primary.StartAsync();
         await _replica.StartAsync();
         await _sentinel.StartAsync();
@@ -54,8 +68,17 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _board.DisposeAsync();
-        await _identity.DisposeAsync();
+        // Null when the start failed before them.
+        if (_board is not null)
+        {
+            await _board.DisposeAsync();
+        }
+
+        if (_identity is not null)
+        {
+            await _identity.DisposeAsync();
+        }
+
         await _sentinel.DisposeAsync();
         await _replica.DisposeAsync();
         await _primary.DisposeAsync();
