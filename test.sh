@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2119,SC2317 # ensure_packages takes no script args; cleanup runs from a trap
-# Runs every test: throwaway PostgreSQL and Redis on loopback, a check of
-# docker-compose.yml, the .NET test suites, then the browser tests (headless
-# Chromium against the real servers, screenshots into test-artifacts/).
+# Runs every test: throwaway PostgreSQL, Redis and a Redis Cluster on
+# loopback, a check of docker-compose.yml, the .NET test suites, then the
+# browser tests (headless Chromium against the real servers, screenshots into
+# test-artifacts/).
 # Ends with one summary line
 #   tests: N passed, N failed, N skipped
 # and exits non-zero if anything failed or no test ran at all.
@@ -17,6 +18,8 @@ source "$REPO_ROOT/scripts/lib.sh"
 PG_PORT=55432
 PG_PASSWORD=redisjwt-test
 REDIS_PORT=56379
+# A 3-master Redis Cluster on 46401-46403 (cluster bus 56401-56403), for the tests of the key schema's hash slots.
+REDIS_CLUSTER_PORT=46401
 
 SCRATCH=
 cleanup() {
@@ -38,6 +41,7 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-test.XXXXXX")
 chmod 711 "$SCRATCH"
 start_postgres "$SCRATCH/postgres" "$PG_PORT" "$PG_PASSWORD"
 start_redis "$SCRATCH/redis" "$REDIS_PORT"
+start_redis_cluster "$SCRATCH/redis-cluster" "$REDIS_CLUSTER_PORT"
 
 log "checking docker-compose.yml"
 docker-compose -f "$REPO_ROOT/docker-compose.yml" --project-directory "$REPO_ROOT" config -q
@@ -51,6 +55,7 @@ log "running dotnet test"
 dotnet_rc=0
 REDISJWT_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$PG_PASSWORD" \
 REDISJWT_TEST_REDIS="127.0.0.1:$REDIS_PORT" \
+REDISJWT_TEST_REDIS_CLUSTER="$(redis_cluster_connection "$REDIS_CLUSTER_PORT")" \
   dotnet test "$REPO_ROOT/RedisJwt.sln" -c Release \
     --logger "trx;LogFilePrefix=redisjwt" \
     --results-directory "$SCRATCH/results" "$@" || dotnet_rc=$?

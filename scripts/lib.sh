@@ -1,15 +1,18 @@
-# shellcheck shell=bash disable=SC2034 # PG_STARTED/REDIS_STARTED are read by the callers
+# shellcheck shell=bash disable=SC2034 # PG_STARTED/REDIS_STARTED/REDIS_CLUSTER_STARTED are read by the callers
 # Helpers shared by run.sh and test.sh: install what the scripts need and run
 # throwaway PostgreSQL / Redis servers on loopback, without systemd or Docker
 # (neither is available on the dev and CI machines).
 #
 # Usage: source "$REPO_ROOT/scripts/lib.sh"
-# start_postgres / start_redis set PG_STARTED=1 / REDIS_STARTED=1 when they
-# launched a server themselves (as opposed to reusing one that was already
-# running), so that a caller's cleanup stops only what it started.
+# start_postgres / start_redis / start_redis_cluster set PG_STARTED=1 /
+# REDIS_STARTED=1 / REDIS_CLUSTER_STARTED=1 when they launched a server
+# themselves (as opposed to reusing one that was already running), so that a
+# caller's cleanup stops only what it started.
 
 PG_STARTED=0
 REDIS_STARTED=0
+REDIS_CLUSTER_STARTED=0
+REDIS_CLUSTER_FIRST_PORT=
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -229,6 +232,69 @@ stop_redis() {
   printf 'warning: Redis on port %s did not stop\n' "$port" >&2
 }
 
+# --- Redis Cluster ------------------------------------------------------------
+
+# start_redis_cluster DATA_DIR FIRST_PORT
+# A fresh 3-master Redis Cluster (no replicas) on 127.0.0.1:FIRST_PORT..+2,
+# each node's files in DATA_DIR/PORT. Every node also listens on its port +
+# 10000 (the cluster bus), so FIRST_PORT must be at most 55533. No persistence:
+# the tests that use it want no state from an earlier run. Sets
+# REDIS_CLUSTER_STARTED=1; stop_scratch_servers stops it.
+start_redis_cluster() {
+  local data_dir=$1 first_port=$2 port i nodes=()
+  ((first_port + 2 + 10000 <= 65535)) || die "cluster port $first_port too high: its bus port (+10000) must fit"
+  mkdir -p "$data_dir"
+  data_dir=$(cd "$data_dir" && pwd -P)
+  for port in "$first_port" "$((first_port + 1))" "$((first_port + 2))"; do
+    [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && die "port $port is already used by a Redis"
+  done
+
+  REDIS_CLUSTER_FIRST_PORT=$first_port
+  for port in "$first_port" "$((first_port + 1))" "$((first_port + 2))"; do
+    mkdir -p "$data_dir/$port"
+    REDIS_CLUSTER_STARTED=1
+    redis-server --bind 127.0.0.1 --port "$port" --dir "$data_dir/$port" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
+      --appendonly no --save '' --daemonize yes \
+      --pidfile "$data_dir/$port/redis.pid" --logfile "$data_dir/$port/redis.log"
+    nodes+=("127.0.0.1:$port")
+  done
+
+  for port in "$first_port" "$((first_port + 1))" "$((first_port + 2))"; do
+    for ((i = 0; i < 60; i++)); do
+      [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && break
+      sleep 0.5
+    done
+    ((i < 60)) || { tail -n 20 "$data_dir/$port/redis.log" >&2; die "Redis Cluster node on 127.0.0.1:$port did not answer PING"; }
+  done
+
+  log "creating a Redis Cluster on ${nodes[*]}"
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$data_dir/create.log" 2>&1 \
+    || { cat "$data_dir/create.log" >&2; die "redis-cli --cluster create failed"; }
+  # Every node must agree that all slots are served before a client connects.
+  for port in "$first_port" "$((first_port + 1))" "$((first_port + 2))"; do
+    for ((i = 0; i < 60; i++)); do
+      redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
+      sleep 0.5
+    done
+    ((i < 60)) || die "Redis Cluster node on 127.0.0.1:$port is not in state ok after 30s"
+  done
+}
+
+# redis_cluster_connection FIRST_PORT: the StackExchange.Redis connection string of that cluster's nodes.
+redis_cluster_connection() {
+  local first_port=$1
+  printf '127.0.0.1:%s,127.0.0.1:%s,127.0.0.1:%s\n' "$first_port" "$((first_port + 1))" "$((first_port + 2))"
+}
+
+# stop_redis_cluster FIRST_PORT: shuts down the three nodes start_redis_cluster started there.
+stop_redis_cluster() {
+  local first_port=$1
+  stop_redis "$first_port"
+  stop_redis "$((first_port + 1))"
+  stop_redis "$((first_port + 2))"
+}
+
 # --- child processes ----------------------------------------------------------
 
 # stop_pid PID: TERM, wait up to 20s, then KILL. For a process we started.
@@ -245,11 +311,12 @@ stop_pid() {
 
 # --- scratch runs (test.sh, bench/) -------------------------------------------
 
-# stop_scratch_servers SCRATCH REDIS_PORT: stops the PostgreSQL (in SCRATCH/postgres)
-# and Redis this script started, then removes SCRATCH.
+# stop_scratch_servers SCRATCH REDIS_PORT: stops the PostgreSQL (in SCRATCH/postgres),
+# Redis and Redis Cluster this script started, then removes SCRATCH.
 stop_scratch_servers() {
   local scratch=$1 redis_port=$2
   [[ $REDIS_STARTED -eq 1 ]] && { stop_redis "$redis_port" || true; }
+  [[ $REDIS_CLUSTER_STARTED -eq 1 ]] && { stop_redis_cluster "$REDIS_CLUSTER_FIRST_PORT" || true; }
   [[ $PG_STARTED -eq 1 && -n $scratch ]] && { stop_postgres "$scratch/postgres" || true; }
   [[ -n $scratch ]] && rm -rf "$scratch"
   return 0

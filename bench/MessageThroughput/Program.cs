@@ -5,6 +5,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
+using RedisJwt.Revocation;
 using StackExchange.Redis;
 
 var (redisConnection, prefix, topic, port, count) = (args[0], args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));
@@ -30,7 +32,8 @@ await gateway.StartAsync();
 using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
 var database = redis.GetDatabase();
 var clock = Stopwatch.StartNew();
-var adds = Enumerable.Range(0, count).Select(i => database.StreamAddAsync($"{prefix}{topic}",
+var stream = new RedisKeys(Options.Create(new RedisOptions { KeyPrefix = prefix })).MessageStream(topic);
+var adds = Enumerable.Range(0, count).Select(i => database.StreamAddAsync(stream,
 [
     new("id", Guid.CreateVersion7().ToString("N")), new("kind", "password-changed"), new("channel", "email"),
     new("recipient", $"bench{i}@example.test"), new("subject", "Your password was changed"),

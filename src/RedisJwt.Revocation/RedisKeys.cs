@@ -7,8 +7,9 @@ using StackExchange.Redis;
 namespace RedisJwt.Revocation;
 
 /// <summary>
-/// Every Redis key and channel the system uses is named here, under the configured prefix,
-/// so the schema is documented in one place (see README "Redis keys").
+/// Every Redis key and channel the system uses is named here, under the configured prefix, so the schema is documented
+/// in one place (docs/redis.md). Keys that one command, transaction or script uses together share a hash tag (the part in
+/// braces), so that Redis Cluster keeps them in one slot: the revocations, a user's sessions, a message topic.
 /// </summary>
 public sealed partial class RedisKeys(IOptions<RedisOptions> options)
 {
@@ -31,13 +32,17 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// expiring when the last token it concerns expires. Looked up directly by resource servers that are not (yet)
     /// in sync with the revocation channel.
     /// </summary>
-    public RedisKey Revoked(Revoked revocation) => $"{_prefix}revoked:{revocation.KeyPart}:{revocation.Id}";
+    public RedisKey Revoked(Revoked revocation) => $"{_prefix}{RevocationTag}:{revocation.KeyPart}:{revocation.Id}";
 
     /// <summary>
     /// A sorted set of every unexpired revocation (member: its encoded form, score: expiry in Unix milliseconds),
     /// from which a resource server that starts or reconnects loads the whole current state in one call.
     /// </summary>
-    public RedisKey RevocationIndex => $"{_prefix}revoked:index";
+    public RedisKey RevocationIndex => $"{_prefix}{RevocationTag}:index";
+
+    // One slot for every revocation: a write puts its keys and their index entries in one MULTI, and a lookup reads
+    // all the ways a token can be revoked in one MGET. Writes are rare and in-sync resource servers read nothing.
+    private const string RevocationTag = "{revoked}";
 
     /// <summary>The pub/sub channel each revocation is published on, in its encoded form.</summary>
     public RedisChannel RevocationChannel => RedisChannel.Literal($"{_prefix}revocations");
@@ -61,10 +66,13 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     public RedisKey RefreshFamilyLatest(string authorizationId) => $"{_prefix}refresh-latest:{authorizationId}";
 
     /// <summary>A hash of a user's login sessions: field = sid, value = the session as JSON (client, IP, times).</summary>
-    public RedisKey Sessions(string userId) => $"{_prefix}session:{userId}";
+    public RedisKey Sessions(string userId) => $"{_prefix}session:{{{userId}}}";
 
-    /// <summary>The set of OpenIddict authorization ids (token families) issued within one login session.</summary>
-    public RedisKey SessionAuthorizations(string sessionId) => $"{_prefix}session-authorizations:{sessionId}";
+    /// <summary>
+    /// The set of OpenIddict authorization ids (token families) issued within one login session. Tagged with the user,
+    /// like <see cref="Sessions"/>: recording a token's family checks the session and adds to the set in one script.
+    /// </summary>
+    public RedisKey SessionAuthorizations(string userId, string sessionId) => $"{_prefix}session-authorizations:{{{userId}}}:{sessionId}";
 
     /// <summary>
     /// A random value BoardApi replaces around every post write. Cached post lists are keyed by it, so a write
@@ -77,29 +85,35 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
 
     /// <summary>
     /// One rate-limit bucket: a string holding its GCRA "theoretical arrival time" (Unix microseconds, Redis time),
-    /// expiring once the bucket is full again. BoardApi's per-user write limit (the seed's <c>rate_limit:{user_id}</c>)
-    /// is <c>rate_limit:board-writes:{user_id}</c>. A partition that is not short and plain (an email, an IPv6
+    /// expiring once the bucket is full again. BoardApi's per-user write limit (the seed's <c>rate_limit:&lt;user_id&gt;</c>)
+    /// is <c>rate_limit:board-writes:&lt;user_id&gt;</c>. A partition that is not short and plain (an email, an IPv6
     /// address, anything a client chose) is replaced by <c>sha256-</c> and its hex SHA-256, so keys stay bounded,
     /// carry no separators, and keep personal data out of key names.
     /// </summary>
     public RedisKey RateLimit(string policy, string partition) => $"{_prefix}rate_limit:{policy}:{RateLimitPartition(partition)}";
 
     /// <summary>
-    /// The dedup lock of one message (the seed's <c>msg:lock:{channel}:{recipient}:{kind}</c>): while it exists, the
+    /// The dedup lock of one message (the seed's <c>msg:lock:&lt;channel&gt;:&lt;recipient&gt;:&lt;kind&gt;</c>): while it exists, the
     /// same kind is not sent to the same recipient again. The recipient is lower-cased, and hashed like a rate-limit
     /// partition, so no email address or phone number appears in a key name.
     /// </summary>
     public RedisKey MessageLock(string channel, string recipient, string kind) =>
         $"{_prefix}msg:lock:{channel}:{RateLimitPartition(recipient.Trim().ToLowerInvariant())}:{kind}";
 
-    /// <summary>A message topic's stream (e.g. <c>message-topic-30s</c>), read by its own consumer group.</summary>
-    public RedisKey MessageStream(string topic) => $"{_prefix}{topic}";
+    /// <summary>
+    /// A message topic's stream (e.g. <c>{message-topic-30s}</c>), read by its own consumer group. Its retries and dead
+    /// letters share its tag (an acknowledgement and a move go in one MULTI or script); each topic is a slot of its own.
+    /// </summary>
+    public RedisKey MessageStream(string topic) => $"{_prefix}{{{topic}}}";
 
     /// <summary>A topic's failed messages waiting for their next attempt: a sorted set scored by when it is due (ms).</summary>
-    public RedisKey MessageRetries(string topic) => $"{_prefix}{topic}:retry";
+    public RedisKey MessageRetries(string topic) => $"{_prefix}{{{topic}}}:retry";
 
     /// <summary>A topic's dead letters: messages given up after the last attempt, each with the reason.</summary>
-    public RedisKey MessageDeadLetters(string topic) => $"{_prefix}{topic}:dead";
+    public RedisKey MessageDeadLetters(string topic) => $"{_prefix}{{{topic}}}:dead";
+
+    /// <summary>A set of hashes of the devices a user signed in from (new-sign-in alerts).</summary>
+    public RedisKey KnownDevices(string userId) => $"{_prefix}devices:{userId}";
 
     private static string RateLimitPartition(string partition) => PlainPartition().IsMatch(partition)
         ? partition

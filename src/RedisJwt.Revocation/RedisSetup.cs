@@ -34,6 +34,7 @@ public static class RedisSetup
                     [$"ConnectionStrings:{ConnectionStringName} is required (e.g. \"127.0.0.1:6379\")."]);
             }
 
+            // A list of nodes (one server or a Cluster's, found out on connecting) or, with serviceName=, of Sentinels.
             var configuration = ConfigurationOptions.Parse(connectionString);
             // Start even while Redis is down and reconnect in the background; readiness reports it.
             configuration.AbortOnConnectFail = false;
@@ -43,7 +44,18 @@ public static class RedisSetup
             {
                 configuration.KeepAlive = 10;
             }
-            return ConnectionMultiplexer.Connect(configuration);
+            try
+            {
+                return ConnectionMultiplexer.Connect(configuration);
+            }
+            catch (RedisConnectionException exception) when (!string.IsNullOrEmpty(configuration.ServiceName))
+            {
+                // StackExchange.Redis asks a Sentinel for the primary while connecting; it cannot start without one.
+                var sentinels = string.Join(", ", configuration.EndPoints);
+                throw new OptionsValidationException($"ConnectionStrings:{ConnectionStringName}", typeof(RedisOptions),
+                    [$"ConnectionStrings:{ConnectionStringName}: no Sentinel at {sentinels} named the primary of service "
+                        + $"\"{configuration.ServiceName}\" ({exception.Message})."]);
+            }
         });
 
         return builder;

@@ -159,31 +159,4 @@ public sealed class RevocationTests(BoardFixture fixture, ITestOutputHelper outp
         Assert.Equal("invalid_grant", (await AuthApiClient.RefreshAsync(identity, refreshToken)).Get("error"));
         Assert.False((await OAuth.IntrospectAsync(identity, accessToken)).Json.GetProperty("active").GetBoolean());
     }
-
-    private static async Task AssertAcceptedAsync(string token, params BoardApiFactory[] boards)
-    {
-        foreach (var board in boards)
-        {
-            Assert.Equal(HttpStatusCode.OK, (await board.CreateClient(token).GetAsync("/posts")).StatusCode);
-        }
-    }
-
-    /// <summary>Polls until every instance answers 401 invalid_token; returns how long that took.</summary>
-    private static async Task<TimeSpan> WaitUntilRejectedAsync(string token, params BoardApiFactory[] boards)
-    {
-        var clock = Stopwatch.StartNew();
-        foreach (var board in boards)
-        {
-            var client = board.CreateClient(token);
-            HttpResponseMessage response;
-            while ((response = await client.GetAsync("/posts")).StatusCode == HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(5))
-            {
-                await Task.Delay(5);
-            }
-
-            AssertInvalidToken(response);
-        }
-
-        return clock.Elapsed;
-    }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.Revocation;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 using static RedisJwt.Testing.IdentityServerFactory;
@@ -143,7 +144,7 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
         Assert.False((await OAuth.IntrospectAsync(server.CreateClient(), userToken)).Json.GetProperty("active").GetBoolean());
         var redis = server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
         Assert.True(await server.FamilyRevokedInRedisAsync(userToken));
-        Assert.True(await redis.KeyExistsAsync($"{server.RedisPrefix}revoked:user:{clientId}"));
+        Assert.True(await redis.KeyExistsAsync(server.Services.GetRequiredService<RedisKeys>().Revoked(Revoked.User(clientId, default, default))));
         Assert.Equal("invalid_client", (await OAuth.PostAsync(server.CreateClient(), "/connect/token", new Dictionary<string, string>
         {
             ["grant_type"] = "refresh_token", ["refresh_token"] = userTokens.Get("refresh_token"),

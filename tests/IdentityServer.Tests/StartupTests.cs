@@ -100,6 +100,14 @@ public sealed class StartupTests
         Assert.Contains("ForwardedHeaders:KnownProxies:0", error.ToString());
     }
 
+    [Fact]
+    public async Task NoSentinelAnswering_RefusesToStart()
+    {
+        var error = await StartAsync("Development", new() { ["ConnectionStrings:Redis"] = "127.0.0.1:1,serviceName=redisjwt,connectTimeout=300" });
+
+        Assert.Contains("ConnectionStrings:Redis: no Sentinel at 127.0.0.1:1 named the primary of service \"redisjwt\"", error.ToString());
+    }
+
     private static async Task<Exception> StartAsync(string environment, Dictionary<string, string?> overrides)
     {
         await using var factory = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(),

@@ -12,7 +12,7 @@ namespace RedisJwt.IdentityServer.Account;
 /// client network (IPv4 address or IPv6 /64), kept in a Redis set per user that lives
 /// <see cref="AccountSettings.KnownDeviceLifetime"/> after the last sign-in. Only hashes are stored.
 /// </summary>
-public sealed class KnownDevices(IConnectionMultiplexer redis, IOptions<RedisOptions> keys, IOptions<AccountSettings> settings)
+public sealed class KnownDevices(IConnectionMultiplexer redis, RedisKeys keys, IOptions<AccountSettings> settings)
 {
     // New to a user who has known devices: an account's first sign-in (none known yet) is no news to its owner.
     private const string RememberScript = """
@@ -27,7 +27,7 @@ public sealed class KnownDevices(IConnectionMultiplexer redis, IOptions<RedisOpt
     public async Task<bool> RememberAsync(string userId, HttpContext http)
     {
         var result = await redis.GetDatabase().ScriptEvaluateAsync(RememberScript,
-            [(RedisKey)$"{keys.Value.KeyPrefix}devices:{userId}"],
+            [keys.KnownDevices(userId)],
             [DeviceId(http), (long)settings.Value.KnownDeviceLifetime.TotalMilliseconds]);
         return (long)result == 1;
     }

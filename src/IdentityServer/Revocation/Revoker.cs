@@ -63,12 +63,12 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         await writer.RevokeAsync(Revoked.Session(sid, AccessTokensExpireBy));
         // Ended before its families are read: from here no token request can add one (SessionStore.RecordIssuanceAsync).
         await sessions.EndAsync(userId, sid);
-        foreach (var authorizationId in await sessions.AuthorizationsAsync(sid))
+        foreach (var authorizationId in await sessions.AuthorizationsAsync(userId, sid))
         {
             await RevokeInDatabaseAsync(authorizationId);
         }
 
-        await sessions.ForgetAuthorizationsAsync(sid);
+        await sessions.ForgetAuthorizationsAsync(userId, sid);
     }
 
     /// <summary>Every session of the user but one (a password change from that one).</summary>
@@ -113,7 +113,7 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         await tokens.RevokeBySubjectAsync(userId);
         foreach (var session in known)
         {
-            await sessions.ForgetAuthorizationsAsync(session.Sid);
+            await sessions.ForgetAuthorizationsAsync(userId, session.Sid);
         }
     }
 

@@ -59,7 +59,7 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
             Clients = record.Clients.Contains(clientId) ? record.Clients : [.. record.Clients, clientId],
         };
         var result = await redis.GetDatabase().ScriptEvaluateAsync(RecordIssuanceScript,
-            [keys.Sessions(userId), keys.SessionAuthorizations(sid)],
+            [keys.Sessions(userId), keys.SessionAuthorizations(userId, sid)],
             [sid, JsonSerializer.Serialize(updated), authorizationId ?? "", (long)Lifetime.TotalMilliseconds]);
         return (long)result == 1;
     }
@@ -88,8 +88,8 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
             .Where(record => record.ExpiresAt > now).OrderByDescending(record => record.LastSeenAt)];
     }
 
-    public async Task<IReadOnlyList<string>> AuthorizationsAsync(string sid) =>
-        [.. (await redis.GetDatabase().SetMembersAsync(keys.SessionAuthorizations(sid))).Select(member => member.ToString())];
+    public async Task<IReadOnlyList<string>> AuthorizationsAsync(string userId, string sid) =>
+        [.. (await redis.GetDatabase().SetMembersAsync(keys.SessionAuthorizations(userId, sid))).Select(member => member.ToString())];
 
     /// <summary>The session is over: it is no longer listed, its cookie stops working, and no token is issued in it.</summary>
     public async Task EndAsync(string userId, string sid) =>
@@ -99,8 +99,8 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
         await redis.GetDatabase().KeyDeleteAsync(keys.Sessions(userId));
 
     /// <summary>Once an ended session's token families are revoked, their list can go.</summary>
-    public async Task ForgetAuthorizationsAsync(string sid) =>
-        await redis.GetDatabase().KeyDeleteAsync(keys.SessionAuthorizations(sid));
+    public async Task ForgetAuthorizationsAsync(string userId, string sid) =>
+        await redis.GetDatabase().KeyDeleteAsync(keys.SessionAuthorizations(userId, sid));
 
     private async Task SaveAsync(string userId, SessionRecord record)
     {

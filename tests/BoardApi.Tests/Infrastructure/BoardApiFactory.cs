@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,10 +51,17 @@ public sealed class BoardApiFactory : WebApplicationFactory<BoardApiMarker>
     /// <summary>False when another instance goes on using the database.</summary>
     public bool DropDatabaseOnDispose { get; set; } = true;
 
+    /// <summary>Services added for a test (e.g. a log watch); set before first use.</summary>
+    public Action<IServiceCollection>? TestServices { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_environment);
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
+        }
     }
 
     /// <summary>A client sending <paramref name="accessToken"/> as its bearer token (none when null).</summary>

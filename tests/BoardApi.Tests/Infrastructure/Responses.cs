@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -34,5 +35,33 @@ public static class Responses
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         return problem;
+    }
+
+    /// <summary>Every instance accepts the token (GET /posts answers 200).</summary>
+    public static async Task AssertAcceptedAsync(string token, params BoardApiFactory[] boards)
+    {
+        foreach (var board in boards)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await board.CreateClient(token).GetAsync("/posts")).StatusCode);
+        }
+    }
+
+    /// <summary>Polls until every instance answers 401 invalid_token (5 s at most); returns how long that took.</summary>
+    public static async Task<TimeSpan> WaitUntilRejectedAsync(string token, params BoardApiFactory[] boards)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var board in boards)
+        {
+            var client = board.CreateClient(token);
+            HttpResponseMessage response;
+            while ((response = await client.GetAsync("/posts")).StatusCode == HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(5);
+            }
+
+            AssertInvalidToken(response);
+        }
+
+        return clock.Elapsed;
     }
 }

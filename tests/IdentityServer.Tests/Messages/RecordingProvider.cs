@@ -29,7 +29,7 @@ public sealed class RecordingProvider(Func<DeliveredMessage, CancellationToken, 
 
     /// <summary>An IdentityServer whose email goes to <paramref name="provider"/>, with fast retries and claims.</summary>
     public static IdentityServerFactory Server(RecordingProvider provider, string? redisPrefix = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null, string? databaseName = null)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -43,7 +43,8 @@ public sealed class RecordingProvider(Func<DeliveredMessage, CancellationToken, 
             overrides[key] = value;
         }
 
-        var server = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(), redisPrefix ?? IdentityServerFactory.NewRedisPrefix(), overrides);
+        var server = IdentityServerFactory.Create(databaseName ?? IdentityServerFactory.NewDatabaseName(),
+            redisPrefix ?? IdentityServerFactory.NewRedisPrefix(), overrides);
         server.TestServices = services => services.AddKeyedSingleton<IMessageProvider>(MessageChannels.Email, provider);
         return server;
     }
