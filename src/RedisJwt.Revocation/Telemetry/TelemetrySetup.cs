@@ -35,6 +35,7 @@ public static class TelemetrySetup
             .ValidateOnStart();
         ManagementPort.Listen(builder);
 
+        builder.Services.AddSecretRedaction();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<RedisMetrics>();
         builder.Services.AddHostedService<RedisProbe>();
