@@ -31,6 +31,7 @@ public sealed partial class AccessLogMiddleware(RequestDelegate next, ILoggerFac
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var path = (context.Request.PathBase + context.Request.Path).ToString();
         var fields = new AccessLogFields();
         context.Features.Set(fields);
         var failed = false;
@@ -46,9 +47,11 @@ public sealed partial class AccessLogMiddleware(RequestDelegate next, ILoggerFac
         finally
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
+            // As the client sent it: a request translated in place (/auth/login into a token request) under its own path.
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern
+                && path == (context.Request.PathBase + context.Request.Path).ToString()
                 ? "/" + pattern.TrimStart('/')
-                : (context.Request.PathBase + context.Request.Path).ToString();
+                : path;
             var status = failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
             var clientId = fields.ClientId ?? Claim(context.User, "client_id") ?? Claim(context.User, "azp");
             var subject = fields.Subject ?? Claim(context.User, "sub") ?? Claim(context.User, ClaimTypes.NameIdentifier);

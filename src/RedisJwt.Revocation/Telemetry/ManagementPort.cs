@@ -56,8 +56,9 @@ public static class ManagementPort
 
     /// <summary>
     /// Whether the request came in on the management port. Under the in-memory test server there is no socket;
-    /// there the Host header stands for the port (a real connection always has a local address, so a client cannot
-    /// reach the management paths on the public port by sending such a Host header).
+    /// there the Host header stands for the port. A TCP connection always has a local address, so on Kestrel a client
+    /// cannot reach the management paths on the public port by sending such a Host header (a public endpoint on a Unix
+    /// socket, which has none, would need its proxy to set the Host header).
     /// </summary>
     public static bool IsManagementRequest(HttpContext context, int port) =>
         context.Connection.LocalIpAddress is not null
