@@ -34,6 +34,10 @@ public sealed partial class Scrape(IReadOnlyList<Sample> samples)
                 sample.Labels.TryGetValue(label.Label, out var value) && value == label.Value))
             .Sum(sample => sample.Value);
 
+    /// <summary>How much a counter (the samples with these labels, summed) grew since <paramref name="before"/>.</summary>
+    public double Since(Scrape before, string name, params (string Label, string Value)[] labels) =>
+        Sum(name, labels) - before.Sum(name, labels);
+
     public bool Has(string name) => samples.Any(sample => sample.Name == name);
 
     private static async Task<Scrape> ReadAsync(HttpResponseMessage response)

@@ -32,7 +32,7 @@ public sealed class BoardMetricsTests(MeteredBoardFixture fixture) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.OK, (await ListPostsAsync(token)).StatusCode);
 
-        Assert.Equal(1, Delta(before, await ScrapeAsync(), "redisjwt_tokens_validated_total"));
+        Assert.Equal(1, (await ScrapeAsync()).Since(before, "redisjwt_tokens_validated_total"));
     }
 
     [Fact]
@@ -61,10 +61,10 @@ public sealed class BoardMetricsTests(MeteredBoardFixture fixture) : IClassFixtu
         var after = await ScrapeAsync();
         foreach (var reason in tokens.Keys)
         {
-            Assert.True(Delta(before, after, Rejected, ("reason", reason)) == 1, $"{reason}: {Delta(before, after, Rejected, ("reason", reason))}");
+            Assert.True(after.Since(before, Rejected, ("reason", reason)) == 1, $"{reason}: {after.Since(before, Rejected, ("reason", reason))}");
         }
 
-        Assert.Equal(tokens.Count, Delta(before, after, Rejected));
+        Assert.Equal(tokens.Count, after.Since(before, Rejected));
     }
 
     [Fact]
@@ -78,14 +78,11 @@ public sealed class BoardMetricsTests(MeteredBoardFixture fixture) : IClassFixtu
             await client.PostAsync("/posts", System.Net.Http.Json.JsonContent.Create(new { title = "Counted", content = "One more." }));
         }
 
-        Assert.Equal(1, Delta(before, await ScrapeAsync(), "redisjwt_ratelimit_rejections_total",
+        Assert.Equal(1, (await ScrapeAsync()).Since(before, "redisjwt_ratelimit_rejections_total",
             ("policy", "board-writes"), ("reason", "limit")));
     }
 
     [Fact]
     public async Task Metrics_OnThePublicPort_NotFound() =>
         Assert.Equal(HttpStatusCode.NotFound, (await fixture.Board.CreateClient(accessToken: null).GetAsync("/metrics")).StatusCode);
-
-    private static double Delta(Scrape before, Scrape after, string name, params (string, string)[] labels) =>
-        after.Sum(name, labels) - before.Sum(name, labels);
 }

@@ -78,10 +78,10 @@ public sealed class MetricsTests(MetricsTests.MeteredServer fixture) : IClassFix
         Assert.Equal(HttpStatusCode.BadRequest, (await AuthApiClient.LoginAsync(client, user.Email!, "Str0ng!Password")).Status);
 
         var after = await ScrapeAsync();
-        Assert.Equal(1, Delta(before, after, "redisjwt_signins_total", ("result", "success")));
-        Assert.Equal(5, Delta(before, after, "redisjwt_signins_total", ("result", "failure")));
-        Assert.Equal(1, Delta(before, after, "redisjwt_signins_total", ("result", "locked_out")));
-        Assert.Equal(1, Delta(before, after, "redisjwt_lockouts_total"));
+        Assert.Equal(1, after.Since(before, "redisjwt_signins_total", ("result", "success")));
+        Assert.Equal(5, after.Since(before, "redisjwt_signins_total", ("result", "failure")));
+        Assert.Equal(1, after.Since(before, "redisjwt_signins_total", ("result", "locked_out")));
+        Assert.Equal(1, after.Since(before, "redisjwt_lockouts_total"));
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class MetricsTests(MetricsTests.MeteredServer fixture) : IClassFix
         }
 
         var after = await ScrapeAsync();
-        Assert.Equal(1, Delta(before, after, "redisjwt_ratelimit_rejections_total", ("policy", "sign-in-per-account"), ("reason", "limit")));
+        Assert.Equal(1, after.Since(before, "redisjwt_ratelimit_rejections_total", ("policy", "sign-in-per-account"), ("reason", "limit")));
     }
 
     [Fact]
@@ -118,9 +118,9 @@ public sealed class MetricsTests(MetricsTests.MeteredServer fixture) : IClassFix
             (await AuthApiClient.SendAsync(client, HttpMethod.Delete, "/auth/sessions", bearer: secondAccess)).Status);
 
         var after = await ScrapeAsync();
-        Assert.Equal(1, Delta(before, after, "redisjwt_revocations_total", ("cause", "logout")));
-        Assert.Equal(1, Delta(before, after, "redisjwt_revocations_total", ("cause", "revocation_endpoint")));
-        Assert.Equal(1, Delta(before, after, "redisjwt_revocations_total", ("cause", "logout_everywhere")));
+        Assert.Equal(1, after.Since(before, "redisjwt_revocations_total", ("cause", "logout")));
+        Assert.Equal(1, after.Since(before, "redisjwt_revocations_total", ("cause", "revocation_endpoint")));
+        Assert.Equal(1, after.Since(before, "redisjwt_revocations_total", ("cause", "logout_everywhere")));
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class MetricsTests(MetricsTests.MeteredServer fixture) : IClassFix
 
         Assert.Equal(HttpStatusCode.BadRequest, (await AuthApiClient.RefreshAsync(client, refreshToken)).Status);
 
-        Assert.Equal(1, Delta(before, await ScrapeAsync(), "redisjwt_revocations_total", ("cause", "refresh_token_reuse")));
+        Assert.Equal(1, (await ScrapeAsync()).Since(before, "redisjwt_revocations_total", ("cause", "refresh_token_reuse")));
     }
 
     [Fact]
@@ -201,7 +201,4 @@ public sealed class MetricsTests(MetricsTests.MeteredServer fixture) : IClassFix
         request.Headers.Host = $"localhost:{Scrape.ManagementPort}";
         return await client.SendAsync(request);
     }
-
-    private static double Delta(Scrape before, Scrape after, string name, params (string, string)[] labels) =>
-        after.Sum(name, labels) - before.Sum(name, labels);
 }
