@@ -57,6 +57,9 @@ public sealed class ObservabilityTests(MeteredDeployment deployment) : IClassFix
 
             var scrape = await Scrape.FromAsync(client, new Uri(management, "/metrics"));
             Assert.Equal(1, scrape.Sum("redisjwt_redis_connected"));
+            // The PING probe (every second here) times Redis without any traffic.
+            await Eventually.TrueAsync(async () => (await Scrape.FromAsync(client, new Uri(management, "/metrics")))
+                .Sum("redisjwt_redis_operation_duration_seconds_count", ("operation", "ping")) >= 1);
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(management, "/health/ready"))).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri(management, "/posts"))).StatusCode);
         }

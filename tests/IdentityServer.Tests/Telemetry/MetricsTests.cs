@@ -165,6 +165,17 @@ public sealed class MetricsTests(MetricsTests.MeteredServer fixture) : IClassFix
     }
 
     [Fact]
+    public async Task PostgresPool_ReportedByNpgsql()
+    {
+        await OAuth.ClientCredentialsAsync(Server.CreateApiClient(), "posts.read");
+
+        var scrape = await ScrapeAsync();
+        Assert.True(scrape.Sum("db_client_connection_max") > 0);
+        Assert.Contains(scrape.Samples, sample => sample.Name == "db_client_connection_count"
+            && sample.Labels.GetValueOrDefault("db_client_connection_state") is "idle" or "used");
+    }
+
+    [Fact]
     public async Task HttpServerDuration_ByRouteAndStatus()
     {
         var client = Server.CreateApiClient();
