@@ -47,19 +47,29 @@ public sealed partial class AccessLogMiddleware(RequestDelegate next, ILoggerFac
         finally
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            // As the client sent it: a request translated in place (/auth/login into a token request) under its own path.
-            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern
-                && path == (context.Request.PathBase + context.Request.Path).ToString()
-                ? "/" + pattern.TrimStart('/')
-                : path;
-            var status = failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
-            var clientId = fields.ClientId ?? Claim(context.User, "client_id") ?? Claim(context.User, "azp");
-            var subject = fields.Subject ?? Claim(context.User, "sub") ?? Claim(context.User, ClaimTypes.NameIdentifier);
-            LogAccess(_access, context.Request.Method, route, status, elapsed.TotalMilliseconds, clientId, subject);
-            if (elapsed > settings.Value.SlowRequestThreshold)
+            var slow = elapsed > settings.Value.SlowRequestThreshold;
+            if (slow || _access.IsEnabled(LogLevel.Information))
             {
-                LogSlow(_slow, context.Request.Method, route, status, elapsed.TotalMilliseconds, settings.Value.SlowRequestThreshold.TotalMilliseconds);
+                Write(context, path, fields, failed, elapsed, slow);
             }
+        }
+    }
+
+    // Only when a line is written: with the access log filtered out, nothing is looked up or formatted.
+    private void Write(HttpContext context, string path, AccessLogFields fields, bool failed, TimeSpan elapsed, bool slow)
+    {
+        // As the client sent it: a request translated in place (/auth/login into a token request) under its own path.
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern
+            && path == (context.Request.PathBase + context.Request.Path).ToString()
+            ? "/" + pattern.TrimStart('/')
+            : path;
+        var status = failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
+        var clientId = fields.ClientId ?? Claim(context.User, "client_id") ?? Claim(context.User, "azp");
+        var subject = fields.Subject ?? Claim(context.User, "sub") ?? Claim(context.User, ClaimTypes.NameIdentifier);
+        LogAccess(_access, context.Request.Method, route, status, elapsed.TotalMilliseconds, clientId, subject);
+        if (slow)
+        {
+            LogSlow(_slow, context.Request.Method, route, status, elapsed.TotalMilliseconds, settings.Value.SlowRequestThreshold.TotalMilliseconds);
         }
     }
 
