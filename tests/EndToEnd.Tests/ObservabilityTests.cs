@@ -1,14 +1,52 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using RedisJwt.Testing;
 
 namespace RedisJwt.EndToEnd.Tests;
 
-/// <summary>One IdentityServer and one BoardApi process, each with a management port of its own.</summary>
+/// <summary>
+/// One IdentityServer and one BoardApi process, each with a management port of its own; BoardApi also exports over
+/// OTLP (http/protobuf) to a stand-in collector.
+/// </summary>
 public sealed class MeteredDeployment : Deployment
 {
+    private readonly int _collectorPort = IdentityServerFactory.FreeLoopbackPort();
+    private WebApplication _collector = null!;
+
+    /// <summary>What the collector was sent: the path (/v1/traces, /v1/metrics), content type and size.</summary>
+    public ConcurrentQueue<(string Path, string? ContentType, long Length)> Exported { get; } = new();
+
+    public override async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{_collectorPort}");
+        _collector = builder.Build();
+        // Answers as an OTLP/HTTP receiver does: 200 with an empty body.
+        _collector.MapPost("/v1/{signal}", async (HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            Exported.Enqueue((request.Path, request.ContentType, body.Length));
+            return Results.Ok();
+        });
+        await _collector.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _collector.DisposeAsync();
+    }
+
     public int IdentityManagementPort { get; } = IdentityServerFactory.FreeLoopbackPort();
 
     public int BoardManagementPort { get; } = IdentityServerFactory.FreeLoopbackPort();
@@ -26,6 +64,11 @@ public sealed class MeteredDeployment : Deployment
     {
         ["Management:Port"] = BoardManagementPort.ToString(),
         ["Telemetry:RedisProbeInterval"] = "00:00:01",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{_collectorPort}",
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        // Within the test's patience: spans every 200 ms, metrics every second.
+        ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
         ["RateLimits:Policies:board-writes:PermitLimit"] = "1",
         ["RateLimits:Policies:board-writes:Window"] = "01:00:00",
     };
@@ -63,6 +106,20 @@ public sealed class ObservabilityTests(MeteredDeployment deployment) : IClassFix
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(management, "/health/ready"))).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri(management, "/posts"))).StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task OtlpEndpointSet_TracesAndMetricsExported()
+    {
+        using var identity = deployment.IdentityA.CreateClient();
+        using var board = deployment.BoardA.CreateClient(await OAuth.ClientCredentialsAsync(identity, "posts.read"));
+
+        Assert.Equal(HttpStatusCode.OK, (await board.GetAsync("/posts")).StatusCode);
+
+        await Eventually.TrueAsync(() => Task.FromResult(
+            deployment.Exported.Any(request => request.Path == "/v1/traces" && request.Length > 0)
+            && deployment.Exported.Any(request => request.Path == "/v1/metrics" && request.Length > 0)), TimeSpan.FromSeconds(20));
+        Assert.All(deployment.Exported, request => Assert.Equal("application/x-protobuf", request.ContentType));
     }
 
     [Fact]

@@ -43,6 +43,8 @@ public static class TelemetrySetup
         // management port answers before anything else sees the request.
         builder.Services.AddTransient<IStartupFilter, TelemetryStartupFilter>();
 
+        // Read now, as the exporters are chosen now: the standard environment variable (or any configuration source the
+        // builder starts with). A test host's configuration, added later, does not count; tests run a process for it.
         var exportOtlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
