@@ -5,9 +5,11 @@ using RedisJwt.BoardApi.Posts;
 using RedisJwt.BoardApi.RateLimits;
 using RedisJwt.Revocation;
 using RedisJwt.Revocation.Hosting;
+using RedisJwt.Revocation.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddServiceTelemetry("boardapi");
 builder.AddRedis();
 builder.AddBoardDatabase();
 builder.AddTokenValidation();

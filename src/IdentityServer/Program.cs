@@ -12,11 +12,13 @@ using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Revocation;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Shared;
+using RedisJwt.IdentityServer.Telemetry;
 using RedisJwt.Revocation;
 using RedisJwt.Revocation.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddIdentityTelemetry();
 builder.AddRedis();
 builder.AddSharedDataProtection();
 builder.AddIdentityDatabase();

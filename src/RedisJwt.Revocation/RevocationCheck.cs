@@ -16,6 +16,9 @@ public sealed class RevocationCheck(RevocationView view, IOptions<RevocationOpti
     /// <summary>The access-token claim naming the authorization (refresh-token family) a token belongs to.</summary>
     public const string FamilyClaim = "aid";
 
+    /// <summary>The error description of a revoked token (also how metrics tell it from other invalid tokens).</summary>
+    public const string RevokedDescription = "The access token has been revoked.";
+
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
         = OpenIddictValidationHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
             .UseSingletonHandler<RevocationCheck>()
@@ -34,7 +37,7 @@ public sealed class RevocationCheck(RevocationView view, IOptions<RevocationOpti
         switch (await view.CheckAsync(TokenFacts.Of(principal)))
         {
             case RevocationStatus.Revoked:
-                context.Reject(error: Errors.InvalidToken, description: "The access token has been revoked.", uri: "");
+                context.Reject(error: Errors.InvalidToken, description: RevokedDescription, uri: "");
                 break;
 
             case RevocationStatus.Unknown:

@@ -147,6 +147,35 @@ test('two requests refused at once share one refresh: the rotating refresh token
   assert.deepEqual(page.errors, []);
 });
 
+test('API calls carry a W3C traceparent, a new trace each, which BoardApi accepts cross-origin', async () => {
+  const user = await registerUser(browser, 'traced');
+  const page = await newPage(browser);
+  const calls = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(`${urls.board}/posts`) && request.method() !== 'OPTIONS') calls.push(request);
+  });
+  await signInToSpa(page, user);
+  await reloadPosts(page);
+  await page.fill('#new-title', `Traced ${Date.now()}`);
+  await page.fill('#new-content', 'Followed from the browser.');
+  await page.click('#new-post button[type=submit]');
+  await page.locator('#posts > li', { hasText: 'Followed from the browser.' }).first().waitFor();
+
+  assert.ok(calls.length >= 3, `BoardApi calls: ${calls.length}`);
+  const traceparents = await Promise.all(calls.map(async (request) => (await request.allHeaders()).traceparent));
+  for (const value of traceparents) {
+    // version 00, 16-byte trace id, 8-byte parent id, flags 01 (sampled); all-zero ids are invalid.
+    assert.match(value ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    const [, traceId, parentId] = value.split('-');
+    assert.doesNotMatch(traceId, /^0+$/);
+    assert.doesNotMatch(parentId, /^0+$/);
+  }
+  assert.equal(new Set(traceparents.map((value) => value.split('-')[1])).size, traceparents.length);
+  // The preflight allowed the header: every call got its answer (a CORS refusal would be a failed request).
+  for (const request of calls) assert.ok((await request.response())?.ok(), request.url());
+  assert.deepEqual(page.errors, []);
+});
+
 async function storedText(page) {
   return page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
 }

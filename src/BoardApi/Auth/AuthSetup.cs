@@ -26,6 +26,8 @@ public static class AuthSetup
             {
                 options.AddEventHandler(RequireSubject.Descriptor);
                 options.AddEventHandler(ChallengeErrors.Descriptor);
+                options.AddEventHandler(CountValidatedTokens.Descriptor);
+                options.AddEventHandler(CountRejectedTokens.Descriptor);
                 options.UseRedisRevocation();
                 options.UseSystemNetHttp();
                 // Only the Authorization header (RFC 6750 2.1): a token in a URL or form leaks into logs, histories and
@@ -66,6 +68,7 @@ public static class AuthSetup
                 }
             });
 
+        builder.Services.AddSingleton<TokenValidationMetrics>();
         builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Scopes.PostsRead, policy => policy.AddRequirements(new ScopeRequirement(Scopes.PostsRead)))

@@ -19,11 +19,13 @@ public sealed class RequireSubject : IOpenIddictValidationHandler<ValidateTokenC
             .SetType(OpenIddictValidationHandlerType.Custom)
             .Build();
 
+    public const string Description = "The access token has no subject (sub).";
+
     public ValueTask HandleAsync(ValidateTokenContext context)
     {
         if (string.IsNullOrEmpty(context.Principal?.GetClaim(Claims.Subject)))
         {
-            context.Reject(error: Errors.InvalidToken, description: "The access token has no subject (sub).", uri: "");
+            context.Reject(error: Errors.InvalidToken, description: Description, uri: "");
         }
 
         return default;

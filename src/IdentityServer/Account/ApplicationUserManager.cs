@@ -47,17 +47,18 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
 
     public override async Task<IdentityResult> ResetPasswordAsync(ApplicationUser user, string token, string newPassword) =>
         // Alerted before the sessions end: if Redis fails that, the password has still changed, and the user hears of it.
-        await EndSessionsIfSucceededAsync(user, await AlertIfSucceededAsync(user, await base.ResetPasswordAsync(user, token, newPassword)));
+        await EndSessionsIfSucceededAsync(user, await AlertIfSucceededAsync(user, await base.ResetPasswordAsync(user, token, newPassword)),
+            RevocationCause.PasswordReset);
 
     public override async Task<IdentityResult> RemovePasswordAsync(ApplicationUser user) =>
-        await EndSessionsIfSucceededAsync(user, await base.RemovePasswordAsync(user));
+        await EndSessionsIfSucceededAsync(user, await base.RemovePasswordAsync(user), RevocationCause.PasswordChanged);
 
     public override async Task<IdentityResult> SetLockoutEndDateAsync(ApplicationUser user, DateTimeOffset? lockoutEnd)
     {
         // Sessions first: if they cannot be ended (Redis down), the lock does not happen either.
         if (lockoutEnd > DateTimeOffset.UtcNow)
         {
-            await Revoker.EndAllSessionsAsync(user.Id);
+            await Revoker.EndAllSessionsAsync(user.Id, RevocationCause.AccountLocked);
         }
 
         return await base.SetLockoutEndDateAsync(user, lockoutEnd);
@@ -66,7 +67,7 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
     public override async Task<IdentityResult> DeleteAsync(ApplicationUser user)
     {
         // Before the user is gone: their id is what the revocations are keyed by.
-        await Revoker.EndAllSessionsAsync(user.Id);
+        await Revoker.EndAllSessionsAsync(user.Id, RevocationCause.AccountDeleted);
         return await WithProfileInvalidatedAsync(user, () => base.DeleteAsync(user));
     }
 
@@ -141,13 +142,16 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
     }
 
     private Task EndSessionsAsync(string userId, string? keepSessionId) =>
-        keepSessionId is null ? Revoker.EndAllSessionsAsync(userId) : Revoker.EndOtherSessionsAsync(userId, keepSessionId);
+        keepSessionId is null
+            ? Revoker.EndAllSessionsAsync(userId, RevocationCause.PasswordChanged)
+            : Revoker.EndOtherSessionsAsync(userId, keepSessionId, RevocationCause.PasswordChanged);
 
-    private async Task<IdentityResult> EndSessionsIfSucceededAsync(ApplicationUser user, IdentityResult result)
+    private async Task<IdentityResult> EndSessionsIfSucceededAsync(ApplicationUser user, IdentityResult result,
+        RevocationCause cause)
     {
         if (result.Succeeded)
         {
-            await Revoker.EndAllSessionsAsync(user.Id);
+            await Revoker.EndAllSessionsAsync(user.Id, cause);
         }
 
         return result;

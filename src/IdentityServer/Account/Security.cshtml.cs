@@ -27,7 +27,7 @@ public sealed class SecurityModel(SessionStore sessions, Revoker revoker, UserMa
     {
         if (await sessions.FindAsync(UserId, sid) is not null)
         {
-            await revoker.EndSessionAsync(UserId, sid);
+            await revoker.EndSessionAsync(UserId, sid, RevocationCause.SessionEnded);
         }
 
         return RedirectToPage();
@@ -36,7 +36,7 @@ public sealed class SecurityModel(SessionStore sessions, Revoker revoker, UserMa
     // Includes this browser's session: the user lands on the sign-in page.
     public async Task<IActionResult> OnPostEndAllAsync() => await ActAsync(async () =>
     {
-        await revoker.EndAllSessionsAsync(UserId);
+        await revoker.EndAllSessionsAsync(UserId, RevocationCause.LogoutEverywhere);
         return Redirect(AccountSetup.LoginPath);
     });
 

@@ -76,7 +76,7 @@ public static class AuthEndpoints
         try
         {
             // The session's access and refresh tokens die together, at every resource server.
-            await revoker.EndSessionAsync(userId, sid);
+            await revoker.EndSessionAsync(userId, sid, RevocationCause.Logout);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

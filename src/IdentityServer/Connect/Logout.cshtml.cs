@@ -60,7 +60,7 @@ public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserMana
         {
             try
             {
-                await revoker.EndSessionAsync(userId, sid);
+                await revoker.EndSessionAsync(userId, sid, RevocationCause.Logout);
             }
             catch (Exception exception) when (exception is RedisException or TimeoutException)
             {

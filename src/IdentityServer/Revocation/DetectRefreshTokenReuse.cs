@@ -3,6 +3,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Connect;
+using RedisJwt.IdentityServer.Telemetry;
 using RedisJwt.Revocation;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -19,7 +20,8 @@ namespace RedisJwt.IdentityServer.Revocation;
 /// the token it just used, never with an older generation. Runs before OpenIddict's own check of the token entry.
 /// </summary>
 public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revoker revoker, IConnectionMultiplexer redis,
-    RedisKeys keys, IOptions<ServerSettings> settings, TimeProvider clock, AccountAlerts alerts, ILogger<DetectRefreshTokenReuse> logger)
+    RedisKeys keys, IOptions<ServerSettings> settings, TimeProvider clock, AccountAlerts alerts, AuthEvents events,
+    ILogger<DetectRefreshTokenReuse> logger)
     : IOpenIddictServerHandler<ValidateTokenContext>
 {
     public static readonly EventId SecurityEvent = new(4001, "RefreshTokenReuse");
@@ -109,6 +111,7 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
         logger.LogWarning(SecurityEvent,
             "Security event: refresh token {TokenId} of client {ClientId} (user {Subject}) was presented again; token family {AuthorizationId} revoked.",
             context.TokenId, context.Principal!.GetPresenters().FirstOrDefault(), context.Principal!.GetClaim(Claims.Subject), family);
+        events.RefreshTokenReused(context.Principal!.GetPresenters().FirstOrDefault(), context.Principal!.GetClaim(Claims.Subject), family);
 
         if (family is not null)
         {
@@ -119,7 +122,7 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
 
             // Rejecting here also skips OpenIddict's own chain revocation, so the family is revoked here, in
             // PostgreSQL whatever happens, and in Redis if it answers.
-            if (!await revoker.RevokeFamilyWhateverItTakesAsync(family))
+            if (!await revoker.RevokeFamilyWhateverItTakesAsync(family, RevocationCause.RefreshTokenReuse, context.Principal!.GetClaim(Claims.Subject)))
             {
                 logger.LogError(SecurityEvent, "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);
             }

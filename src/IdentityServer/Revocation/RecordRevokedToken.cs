@@ -36,7 +36,7 @@ public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedTok
             if (principal?.HasTokenType(TokenTypeIdentifiers.AccessToken) is true
                 && principal.GetClaim(Claims.JwtId) is { Length: > 0 } jti && principal.GetExpirationDate() is { } expiresAt)
             {
-                await revoker.RevokeAccessTokenAsync(jti, expiresAt);
+                await revoker.RevokeAccessTokenAsync(jti, expiresAt, RevocationCause.RevocationEndpoint, principal.GetClaim(Claims.Subject));
                 if (principal.GetTokenId() is null)
                 {
                     // No row to mark (a client_credentials token): Redis is its whole revocation record, and OpenIddict's
@@ -46,7 +46,7 @@ public sealed class RecordRevokedToken(Revoker revoker, ILogger<RecordRevokedTok
             }
             else if (principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) is true && principal.GetAuthorizationId() is { } family)
             {
-                await revoker.RevokeFamilyAsync(family);
+                await revoker.RevokeFamilyAsync(family, RevocationCause.RevocationEndpoint, principal.GetClaim(Claims.Subject));
                 context.Transaction.Properties[RecordedProperty] = true;
             }
         }

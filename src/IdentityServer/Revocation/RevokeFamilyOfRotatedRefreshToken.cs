@@ -52,7 +52,10 @@ public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager to
             return;
         }
 
-        if (!await revoker.RevokeFamilyWhateverItTakesAsync(family))
+        var cause = context.EndpointType == OpenIddictServerEndpointType.Revocation
+            ? RevocationCause.RevocationEndpoint
+            : RevocationCause.RefreshTokenReuse;
+        if (!await revoker.RevokeFamilyWhateverItTakesAsync(family, cause, context.Principal.GetClaim(Claims.Subject)))
         {
             logger.LogError(DetectRefreshTokenReuse.SecurityEvent,
                 "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);

@@ -5,6 +5,7 @@ using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.IdentityServer.Telemetry;
 using RedisJwt.Revocation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -13,10 +14,11 @@ namespace RedisJwt.IdentityServer.Revocation;
 /// <summary>
 /// Every revocation the IdentityServer makes, each in the same order: Redis first (resource servers learn it
 /// within a second, and a failure there aborts before anything changed), then PostgreSQL (the token endpoint and
-/// introspection agree), then the session list.
+/// introspection agree), then the session list. Each call is counted by cause and written to the audit log once it
+/// is recorded.
 /// </summary>
 public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IOpenIddictAuthorizationManager authorizations,
-    IOpenIddictTokenManager tokens, SessionStore sessions, IOptions<ServerSettings> settings, TimeProvider clock)
+    IOpenIddictTokenManager tokens, SessionStore sessions, IOptions<ServerSettings> settings, TimeProvider clock, AuthEvents events)
 {
     // Resource servers accept a token until exp plus their clock skew (at most 5 minutes, Auth:ClockSkew), so a
     // revocation must outlive that; one more minute covers a token being issued while we revoke.
@@ -27,14 +29,18 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
     private DateTimeOffset AccessTokensExpireBy =>
         clock.GetUtcNow() + settings.Value.AccessTokenLifetime + ResourceServerClockSkew + IssuanceMargin;
 
-    public Task RevokeAccessTokenAsync(string jti, DateTimeOffset expiresAt) =>
-        writer.RevokeAsync(Revoked.Token(jti, expiresAt + ResourceServerClockSkew));
+    public async Task RevokeAccessTokenAsync(string jti, DateTimeOffset expiresAt, RevocationCause cause, string? userId)
+    {
+        await writer.RevokeAsync(Revoked.Token(jti, expiresAt + ResourceServerClockSkew));
+        events.Revoked(cause, "access token", userId);
+    }
 
     /// <summary>One authorization: the refresh token chain and every access token issued from it.</summary>
-    public async Task RevokeFamilyAsync(string authorizationId)
+    public async Task RevokeFamilyAsync(string authorizationId, RevocationCause cause, string? userId)
     {
         await writer.RevokeAsync(Revoked.Family(authorizationId, AccessTokensExpireBy));
         await RevokeInDatabaseAsync(authorizationId);
+        events.Revoked(cause, "token family", userId);
     }
 
     /// <summary>
@@ -42,7 +48,7 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
     /// again), Redis if it answers.
     /// </summary>
     /// <returns>False when Redis could not record it (resource servers accept its access tokens until they expire).</returns>
-    public async Task<bool> RevokeFamilyWhateverItTakesAsync(string authorizationId)
+    public async Task<bool> RevokeFamilyWhateverItTakesAsync(string authorizationId, RevocationCause cause, string? userId)
     {
         var recorded = true;
         try
@@ -55,10 +61,17 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         }
 
         await RevokeInDatabaseAsync(authorizationId);
+        events.Revoked(cause, recorded ? "token family" : "token family (PostgreSQL only)", userId);
         return recorded;
     }
 
-    public async Task EndSessionAsync(string userId, string sid)
+    public async Task EndSessionAsync(string userId, string sid, RevocationCause cause)
+    {
+        await EndOneSessionAsync(userId, sid);
+        events.Revoked(cause, "session", userId);
+    }
+
+    private async Task EndOneSessionAsync(string userId, string sid)
     {
         await writer.RevokeAsync(Revoked.Session(sid, AccessTokensExpireBy));
         // Ended before its families are read: from here no token request can add one (SessionStore.RecordIssuanceAsync).
@@ -72,19 +85,21 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
     }
 
     /// <summary>Every session of the user but one (a password change from that one).</summary>
-    public async Task EndOtherSessionsAsync(string userId, string keepSessionId)
+    public async Task EndOtherSessionsAsync(string userId, string keepSessionId, RevocationCause cause)
     {
         foreach (var session in await sessions.ListAsync(userId))
         {
             if (session.Sid != keepSessionId)
             {
-                await EndSessionAsync(userId, session.Sid);
+                await EndOneSessionAsync(userId, session.Sid);
             }
         }
+
+        events.Revoked(cause, "other sessions", userId);
     }
 
     /// <summary>Log out everywhere: every session, and any token of the user issued before now.</summary>
-    public async Task EndAllSessionsAsync(string userId)
+    public async Task EndAllSessionsAsync(string userId, RevocationCause cause)
     {
         var expiresBy = AccessTokensExpireBy;
         var known = await sessions.ListAsync(userId);
@@ -115,6 +130,8 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         {
             await sessions.ForgetAuthorizationsAsync(userId, session.Sid);
         }
+
+        events.Revoked(cause, "all sessions", userId);
     }
 
     /// <summary>
@@ -136,6 +153,8 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         {
             await RevokeInDatabaseAsync(id);
         }
+
+        events.Revoked(RevocationCause.ConsentWithdrawn, "client access", userId);
     }
 
     /// <summary>
@@ -167,6 +186,7 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
             .ExecuteUpdateAsync(update => update
                 .SetProperty(token => token.Status, Statuses.Revoked)
                 .SetProperty(token => token.ConcurrencyToken, Guid.NewGuid().ToString()));
+        events.Revoked(RevocationCause.ClientRemoved, "client " + clientId, userId: null);
     }
 
     private async Task RevokeInDatabaseAsync(string authorizationId)

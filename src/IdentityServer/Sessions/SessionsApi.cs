@@ -28,26 +28,26 @@ public static class SessionsApi
         own.MapGet("/", (ClaimsPrincipal user, SessionStore sessions, UserManager<ApplicationUser> users) =>
             ListAsync(users.GetUserId(user)!, user.GetSessionId(), sessions));
         own.MapDelete("/{sid}", (string sid, ClaimsPrincipal user, SessionStore sessions, Revoker revoker, UserManager<ApplicationUser> users) =>
-            EndAsync(users.GetUserId(user)!, sid, sessions, revoker));
+            EndAsync(users.GetUserId(user)!, sid, sessions, revoker, RevocationCause.SessionEnded));
         own.MapDelete("/", (ClaimsPrincipal user, Revoker revoker, UserManager<ApplicationUser> users) =>
-            EndAllAsync(users.GetUserId(user)!, revoker));
+            EndAllAsync(users.GetUserId(user)!, revoker, RevocationCause.LogoutEverywhere));
 
         // The same for a first-party app or SPA holding an access token with the account scope (no cookie, no CSRF).
         var bearer = endpoints.MapGroup("/auth/sessions").RequireAuthorization(AuthEndpoints.AccountPolicy);
         bearer.MapGet("/", (ClaimsPrincipal caller, SessionStore sessions) =>
             Subject(caller) is { } userId ? ListAsync(userId, caller.GetSessionId(), sessions) : NotAUserToken());
         bearer.MapDelete("/{sid}", (string sid, ClaimsPrincipal caller, SessionStore sessions, Revoker revoker) =>
-            Subject(caller) is { } userId ? EndAsync(userId, sid, sessions, revoker) : NotAUserToken());
+            Subject(caller) is { } userId ? EndAsync(userId, sid, sessions, revoker, RevocationCause.SessionEnded) : NotAUserToken());
         bearer.MapDelete("/", (ClaimsPrincipal caller, Revoker revoker) =>
-            Subject(caller) is { } userId ? EndAllAsync(userId, revoker) : NotAUserToken());
+            Subject(caller) is { } userId ? EndAllAsync(userId, revoker, RevocationCause.LogoutEverywhere) : NotAUserToken());
 
         var admin = endpoints.MapGroup("/admin/users/{userId}").RequireAuthorization(AdminPolicy).AddEndpointFilter(SameOriginOnly);
         admin.MapGet("/sessions", async (string userId, SessionStore sessions, UserManager<ApplicationUser> users) =>
             await users.FindByIdAsync(userId) is null ? UnknownUser() : await ListAsync(userId, currentSid: null, sessions));
         admin.MapDelete("/sessions/{sid}", (string userId, string sid, SessionStore sessions, Revoker revoker) =>
-            EndAsync(userId, sid, sessions, revoker));
+            EndAsync(userId, sid, sessions, revoker, RevocationCause.Admin));
         admin.MapDelete("/sessions", async (string userId, Revoker revoker, UserManager<ApplicationUser> users) =>
-            await users.FindByIdAsync(userId) is null ? UnknownUser() : await EndAllAsync(userId, revoker));
+            await users.FindByIdAsync(userId) is null ? UnknownUser() : await EndAllAsync(userId, revoker, RevocationCause.Admin));
         admin.MapPost("/lock", (string userId, UserManager<ApplicationUser> users) => Guarded(async () =>
             await users.FindByIdAsync(userId) is { } user
                 ? Outcome(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue))
@@ -68,7 +68,8 @@ public static class SessionsApi
             session.Sid, session.Sid == currentSid, session.CreatedAt, session.LastSeenAt, session.ExpiresAt,
             session.IpAddress, session.UserAgent, session.Clients))));
 
-    private static async Task<IResult> EndAsync(string userId, string sid, SessionStore sessions, Revoker revoker) =>
+    private static async Task<IResult> EndAsync(string userId, string sid, SessionStore sessions, Revoker revoker,
+        RevocationCause cause) =>
         await Guarded(async () =>
         {
             if (await sessions.FindAsync(userId, sid) is null)
@@ -76,14 +77,14 @@ public static class SessionsApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: "There is no such session.");
             }
 
-            await revoker.EndSessionAsync(userId, sid);
+            await revoker.EndSessionAsync(userId, sid, cause);
             return TypedResults.NoContent();
         });
 
-    private static async Task<IResult> EndAllAsync(string userId, Revoker revoker) =>
+    private static async Task<IResult> EndAllAsync(string userId, Revoker revoker, RevocationCause cause) =>
         await Guarded(async () =>
         {
-            await revoker.EndAllSessionsAsync(userId);
+            await revoker.EndAllSessionsAsync(userId, cause);
             return TypedResults.NoContent();
         });
 

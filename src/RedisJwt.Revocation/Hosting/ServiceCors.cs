@@ -17,6 +17,9 @@ public static class ServiceCors
     /// <summary>Every origin, GET only: for public metadata such as discovery and JWKS.</summary>
     public const string AnyOrigin = "AnyOrigin";
 
+    /// <summary>W3C Trace Context: a browser app's request starts the trace the API's spans continue.</summary>
+    public const string TraceParentHeader = "traceparent";
+
     // Long enough to spare most calls their preflight, short enough for a configuration change to take effect soon.
     private static readonly TimeSpan PreflightMaxAge = TimeSpan.FromMinutes(10);
 
@@ -35,7 +38,7 @@ public static class ServiceCors
             cors.AddPolicy(ConfiguredOrigins, policy => policy
                 .WithOrigins([.. settings.Value.AllowedOrigins])
                 .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete)
-                .WithHeaders(HeaderNames.Authorization, HeaderNames.ContentType)
+                .WithHeaders(HeaderNames.Authorization, HeaderNames.ContentType, TraceParentHeader)
                 // A browser app needs these to back off (503) and to tell why a token was refused (RFC 6750 3).
                 .WithExposedHeaders(HeaderNames.RetryAfter, HeaderNames.WWWAuthenticate)
                 .SetPreflightMaxAge(PreflightMaxAge));

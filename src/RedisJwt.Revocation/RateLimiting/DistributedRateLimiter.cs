@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RedisJwt.Revocation.Telemetry;
 using StackExchange.Redis;
 
 namespace RedisJwt.Revocation.RateLimiting;
@@ -13,7 +14,7 @@ namespace RedisJwt.Revocation.RateLimiting;
 /// </summary>
 public sealed class DistributedRateLimiter(IConnectionMultiplexer redis, RedisKeys keys,
     IOptionsMonitor<RateLimitPolicy> policies, IOptions<DeclaredRateLimitPolicies> declared, TimeProvider clock,
-    ILogger<DistributedRateLimiter> logger)
+    RedisMetrics metrics, ILogger<DistributedRateLimiter> logger)
 {
     /// <summary>What a client is told to wait when a fail-closed policy cannot reach Redis.</summary>
     public static readonly TimeSpan UnavailableRetryAfter = TimeSpan.FromSeconds(5);
@@ -75,13 +76,19 @@ public sealed class DistributedRateLimiter(IConnectionMultiplexer redis, RedisKe
 
         try
         {
+            var started = clock.GetTimestamp();
             var result = (RedisResult[])(await redis.GetDatabase()
                 .ScriptEvaluateAsync(Script, [keys.RateLimit(policy, partitionKey)],
                     [settings.EmissionIntervalMicroseconds, settings.PermitLimit])
                 .WaitAsync(cancellationToken))!;
-            return (long)result[0] == 1
-                ? new RateLimitDecision(true, TimeSpan.Zero, false)
-                : new RateLimitDecision(false, TimeSpan.FromTicks((long)result[1] * TimeSpan.TicksPerMicrosecond), false);
+            metrics.RedisOperation("rate_limit", clock.GetElapsedTime(started));
+            if ((long)result[0] == 1)
+            {
+                return new RateLimitDecision(true, TimeSpan.Zero, false);
+            }
+
+            metrics.RateLimitRejected(policy, redisUnavailable: false);
+            return new RateLimitDecision(false, TimeSpan.FromTicks((long)result[1] * TimeSpan.TicksPerMicrosecond), false);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
@@ -121,9 +128,13 @@ public sealed class DistributedRateLimiter(IConnectionMultiplexer redis, RedisKe
             logger.LogDebug("Rate limit {Policy} not checked: Redis is unavailable ({Reason}).", policy, reason);
         }
 
-        return allow
-            ? new RateLimitDecision(true, TimeSpan.Zero, true)
-            : new RateLimitDecision(false, UnavailableRetryAfter, true);
+        if (allow)
+        {
+            return new RateLimitDecision(true, TimeSpan.Zero, true);
+        }
+
+        metrics.RateLimitRejected(policy, redisUnavailable: true);
+        return new RateLimitDecision(false, UnavailableRetryAfter, true);
     }
 }
 

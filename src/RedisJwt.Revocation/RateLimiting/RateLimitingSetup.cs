@@ -33,6 +33,8 @@ public static partial class RateLimitingSetup
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<DistributedRateLimiter>();
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<Telemetry.RedisMetrics>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitPolicy>, RateLimitPolicyValidator>());
         foreach (var name in policyNames)
         {

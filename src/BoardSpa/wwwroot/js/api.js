@@ -16,7 +16,7 @@ export class ApiError extends Error {
 }
 
 async function send(base, path, method = 'GET', body) {
-  const options = { method, headers: { Accept: 'application/json' } };
+  const options = { method, headers: { Accept: 'application/json', traceparent: traceparent() } };
   if (body !== undefined) {
     options.headers['Content-Type'] = 'application/json';
     options.body = JSON.stringify(body);
@@ -26,6 +26,18 @@ async function send(base, path, method = 'GET', body) {
   const payload = response.headers.get('Content-Type')?.includes('json') ? await response.json() : null;
   if (response.ok) return payload;
   throw new ApiError(messageFor(response, payload), response.status, payload?.errors);
+}
+
+// W3C Trace Context (version 00, sampled): each call starts a trace that the API's spans and logs continue, so an
+// operator can follow one click from the browser through BoardApi to its database.
+export function traceparent() {
+  return `00-${randomHex(16)}-${randomHex(8)}-01`;
+}
+
+function randomHex(bytes) {
+  const hex = Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+  // All zeros is the one invalid id; a fresh draw is never it in practice, but then draw again.
+  return /^0+$/.test(hex) ? randomHex(bytes) : hex;
 }
 
 function messageFor(response, problem) {

@@ -1,0 +1,17 @@
+namespace RedisJwt.Revocation.Telemetry;
+
+/// <summary>
+/// Log categories of their own, so that each can be filtered (Logging:LogLevel:{category}) and routed by the log
+/// shipper on the JSON "Category" field.
+/// </summary>
+public static class LogCategories
+{
+    /// <summary>Authentication events: sign-in, sign-out, tokens issued and revoked, reuse detected, lockouts.</summary>
+    public const string Audit = "RedisJwt.Audit";
+
+    /// <summary>One line per request: method, route, status, duration, client and subject.</summary>
+    public const string Access = "RedisJwt.Access";
+
+    /// <summary>Requests over Telemetry:SlowRequestThreshold, at Warning.</summary>
+    public const string SlowRequests = "RedisJwt.SlowRequests";
+}
