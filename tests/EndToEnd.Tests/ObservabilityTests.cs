@@ -178,7 +178,7 @@ public sealed class ObservabilityTests(MeteredDeployment deployment) : IClassFix
     /// <summary>The metric names the dashboard's PromQL reads (label matchers, grouping labels and functions left out).</summary>
     private static HashSet<string> DashboardMetrics()
     {
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "grafana", "redisjwt-dashboard.json")));
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Repository.PathOf("deploy", "grafana", "redisjwt-dashboard.json")));
         var names = new HashSet<string>();
         foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
         {
@@ -206,16 +206,5 @@ public sealed class ObservabilityTests(MeteredDeployment deployment) : IClassFix
             .Select(match => match.Value)
             .Where(name => !Keywords.Contains(name))
             .Distinct();
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "RedisJwt.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("RedisJwt.sln not found above the tests.");
     }
 }

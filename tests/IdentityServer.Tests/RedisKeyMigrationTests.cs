@@ -63,14 +63,8 @@ public sealed class RedisKeyMigrationTests : IAsyncLifetime
 
     private async Task<string> MigrateAsync()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "RedisJwt.sln")))
-        {
-            root = root.Parent ?? throw new InvalidOperationException("RedisJwt.sln not found above the tests.");
-        }
-
         using var script = Process.Start(new ProcessStartInfo("bash",
-            [Path.Combine(root.FullName, "scripts", "migrate-redis-keys.sh"), "-p", _redis.Port.ToString()])
+            [Repository.PathOf("scripts", "migrate-redis-keys.sh"), "-p", _redis.Port.ToString()])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,4 +1,4 @@
-namespace RedisJwt.EndToEnd.Tests;
+namespace RedisJwt.Testing;
 
 /// <summary>The checkout the tests run from, found as the folder above the test output that holds RedisJwt.sln.</summary>
 public static class Repository
