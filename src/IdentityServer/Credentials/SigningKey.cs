@@ -22,4 +22,10 @@ public sealed class SigningKey
 
     /// <summary>The PKCS#8 private key, enveloped (CMS, RFC 5652) to the configured encryption certificate.</summary>
     public byte[] ProtectedKey { get; set; } = [];
+
+    /// <summary>
+    /// HMAC-SHA256 over the row, with a key only holders of the encryption certificate's private key derive: anyone can
+    /// envelope a key to the public certificate, so without it a database write alone could plant a signing key.
+    /// </summary>
+    public byte[] Seal { get; set; } = [];
 }

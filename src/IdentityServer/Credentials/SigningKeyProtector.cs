@@ -8,11 +8,30 @@ namespace RedisJwt.IdentityServer.Credentials;
 /// <summary>
 /// Makes and opens the ring's keys. A private key is stored as CMS EnvelopedData (RFC 5652; AES-256-CBC, the content
 /// key wrapped with RSA-OAEP-SHA256) to the configured encryption certificate, which every instance already loads: the
-/// database alone never reveals a signing key, and opening one needs nothing but that certificate (not Redis).
+/// database alone never reveals a signing key, and opening one needs nothing but that certificate (not Redis). Each row
+/// is sealed (<see cref="SigningKey.Seal"/>) with a key derived from that certificate's private key, so a row written
+/// by anyone else (a database write alone) is never used.
 /// </summary>
 public sealed class SigningKeyProtector(ConfiguredCredentials credentials)
 {
     private static readonly Oid Aes256Cbc = new("2.16.840.1.101.3.4.1.42");
+    private static readonly byte[] SealPurpose = "RedisJwt signing key ring seal v1"u8.ToArray();
+
+    // HKDF (RFC 5869) over the private key: the seal stands and falls with the certificate the keys are enveloped to.
+    private readonly Lazy<byte[]> _sealKey = new(() =>
+    {
+        using var rsa = credentials.EncryptionCertificate.GetRSAPrivateKey()
+            ?? throw new CryptographicException("The encryption certificate has no RSA private key.");
+        var privateKey = rsa.ExportRSAPrivateKey();
+        try
+        {
+            return HKDF.DeriveKey(HashAlgorithmName.SHA256, privateKey, 32, info: SealPurpose);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
+    });
 
     /// <summary>A new key for <paramref name="algorithm"/>: RSA 2048 for RS256/PS256, P-256 for ES256.</summary>
     public SigningKey Create(string algorithm, DateTimeOffset now, DateTimeOffset activatesAt)
@@ -23,7 +42,7 @@ public sealed class SigningKeyProtector(ConfiguredCredentials credentials)
         var pkcs8 = key.ExportPkcs8PrivateKey();
         try
         {
-            return new SigningKey
+            var stored = new SigningKey
             {
                 Id = Base64UrlEncoder.Encode(PublicJwk(key).ComputeJwkThumbprint()),
                 Algorithm = algorithm,
@@ -31,6 +50,8 @@ public sealed class SigningKeyProtector(ConfiguredCredentials credentials)
                 ActivatesAt = activatesAt,
                 ProtectedKey = Protect(pkcs8, credentials.EncryptionCertificate),
             };
+            stored.Seal = SealOf(stored);
+            return stored;
         }
         finally
         {
@@ -39,9 +60,16 @@ public sealed class SigningKeyProtector(ConfiguredCredentials credentials)
     }
 
     /// <summary>The credentials a stored key signs with.</summary>
-    /// <exception cref="CryptographicException">It was not protected for the configured encryption certificate.</exception>
+    /// <exception cref="CryptographicException">
+    /// It was not sealed and enveloped for the configured encryption certificate, or its id is not its thumbprint.
+    /// </exception>
     public SigningCredentials Open(SigningKey stored)
     {
+        if (!CryptographicOperations.FixedTimeEquals(stored.Seal, SealOf(stored)))
+        {
+            throw new CryptographicException("Its seal does not match: it was not written by a holder of the encryption certificate.");
+        }
+
         var envelope = new EnvelopedCms();
         envelope.Decode(stored.ProtectedKey);
         using var privateKey = credentials.EncryptionCertificate.GetRSAPrivateKey()
@@ -50,15 +78,30 @@ public sealed class SigningKeyProtector(ConfiguredCredentials credentials)
         var pkcs8 = envelope.ContentInfo.Content;
         try
         {
-            SecurityKey key = stored.Algorithm == SecurityAlgorithms.EcdsaSha256
-                ? new ECDsaSecurityKey(Import(ECDsa.Create(), pkcs8)) { KeyId = stored.Id }
-                : new RsaSecurityKey(Import(RSA.Create(), pkcs8)) { KeyId = stored.Id };
+            AsymmetricAlgorithm opened = stored.Algorithm == SecurityAlgorithms.EcdsaSha256 ? Import(ECDsa.Create(), pkcs8) : Import(RSA.Create(), pkcs8);
+            if (Base64UrlEncoder.Encode(PublicJwk(opened).ComputeJwkThumbprint()) != stored.Id)
+            {
+                throw new CryptographicException("Its id is not the thumbprint of the key it holds.");
+            }
+
+            SecurityKey key = opened is ECDsa ecdsa
+                ? new ECDsaSecurityKey(ecdsa) { KeyId = stored.Id }
+                : new RsaSecurityKey((RSA)opened) { KeyId = stored.Id };
             return new SigningCredentials(key, stored.Algorithm);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(pkcs8);
         }
+    }
+
+    // Everything that decides how a row is used: its id, algorithm, activation and key.
+    private byte[] SealOf(SigningKey stored)
+    {
+        using var mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _sealKey.Value);
+        mac.AppendData(System.Text.Encoding.UTF8.GetBytes($"{stored.Id}\n{stored.Algorithm}\n{stored.ActivatesAt.ToUnixTimeMilliseconds()}\n"));
+        mac.AppendData(stored.ProtectedKey);
+        return mac.GetHashAndReset();
     }
 
     private static byte[] Protect(byte[] pkcs8, X509Certificate2 recipient)

@@ -59,7 +59,7 @@ public sealed class SigningKeyRefresher(SigningKeyRing ring, IConnectionMultiple
     {
         try
         {
-            await redis.GetSubscriber().SubscribeAsync(keys.SigningKeysChannel, (_, _) => _announced.Release());
+            await redis.GetSubscriber().SubscribeAsync(keys.SigningKeysChannel, (_, _) => Announce());
             return true;
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
@@ -67,6 +67,32 @@ public sealed class SigningKeyRefresher(SigningKeyRing ring, IConnectionMultiple
             logger.LogWarning(exception, "Signing key announcements unavailable; the ring is read every {Interval}.", options.Value.KeyRefreshInterval);
             return false;
         }
+    }
+
+    // Several announcements before the loop wakes need one read, not one each.
+    private void Announce()
+    {
+        lock (_announced)
+        {
+            if (_announced.CurrentCount == 0)
+            {
+                _announced.Release();
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await redis.GetSubscriber().UnsubscribeAsync(keys.SigningKeysChannel);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // Going away anyway.
+        }
+
+        await base.StopAsync(cancellationToken);
     }
 
     public override void Dispose()

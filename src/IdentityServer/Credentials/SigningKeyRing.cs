@@ -48,7 +48,7 @@ public sealed class SigningKeyRing(ConfiguredCredentials configured, SigningKeyP
     public SigningKeyPlan Plan() => SigningKeyPlan.Compute(configured.Signing.Key.KeyId, _keys.Values.Select(entry => entry.Key),
         clock.GetUtcNow(), Retention);
 
-    /// <summary>The credentials OpenIddict gets now: every published key, the signing one first.</summary>
+    /// <summary>The credentials OpenIddict's server gets now: every published key, the signing one first.</summary>
     public IReadOnlyList<SigningCredentials> Publish()
     {
         lock (_sync)
@@ -56,9 +56,15 @@ public sealed class SigningKeyRing(ConfiguredCredentials configured, SigningKeyP
             var plan = Plan();
             _published = plan.Signature;
             PublishedSigningKeyId = plan.SigningKeyId;
-            return [.. plan.PublishedKeyIds.Select(id => _keys.TryGetValue(id, out var entry) ? entry.Credentials : configured.Signing)];
+            return CredentialsOf(plan);
         }
     }
+
+    /// <summary>The keys tokens are verified with now, for this server's own APIs (OpenIddict validation).</summary>
+    public IEnumerable<SecurityKey> VerificationKeys() => CredentialsOf(Plan()).Select(credentials => credentials.Key);
+
+    private List<SigningCredentials> CredentialsOf(SigningKeyPlan plan) =>
+        [.. plan.PublishedKeyIds.Select(id => _keys.TryGetValue(id, out var entry) ? entry.Credentials : configured.Signing)];
 
     /// <summary>Reads the ring from the database; keys already opened are not opened again.</summary>
     /// <returns>The plan now in effect.</returns>

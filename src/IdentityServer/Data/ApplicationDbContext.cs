@@ -23,6 +23,7 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
             key.Property(k => k.Id).HasMaxLength(SigningKey.IdMaxLength);
             key.Property(k => k.Algorithm).HasMaxLength(SigningKey.AlgorithmMaxLength).IsRequired();
             key.Property(k => k.ProtectedKey).IsRequired();
+            key.Property(k => k.Seal).IsRequired();
         });
 
         builder.Entity<ApplicationUser>(user =>

@@ -12,7 +12,7 @@ using RedisJwt.IdentityServer.Data;
 namespace RedisJwt.IdentityServer.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261204172902_SigningKeys")]
+    [Migration("20261204202725_SigningKeys")]
     partial class SigningKeys
     {
         /// <inheritdoc />
@@ -383,6 +383,10 @@ namespace RedisJwt.IdentityServer.Data.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<byte[]>("ProtectedKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("Seal")
                         .IsRequired()
                         .HasColumnType("bytea");
 

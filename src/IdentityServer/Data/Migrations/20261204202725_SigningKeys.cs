@@ -19,7 +19,8 @@ namespace RedisJwt.IdentityServer.Data.Migrations
                     Algorithm = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     ActivatesAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ProtectedKey = table.Column<byte[]>(type: "bytea", nullable: false)
+                    ProtectedKey = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Seal = table.Column<byte[]>(type: "bytea", nullable: false)
                 },
                 constraints: table =>
                 {
