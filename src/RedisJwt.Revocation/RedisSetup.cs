@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using RedisJwt.Revocation.Hosting;
 using StackExchange.Redis;
 
 namespace RedisJwt.Revocation;
@@ -20,7 +21,7 @@ public static class RedisSetup
 
         builder.Services.AddSingleton<RedisKeys>();
         // With app.UseExceptionHandler(): a request that finds Redis unreachable is a 503, not a 500.
-        builder.Services.AddExceptionHandler<Hosting.DependencyUnavailableHandler>();
+        builder.Services.AddDependencyUnavailableHandler();
 
         // Resolved lazily so that configuration added by hosts and test factories after
         // this call is honoured.

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -50,6 +52,10 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
         return true;
     }
 
+    // Server replies that mean "not now" (loading, failing over, a read-only replica), not a bug in the command:
+    // CROSSSLOT, WRONGTYPE and the like stay 500s, so a key-schema mistake is not hidden as an outage.
+    private static readonly string[] TransientRedisReplies = ["LOADING", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "BUSY"];
+
     /// <summary>The unreachable dependency behind <paramref name="exception"/>, if that is what it is.</summary>
     public static (string Name, Exception Cause)? UnavailableDependency(Exception exception)
     {
@@ -57,7 +63,8 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
         {
             switch (cause)
             {
-                case RedisException or RedisTimeoutException:
+                case RedisConnectionException or RedisTimeoutException:
+                case RedisServerException server when TransientRedisReplies.Any(reply => server.Message.StartsWith(reply, StringComparison.Ordinal)):
                     return ("Redis", cause);
                 case DbException { IsTransient: true }:
                     return ("the database", cause);
@@ -65,5 +72,15 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
         }
 
         return null;
+    }
+}
+
+public static class DependencyUnavailableSetup
+{
+    /// <summary>Registers <see cref="DependencyUnavailableHandler"/> once, however many setups ask for it.</summary>
+    public static IServiceCollection AddDependencyUnavailableHandler(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExceptionHandler, DependencyUnavailableHandler>());
+        return services;
     }
 }

@@ -25,7 +25,7 @@ public static class ServiceDatabase
     {
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         // With app.UseExceptionHandler(): a request that finds PostgreSQL unreachable is a 503, not a 500.
-        builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
+        builder.Services.AddDependencyUnavailableHandler();
 
         // Pooled: the options are built once and contexts reused, instead of both made anew for every request (OpenIddict
         // resolves its EF stores on every token and introspection request, even when a cache answers them).

@@ -35,16 +35,24 @@ public static partial class SecretRedaction
     /// <summary>Wraps the logger factory, so that loggers of every provider (added before or after this call) are covered.</summary>
     public static IServiceCollection AddSecretRedaction(this IServiceCollection services)
     {
-        var factory = services.LastOrDefault(service => service.ServiceType == typeof(ILoggerFactory));
-        if (factory?.ImplementationType is not { } type)
+        if (services.Any(service => service.ServiceType == typeof(RedactionApplied)))
         {
-            return services; // Already wrapped, or replaced by the host in a way this cannot decorate.
+            return services; // Already wrapped.
         }
 
+        var factory = services.LastOrDefault(service => service.ServiceType == typeof(ILoggerFactory));
+
+        // Failing open would log secrets silently: a host that swaps the factory must wrap it itself.
+        var type = factory?.ImplementationType ?? throw new InvalidOperationException(
+            "The ILoggerFactory is registered in a way AddSecretRedaction cannot wrap (an instance or a delegate): log secrets would not be redacted.");
+
+        services.AddSingleton<RedactionApplied>();
         services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(provider =>
             new RedactingLoggerFactory((ILoggerFactory)ActivatorUtilities.CreateInstance(provider, type))));
         return services;
     }
+
+    private sealed class RedactionApplied;
 
     /// <summary>Whether entries of this category are rewritten.</summary>
     public static bool Applies(string category) =>
@@ -59,6 +67,9 @@ public static partial class SecretRedaction
         _ when SecretValues.Contains(name) => Redacted,
         OpenIddictMessage message => RedactMessage(message),
         string text => RedactText(text),
+        // Forms a URL or query can take when logged as a value, not as text.
+        Uri or Microsoft.AspNetCore.Http.QueryString or Microsoft.AspNetCore.Http.PathString
+            or Microsoft.Extensions.Primitives.StringValues => RedactText(value.ToString() ?? ""),
         _ => value,
     };
 
@@ -89,7 +100,8 @@ public static partial class SecretRedaction
 
     private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
 
-    [GeneratedRegex(@"(?<lead>[?&])(?<name>[^=&\s#]+)=(?<value>[^&\s#""]*)")]
+    // After "?", "&" or "#": a fragment carries tokens in the implicit and form_post-less hybrid responses.
+    [GeneratedRegex(@"(?<lead>[?&#])(?<name>[^=&\s#]+)=(?<value>[^&\s#""]*)")]
     private static partial Regex QueryParameter();
 
     [GeneratedRegex(@"""(?<name>[A-Za-z_]+)""\s*:\s*""(?<value>(\\.|[^""\\])*)""")]
@@ -149,7 +161,9 @@ internal sealed partial class RedactingLogger(ILogger inner) : ILogger
         public override string ToString()
         {
             var template = values.FirstOrDefault(pair => pair.Key == "{OriginalFormat}").Value as string ?? "";
-            var byName = values.Where(pair => pair.Key != "{OriginalFormat}").ToDictionary(pair => pair.Key, pair => pair.Value);
+            // A template may name a placeholder twice: the first value wins, as in the framework's formatter.
+            var byName = values.Where(pair => pair.Key != "{OriginalFormat}").DistinctBy(pair => pair.Key)
+                .ToDictionary(pair => pair.Key, pair => pair.Value);
             return Placeholder().Replace(template, match => byName.TryGetValue(match.Groups["name"].Value, out var value)
                 ? value switch
                 {

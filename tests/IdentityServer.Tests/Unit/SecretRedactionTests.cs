@@ -10,6 +10,7 @@ public sealed class SecretRedactionTests
     [InlineData("?token=t&other=1", "?token=[redacted]&other=1")]
     [InlineData("{ \"code_verifier\": \"v3r\", \"client_id\": \"spa\" }", "{ \"code_verifier\": \"[redacted]\", \"client_id\": \"spa\" }")]
     [InlineData("{\"newPassword\":\"P@ss\"}", "{\"newPassword\": \"[redacted]\"}")]
+    [InlineData("https://app.example/cb#access_token=eyJ.a.b&state=x", "https://app.example/cb#access_token=[redacted]&state=x")]
     [InlineData("nothing to hide", "nothing to hide")]
     public void RedactText_SecretParameters_Blanked(string text, string expected) =>
         Assert.Equal(expected, SecretRedaction.RedactText(text));
@@ -21,6 +22,25 @@ public sealed class SecretRedactionTests
     [InlineData("Arguments")]
     public void Redact_ValueNamedAsSecret_Replaced(string name) =>
         Assert.Equal(SecretRedaction.Redacted, SecretRedaction.Redact(name, "eyJ.secret.value"));
+
+    [Fact]
+    public void Redact_UrlOrQueryLoggedAsAValue_SecretParametersBlanked()
+    {
+        Assert.Equal("https://id.example/Account/ConfirmEmail?userId=1&code=[redacted]",
+            SecretRedaction.Redact("Url", new Uri("https://id.example/Account/ConfirmEmail?userId=1&code=c0de")));
+        Assert.Equal("?refresh_token=[redacted]",
+            SecretRedaction.Redact("Query", new Microsoft.AspNetCore.Http.QueryString("?refresh_token=r3fresh")));
+    }
+
+    [Fact]
+    public void AddSecretRedaction_FactoryItCannotWrap_RefusesInsteadOfFailingOpen()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(
+            services, new Microsoft.Extensions.Logging.LoggerFactory());
+
+        Assert.Contains("cannot wrap", Assert.Throws<InvalidOperationException>(() => services.AddSecretRedaction()).Message);
+    }
 
     [Fact]
     public void Redact_OpenIddictRequest_SecretParametersOnly()
