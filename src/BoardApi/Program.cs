@@ -9,6 +9,8 @@ using RedisJwt.Revocation.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// First: its startup filter runs before telemetry's, so the access log already sees what the proxy forwarded.
+builder.AddTrustedProxies();
 builder.AddServiceTelemetry("boardapi");
 builder.AddRedis();
 builder.AddBoardDatabase();
@@ -19,7 +21,6 @@ builder.AddServiceHealth<BoardDbContext>();
 builder.Services.AddProblemDetails();
 builder.AddServiceCors();
 builder.AddServiceHsts();
-builder.AddTrustedProxies();
 
 var app = builder.Build();
 

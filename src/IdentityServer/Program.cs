@@ -18,6 +18,8 @@ using RedisJwt.Revocation.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// First: its startup filter runs before telemetry's, so the access log already sees what the proxy forwarded.
+builder.AddTrustedProxies();
 builder.AddIdentityTelemetry();
 builder.AddRedis();
 builder.AddSharedDataProtection();
@@ -37,7 +39,6 @@ builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
 builder.AddServiceCors();
 builder.AddSecurityHeaders();
-builder.AddTrustedProxies();
 
 var app = builder.Build();
 

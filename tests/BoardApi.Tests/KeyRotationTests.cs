@@ -27,13 +27,17 @@ public sealed class KeyRotationTests
         var (output, errors) = (new StringWriter(), new StringWriter());
         Assert.Equal(0, await KeysCommand.RunAsync(identity.Services, ["rotate"], output, errors));
         var added = output.ToString().Split(' ')[3];
+        // The new key signs once the server has reloaded its ring (right away in-process; bounded all the same).
+        var signing = Stopwatch.StartNew();
         string after;
         do
         {
             await Task.Delay(200);
             after = await Tokens.ClientCredentialsAsync(identity, "posts.read");
         }
-        while (new JsonWebToken(after).Kid != added);
+        while (new JsonWebToken(after).Kid != added && signing.Elapsed < TimeSpan.FromSeconds(10));
+
+        Assert.Equal(added, new JsonWebToken(after).Kid);
 
         // BoardApi's cached JWKS predates the key: the first token with its kid makes it read the JWKS again (at most
         // once a second here; a deployment's resource servers have the key already, from the propagation time).

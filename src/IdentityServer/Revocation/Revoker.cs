@@ -87,15 +87,17 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
     /// <summary>Every session of the user but one (a password change from that one).</summary>
     public async Task EndOtherSessionsAsync(string userId, string keepSessionId, RevocationCause cause)
     {
-        foreach (var session in await sessions.ListAsync(userId))
+        var others = (await sessions.ListAsync(userId)).Where(session => session.Sid != keepSessionId).ToList();
+        foreach (var session in others)
         {
-            if (session.Sid != keepSessionId)
-            {
-                await EndOneSessionAsync(userId, session.Sid);
-            }
+            await EndOneSessionAsync(userId, session.Sid);
         }
 
-        events.Revoked(cause, "other sessions", userId);
+        // Counted only when something ended: a password change from the only session revokes nothing.
+        if (others.Count > 0)
+        {
+            events.Revoked(cause, "other sessions", userId);
+        }
     }
 
     /// <summary>Log out everywhere: every session, and any token of the user issued before now.</summary>

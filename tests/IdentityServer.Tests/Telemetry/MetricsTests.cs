@@ -124,6 +124,28 @@ public sealed class MetricsTests(MetricsTests.MeteredServer fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Revocations_PasswordChange_CountedOnceWhenOtherSessionsEnd_NotWhenThereAreNone()
+    {
+        var user = await Server.CreateUserAsync();
+        var client = Server.CreateApiClient();
+        await AuthApiClient.SignInAsync(client, user.Email!, "Str0ng!Password");
+        var (access, _) = await AuthApiClient.SignInAsync(client, user.Email!, "Str0ng!Password");
+        var before = await ScrapeAsync();
+
+        // The other session ends before the change (and the sweep after it finds nothing more): one revocation.
+        Assert.Equal(HttpStatusCode.NoContent, (await ChangePasswordAsync(client, access, "Str0ng!Password", "An0ther!Password")).Status);
+        var afterFirst = await ScrapeAsync();
+        Assert.Equal(1, afterFirst.Since(before, "redisjwt_revocations_total", ("cause", "password_changed")));
+
+        // From the only session left, nothing is revoked, so nothing is counted.
+        Assert.Equal(HttpStatusCode.NoContent, (await ChangePasswordAsync(client, access, "An0ther!Password", "Th1rd!Password")).Status);
+        Assert.Equal(0, (await ScrapeAsync()).Since(afterFirst, "redisjwt_revocations_total", ("cause", "password_changed")));
+    }
+
+    private static Task<TokenResponse> ChangePasswordAsync(HttpClient client, string access, string current, string next) =>
+        AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/password", new { currentPassword = current, newPassword = next }, access);
+
+    [Fact]
     public async Task Revocations_RefreshTokenPresentedTwice_CountedAsReuse()
     {
         var user = await Server.CreateUserAsync();
