@@ -17,7 +17,9 @@ public static class IdentityTelemetrySetup
             .ValidateOnStart();
         builder.Services.AddSingleton<AuthEvents>();
         builder.Services.AddHostedService<ActiveSessions>();
-        builder.Services.AddOpenIddict().AddServer(options => options.AddEventHandler(CountIssuedTokens.Descriptor));
+        builder.Services.AddOpenIddict().AddServer(options => options
+            .AddEventHandler(CountIssuedTokens.Descriptor)
+            .AddEventHandler(NameAuthenticatedClient.Descriptor));
         return builder;
     }
 }

@@ -23,6 +23,7 @@ public sealed class BoardLogsTests(BoardFixture fixture) : IClassFixture<BoardFi
                 ["Logging:LogLevel:Default"] = "Trace",
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
                 ["Logging:LogLevel:OpenIddict"] = "Trace",
+                ["Logging:LogLevel:RedisJwt.Access"] = "Trace",
                 ["Telemetry:SlowRequestThreshold"] = slowThreshold,
             }));
             host.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(capture));

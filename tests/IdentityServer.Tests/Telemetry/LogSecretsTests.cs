@@ -22,6 +22,8 @@ public sealed class TracedServer : MessageFolderServer
         ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Trace",
         ["Logging:LogLevel:OpenIddict"] = "Trace",
         ["Logging:LogLevel:System.Net.Http"] = "Trace",
+        // Off by default outside Development (its cost per request); on here, so that its lines are checked too.
+        ["Logging:LogLevel:RedisJwt.Access"] = "Trace",
     };
 }
 
