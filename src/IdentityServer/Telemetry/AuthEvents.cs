@@ -21,7 +21,7 @@ public enum SignInOutcome
 
 /// <summary>
 /// The IdentityServer's authentication events, each counted (meter <c>RedisJwt.IdentityServer</c>) and written to the
-/// audit log (<see cref="LogCategories.Audit"/>), in one place so the two never disagree. Labels stay low-cardinality
+/// audit log (<see cref="LogCategories.Audit"/>, tokens issued under <see cref="LogCategories.AuditTokens"/>), in one place so the two never disagree. Labels stay low-cardinality
 /// (grant type, client, cause, result); user ids go to the log only. Never a token, code, password or secret.
 /// </summary>
 public sealed partial class AuthEvents
@@ -33,6 +33,7 @@ public sealed partial class AuthEvents
     private readonly Counter<long> _signIns;
     private readonly Counter<long> _lockouts;
     private readonly ILogger _audit;
+    private readonly ILogger _tokenAudit;
 
     public AuthEvents(IMeterFactory meters, ILoggerFactory loggers)
     {
@@ -46,12 +47,13 @@ public sealed partial class AuthEvents
         _lockouts = meter.CreateCounter<long>("redisjwt.lockouts", unit: "{lockout}",
             description: "Accounts locked out by failed sign-ins.");
         _audit = loggers.CreateLogger(LogCategories.Audit);
+        _tokenAudit = loggers.CreateLogger(LogCategories.AuditTokens);
     }
 
     public void TokenIssued(string grantType, string clientId, string? subject, bool refreshToken)
     {
         _tokensIssued.Add(1, new("grant_type", grantType), new("client_id", clientId));
-        LogTokenIssued(_audit, grantType, clientId, subject, refreshToken);
+        LogTokenIssued(_tokenAudit, grantType, clientId, subject, refreshToken);
     }
 
     public void Revoked(RevocationCause cause, string what, string? userId)

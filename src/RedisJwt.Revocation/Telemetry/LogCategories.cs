@@ -6,8 +6,14 @@ namespace RedisJwt.Revocation.Telemetry;
 /// </summary>
 public static class LogCategories
 {
-    /// <summary>Authentication events: sign-in, sign-out, tokens issued and revoked, reuse detected, lockouts.</summary>
+    /// <summary>Authentication events: sign-in, sign-out, revocations, reuse detected, lockouts.</summary>
     public const string Audit = "RedisJwt.Audit";
+
+    /// <summary>
+    /// Tokens issued and refreshed: one line per token response, so a category of its own (under Audit, which a
+    /// filter on the prefix still covers) that a busy deployment can leave off.
+    /// </summary>
+    public const string AuditTokens = "RedisJwt.Audit.Tokens";
 
     /// <summary>One line per request: method, route, status, duration, client and subject.</summary>
     public const string Access = "RedisJwt.Access";

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RedisJwt.Testing;
 
@@ -23,7 +24,7 @@ public sealed class AuditLogTests(TracedServer traced) : IClassFixture<TracedSer
         Assert.Equal(HttpStatusCode.Unauthorized, (await OAuth.PostAsync(client, "/connect/introspect",
             new Dictionary<string, string> { ["token"] = clientToken }, (IdentityServerFactory.BoardApiClientId, "a-wrong-secret"))).Status);
 
-        var audit = traced.Capture.Entries.Where(entry => entry.Category == "RedisJwt.Audit").Select(entry => entry.Text).ToList();
+        var audit = traced.Capture.Entries.Where(entry => entry.Category.StartsWith("RedisJwt.Audit")).Select(entry => entry.Text).ToList();
         Assert.Contains(audit, line => line.StartsWith($"Signed in: user {user.Id}"));
         Assert.Contains(audit, line => line.StartsWith($"Tokens issued: grant password, client {AuthApiClient.ClientId}, subject {user.Id}, refresh token True"));
         Assert.Contains(audit, line => line.StartsWith($"Sign-in refused (failure): user (null)"));
@@ -38,5 +39,36 @@ public sealed class AuditLogTests(TracedServer traced) : IClassFixture<TracedSer
         Assert.Contains(accessLog, line => line.StartsWith("POST /connect/introspect 200") && line.Contains($"client {IdentityServerFactory.BoardApiClientId},"));
         await Eventually.TrueAsync(() => Task.FromResult(traced.Capture.Entries.Any(entry => entry.Category == "RedisJwt.Access"
             && entry.Text.StartsWith("POST /connect/introspect 401") && entry.Text.Contains("client (null),"))));
+    }
+
+    [Fact]
+    public async Task ProductionDefaults_RevocationAudited_NoLinePerTokenOrRequest()
+    {
+        var capture = new LogCapture();
+        await using var production = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(), IdentityServerFactory.NewRedisPrefix(),
+            new Dictionary<string, string?>
+            {
+                ["Database:ApplyMigrationsAtStartup"] = "true",
+                ["Server:AllowInsecureHttp"] = "true",
+                // Production seeds no demo client: a machine client of its own.
+                ["Seed:Clients:audited-machine:Type"] = "confidential",
+                ["Seed:Clients:audited-machine:Secret"] = "audited-machine-secret",
+                ["Seed:Clients:audited-machine:GrantTypes:0"] = "client_credentials",
+                ["Seed:Clients:audited-machine:Scopes:0"] = "posts.read",
+            },
+            environment: "Production");
+        production.TestServices = services => services.AddSingleton<ILoggerProvider>(capture);
+        var client = production.CreateClient();
+
+        var token = await OAuth.PostAsync(client, "/connect/token", new Dictionary<string, string> { ["grant_type"] = "client_credentials" },
+            ("audited-machine", "audited-machine-secret"));
+        Assert.True(token.Status == HttpStatusCode.OK, token.Body);
+        var revoked = await OAuth.PostAsync(client, "/connect/revoke", new Dictionary<string, string> { ["token"] = token.Get("access_token") },
+            ("audited-machine", "audited-machine-secret"));
+        Assert.Equal(HttpStatusCode.OK, revoked.Status);
+
+        Assert.Contains(capture.Entries, entry => entry.Category == "RedisJwt.Audit" && entry.Text.StartsWith("Revoked (revocation_endpoint)"));
+        // The two lines that come with every request or token are off unless asked for (their CPU cost, docs/observability.md).
+        Assert.DoesNotContain(capture.Entries, entry => entry.Category is "RedisJwt.Audit.Tokens" or "RedisJwt.Access");
     }
 }

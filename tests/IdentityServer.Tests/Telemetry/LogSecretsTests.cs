@@ -22,8 +22,9 @@ public sealed class TracedServer : MessageFolderServer
         ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Trace",
         ["Logging:LogLevel:OpenIddict"] = "Trace",
         ["Logging:LogLevel:System.Net.Http"] = "Trace",
-        // Off by default outside Development (its cost per request); on here, so that its lines are checked too.
+        // Off by default outside Development (their cost per request); on here, so that their lines are checked too.
         ["Logging:LogLevel:RedisJwt.Access"] = "Trace",
+        ["Logging:LogLevel:RedisJwt.Audit.Tokens"] = "Trace",
     };
 }
 
