@@ -21,8 +21,9 @@ public enum SignInOutcome
 
 /// <summary>
 /// The IdentityServer's authentication events, each counted (meter <c>RedisJwt.IdentityServer</c>) and written to the
-/// audit log (<see cref="LogCategories.Audit"/>, tokens issued under <see cref="LogCategories.AuditTokens"/>), in one place so the two never disagree. Labels stay low-cardinality
-/// (grant type, client, cause, result); user ids go to the log only. Never a token, code, password or secret.
+/// audit log (<see cref="LogCategories.Audit"/>; tokens issued under <see cref="LogCategories.AuditTokens"/>), in one
+/// place so the two never disagree. Labels stay low-cardinality (grant type, client, cause, result); user ids go to
+/// the log only. Never a token, code, password or secret.
 /// </summary>
 public sealed partial class AuthEvents
 {
