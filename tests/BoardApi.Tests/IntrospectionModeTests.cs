@@ -1,4 +1,8 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using OpenIddict.Abstractions;
+using RedisJwt.Revocation;
 using RedisJwt.BoardApi.Tests.Infrastructure;
 using RedisJwt.Testing;
 using static RedisJwt.BoardApi.Tests.Infrastructure.Responses;
@@ -26,6 +30,28 @@ public sealed class IntrospectionModeTests(IntrospectionBoardFixture fixture) : 
         // RFC 7009 revocation at the IdentityServer: introspection answers active=false from then on.
         var revoked = await OAuth.RevokeAsThirdPartyAsync(fixture.Identity.CreateApiClient(), token);
         Assert.Equal(HttpStatusCode.OK, revoked.Status);
+
+        AssertInvalidToken(await posts.GetAsync("/posts"));
+    }
+
+    /// <summary>
+    /// GHSA-cxgj-hwwh-855g (fixed in OpenIddict 7.9.0): a token whose authorization entry is revoked while its own token
+    /// entry is not. Introspection checks both at the IdentityServer; revoked here in PostgreSQL only, without Redis,
+    /// so nothing but the authorization entry can refuse it.
+    /// </summary>
+    [Fact]
+    public async Task Request_WithTokenOfAuthorizationRevokedInDatabaseOnly_InvalidToken()
+    {
+        var user = await fixture.SignInNewUserAsync();
+        var posts = fixture.Board.CreateClient(user.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, (await posts.GetAsync("/posts")).StatusCode);
+
+        var authorizationId = new JsonWebToken(user.AccessToken).GetClaim(RevocationCheck.FamilyClaim).Value;
+        Assert.True(await fixture.Identity.WithScopeAsync(async services =>
+        {
+            var authorizations = services.GetRequiredService<IOpenIddictAuthorizationManager>();
+            return await authorizations.TryRevokeAsync((await authorizations.FindByIdAsync(authorizationId))!);
+        }));
 
         AssertInvalidToken(await posts.GetAsync("/posts"));
     }
