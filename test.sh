@@ -14,12 +14,14 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib.sh
 source "$REPO_ROOT/scripts/lib.sh"
 
-# Ports distinct from run.sh's, so tests can run while the demo is up.
-PG_PORT=55432
+# Ports distinct from run.sh's, so tests can run while the demo is up; REDISJWT_TEST_PORT_BASE moves them all (and
+# the browser tests'), so that two checkouts can run their tests at once.
+PORT_BASE=${REDISJWT_TEST_PORT_BASE:-0}
+PG_PORT=$((55432 + PORT_BASE))
 PG_PASSWORD=redisjwt-test
-REDIS_PORT=56379
-# A 3-master Redis Cluster on 46401-46403 (cluster bus 56401-56403), for the tests of the key schema's hash slots.
-REDIS_CLUSTER_PORT=46401
+REDIS_PORT=$((56379 + PORT_BASE))
+# A 3-master Redis Cluster on 46401-46403 (cluster bus +10000), for the tests of the key schema's hash slots.
+REDIS_CLUSTER_PORT=$((46401 + PORT_BASE))
 
 SCRATCH=
 cleanup() {
