@@ -16,8 +16,9 @@ namespace RedisJwt.IdentityServer.Connect;
 
 /// <summary>
 /// RP-initiated logout (OIDC RP-Initiated Logout 1.0). OpenIddict has already checked post_logout_redirect_uri
-/// against the client's registered URIs (exact match). The user confirms unless the id_token_hint proves the
-/// request comes from a client of this very user's session.
+/// against the client's registered URIs (exact match). The user confirms unless the id_token_hint was issued in this
+/// browser's own session (its sid): an old ID token of the same user, from another device or an earlier sign-in, can be
+/// replayed by anyone who got hold of it to log the user out here (OIDC RP-Initiated Logout 1.0 section 2).
 /// </summary>
 [IgnoreAntiforgeryToken]
 public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users,
@@ -29,7 +30,7 @@ public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserMana
         FormRepost.RequestParameters(Request, ConfirmField);
 
     public async Task<IActionResult> OnGetAsync() =>
-        await HintMatchesSignedInUserAsync() ? await EndSessionAsync() : Page();
+        await HintIsOfThisSessionAsync() ? await EndSessionAsync() : Page();
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -46,11 +47,15 @@ public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserMana
         return await EndSessionAsync();
     }
 
-    private async Task<bool> HintMatchesSignedInUserAsync()
+    private async Task<bool> HintIsOfThisSessionAsync()
     {
-        var hint = await HttpContext.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-        var user = await users.GetUserAsync(User);
-        return user is not null && hint.Principal?.GetClaim(Claims.Subject) == await users.GetUserIdAsync(user);
+        if (users.GetUserId(User) is not { } userId || User.GetSessionId() is not { } sid)
+        {
+            return false;
+        }
+
+        var hint = (await HttpContext.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+        return hint?.GetClaim(Claims.Subject) == userId && hint.GetClaim(SessionClaims.SessionId) == sid;
     }
 
     private async Task<IActionResult> EndSessionAsync()
