@@ -27,12 +27,11 @@ public static class AccountSetup
         builder.Services.AddScoped<SessionSignIn>();
         builder.Services.AddScoped<CredentialCheck>();
         builder.Services.AddScoped<Registration>();
+        builder.AddHardenedAntiforgery();
 
         builder.Services.ConfigureApplicationCookie(options =>
         {
-            options.Cookie.Name = "redisjwt.identity";
-            options.Cookie.HttpOnly = true;
-            options.Cookie.SameSite = SameSiteMode.Lax;
+            BrowserCookies.Harden(options.Cookie, BrowserCookies.SignInName, builder.Environment);
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
             options.LoginPath = LoginPath;
