@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Shared;
@@ -69,7 +70,8 @@ public static class AccountSetup
             });
 
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(SessionsApi.AdminPolicy, policy => policy.RequireRole("admin"));
+            // The role as it is now, not as the cookie remembers it (up to the security stamp's next check).
+            .AddPolicy(SessionsApi.AdminPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(new CurrentAdminRequirement()));
 
         return builder;
     }

@@ -71,6 +71,20 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
         return await WithProfileInvalidatedAsync(user, () => base.DeleteAsync(user));
     }
 
+    // A role change rotates the security stamp, so a cookie or principal built with the old roles is refused at its
+    // next check; the admin endpoints read the role live anyway (CurrentAdminHandler).
+    public override async Task<IdentityResult> AddToRoleAsync(ApplicationUser user, string role) =>
+        await RotatedStampIfSucceededAsync(user, await base.AddToRoleAsync(user, role));
+
+    public override async Task<IdentityResult> AddToRolesAsync(ApplicationUser user, IEnumerable<string> roles) =>
+        await RotatedStampIfSucceededAsync(user, await base.AddToRolesAsync(user, roles));
+
+    public override async Task<IdentityResult> RemoveFromRoleAsync(ApplicationUser user, string role) =>
+        await RotatedStampIfSucceededAsync(user, await base.RemoveFromRoleAsync(user, role));
+
+    public override async Task<IdentityResult> RemoveFromRolesAsync(ApplicationUser user, IEnumerable<string> roles) =>
+        await RotatedStampIfSucceededAsync(user, await base.RemoveFromRolesAsync(user, roles));
+
     // Every change to a stored user (profile, roles, email, password, lockout counters) ends here.
     protected override Task<IdentityResult> UpdateUserAsync(ApplicationUser user) =>
         WithProfileInvalidatedAsync(user, () => base.UpdateUserAsync(user));
@@ -129,6 +143,9 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
 
         return await AlertIfSucceededAsync(user, result);
     }
+
+    private async Task<IdentityResult> RotatedStampIfSucceededAsync(ApplicationUser user, IdentityResult result) =>
+        result.Succeeded ? await UpdateSecurityStampAsync(user) : result;
 
     // Never fails the change (AccountAlerts logs and goes on).
     private async Task<IdentityResult> AlertIfSucceededAsync(ApplicationUser user, IdentityResult result)
