@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
@@ -25,6 +26,7 @@ public static class AccountSetup
             .AddEntityFrameworkStores<ApplicationDbContext>()
             .AddUserManager<ApplicationUserManager>()
             .AddDefaultTokenProviders();
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILookupNormalizer, CompatibilityLookupNormalizer>());
         builder.Services.AddScoped<SessionSignIn>();
         builder.Services.AddScoped<CredentialCheck>();
         builder.Services.AddScoped<Registration>();

@@ -34,8 +34,10 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
         var verdict = Verdict.Wrong;
         if (user is null)
         {
+            // What a wrong password costs: the reservation, a hash, the settlement (neither UPDATE matches a row).
+            await ReserveAttemptAsync(userId: "");
             SpendPasswordCheckTime(password);
-            await CountFailureAsync(failed: null);
+            await SettleAsync(userId: "", succeeded: false);
         }
         else
         {
@@ -63,14 +65,21 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
 
     private async Task<Verdict> VerifyAsync(ApplicationUser user, string password)
     {
-        if (await users.IsLockedOutAsync(user))
+        if (!user.LockoutEnabled)
+        {
+            return (await signIns.CheckPasswordSignInAsync(user, password, lockoutOnFailure: false)).Succeeded ? Verdict.Right : Verdict.Wrong;
+        }
+
+        // The attempt is taken before the password is checked, so guesses sent in parallel cannot all be checked while
+        // the count still reads zero: of any number at once, at most MaxFailedAccessAttempts get this far.
+        if (!await ReserveAttemptAsync(user.Id))
         {
             SpendPasswordCheckTime(password);
-            await CountFailureAsync(failed: null);
+            await SettleAsync(userId: "", succeeded: false);
             return Verdict.LockedOut;
         }
 
-        // Lockout counted below: Identity's own count (read, add one, save) loses failures sent in parallel.
+        // Lockout counted here: Identity's own count (read, add one, save) loses failures sent in parallel.
         var result = await signIns.CheckPasswordSignInAsync(user, password, lockoutOnFailure: false);
         if (result.IsNotAllowed)
         {
@@ -78,35 +87,45 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
             SpendPasswordCheckTime(password);
         }
 
-        if (!result.Succeeded)
-        {
-            await CountFailureAsync(user);
-        }
-
+        await SettleAsync(user.Id, result.Succeeded, failed: user);
         return result.Succeeded ? Verdict.Right : Verdict.Wrong;
     }
 
-    // One UPDATE, so failures in parallel each count: PostgreSQL evaluates every SET against the row as it is under
-    // the row lock. The lockout starts at the Nth failure, which resets the count, as Identity's AccessFailedAsync
-    // does. For an unknown email or a locked account the same statement runs and matches no row: the same work.
-    private async Task CountFailureAsync(ApplicationUser? failed)
+    // One UPDATE: PostgreSQL evaluates it against the row as it is under the row lock, so reservations made in parallel
+    // each see the others'. Refused while the account is locked, or while every attempt it has left is in flight. For
+    // an unknown email the same statement runs and matches no row: the same work.
+    private async Task<bool> ReserveAttemptAsync(string userId)
     {
+        var now = clock.GetUtcNow();
+        var max = identity.Value.Lockout.MaxFailedAccessAttempts;
+        return await db.Users
+            .Where(user => user.Id == userId && user.LockoutEnabled && (user.LockoutEnd == null || user.LockoutEnd <= now)
+                && user.AccessFailedCount < max)
+            .ExecuteUpdateAsync(update => update.SetProperty(user => user.AccessFailedCount, user => user.AccessFailedCount + 1)) == 1;
+    }
+
+    // A right password gives every reserved attempt back (as Identity resets the count on success). A wrong one keeps
+    // its attempt; the one that used the last attempt locks the account and starts the count again, as Identity's
+    // AccessFailedAsync does.
+    private async Task SettleAsync(string userId, bool succeeded, ApplicationUser? failed = null)
+    {
+        if (succeeded)
+        {
+            await db.Users.Where(user => user.Id == userId)
+                .ExecuteUpdateAsync(update => update.SetProperty(user => user.AccessFailedCount, 0));
+            return;
+        }
+
         var lockout = identity.Value.Lockout;
         var until = clock.GetUtcNow() + lockout.DefaultLockoutTimeSpan;
-        var userId = failed?.Id ?? "";
-        var changed = await db.Users
-            .Where(user => user.Id == userId && user.LockoutEnabled)
+        var locked = await db.Users
+            .Where(user => user.Id == userId && user.AccessFailedCount >= lockout.MaxFailedAccessAttempts)
             .ExecuteUpdateAsync(update => update
-                .SetProperty(user => user.LockoutEnd,
-                    user => user.AccessFailedCount + 1 >= lockout.MaxFailedAccessAttempts ? until : user.LockoutEnd)
-                .SetProperty(user => user.AccessFailedCount,
-                    user => user.AccessFailedCount + 1 >= lockout.MaxFailedAccessAttempts ? 0 : user.AccessFailedCount + 1));
-
-        // For the count and the audit only, from the row as read before this failure: failures in parallel may see
-        // the same count, so a lockout can go uncounted (never wrongly enforced: the UPDATE above decides that).
-        if (changed == 1 && failed!.AccessFailedCount + 1 >= lockout.MaxFailedAccessAttempts)
+                .SetProperty(user => user.LockoutEnd, until)
+                .SetProperty(user => user.AccessFailedCount, 0));
+        if (locked == 1)
         {
-            events.LockedOut(failed.Id);
+            events.LockedOut(failed!.Id);
         }
     }
 

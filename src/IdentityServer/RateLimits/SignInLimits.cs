@@ -1,9 +1,10 @@
+using Microsoft.AspNetCore.Identity;
 using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.IdentityServer.RateLimits;
 
 /// <summary>The checks every way of signing in or registering makes before any password is hashed.</summary>
-public sealed class SignInLimits(DistributedRateLimiter limiter)
+public sealed class SignInLimits(DistributedRateLimiter limiter, ILookupNormalizer normalizer)
 {
     /// <returns>The refusal, or null when the attempt may go ahead.</returns>
     public async Task<RateLimitDecision?> CheckSignInAsync(HttpContext context, string email)
@@ -15,8 +16,8 @@ public sealed class SignInLimits(DistributedRateLimiter limiter)
             return byIp;
         }
 
-        // Emails compare case-insensitively (as Identity normalizes them), so one account is one bucket.
-        var account = email.Trim().ToUpperInvariant();
+        // Identity's own lookup key, so every spelling that finds one account (case, compatibility forms) is one bucket.
+        var account = normalizer.NormalizeEmail(email.Trim())!;
         var byAccount = await limiter.AcquireAsync(IdentityRateLimits.SignInPerAccount, account, context.RequestAborted);
         return byAccount.Allowed ? null : byAccount;
     }
