@@ -9,9 +9,9 @@ namespace RedisJwt.IdentityServer.Account;
 /// <summary>
 /// Checks an email and password for every way of signing in (the login page, the password grant behind
 /// /auth/login) and the current password of /auth/password. Failures are one answer, whatever the cause, and cost
-/// the same work (a password hash, one UPDATE), so neither the answer nor its timing tells an unknown email from a
-/// wrong password or a locked account. A wrong password counts towards lockout, atomically. Sign-ins and lockouts
-/// are counted and audited (<see cref="AuthEvents"/>).
+/// the same work (two UPDATEs and a password hash), so neither the answer nor its timing tells an unknown email from a
+/// wrong password or a locked account. Each attempt is reserved before the password is checked, so lockout holds
+/// against guesses sent in parallel. Sign-ins and lockouts are counted and audited (<see cref="AuthEvents"/>).
 /// </summary>
 public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, UserManager<ApplicationUser> users,
     ApplicationDbContext db, IOptions<IdentityOptions> identity, IOptions<AccountSettings> accounts, TimeProvider clock,
