@@ -59,6 +59,9 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// </summary>
     public RedisKey RefreshTokenUse(string tokenId) => $"{_prefix}refresh:{tokenId}";
 
+    /// <summary>The same for an authorization code: set (NX) by the one request that may redeem it.</summary>
+    public RedisKey AuthorizationCodeUse(string tokenId) => $"{_prefix}code:{tokenId}";
+
     /// <summary>
     /// The id of the refresh token a family (authorization) redeemed last: the only one a grace-window retry may
     /// present again, so a replay of an older generation is always caught.

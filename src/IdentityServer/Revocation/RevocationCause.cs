@@ -15,6 +15,10 @@ public enum RevocationCause
     RevocationEndpoint,
 
     RefreshTokenReuse,
+
+    /// <summary>An authorization code presented a second time: the tokens it produced (RFC 6749 4.1.2).</summary>
+    AuthorizationCodeReplay,
+
     PasswordChanged,
     PasswordReset,
 
@@ -37,6 +41,7 @@ public static class RevocationCauses
         RevocationCause.LogoutEverywhere => "logout_everywhere",
         RevocationCause.RevocationEndpoint => "revocation_endpoint",
         RevocationCause.RefreshTokenReuse => "refresh_token_reuse",
+        RevocationCause.AuthorizationCodeReplay => "authorization_code_replay",
         RevocationCause.PasswordChanged => "password_changed",
         RevocationCause.PasswordReset => "password_reset",
         RevocationCause.ConsentWithdrawn => "consent_withdrawn",

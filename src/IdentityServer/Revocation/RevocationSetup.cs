@@ -16,9 +16,9 @@ public static class TokenRevocationSetup
         {
             options.AddEventHandler(RecordRevokedToken.Descriptor);
             options.AddEventHandler(RevocationRecordedResponse.Descriptor);
-            options.AddEventHandler(DetectRefreshTokenReuse.Descriptor);
+            options.AddEventHandler(DetectRedeemedTokenReuse.Descriptor);
             options.AddEventHandler(RevokeFamilyOfRotatedRefreshToken.Descriptor);
-            options.AddEventHandler(ReleaseRefreshClaim.Descriptor);
+            options.AddEventHandler(ReleaseRedemptionClaim.Descriptor);
             options.AddEventHandler(NoTokenRowForClientCredentials.Descriptor);
             options.AddEventHandler(RevokedTokensInactive.Descriptor);
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyRevocationResponseContext>.Descriptor);

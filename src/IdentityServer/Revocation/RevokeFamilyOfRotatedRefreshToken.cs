@@ -11,7 +11,7 @@ namespace RedisJwt.IdentityServer.Revocation;
 /// A refresh token already rotated, presented at the revocation or introspection endpoint. OpenIddict then revokes
 /// the token rows of its family and answers as for an invalid token, which leaves two gaps: a racing refresh that
 /// redeemed the token but has not yet stored its successor gets a live new token, and resource servers never hear
-/// of it. So the whole family goes here, as at the token endpoint (<see cref="DetectRefreshTokenReuse"/>): the
+/// of it. So the whole family goes here, as at the token endpoint (<see cref="DetectRedeemedTokenReuse"/>): the
 /// authorization in PostgreSQL (its later tokens are dead on arrival) and the family in Redis.
 /// At the revocation endpoint this is always the intent (end the grant: a client revoking while its own refresh
 /// races, or after a lost response); at introspection only outside the grace window, where OpenIddict too calls it reuse.
@@ -57,7 +57,7 @@ public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager to
             : RevocationCause.RefreshTokenReuse;
         if (!await revoker.RevokeFamilyWhateverItTakesAsync(family, cause, context.Principal.GetClaim(Claims.Subject)))
         {
-            logger.LogError(DetectRefreshTokenReuse.SecurityEvent,
+            logger.LogError(DetectRedeemedTokenReuse.SecurityEvent,
                 "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);
         }
     }

@@ -92,6 +92,9 @@ public sealed partial class AuthEvents
     public void RefreshTokenReused(string? clientId, string? subject, string? family) =>
         LogReuse(_audit, clientId, subject, family);
 
+    public void AuthorizationCodeReplayed(string? clientId, string? subject, string? family) =>
+        LogCodeReplay(_audit, clientId, subject, family);
+
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Signed in: user {UserId}")]
     private static partial void LogSignedIn(ILogger logger, string? userId);
 
@@ -113,4 +116,8 @@ public sealed partial class AuthEvents
     [LoggerMessage(EventId = 121, Level = LogLevel.Warning,
         Message = "Refresh token reuse detected: client {ClientId}, subject {Subject}, token family {AuthorizationId} revoked")]
     private static partial void LogReuse(ILogger logger, string? clientId, string? subject, string? authorizationId);
+
+    [LoggerMessage(EventId = 122, Level = LogLevel.Warning,
+        Message = "Authorization code replay detected: client {ClientId}, subject {Subject}, token family {AuthorizationId} revoked")]
+    private static partial void LogCodeReplay(ILogger logger, string? clientId, string? subject, string? authorizationId);
 }

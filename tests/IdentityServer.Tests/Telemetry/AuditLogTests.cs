@@ -42,6 +42,27 @@ public sealed class AuditLogTests(TracedServer traced) : IClassFixture<TracedSer
     }
 
     [Fact]
+    public async Task AuthorizationCodeReplayed_AuditedWithTheRevokedFamily()
+    {
+        var browser = Server.CreateBrowser();
+        await OAuth.SignInAsync(browser, IdentityServerFactory.DemoEmail, IdentityServerFactory.DemoPassword);
+        var pkce = Pkce.Create();
+        var (code, _) = await OAuth.AuthorizeAsync(browser,
+            OAuth.AuthorizeUrl(IdentityServerFactory.SpaClientId, IdentityServerFactory.SpaRedirectUri, "openid", pkce));
+        async Task<TokenResponse> RedeemAsync() => await OAuth.RedeemCodeAsync(browser.Client, IdentityServerFactory.SpaClientId,
+            IdentityServerFactory.SpaRedirectUri, code, pkce.Verifier);
+        var family = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken((await RedeemAsync()).Get("access_token"))
+            .GetClaim(RedisJwt.Revocation.RevocationCheck.FamilyClaim).Value;
+
+        Assert.Equal("invalid_grant", (await RedeemAsync()).Error);
+
+        var audit = traced.Capture.Entries.Where(entry => entry.Category.StartsWith("RedisJwt.Audit")).Select(entry => entry.Text).ToList();
+        Assert.Contains(audit, line => line.StartsWith(
+            $"Authorization code replay detected: client {IdentityServerFactory.SpaClientId}, subject ") && line.Contains($"token family {family} revoked"));
+        Assert.Contains(audit, line => line.StartsWith("Revoked (authorization_code_replay): token family"));
+    }
+
+    [Fact]
     public async Task ProductionDefaults_RevocationAudited_NoLinePerTokenOrRequest()
     {
         var capture = new LogCapture();

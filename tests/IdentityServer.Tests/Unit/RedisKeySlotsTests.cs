@@ -30,6 +30,7 @@ public sealed class RedisKeySlotsTests : IDisposable
         [nameof(RedisKeys.DataProtectionKeys)] = null,
         [nameof(RedisKeys.ProfileGeneration)] = null,
         [nameof(RedisKeys.RefreshTokenUse)] = null,
+        [nameof(RedisKeys.AuthorizationCodeUse)] = null,
         [nameof(RedisKeys.RefreshFamilyLatest)] = null,
         [nameof(RedisKeys.PostListGeneration)] = null,
         [nameof(RedisKeys.RateLimit)] = null,

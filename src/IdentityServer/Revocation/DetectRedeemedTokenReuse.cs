@@ -12,29 +12,33 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace RedisJwt.IdentityServer.Revocation;
 
 /// <summary>
-/// Refresh-token reuse detection (RFC 9700 4.14.2): a refresh token presented again means two parties hold it, so the
-/// whole family is revoked, at resource servers too, and the event is logged as a security event. "Again" includes
-/// at the same moment: the first request claims the token atomically in Redis (SET NX on refresh:{tokenId}), so of
-/// any number of racing requests exactly one redeems it; the others wait until it has answered, then revoke the family
-/// (its fresh tokens included). A configured grace window (Server:RefreshTokenReuseLeeway) lets a client retry with
-/// the token it just used, never with an older generation. Runs before OpenIddict's own check of the token entry.
+/// Reuse detection for what the token endpoint redeems once: refresh tokens (RFC 9700 4.14.2) and authorization codes
+/// (RFC 6749 4.1.2: a code used twice is refused, and what it produced is revoked). Presented again, it means two
+/// parties hold it, so the whole family is revoked, at resource servers too (OpenIddict alone revokes it in PostgreSQL
+/// only, and resource servers never hear of it), and the event is logged as a security event. "Again" includes at the
+/// same moment: the first request claims the token atomically in Redis (SET NX), so of any number of racing requests
+/// exactly one redeems it; the others wait until it has answered, then revoke the family (its fresh tokens included).
+/// A configured grace window (Server:RefreshTokenReuseLeeway) lets a client retry with the refresh token it just used,
+/// never with an older generation, and never with a code. Runs before OpenIddict's own check of the token entry.
 /// </summary>
-public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revoker revoker, IConnectionMultiplexer redis,
+public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Revoker revoker, IConnectionMultiplexer redis,
     RedisKeys keys, IOptions<ServerSettings> settings, TimeProvider clock, AccountAlerts alerts, AuthEvents events,
-    ILogger<DetectRefreshTokenReuse> logger)
+    ILogger<DetectRedeemedTokenReuse> logger)
     : IOpenIddictServerHandler<ValidateTokenContext>
 {
     public static readonly EventId SecurityEvent = new(4001, "RefreshTokenReuse");
 
+    public static readonly EventId CodeReplayEvent = new(4002, "AuthorizationCodeReplay");
+
     /// <summary>Transaction property holding the claim key of the request that won the token.</summary>
-    public const string ClaimProperty = ".redisjwt_refresh_claim";
+    public const string ClaimProperty = ".redisjwt_redemption_claim";
 
     private const string Pending = "pending";
     private const string Done = "done";
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
-            .UseScopedHandler<DetectRefreshTokenReuse>()
+            .UseScopedHandler<DetectRedeemedTokenReuse>()
             .SetOrder(OpenIddictServerHandlers.Protection.ValidateTokenEntry.Descriptor.Order - 500)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
@@ -42,8 +46,14 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
     public async ValueTask HandleAsync(ValidateTokenContext context)
     {
         if (context.EndpointType != OpenIddictServerEndpointType.Token
-            || context.Principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) is not true
-            || string.IsNullOrEmpty(context.TokenId)
+            || context.Principal is not { } principal
+            || string.IsNullOrEmpty(context.TokenId))
+        {
+            return;
+        }
+
+        var isCode = principal.HasTokenType(TokenTypeIdentifiers.Private.AuthorizationCode);
+        if ((!isCode && !principal.HasTokenType(TokenTypeIdentifiers.RefreshToken))
             || await tokens.FindByIdAsync(context.TokenId) is not { } token)
         {
             return;
@@ -51,29 +61,29 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
 
         if (await tokens.HasStatusAsync(token, Statuses.Redeemed))
         {
-            if (!await IsGraceRetryAsync(token, context.TokenId))
+            if (isCode || !await IsGraceRetryAsync(token, context.TokenId))
             {
-                await RejectAsReuseAsync(context, token, waitFor: null);
+                await RejectAsReuseAsync(context, token, isCode, waitFor: null);
             }
 
             return;
         }
 
-        var claim = keys.RefreshTokenUse(context.TokenId);
+        var claim = isCode ? keys.AuthorizationCodeUse(context.TokenId) : keys.RefreshTokenUse(context.TokenId);
         bool won;
         try
         {
-            var lifetime = (context.Principal.GetExpirationDate() ?? clock.GetUtcNow()) - clock.GetUtcNow();
+            var lifetime = (principal.GetExpirationDate() ?? clock.GetUtcNow()) - clock.GetUtcNow();
             won = await redis.GetDatabase().StringSetAsync(claim, Pending, lifetime > TimeSpan.Zero ? lifetime : TimeSpan.FromMinutes(1), When.NotExists);
-            if (won && await tokens.GetAuthorizationIdAsync(token) is { } family)
+            if (won && !isCode && await tokens.GetAuthorizationIdAsync(token) is { } family)
             {
                 await redis.GetDatabase().StringSetAsync(keys.RefreshFamilyLatest(family), context.TokenId, settings.Value.RefreshTokenLifetime);
             }
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
-            logger.LogError(exception, "Refresh refused: Redis is unavailable to claim the refresh token.");
-            context.Reject(error: Errors.TemporarilyUnavailable, description: "The refresh token cannot be redeemed right now; retry shortly.");
+            logger.LogError(exception, "Token request refused: Redis is unavailable to claim the code or refresh token.");
+            context.Reject(error: Errors.TemporarilyUnavailable, description: "The grant cannot be redeemed right now; retry shortly.");
             return;
         }
 
@@ -81,9 +91,9 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
         {
             context.Transaction.Properties[ClaimProperty] = claim.ToString();
         }
-        else if (settings.Value.RefreshTokenReuseLeeway <= TimeSpan.Zero)
+        else if (isCode || settings.Value.RefreshTokenReuseLeeway <= TimeSpan.Zero)
         {
-            await RejectAsReuseAsync(context, token, waitFor: claim);
+            await RejectAsReuseAsync(context, token, isCode, waitFor: claim);
         }
     }
 
@@ -105,13 +115,25 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
         }
     }
 
-    private async Task RejectAsReuseAsync(ValidateTokenContext context, object token, RedisKey? waitFor)
+    private async Task RejectAsReuseAsync(ValidateTokenContext context, object token, bool isCode, RedisKey? waitFor)
     {
         var family = await tokens.GetAuthorizationIdAsync(token);
-        logger.LogWarning(SecurityEvent,
-            "Security event: refresh token {TokenId} of client {ClientId} (user {Subject}) was presented again; token family {AuthorizationId} revoked.",
-            context.TokenId, context.Principal!.GetPresenters().FirstOrDefault(), context.Principal!.GetClaim(Claims.Subject), family);
-        events.RefreshTokenReused(context.Principal!.GetPresenters().FirstOrDefault(), context.Principal!.GetClaim(Claims.Subject), family);
+        var clientId = context.Principal!.GetPresenters().FirstOrDefault();
+        var subject = context.Principal!.GetClaim(Claims.Subject);
+        if (isCode)
+        {
+            logger.LogWarning(CodeReplayEvent,
+                "Security event: authorization code {TokenId} of client {ClientId} (user {Subject}) was presented again; token family {AuthorizationId} revoked.",
+                context.TokenId, clientId, subject, family);
+            events.AuthorizationCodeReplayed(clientId, subject, family);
+        }
+        else
+        {
+            logger.LogWarning(SecurityEvent,
+                "Security event: refresh token {TokenId} of client {ClientId} (user {Subject}) was presented again; token family {AuthorizationId} revoked.",
+                context.TokenId, clientId, subject, family);
+            events.RefreshTokenReused(clientId, subject, family);
+        }
 
         if (family is not null)
         {
@@ -122,17 +144,24 @@ public sealed class DetectRefreshTokenReuse(IOpenIddictTokenManager tokens, Revo
 
             // Rejecting here also skips OpenIddict's own chain revocation, so the family is revoked here, in
             // PostgreSQL whatever happens, and in Redis if it answers.
-            if (!await revoker.RevokeFamilyWhateverItTakesAsync(family, RevocationCause.RefreshTokenReuse, context.Principal!.GetClaim(Claims.Subject)))
+            var cause = isCode ? RevocationCause.AuthorizationCodeReplay : RevocationCause.RefreshTokenReuse;
+            if (!await revoker.RevokeFamilyWhateverItTakesAsync(family, cause, subject))
             {
-                logger.LogError(SecurityEvent, "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);
+                logger.LogError(isCode ? CodeReplayEvent : SecurityEvent,
+                    "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);
             }
 
-            // After the revocation, which it can neither delay nor undo: it never throws.
-            await alerts.RefreshTokenReusedAsync(context.Principal!.GetClaim(Claims.Subject), context.Principal!.GetPresenters().FirstOrDefault());
+            // After the revocation, which it can neither delay nor undo: it never throws. A replayed refresh token
+            // means a copy of the user's sign-in is out there; a replayed code is the client's leak, not the user's.
+            if (!isCode)
+            {
+                await alerts.RefreshTokenReusedAsync(subject, clientId);
+            }
         }
 
-        context.Reject(error: Errors.InvalidGrant,
-            description: "The refresh token was already used. Every token of this sign-in has been revoked; sign in again.");
+        context.Reject(error: Errors.InvalidGrant, description: isCode
+            ? "The authorization code was already used. Every token issued with it has been revoked."
+            : "The refresh token was already used. Every token of this sign-in has been revoked; sign in again.");
     }
 
     // The racing winner is mid-redemption; revoking now could fail it too. Its answer takes milliseconds; a crashed
