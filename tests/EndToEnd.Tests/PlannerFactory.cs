@@ -48,10 +48,3 @@ public sealed class PlannerFactory(SampleDeployment deployment) : WebApplication
         }
     }
 }
-
-public sealed class ShiftedClock : TimeProvider
-{
-    public TimeSpan Offset { get; set; }
-
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
-}

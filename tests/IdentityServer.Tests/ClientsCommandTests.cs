@@ -47,7 +47,14 @@ public sealed class ClientsCommandTests(IdentityServerFactory server) : IClassFi
         Assert.True(updateExit == 0, updateErrors);
         Assert.Contains("redirect_uris: https://cli.example/other", updated);
         Assert.Contains("scope: openid posts.read", updated); // not given, so kept
+        Assert.Contains("require_auth_time: no", updated);
         Assert.Equal(["https://cli.example/other"], await RedirectUrisAsync(clientId));
+
+        var (flagExit, flagged, flagErrors) = await RunAsync("update", clientId, "--require-auth-time");
+        Assert.True(flagExit == 0, flagErrors);
+        Assert.Contains("require_auth_time: yes", flagged);
+        Assert.Contains("redirect_uris: https://cli.example/other", flagged);
+        Assert.Contains("require_auth_time: no", (await RunAsync("update", clientId, "--no-require-auth-time")).Output);
 
         var (rotateExit, _, rotateErrors) = await RunAsync("rotate-secret", clientId);
         Assert.Equal(1, rotateExit);

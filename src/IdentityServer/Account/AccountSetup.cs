@@ -6,6 +6,7 @@ using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Shared;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Account;
 
@@ -58,14 +59,17 @@ public static class AccountSetup
             };
         });
 
-        // The security stamp check rebuilds the principal from the store every few minutes; keep the session id.
+        // The security stamp check rebuilds the principal from the store every few minutes; keep the session id and
+        // the time the user authenticated (a refresh is no authentication: max_age is measured from the sign-in).
         builder.Services.Configure<SecurityStampValidatorOptions>(options =>
             options.OnRefreshingPrincipal = context =>
             {
-                if (context.CurrentPrincipal?.FindFirst(SessionClaims.SessionId) is { } sid
-                    && context.NewPrincipal?.Identity is System.Security.Claims.ClaimsIdentity identity)
+                if (context.NewPrincipal?.Identity is System.Security.Claims.ClaimsIdentity identity && context.CurrentPrincipal is { } current)
                 {
-                    identity.AddClaim(new(sid.Type, sid.Value));
+                    foreach (var kept in current.Claims.Where(claim => claim.Type is SessionClaims.SessionId or Claims.AuthenticationTime))
+                    {
+                        identity.AddClaim(new(kept.Type, kept.Value, kept.ValueType));
+                    }
                 }
 
                 return Task.CompletedTask;

@@ -181,6 +181,7 @@ public static partial class ClientDescriptors
             DisplayName = string.IsNullOrWhiteSpace(seed.DisplayName) ? clientId : seed.DisplayName,
         };
 
+        ClientProperties.SetRequireAuthTime(descriptor, seed.RequireAuthTime);
         descriptor.RedirectUris.UnionWith(seed.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(seed.PostLogoutRedirectUris);
 

@@ -39,6 +39,10 @@ public sealed class ClientRegistration
     /// <summary>A resource server that may call the introspection endpoint.</summary>
     [JsonPropertyName("introspection")]
     public bool? Introspection { get; set; }
+
+    /// <summary>ID tokens always carry auth_time, not only when the request has max_age.</summary>
+    [JsonPropertyName("require_auth_time")]
+    public bool? RequireAuthTime { get; set; }
 }
 
 /// <summary>A registered client as the API and CLI show it. Never its secret, except once in <see cref="ClientSecret"/>.</summary>
@@ -52,6 +56,7 @@ public sealed record ClientView(
     [property: JsonPropertyName("post_logout_redirect_uris")] IReadOnlyList<string> PostLogoutRedirectUris,
     [property: JsonPropertyName("scope")] string Scopes,
     [property: JsonPropertyName("introspection")] bool Introspection,
+    [property: JsonPropertyName("require_auth_time")] bool RequireAuthTime,
     // Seeded from Seed:Clients at every start: the API and CLI leave such a client alone (409).
     [property: JsonPropertyName("managed_by_configuration")] bool ManagedByConfiguration)
 {
@@ -70,6 +75,7 @@ public sealed record ClientView(
         PostLogoutRedirectUris = [.. PostLogoutRedirectUris],
         Scopes = Scopes,
         Introspection = Introspection,
+        RequireAuthTime = RequireAuthTime,
     };
 }
 

@@ -216,6 +216,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             PostLogoutRedirectUris = Uris(nameof(ClientSeed.PostLogoutRedirectUris), registration.PostLogoutRedirectUris),
             Scopes = [.. (registration.Scopes ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)],
             Introspection = registration.Introspection ?? false,
+            RequireAuthTime = registration.RequireAuthTime ?? false,
         };
 
         if (type is null)
@@ -261,6 +262,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             [.. descriptor.PostLogoutRedirectUris.Select(uri => uri.OriginalString).Order(StringComparer.Ordinal)],
             string.Join(' ', scopes),
             descriptor.Permissions.Contains(Permissions.Endpoints.Introspection),
+            ClientProperties.RequiresAuthTime(descriptor),
             IsManagedByConfiguration(clientId));
     }
 

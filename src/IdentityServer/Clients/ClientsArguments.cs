@@ -16,6 +16,7 @@ public sealed class ClientsArguments
           --grant <authorization_code|refresh_token|client_credentials> (repeat)
           --redirect-uri <uri> (repeat)  --post-logout-redirect-uri <uri> (repeat)
           --scope <scope> (repeat, or space-separated)  --introspection | --no-introspection
+          --require-auth-time | --no-require-auth-time   (ID tokens always carry auth_time)
         """;
 
     private static readonly string[] Verbs = ["list", "show", "add", "update", "remove", "rotate-secret"];
@@ -32,7 +33,11 @@ public sealed class ClientsArguments
         [nameof(ClientRegistration.PostLogoutRedirectUris)] = "--post-logout-redirect-uri",
         [nameof(ClientRegistration.Scopes)] = "--scope",
         [nameof(ClientRegistration.Introspection)] = "--introspection",
+        [nameof(ClientRegistration.RequireAuthTime)] = "--require-auth-time",
     };
+
+    // On/off options: --introspection and --no-introspection, and so on.
+    private static readonly string[] Flags = ["--introspection", "--require-auth-time"];
 
     private static readonly HashSet<string> ListOptions = ["--grant", "--redirect-uri", "--post-logout-redirect-uri", "--scope"];
 
@@ -82,9 +87,9 @@ public sealed class ClientsArguments
         var (name, inline) = arg.IndexOf('=', StringComparison.Ordinal) is var equals and > 0
             ? (arg[..equals], arg[(equals + 1)..])
             : (arg, null);
-        if (name is "--introspection" or "--no-introspection")
+        if (Flags.FirstOrDefault(flag => name == flag || name == "--no-" + flag[2..]) is { } flag)
         {
-            return inline is null ? Set("--introspection", name == "--introspection" ? "true" : "false") : $"{name} takes no value.";
+            return inline is null ? Set(flag, name == flag ? "true" : "false") : $"{name} takes no value.";
         }
 
         if (!OptionsByField.Values.Contains(name))
@@ -157,7 +162,8 @@ public sealed class ClientsArguments
         current.RedirectUris = List("--redirect-uri", current.RedirectUris);
         current.PostLogoutRedirectUris = List("--post-logout-redirect-uri", current.PostLogoutRedirectUris);
         current.Scopes = List("--scope", null) is { } scopes ? string.Join(' ', scopes) : current.Scopes;
-        current.Introspection = Single("--introspection", null) is { } flag ? flag == "true" : current.Introspection;
+        current.Introspection = Single("--introspection", null) is { } introspection ? introspection == "true" : current.Introspection;
+        current.RequireAuthTime = Single("--require-auth-time", null) is { } requireAuthTime ? requireAuthTime == "true" : current.RequireAuthTime;
         return current;
     }
 }

@@ -97,6 +97,7 @@ public static class ClientsCommand
             $"post_logout_redirect_uris: {string.Join(' ', client.PostLogoutRedirectUris)}",
             $"scope: {client.Scopes}",
             $"introspection: {(client.Introspection ? "yes" : "no")}",
+            $"require_auth_time: {(client.RequireAuthTime ? "yes" : "no")}",
             $"managed_by_configuration: {(client.ManagedByConfiguration ? "yes (Seed:Clients)" : "no")}",
         ];
         foreach (var line in lines)

@@ -38,6 +38,9 @@ public sealed class ClientSeed
 
     /// <summary>A resource server that may call the introspection endpoint.</summary>
     public bool Introspection { get; set; }
+
+    /// <summary>ID tokens always carry auth_time (OIDC Dynamic Client Registration 1.0 section 2).</summary>
+    public bool RequireAuthTime { get; set; }
 }
 
 public sealed class ApiScopeSeed

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Primitives;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Consent;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
@@ -27,6 +28,7 @@ public sealed class AuthorizeModel(
     ScopeDescriptions scopeDescriptions,
     ConsentStore consents,
     UserPrincipalFactory principals,
+    FreshSignIn freshSignIn,
     IAntiforgery antiforgery) : PageModel
 {
     public const string DecisionField = "consent_decision";
@@ -59,21 +61,17 @@ public sealed class AuthorizeModel(
 
         var login = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         var user = login.Succeeded ? await users.GetUserAsync(login.Principal) : null;
-        if (user is null || request.HasPromptValue(PromptValues.Login) || IsTooOld(login, request.MaxAge))
+        var authenticatedAt = login.Principal?.GetAuthenticationTime();
+        if (user is null || freshSignIn.IsNeeded(request, authenticatedAt))
         {
             if (request.HasPromptValue(PromptValues.None))
             {
-                return Forbid(Errors.LoginRequired, "The user is not signed in.");
+                return Forbid(Errors.LoginRequired, user is null ? "The user is not signed in." : "The user must sign in again.");
             }
 
-            // Come back here after signing in, minus prompt=login so the user isn't asked again.
-            var parameters = RequestParameters.Where(p => p.Key != Parameters.Prompt).ToList();
-            var prompt = string.Join(' ', request.GetPromptValues().Remove(PromptValues.Login));
-            if (prompt.Length > 0)
-            {
-                parameters.Add(new(Parameters.Prompt, prompt));
-            }
-
+            // Come back here after signing in, the same request plus the mark that a sign-in was asked for now.
+            var parameters = RequestParameters.Where(p => p.Key != FreshSignIn.MarkerParameter).ToList();
+            parameters.Add(new(FreshSignIn.MarkerParameter, freshSignIn.Marker()));
             return Challenge(new AuthenticationProperties
             {
                 RedirectUri = Request.PathBase + Request.Path + QueryString.Create(parameters),
@@ -109,7 +107,10 @@ public sealed class AuthorizeModel(
 
         // Tokens get their own (ad-hoc) authorization per sign-in, so each session is a token family that can be
         // revoked on its own; the remembered consent is a separate, permanent authorization.
-        var principal = await principals.CreateAsync(user, scopes, login.Principal!.GetSessionId(), authorizationId: null);
+        // auth_time in the ID token when the client asked how recent the sign-in is (OIDC Core 3.1.2.1, 2).
+        var signIn = new SignInFacts(login.Principal!.GetSessionId(), authenticatedAt,
+            AuthTimeInIdToken: request.MaxAge is not null || await ClientProperties.RequiresAuthTimeAsync(applications, application));
+        var principal = await principals.CreateAsync(user, scopes, signIn, authorizationId: null);
         if (mustAsk)
         {
             await consents.RememberAsync(principal, userId, applicationId);
@@ -120,8 +121,4 @@ public sealed class AuthorizeModel(
 
     private ForbidResult Forbid(string error, string description) =>
         Forbid(OAuthErrors.Properties(error, description), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-
-    private static bool IsTooOld(AuthenticateResult login, long? maxAge) =>
-        maxAge is not null && login.Properties?.IssuedUtc is { } issued
-        && DateTimeOffset.UtcNow - issued > TimeSpan.FromSeconds(maxAge.Value);
 }

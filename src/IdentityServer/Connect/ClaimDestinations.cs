@@ -20,6 +20,14 @@ public static class ClaimDestinations
             case Claims.Subject or SessionClaims.SessionId:
                 return [Destinations.AccessToken, Destinations.IdentityToken];
 
+            // When the user authenticated: in access tokens for resource servers that want a recent sign-in (RFC 9068
+            // 2.2.1), in ID tokens when the client asked for it (max_age, require_auth_time; OIDC Core 2).
+            case Claims.AuthenticationTime when principal.HasClaim(SessionClaims.AuthTimeInIdToken, "true"):
+                return [Destinations.AccessToken, Destinations.IdentityToken];
+
+            case Claims.AuthenticationTime:
+                return [Destinations.AccessToken];
+
             // Resource servers revoke a whole refresh-token family by it (RFC 7009 2.1, reuse detection).
             case RevocationCheck.FamilyClaim:
                 return [Destinations.AccessToken];

@@ -51,7 +51,7 @@ public static class OpenIddictSetup
 
                 options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess);
                 options.RegisterClaims(Claims.Subject, Claims.Name, Claims.Email, Claims.EmailVerified,
-                    Claims.Birthdate, Claims.Role, Sessions.SessionClaims.SessionId);
+                    Claims.Birthdate, Claims.Role, Sessions.SessionClaims.SessionId, Claims.AuthenticationTime);
 
                 // RFC 9068: access tokens are signed JWTs any resource server can verify from the JWKS.
                 options.DisableAccessTokenEncryption();
@@ -98,6 +98,7 @@ public static class OpenIddictSetup
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<ScopeResources>();
         builder.Services.AddScoped<UserPrincipalFactory>();
+        builder.Services.AddSingleton<FreshSignIn>();
         builder.Services.AddScoped<PasswordGrant>();
         builder.Services.AddScoped<Consent.ConsentStore>();
         builder.Services.AddScoped<Consent.ScopeDescriptions>();

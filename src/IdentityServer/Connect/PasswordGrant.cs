@@ -3,6 +3,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.AuthApi;
+using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
 using StackExchange.Redis;
@@ -50,7 +51,7 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
             return OAuthErrors.Forbid(Errors.InvalidGrant, check.EmailNotConfirmed ? NotConfirmedDescription : FailureDescription);
         }
 
-        if (await sessionSignIn.StartSessionAsync(user, context) is not { } sid)
+        if (await sessionSignIn.StartSessionAsync(user, context) is not { } signIn)
         {
             return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, "Sign-in is temporarily unavailable; retry shortly.");
         }
@@ -60,14 +61,15 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
         var scopes = request.GetScopes();
         var application = await applications.FindByClientIdAsync(request.ClientId)
             ?? throw new InvalidOperationException("The client application cannot be found.");
-        var principal = await principals.CreateAsync(user, scopes, sid, authorizationId: null);
+        signIn = signIn with { AuthTimeInIdToken = await ClientProperties.RequiresAuthTimeAsync(applications, application) };
+        var principal = await principals.CreateAsync(user, scopes, signIn, authorizationId: null);
         var authorization = await authorizations.CreateAsync(principal, user.Id, (await applications.GetIdAsync(application))!,
             AuthorizationTypes.AdHoc, scopes);
         var authorizationId = await authorizations.GetIdAsync(authorization);
 
         try
         {
-            if (!await sessions.RecordIssuanceAsync(user.Id, sid, request.ClientId, authorizationId))
+            if (!await sessions.RecordIssuanceAsync(user.Id, signIn.SessionId!, request.ClientId, authorizationId))
             {
                 return OAuthErrors.Forbid(Errors.InvalidGrant, "The sign-in session has ended; sign in again.");
             }
@@ -77,7 +79,7 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
             return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, "Sign-in is temporarily unavailable; retry shortly.");
         }
 
-        principal = await principals.CreateAsync(user, scopes, sid, authorizationId);
+        principal = await principals.CreateAsync(user, scopes, signIn, authorizationId);
         return TypedResults.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 }

@@ -68,7 +68,8 @@ public static class TokenEndpoint
             return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, "Sessions cannot be checked right now; retry shortly.");
         }
 
-        var principal = await principals.CreateAsync(user, granted.GetScopes(), sid, granted.GetAuthorizationId());
+        // The sign-in's facts as the code or refresh token carries them: refreshing is no new authentication.
+        var principal = await principals.CreateAsync(user, granted.GetScopes(), SignInFacts.Of(granted), granted.GetAuthorizationId());
         return TypedResults.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 

@@ -14,7 +14,7 @@ namespace RedisJwt.IdentityServer.Connect;
 public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOpenIddictScopeManager scopeManager,
     ScopeResources scopeResources)
 {
-    public async Task<ClaimsPrincipal> CreateAsync(ApplicationUser user, IEnumerable<string> scopes, string? sessionId,
+    public async Task<ClaimsPrincipal> CreateAsync(ApplicationUser user, IEnumerable<string> scopes, SignInFacts signIn,
         string? authorizationId)
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
@@ -25,7 +25,12 @@ public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOp
             .SetClaim(Claims.EmailVerified, await users.IsEmailConfirmedAsync(user))
             .SetClaim(Claims.Birthdate, user.BirthDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)])
-            .SetClaim(SessionClaims.SessionId, sessionId);
+            .SetClaim(SessionClaims.SessionId, signIn.SessionId)
+            .SetClaim(SessionClaims.AuthTimeInIdToken, signIn.AuthTimeInIdToken ? "true" : null);
+        if (signIn.AuthenticatedAt is { } authenticatedAt)
+        {
+            identity.AddClaim(SessionClaims.AuthenticationTime(authenticatedAt));
+        }
 
         identity.SetScopes(scopes);
         identity.SetResources(await scopeResources.OfAsync(scopeManager, identity.GetScopes()));

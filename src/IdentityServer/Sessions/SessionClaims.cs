@@ -1,21 +1,50 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Sessions;
 
 /// <summary>
-/// The login session id (<c>sid</c>, OIDC Front-Channel Logout 1.0 section 3): minted at sign-in, kept in the
-/// Identity cookie and copied into every ID, access and refresh token issued in that session, so a session
-/// can later be revoked as a whole.
+/// What a sign-in carries from the moment a credential is presented to every token issued in it: the login session id
+/// (<c>sid</c>, OIDC Front-Channel Logout 1.0 section 3), so a session can be revoked as a whole, and the time the user
+/// really authenticated (<c>auth_time</c>, OIDC Core 2), which neither a sliding cookie renewal, a security-stamp
+/// refresh nor a token refresh moves. Both live in the Identity cookie and in every ID, access and refresh token.
 /// </summary>
 public static class SessionClaims
 {
     public const string SessionId = "sid";
 
+    /// <summary>
+    /// A private claim (never in a token a client sees, kept in codes and refresh tokens): the client asked for
+    /// <c>max_age</c> or is registered with require_auth_time, so ID tokens of this grant carry <c>auth_time</c>, on
+    /// refresh too (OIDC Core 12.2: still the original authentication's time).
+    /// </summary>
+    public const string AuthTimeInIdToken = "redisjwt_auth_time_in_id_token";
+
     public static string NewSessionId() => Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
 
     public static string? GetSessionId(this ClaimsPrincipal principal) => principal.FindFirst(SessionId)?.Value;
 
+    /// <summary>The <c>auth_time</c> claim as a time; null when absent (a cookie issued before it was recorded).</summary>
+    public static DateTimeOffset? GetAuthenticationTime(this ClaimsPrincipal principal) =>
+        long.TryParse(principal.FindFirst(Claims.AuthenticationTime)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
+    /// <summary>An <c>auth_time</c> claim: a NumericDate, whole seconds (RFC 7519 2).</summary>
+    public static Claim AuthenticationTime(DateTimeOffset time) =>
+        new(Claims.AuthenticationTime, time.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64);
+
     private static string Base64UrlEncode(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>The sign-in a token is issued in: its session, when the user authenticated, and whether ID tokens say when.</summary>
+public sealed record SignInFacts(string? SessionId, DateTimeOffset? AuthenticatedAt, bool AuthTimeInIdToken)
+{
+    /// <summary>As a code or refresh token carries them from the sign-in that granted it.</summary>
+    public static SignInFacts Of(ClaimsPrincipal granted) =>
+        new(granted.GetSessionId(), granted.GetAuthenticationTime(), granted.HasClaim(SessionClaims.AuthTimeInIdToken, "true"));
 }

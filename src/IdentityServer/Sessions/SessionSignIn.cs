@@ -10,25 +10,30 @@ namespace RedisJwt.IdentityServer.Sessions;
 /// Starts a login session: recorded in Redis first, then the Identity cookie carrying its sid. Without Redis there is
 /// no session to revoke later, so there is no sign-in either.
 /// </summary>
-public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, SessionStore sessions, AccountAlerts alerts)
+public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, SessionStore sessions, AccountAlerts alerts,
+    TimeProvider clock)
 {
+    /// <summary>After the user presented a credential: a new session, and the cookie carrying it and the time.</summary>
     /// <returns>False when the session could not be recorded (Redis unavailable); nobody is signed in.</returns>
     public async Task<bool> SignInAsync(ApplicationUser user, bool persistent, HttpContext http)
     {
-        if (await StartSessionAsync(user, http) is not { } sid)
+        if (await StartSessionAsync(user, http) is not { } started)
         {
             return false;
         }
 
-        await signIns.SignInWithClaimsAsync(user, persistent, [new(SessionClaims.SessionId, sid)]);
+        await signIns.SignInWithClaimsAsync(user, persistent,
+            [new(SessionClaims.SessionId, started.SessionId!), SessionClaims.AuthenticationTime(started.AuthenticatedAt!.Value)]);
         return true;
     }
 
     /// <summary>A session without a cookie, for a sign-in that yields tokens only (the password grant).</summary>
-    /// <returns>The new session's id, or null when it could not be recorded (Redis unavailable).</returns>
-    public async Task<string?> StartSessionAsync(ApplicationUser user, HttpContext http)
+    /// <returns>The new session and the time the user authenticated (now), or null when it could not be recorded
+    /// (Redis unavailable). ID tokens leave out auth_time, unless the caller says otherwise.</returns>
+    public async Task<SignInFacts?> StartSessionAsync(ApplicationUser user, HttpContext http)
     {
         var sid = SessionClaims.NewSessionId();
+        var authenticatedAt = clock.GetUtcNow();
         try
         {
             await sessions.CreateAsync(user.Id, sid, http.Connection.RemoteIpAddress?.ToString(),
@@ -53,7 +58,7 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
 
         // Every sign-in ends here (login page, registration, password grant): the one place to spot a new device.
         await alerts.SignedInAsync(user, http);
-        return sid;
+        return new SignInFacts(sid, authenticatedAt, AuthTimeInIdToken: false);
     }
 
     /// <summary>For a cookie: does its session still exist? Ended, expired or unknowable (Redis down) ones do not.</summary>

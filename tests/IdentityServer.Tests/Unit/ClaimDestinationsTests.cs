@@ -39,6 +39,18 @@ public sealed class ClaimDestinationsTests
         Assert.Equal([Destinations.AccessToken, Destinations.IdentityToken], DestinationsOf("sid", Scopes.OpenId));
 
     [Fact]
+    public void AuthTime_InIdTokenOnlyWhenTheGrantAskedForIt()
+    {
+        Assert.Equal([Destinations.AccessToken], DestinationsOf(Claims.AuthenticationTime, Scopes.OpenId));
+
+        var identity = new ClaimsIdentity();
+        identity.AddClaim(new Claim(RedisJwt.IdentityServer.Sessions.SessionClaims.AuthTimeInIdToken, "true"));
+        identity.AddClaim(new Claim(Claims.AuthenticationTime, "1700000000"));
+        Assert.Equal([Destinations.AccessToken, Destinations.IdentityToken], ClaimDestinations.For(identity.FindFirst(Claims.AuthenticationTime)!));
+        Assert.Empty(ClaimDestinations.For(identity.FindFirst(RedisJwt.IdentityServer.Sessions.SessionClaims.AuthTimeInIdToken)!));
+    }
+
+    [Fact]
     public void UnknownClaim_GoesNowhere() =>
         Assert.Empty(DestinationsOf("AspNet.Identity.SecurityStamp", Scopes.OpenId, Scopes.Profile));
 }

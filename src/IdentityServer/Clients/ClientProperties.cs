@@ -1,0 +1,32 @@
+using System.Text.Json;
+using OpenIddict.Abstractions;
+
+namespace RedisJwt.IdentityServer.Clients;
+
+/// <summary>
+/// Client metadata beyond OpenIddict's own columns, kept in the application's properties under their RFC 7591 / OIDC
+/// Dynamic Client Registration names.
+/// </summary>
+public static class ClientProperties
+{
+    /// <summary>OIDC Dynamic Client Registration 1.0 section 2: ID tokens to this client always carry auth_time.</summary>
+    public const string RequireAuthTime = "require_auth_time";
+
+    public static void SetRequireAuthTime(OpenIddictApplicationDescriptor descriptor, bool required)
+    {
+        if (required)
+        {
+            descriptor.Properties[RequireAuthTime] = JsonSerializer.SerializeToElement(true);
+        }
+        else
+        {
+            descriptor.Properties.Remove(RequireAuthTime);
+        }
+    }
+
+    public static bool RequiresAuthTime(OpenIddictApplicationDescriptor descriptor) =>
+        descriptor.Properties.TryGetValue(RequireAuthTime, out var value) && value.ValueKind == JsonValueKind.True;
+
+    public static async ValueTask<bool> RequiresAuthTimeAsync(IOpenIddictApplicationManager applications, object application) =>
+        (await applications.GetPropertiesAsync(application)).TryGetValue(RequireAuthTime, out var value) && value.ValueKind == JsonValueKind.True;
+}
