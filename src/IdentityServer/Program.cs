@@ -24,6 +24,7 @@ builder.AddIdentityTelemetry();
 builder.AddRedis();
 builder.AddSharedDataProtection();
 builder.AddIdentityDatabase();
+builder.AddSessions();
 builder.AddAccounts();
 builder.AddAccountMessaging();
 builder.AddOpenIdConnectServer();

@@ -28,7 +28,6 @@ public static class AccountSetup
             .AddUserManager<ApplicationUserManager>()
             .AddDefaultTokenProviders();
         builder.Services.Replace(ServiceDescriptor.Singleton<ILookupNormalizer, CompatibilityLookupNormalizer>());
-        builder.Services.AddScoped<SessionSignIn>();
         builder.Services.AddScoped<CredentialCheck>();
         builder.Services.AddScoped<Registration>();
         builder.AddHardenedAntiforgery();

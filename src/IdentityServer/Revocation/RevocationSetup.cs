@@ -10,7 +10,6 @@ public static class TokenRevocationSetup
     public static IHostApplicationBuilder AddTokenRevocation(this IHostApplicationBuilder builder)
     {
         builder.Services.AddRevocationWriter();
-        builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddScoped<Revoker>();
         builder.Services.AddOpenIddict().AddServer(options =>
         {

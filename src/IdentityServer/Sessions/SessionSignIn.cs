@@ -61,12 +61,15 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
         return new SignInFacts(sid, authenticatedAt, AuthTimeInIdToken: false);
     }
 
-    /// <summary>For a cookie: does its session still exist? Ended, expired or unknowable (Redis down) ones do not.</summary>
+    /// <summary>
+    /// For a cookie: does its session still exist (and it is used now)? Ended, expired or unknowable (Redis down) ones
+    /// do not.
+    /// </summary>
     public static async Task<bool> IsAliveAsync(HttpContext http, string userId, string sid)
     {
         try
         {
-            return await http.RequestServices.GetRequiredService<SessionStore>().FindAsync(userId, sid) is not null;
+            return await http.RequestServices.GetRequiredService<SessionStore>().IsAliveAsync(userId, sid);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using RedisJwt.IdentityServer.Connect;
 using RedisJwt.Revocation;
 using StackExchange.Redis;
 
@@ -11,19 +10,25 @@ public sealed record SessionRecord(string Sid, DateTimeOffset CreatedAt, DateTim
     string? IpAddress, string? UserAgent, IReadOnlyList<string> Clients);
 
 /// <summary>
-/// The login sessions of each user, in Redis so every instance sees the same ones. A session lives as long as a
-/// refresh token issued in it could: each token issued in it pushes its expiry to now + refresh-token lifetime.
+/// The login sessions of each user, in Redis so every instance sees the same ones. A session ends when it has not
+/// been used for <see cref="SessionSettings.IdleTimeout"/> or, however much it is used, when it reaches
+/// <see cref="SessionSettings.AbsoluteLifetime"/>: each token issued in it, and its cookie on this server's pages,
+/// push its expiry up to that cap.
 /// </summary>
-public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ServerSettings> settings, TimeProvider clock)
+public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<SessionSettings> settings, TimeProvider clock)
 {
     private const int MaxUserAgentLength = 256;
 
-    private TimeSpan Lifetime => settings.Value.RefreshTokenLifetime;
+    // A cookie is checked on every page request; its session is marked used at most this often.
+    private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    // No session of the user outlives this from its last use, so the hash and set keys may expire then.
+    private TimeSpan KeyLifetime => settings.Value.IdleTimeout;
 
     public async Task CreateAsync(string userId, string sid, string? ipAddress, string? userAgent)
     {
         var now = clock.GetUtcNow();
-        var record = new SessionRecord(sid, now, now, now + Lifetime, ipAddress,
+        var record = new SessionRecord(sid, now, now, ExpiryOf(now, lastSeenAt: now), ipAddress,
             userAgent?.Length > MaxUserAgentLength ? userAgent[..MaxUserAgentLength] : userAgent, []);
         await SaveAsync(userId, record);
     }
@@ -43,7 +48,7 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
         """;
 
     /// <summary>Tokens are about to be issued in the session: remember the client and the token family, push the expiry.</summary>
-    /// <returns>False when the session has ended: no tokens may be issued in it.</returns>
+    /// <returns>False when the session has ended (idle, at its absolute lifetime, or ended): no tokens may be issued in it.</returns>
     public async Task<bool> RecordIssuanceAsync(string userId, string sid, string clientId, string? authorizationId)
     {
         if (await FindAsync(userId, sid) is not { } record)
@@ -51,17 +56,38 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
             return false;
         }
 
-        var now = clock.GetUtcNow();
-        var updated = record with
+        return await MarkUsedAsync(userId, record with
         {
-            LastSeenAt = now,
-            ExpiresAt = now + Lifetime,
             Clients = record.Clients.Contains(clientId) ? record.Clients : [.. record.Clients, clientId],
-        };
+        }, authorizationId);
+    }
+
+    /// <summary>For a cookie: its session, if still alive, marked used (at most once a minute).</summary>
+    public async Task<bool> IsAliveAsync(string userId, string sid)
+    {
+        if (await FindAsync(userId, sid) is not { } record)
+        {
+            return false;
+        }
+
+        return clock.GetUtcNow() - record.LastSeenAt < TouchInterval || await MarkUsedAsync(userId, record, authorizationId: null);
+    }
+
+    private async Task<bool> MarkUsedAsync(string userId, SessionRecord record, string? authorizationId)
+    {
+        var now = clock.GetUtcNow();
+        var updated = record with { LastSeenAt = now, ExpiresAt = ExpiryOf(record.CreatedAt, lastSeenAt: now) };
         var result = await redis.GetDatabase().ScriptEvaluateAsync(RecordIssuanceScript,
-            [keys.Sessions(userId), keys.SessionAuthorizations(userId, sid)],
-            [sid, JsonSerializer.Serialize(updated), authorizationId ?? "", (long)Lifetime.TotalMilliseconds]);
+            [keys.Sessions(userId), keys.SessionAuthorizations(userId, record.Sid)],
+            [record.Sid, JsonSerializer.Serialize(updated), authorizationId ?? "", (long)KeyLifetime.TotalMilliseconds]);
         return (long)result == 1;
+    }
+
+    private DateTimeOffset ExpiryOf(DateTimeOffset createdAt, DateTimeOffset lastSeenAt)
+    {
+        var idleEnd = lastSeenAt + settings.Value.IdleTimeout;
+        var absoluteEnd = createdAt + settings.Value.AbsoluteLifetime;
+        return idleEnd < absoluteEnd ? idleEnd : absoluteEnd;
     }
 
     public async Task<SessionRecord?> FindAsync(string userId, string sid)
@@ -107,8 +133,8 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
         var database = redis.GetDatabase();
         await database.HashSetAsync(keys.Sessions(userId), record.Sid, JsonSerializer.Serialize(record));
         // The hash outlives its longest session; expired fields are skipped on read and removed by ListAsync.
-        await database.KeyExpireAsync(keys.Sessions(userId), Lifetime, ExpireWhen.GreaterThanCurrentExpiry);
-        await database.KeyExpireAsync(keys.Sessions(userId), Lifetime, ExpireWhen.HasNoExpiry);
+        await database.KeyExpireAsync(keys.Sessions(userId), KeyLifetime, ExpireWhen.GreaterThanCurrentExpiry);
+        await database.KeyExpireAsync(keys.Sessions(userId), KeyLifetime, ExpireWhen.HasNoExpiry);
     }
 
     private static SessionRecord? Parse(RedisValue value)
