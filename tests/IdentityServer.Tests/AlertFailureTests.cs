@@ -39,7 +39,7 @@ public sealed class AlertFailureTests : IAsyncLifetime
         var email = $"new-{Guid.NewGuid():N}@example.test";
         var registered = await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/register",
             new { email, password = Password, displayName = "New User", birthdate = "1994-05-06" });
-        Assert.Equal(HttpStatusCode.Created, registered.Status);
+        Assert.Equal(HttpStatusCode.Accepted, registered.Status);
 
         // Two devices (new-device alert), a password change, a replayed refresh token, a reset request.
         await AuthApiClient.SignInAsync(client, email, Password);

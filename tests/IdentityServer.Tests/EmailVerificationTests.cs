@@ -20,7 +20,7 @@ public sealed class EmailVerificationTests(ConfirmedEmailServer messages) : ICla
         var email = NewEmail();
         var created = await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/register",
             new { email, password = Password, displayName = "New User", birthdate });
-        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal(HttpStatusCode.Accepted, created.Status);
         return email;
     }
 
@@ -47,7 +47,10 @@ public sealed class EmailVerificationTests(ConfirmedEmailServer messages) : ICla
         Assert.False((await messages.FindUserAsync(email)).EmailConfirmed);
 
         var link = MessageFolderServer.Link(message, AccountMessages.ConfirmEmailPath);
-        var confirmed = await browser.NavigateAsync(link.PathAndQuery);
+        var opened = await browser.NavigateAsync(link.PathAndQuery);
+        Assert.Equal(email, opened.Document!.QuerySelector("#confirm-email")!.TextContent);
+        Assert.False((await messages.FindUserAsync(email)).EmailConfirmed, "opening the link confirms nothing");
+        var confirmed = await browser.SubmitAsync(opened, "#confirm-form", new Dictionary<string, string> { ["Password"] = Password });
 
         Assert.Equal(HttpStatusCode.OK, confirmed.Response.StatusCode);
         Assert.NotNull(confirmed.Document!.QuerySelector("#confirmed"));
@@ -189,7 +192,7 @@ public sealed class EmailVerificationLockTests(ShortVerificationLockServer messa
         Assert.NotEqual(firstLink.Code, secondLink.Code);
         Assert.False((await messages.FindUserAsync(email)).EmailConfirmed);
 
-        var confirmed = await messages.Server.CreateBrowser().NavigateAsync(secondLink.PathAndQuery);
+        var confirmed = await ConfirmationLinks.ConfirmAsync(messages.Server.CreateBrowser(), secondLink.PathAndQuery, "Str0ng!Password");
 
         Assert.Equal(HttpStatusCode.OK, confirmed.Response.StatusCode);
         Assert.NotNull(confirmed.Document!.QuerySelector("#confirmed"));

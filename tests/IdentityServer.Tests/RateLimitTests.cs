@@ -181,7 +181,7 @@ public sealed class RateLimitTests : IAsyncLifetime
             }));
         }
 
-        Assert.All(responses.Take(RegistrationsPerIp), response => Assert.Equal(HttpStatusCode.Created, response.Status));
+        Assert.All(responses.Take(RegistrationsPerIp), response => Assert.Equal(HttpStatusCode.Accepted, response.Status));
         Assert.Equal(HttpStatusCode.TooManyRequests, responses[^1].Status);
         Assert.Equal("application/problem+json", responses[^1].ContentType);
         Assert.NotNull(responses[^1].Headers!.RetryAfter);

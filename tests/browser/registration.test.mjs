@@ -1,13 +1,13 @@
 // Registration through the IdentityServer's UI, starting from the SPA's sign-in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { urls, launch, newPage, screenshot, submitRegistration, uniqueEmail } from './support.mjs';
+import { urls, launch, newPage, screenshot, submitRegistration, submitSignIn, uniqueEmail } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-test('a new user registers from the sign-in page and lands in the SPA signed in', async () => {
+test('a new user registers from the sign-in page, is told to check the inbox, signs in and lands in the SPA', async () => {
   const page = await newPage(browser);
   await page.goto(urls.spa);
   await page.click('#sign-in');
@@ -28,6 +28,12 @@ test('a new user registers from the sign-in page and lands in the SPA signed in'
   await screenshot(page, 'identity-register-error');
 
   await submitRegistration(page, { email, displayName: 'New Comer', password: 'Browser!Passw0rd1', birthDate: '1991-02-03' });
+  // The same page whether or not the address had an account: registering signs nobody in.
+  await page.waitForURL(`${urls.identity}/Account/ConfirmEmail**`);
+  await page.waitForSelector('#check-inbox');
+  await screenshot(page, 'identity-check-inbox');
+  await page.click('#sign-in');
+  await submitSignIn(page, email, 'Browser!Passw0rd1');
   await page.waitForURL(`${urls.spa}/`);
   await page.waitForSelector('#board:not([hidden])');
   assert.equal(await page.textContent('#user-name'), 'New Comer');

@@ -56,7 +56,7 @@ export async function submitSignIn(page, email, password) {
   await page.click('form button[type=submit]');
 }
 
-/** On the IdentityServer's registration page: create the account (signs in and carries on to the return URL). */
+/** On the IdentityServer's registration page: create the account (lands on "check your inbox", signed out). */
 export async function submitRegistration(page, { email, displayName, password = PASSWORD, birthDate = '1994-06-15' }) {
   await page.waitForURL(`${urls.identity}/Account/Register**`);
   await page.fill('#Input_Email', email);
@@ -73,7 +73,7 @@ export async function registerUser(browser, label) {
   const user = { email: uniqueEmail(label), displayName: `${label[0].toUpperCase()}${label.slice(1)} Tester`, password: PASSWORD };
   await page.goto(`${urls.identity}/Account/Register`);
   await submitRegistration(page, user);
-  await page.waitForURL(`${urls.identity}/`);
+  await page.waitForURL(`${urls.identity}/Account/ConfirmEmail**`);
   await page.context().close();
   return user;
 }

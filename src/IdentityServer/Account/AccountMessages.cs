@@ -71,6 +71,20 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
         If this keeps happening, change your password and review your sessions: {Issuer}Account/Security
         """);
 
+    /// <summary>Instead of a second account: whoever registered learns nothing, the owner hears of it.</summary>
+    public OutgoingMessage RegistrationAttempt(ApplicationUser user) => To(user, MessageKinds.RegistrationAttempt,
+        "Someone tried to create an account with your email",
+        $"""
+        Hello {user.DisplayName},
+
+        Someone (perhaps you) tried to create a RedisJwt account with this email address, which already has one. No second
+        account was created.
+
+        To use your account, sign in: {Issuer}Account/Login
+        Forgot the password, or never created this account? Reset the password: {Issuer}Account/ForgotPassword
+        The reset link comes to this address, so it also confirms the address as yours and signs everyone else out.
+        """);
+
     private Uri Issuer => server.Value.Issuer!;
 
     private string Link(string path, ApplicationUser user, string token) =>

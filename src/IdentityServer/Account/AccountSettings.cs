@@ -5,8 +5,11 @@ public sealed class AccountSettings
 {
     public const string Section = "Accounts";
 
-    /// <summary>Refuse sign-in (login page, password grant, /auth/login) until the email address is confirmed.</summary>
-    public bool RequireConfirmedEmail { get; set; }
+    /// <summary>
+    /// Refuse sign-in (login page, password grant, /auth/login) until the email address is confirmed. On by default;
+    /// Development turns it off (appsettings.Development.json) so the demo needs no inbox.
+    /// </summary>
+    public bool RequireConfirmedEmail { get; set; } = true;
 
     /// <summary>
     /// How long a password reset link works. Identity's default token provider, so it also bounds its other

@@ -8,7 +8,9 @@ namespace RedisJwt.IdentityServer.Account;
 /// <summary>
 /// Password reset by email link. The token is Identity's, bound to the security stamp, which the reset changes: it
 /// works once, and not after any other password change either; it expires after Accounts:PasswordResetTokenLifetime.
-/// The reset ends every session of the user (<see cref="ApplicationUserManager.ResetPasswordAsync"/>).
+/// The reset ends every session of the user (<see cref="ApplicationUserManager.ResetPasswordAsync"/>), and, since the
+/// link came to the account's address, confirms that address: the way for an address's owner to take back an account
+/// someone else registered with it.
 /// </summary>
 public sealed class PasswordReset(UserManager<ApplicationUser> users, AccountMessages messages, AccountMail mail,
     IOptions<AccountSettings> settings, ILogger<PasswordReset> logger)
@@ -59,6 +61,12 @@ public sealed class PasswordReset(UserManager<ApplicationUser> users, AccountMes
 
         if (result.Succeeded)
         {
+            if (!user.EmailConfirmed)
+            {
+                user.EmailConfirmed = true;
+                await users.UpdateAsync(user);
+            }
+
             return new(Status.Succeeded, []);
         }
 

@@ -1,15 +1,17 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.RateLimits;
-using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account;
 
-public sealed class RegisterModel(SessionSignIn sessions, Registration registration, SignInLimits limits,
-    IOptions<AccountSettings> accounts) : PageModel
+/// <summary>
+/// The registration page. An accepted registration always lands on "check your inbox", whether the address is new or
+/// already has an account (the two must not be told apart), so it signs nobody in: the new user confirms the address or,
+/// where confirmation is not required, signs in.
+/// </summary>
+public sealed class RegisterModel(Registration registration, SignInLimits limits) : PageModel
 {
     [BindProperty]
     public RegisterInput Input { get; set; } = new();
@@ -37,7 +39,7 @@ public sealed class RegisterModel(SessionSignIn sessions, Registration registrat
         }
 
         var outcome = await registration.RegisterAsync(Input);
-        if (outcome.User is not { } user)
+        if (!outcome.Accepted)
         {
             foreach (var (field, messages) in outcome.Errors)
             {
@@ -50,16 +52,7 @@ public sealed class RegisterModel(SessionSignIn sessions, Registration registrat
             return Page();
         }
 
-        if (accounts.Value.RequireConfirmedEmail && !user.EmailConfirmed)
-        {
-            // No sign-in before the email is confirmed: the page says where the link went.
-            return RedirectToPage("/Account/ConfirmEmail", new { sent = true });
-        }
-
-        // The account exists either way; if the session cannot be recorded, the user signs in later.
-        return await sessions.SignInAsync(user, persistent: false, HttpContext)
-            ? LocalRedirect(SafeReturnUrl.From(Url, ReturnUrl))
-            : LocalRedirect($"{AccountSetup.LoginPath}?returnUrl={Uri.EscapeDataString(SafeReturnUrl.From(Url, ReturnUrl))}");
+        return RedirectToPage("/Account/ConfirmEmail", new { returnUrl = SafeReturnUrl.From(Url, ReturnUrl) });
     }
 
     public sealed class RegisterInput : RegistrationFields

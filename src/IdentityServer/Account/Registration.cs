@@ -33,14 +33,25 @@ public class RegistrationFields
 }
 
 /// <summary>
-/// Creates accounts: the rules beyond the field attributes, and Identity's (password strength, unique email); then
-/// sends the email confirmation link.
+/// Creates accounts. The answer is the same whether or not the address already has an account (RFC 9700 and OWASP ASVS
+/// V2.5: no account enumeration): field errors come from rules that do not depend on existing accounts, and an
+/// accepted registration always says "check your email". A new account gets the confirmation link; the owner of an
+/// existing one is told by email instead, with the way to sign in or reset the password. Both take about the same work
+/// (a password hash), and the emails are queued off the request.
 /// </summary>
-public sealed class Registration(UserManager<ApplicationUser> users, EmailConfirmation confirmation, TimeProvider time)
+public sealed class Registration(UserManager<ApplicationUser> users, EmailConfirmation confirmation, AccountMessages messages,
+    AccountMail mail, TimeProvider time)
 {
-    public sealed record Outcome(ApplicationUser? User, IReadOnlyDictionary<string, string[]> Errors, bool DuplicateEmail);
+    /// <summary>Field errors keyed by <see cref="RegistrationFields"/> property name; none: accepted.</summary>
+    public sealed record Outcome(IReadOnlyDictionary<string, string[]> Errors)
+    {
+        public bool Accepted => Errors.Count == 0;
+    }
 
-    /// <summary>Field errors are keyed by <see cref="RegistrationFields"/> property name.</summary>
+    public const string AcceptedMessage =
+        "Check your email: we've sent a message to this address. If it is new to us, the message holds the link that " +
+        "confirms it; if it already has an account, it tells you how to sign in.";
+
     public async Task<Outcome> RegisterAsync(RegistrationFields input)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -61,7 +72,7 @@ public sealed class Registration(UserManager<ApplicationUser> users, EmailConfir
 
         if (errors.Count > 0)
         {
-            return Failed(errors, duplicateEmail: false);
+            return Failed(errors);
         }
 
         var user = new ApplicationUser
@@ -72,36 +83,71 @@ public sealed class Registration(UserManager<ApplicationUser> users, EmailConfir
             BirthDate = input.BirthDate,
         };
 
-        IdentityResult created;
-        try
-        {
-            created = await users.CreateAsync(user, input.Password!);
-        }
-        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            // The same email registered at the same moment: Identity's check passed for both, the unique index
-            // stopped the second.
-            return Failed(new Dictionary<string, List<string>> { [nameof(input.Email)] = ["This email is already registered."] },
-                duplicateEmail: true);
-        }
-
-        if (created.Succeeded)
-        {
-            // The account stands even if the email cannot be queued now: the user can ask for it again.
-            await confirmation.SendAsync(user);
-            return new Outcome(user, new Dictionary<string, string[]>(), DuplicateEmail: false);
-        }
-
-        // The user name is the email, so either duplicate means the email is taken.
-        var duplicate = created.Errors.Any(error => error.Code is "DuplicateEmail" or "DuplicateUserName");
-        foreach (var error in created.Errors.DistinctBy(error => error.Code is "DuplicateEmail" or "DuplicateUserName" ? "Duplicate" : error.Code))
+        // Identity's rules, but never "already taken": that answer is the same as for a new address.
+        foreach (var error in await IdentityErrorsAsync(user, input.Password!))
         {
             Add(error.Code.Contains("Password", StringComparison.Ordinal) ? nameof(input.Password) : nameof(input.Email), error.Description);
         }
 
-        return Failed(errors, duplicate);
+        if (errors.Count > 0)
+        {
+            return Failed(errors);
+        }
+
+        if (await users.FindByEmailAsync(input.Email!) is { } existing)
+        {
+            // The hash a new account's creation costs, so the timing tells as little as the answer.
+            users.PasswordHasher.HashPassword(user, input.Password!);
+            mail.SendInBackground(messages.RegistrationAttempt(existing));
+            return new Outcome(new Dictionary<string, string[]>());
+        }
+
+        try
+        {
+            if (!(await users.CreateAsync(user, input.Password!)).Succeeded)
+            {
+                // Only a duplicate can fail here (the rules passed above): registered a moment ago, by another request.
+                await TellOwnerAsync(input.Email!);
+                return new Outcome(new Dictionary<string, string[]>());
+            }
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // The same email registered at the same moment: Identity's check passed for both, the unique index stopped
+            // the second.
+            await TellOwnerAsync(input.Email!);
+            return new Outcome(new Dictionary<string, string[]>());
+        }
+
+        // The account stands even if the email cannot be queued now: the user can ask for it again.
+        await confirmation.SendInBackgroundAsync(user);
+        return new Outcome(new Dictionary<string, string[]>());
     }
 
-    private static Outcome Failed(Dictionary<string, List<string>> errors, bool duplicateEmail) =>
-        new(null, errors.ToDictionary(entry => entry.Key, entry => entry.Value.ToArray()), duplicateEmail);
+    private async Task<List<IdentityError>> IdentityErrorsAsync(ApplicationUser user, string password)
+    {
+        var found = new List<IdentityError>();
+        foreach (var validator in users.UserValidators)
+        {
+            found.AddRange((await validator.ValidateAsync(users, user)).Errors);
+        }
+
+        foreach (var validator in users.PasswordValidators)
+        {
+            found.AddRange((await validator.ValidateAsync(users, user, password)).Errors);
+        }
+
+        return [.. found.Where(error => error.Code is not (nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName)))];
+    }
+
+    private async Task TellOwnerAsync(string email)
+    {
+        if (await users.FindByEmailAsync(email) is { } owner)
+        {
+            mail.SendInBackground(messages.RegistrationAttempt(owner));
+        }
+    }
+
+    private static Outcome Failed(Dictionary<string, List<string>> errors) =>
+        new(errors.ToDictionary(entry => entry.Key, entry => entry.Value.ToArray()));
 }

@@ -42,8 +42,8 @@ public static class AuthEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> RegisterAsync(
-        HttpRequest request, Registration registration, UserManager<ApplicationUser> users)
+    /// <summary>202 whether the address is new or already has an account: the email says which (no enumeration).</summary>
+    private static async Task<IResult> RegisterAsync(HttpRequest request, Registration registration)
     {
         var (input, problem) = await JsonBody.ReadAsync<RegistrationFields>(request, MaxBodyBytes);
         if (input is null)
@@ -52,18 +52,9 @@ public static class AuthEndpoints
         }
 
         var outcome = await registration.RegisterAsync(input);
-        if (outcome.DuplicateEmail)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Email already registered",
-                detail: "An account with this email already exists; sign in, or reset its password.");
-        }
-
-        if (outcome.User is not { } user)
-        {
-            return JsonFields.Problem(typeof(RegistrationFields), outcome.Errors);
-        }
-
-        return TypedResults.Created("/auth/me", await ProfileCache.ToProfileAsync(users, user));
+        return outcome.Accepted
+            ? TypedResults.Accepted((string?)null, new AccountEmailEndpoints.Answer(Registration.AcceptedMessage))
+            : JsonFields.Problem(typeof(RegistrationFields), outcome.Errors);
     }
 
     private static async Task<IResult> LogoutAsync(HttpContext context, ClaimsPrincipal caller, Revoker revoker)

@@ -8,6 +8,7 @@ public static class MessageKinds
     public const string NewSignIn = "new-sign-in";
     public const string PasswordChanged = "password-changed";
     public const string RefreshTokenReuse = "refresh-token-reuse";
+    public const string RegistrationAttempt = "registration-attempt";
 }
 
 public static class MessageChannels

@@ -22,6 +22,9 @@ public enum RevocationCause
     PasswordChanged,
     PasswordReset,
 
+    /// <summary>The account's owner confirmed its email: every other session ends.</summary>
+    EmailConfirmed,
+
     /// <summary>The user withdrew an app's access (remembered consent).</summary>
     ConsentWithdrawn,
 
@@ -44,6 +47,7 @@ public static class RevocationCauses
         RevocationCause.AuthorizationCodeReplay => "authorization_code_replay",
         RevocationCause.PasswordChanged => "password_changed",
         RevocationCause.PasswordReset => "password_reset",
+        RevocationCause.EmailConfirmed => "email_confirmed",
         RevocationCause.ConsentWithdrawn => "consent_withdrawn",
         RevocationCause.Admin => "admin",
         RevocationCause.AccountLocked => "account_locked",

@@ -1,8 +1,11 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Data;
 using StackExchange.Redis;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Sessions;
 
@@ -25,6 +28,18 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
         await signIns.SignInWithClaimsAsync(user, persistent,
             [new(SessionClaims.SessionId, started.SessionId!), SessionClaims.AuthenticationTime(started.AuthenticatedAt!.Value)]);
         return true;
+    }
+
+    /// <summary>
+    /// After the security stamp of a signed-in user changed (e.g. confirming their email): the same session and sign-in
+    /// time, in a cookie issued with the new stamp, which the old one would fail at its next check.
+    /// </summary>
+    public async Task RenewCookieAsync(ApplicationUser user, HttpContext http)
+    {
+        var current = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var kept = current.Principal?.Claims.Where(claim => claim.Type is SessionClaims.SessionId or Claims.AuthenticationTime)
+            .Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType)).ToList() ?? [];
+        await signIns.SignInWithClaimsAsync(user, current.Properties?.IsPersistent ?? false, kept);
     }
 
     /// <summary>A session without a cookie, for a sign-in that yields tokens only (the password grant).</summary>

@@ -58,7 +58,7 @@ public sealed class LogSecretsTests(TracedServer traced) : IClassFixture<TracedS
         // The emailed confirmation link, followed.
         var confirmation = MessageFolderServer.Link(await traced.WaitForAsync(email, MessageKinds.EmailVerification), AccountMessages.ConfirmEmailPath);
         secrets.AddRange([confirmation.Code, confirmation.PathAndQuery]);
-        var confirmed = await registering.NavigateAsync(confirmation.PathAndQuery);
+        var confirmed = await ConfirmationLinks.ConfirmAsync(registering, confirmation.PathAndQuery, password);
         Assert.True(confirmed.Response.IsSuccessStatusCode, $"{confirmed.Response.StatusCode} {confirmed.Url}");
         var browser = Server.CreateBrowser();
         await OAuth.SignInAsync(browser, email, password);
