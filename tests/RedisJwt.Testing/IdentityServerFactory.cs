@@ -97,6 +97,9 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
             ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "100000",
             ["RateLimits:Policies:registrations-per-ip:PermitLimit"] = "100000",
             ["RateLimits:Policies:token-requests-per-client:PermitLimit"] = "100000",
+            ["RateLimits:Policies:client-auth-per-ip:PermitLimit"] = "100000",
+            ["RateLimits:Policies:client-auth-per-client-ip:PermitLimit"] = "100000",
+            ["RateLimits:Policies:revocations-per-client:PermitLimit"] = "100000",
             // Every channel to the development provider, which writes here (one folder per server), in any environment.
             ["Messages:Providers:Email"] = "folder",
             ["Messages:Providers:Sms"] = "folder",

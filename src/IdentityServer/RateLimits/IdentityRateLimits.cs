@@ -35,6 +35,19 @@ public static class IdentityRateLimits
     /// </summary>
     public const string TokenRequestsPerClient = "token-requests-per-client";
 
+    /// <summary>
+    /// Client authentications that cost a secret hash or an unknown client's lookup, per client IP address, across
+    /// clients (<see cref="ClientAuthenticationLimits"/>). Fails open, like the token requests: a client's machines
+    /// should not all stop when Redis cannot count; secrets already seen to match are never counted.
+    /// </summary>
+    public const string ClientAuthPerIp = "client-auth-per-ip";
+
+    /// <summary>The same per client_id and IP address: in effect the failed authentications of one client from one address.</summary>
+    public const string ClientAuthPerClientIp = "client-auth-per-client-ip";
+
+    /// <summary>Revocation requests per client (RFC 7009); for a public client, per client_id and IP address.</summary>
+    public const string RevocationsPerClient = "revocations-per-client";
+
     public static IHostApplicationBuilder AddIdentityRateLimits(this IHostApplicationBuilder builder)
     {
         Declare(builder, SignInPerAccount, 10, TimeSpan.FromMinutes(15), RedisUnavailableBehavior.Reject);
@@ -42,6 +55,15 @@ public static class IdentityRateLimits
         Declare(builder, RegistrationsPerIp, 10, TimeSpan.FromHours(1), RedisUnavailableBehavior.Reject);
         Declare(builder, AccountEmailsPerIp, 20, TimeSpan.FromHours(1), RedisUnavailableBehavior.Reject);
         Declare(builder, TokenRequestsPerClient, 6000, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Allow);
+        Declare(builder, ClientAuthPerIp, 120, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Allow);
+        Declare(builder, ClientAuthPerClientIp, 20, TimeSpan.FromMinutes(10), RedisUnavailableBehavior.Allow);
+        // Revoking needs Redis anyway (nothing is revoked without it).
+        Declare(builder, RevocationsPerClient, 600, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Reject);
+        builder.Services.AddOpenIddict().AddServer(options =>
+        {
+            options.AddEventHandler(ClientAuthenticationLimits.Descriptor);
+            options.AddEventHandler(RevocationsPerClientLimit.Descriptor);
+        });
         builder.AddDistributedRateLimits();
         builder.Services.AddSingleton<SignInLimits>();
         return builder;

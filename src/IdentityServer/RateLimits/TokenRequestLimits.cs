@@ -1,4 +1,3 @@
-using System.Globalization;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.Revocation.RateLimiting;
@@ -10,13 +9,11 @@ namespace RedisJwt.IdentityServer.RateLimits;
 /// The limits of the token endpoint, taken in its handler: OpenIddict has authenticated the client by then (counting
 /// whatever a caller claims to be a client_id would let anyone use up that client's allowance), and the password
 /// grant has not hashed anything yet. A refusal is an OAuth error (RFC 6749 5.2), <c>temporarily_unavailable</c>, the
-/// registry's code for "cannot handle the request now", answered 429 with Retry-After (<see cref="RefusalOf"/>,
-/// read by the response's status step); /auth/login and /auth/refresh turn it into problem details like any error.
+/// registry's code for "cannot handle the request now", answered 429 with Retry-After (<see cref="OAuthRefusals"/>);
+/// /auth/login and /auth/refresh turn it into problem details like any error.
 /// </summary>
 public static class TokenRequestLimits
 {
-    private static readonly object RefusedKey = new();
-
     /// <summary>
     /// Per client. A confidential client (it presented a secret) is one caller wherever it runs; a public client (a
     /// SPA, the first-party app) is every one of its users, so it is counted per IP address too.
@@ -24,9 +21,9 @@ public static class TokenRequestLimits
     /// <returns>The refusal to answer with, or null.</returns>
     public static async Task<IResult?> CheckClientAsync(HttpContext context, OpenIddictRequest request)
     {
-        var partition = request.ClientSecret is not null ? request.ClientId! : $"{request.ClientId}|{IdentityRateLimits.ClientIp(context)}";
         var decision = await context.RequestServices.GetRequiredService<DistributedRateLimiter>()
-            .AcquireAsync(IdentityRateLimits.TokenRequestsPerClient, partition, context.RequestAborted);
+            .AcquireAsync(IdentityRateLimits.TokenRequestsPerClient, PartitionOf(context, request.ClientId!, request.ClientSecret is not null),
+                context.RequestAborted);
         return decision.Allowed ? null : Refuse(context, decision);
     }
 
@@ -36,14 +33,16 @@ public static class TokenRequestLimits
             ? Refuse(context, refused)
             : null;
 
-    /// <summary>The limit this request was refused by, so its answer can be a 429 with the right Retry-After.</summary>
-    public static RateLimitDecision? RefusalOf(HttpContext context) => context.Items[RefusedKey] as RateLimitDecision;
+    /// <summary>
+    /// A client's partition for per-client limits: a confidential client (it authenticated with a secret) is one caller
+    /// wherever it runs; a public client is every one of its users, so it is counted per IP address too.
+    /// </summary>
+    public static string PartitionOf(HttpContext context, string clientId, bool authenticated) =>
+        authenticated ? clientId : $"{clientId}|{IdentityRateLimits.ClientIp(context)}";
 
     private static IResult Refuse(HttpContext context, RateLimitDecision refused)
     {
-        context.Items[RefusedKey] = refused;
-        return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, refused.RedisUnavailable
-            ? "Requests cannot be counted right now; retry shortly."
-            : $"Too many requests; retry in {refused.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)} seconds.");
+        OAuthRefusals.Remember(context, refused);
+        return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, OAuthRefusals.Describe(refused));
     }
 }

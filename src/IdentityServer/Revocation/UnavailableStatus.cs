@@ -28,7 +28,7 @@ public sealed class UnavailableStatus<TContext> : IOpenIddictServerHandler<TCont
             && context.Transaction.GetHttpRequest()?.HttpContext is { } http)
         {
             // Over a rate limit: 429 until the next permit (RFC 6585 4). Otherwise a dependency is down: 503.
-            if (TokenRequestLimits.RefusalOf(http) is { RedisUnavailable: false } refused)
+            if (OAuthRefusals.Of(http) is { RedisUnavailable: false } refused)
             {
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 RateLimitResults.SetRetryAfter(http.Response, refused);
