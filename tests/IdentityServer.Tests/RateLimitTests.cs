@@ -29,34 +29,20 @@ public sealed class RateLimitTests : IAsyncLifetime
         ["RateLimits:Policies:sign-in-per-ip:Window"] = "01:00:00",
     };
 
-    private readonly string _database = IdentityServerFactory.NewDatabaseName();
-    private readonly string _prefix = IdentityServerFactory.NewRedisPrefix();
-    private IdentityServerFactory _first = null!;
-    private IdentityServerFactory _second = null!;
+    private readonly TwoIdentityServers _servers = new(SmallLimits);
 
-    public Task InitializeAsync()
-    {
-        // Two instances of one deployment (database, Redis prefix), on loopback so requests come from an IP address.
-        _first = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(), _database, _prefix, SmallLimits);
-        _first.StartServer();
-        _second = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(), _database, _prefix, SmallLimits);
-        _second.DropDatabaseOnDispose = false;
-        _second.StartServer();
-        return Task.CompletedTask;
-    }
+    private IdentityServerFactory First => _servers.First;
 
-    public async Task DisposeAsync()
-    {
-        await _second.DisposeAsync();
-        await _first.DisposeAsync();
-    }
+    public Task InitializeAsync() => _servers.InitializeAsync();
 
-    private HttpClient Client(int attempt) => (attempt % 2 == 0 ? _first : _second).CreateApiClient();
+    public Task DisposeAsync() => _servers.DisposeAsync();
+
+    private HttpClient Client(int attempt) => _servers.Alternate(attempt).CreateApiClient();
 
     [Fact]
     public async Task SignIn_AcrossTwoInstances_PermitLimitInTotalThenTooManyRequests()
     {
-        var user = await _first.CreateUserAsync();
+        var user = await First.CreateUserAsync();
         var responses = new List<TokenResponse>();
         for (var attempt = 0; attempt < SignInsPerAccount + 3; attempt++)
         {
@@ -75,12 +61,12 @@ public sealed class RateLimitTests : IAsyncLifetime
         });
 
         // The limit stopped the attempts before the password check: the account saw 3 failures, not 6.
-        var stored = await _first.WithScopeAsync(services =>
+        var stored = await First.WithScopeAsync(services =>
             services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>().FindByIdAsync(user.Id));
         Assert.Equal(SignInsPerAccount, stored!.AccessFailedCount);
 
         // Another account is not affected.
-        var other = await _first.CreateUserAsync();
+        var other = await First.CreateUserAsync();
         Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.LoginAsync(Client(1), other.Email!, "Str0ng!Password")).Status);
     }
 
@@ -127,11 +113,11 @@ public sealed class RateLimitTests : IAsyncLifetime
         var email = $"nobody-{Guid.NewGuid():N}@example.test";
         for (var attempt = 0; attempt < SignInsPerAccount; attempt++)
         {
-            var page = await OAuth.SubmitLoginAsync(_first.CreateBrowser(), email, "Wr0ng!Password");
+            var page = await OAuth.SubmitLoginAsync(First.CreateBrowser(), email, "Wr0ng!Password");
             Assert.Equal(HttpStatusCode.OK, page.Response.StatusCode);
         }
 
-        var refused = await OAuth.SubmitLoginAsync(_second.CreateBrowser(), email, "Wr0ng!Password");
+        var refused = await OAuth.SubmitLoginAsync(_servers.Second.CreateBrowser(), email, "Wr0ng!Password");
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.Response.StatusCode);
         Assert.Contains("Too many attempts", refused.Body);
@@ -158,7 +144,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.True(refused.Headers.CacheControl!.NoStore);
 
         // Counted per client: another client still gets tokens, and so do the first-party app's users.
-        Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.LoginAsync(Client(0), (await _first.CreateUserAsync()).Email!, "Str0ng!Password")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.LoginAsync(Client(0), (await First.CreateUserAsync()).Email!, "Str0ng!Password")).Status);
         var otherClient = await OAuth.PostAsync(Client(0), "/connect/token", new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",

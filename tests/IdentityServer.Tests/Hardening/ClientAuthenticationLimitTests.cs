@@ -30,26 +30,11 @@ public sealed class ClientAuthenticationLimitTests : IAsyncLifetime
         ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
     };
 
-    private readonly string _database = NewDatabaseName();
-    private readonly string _prefix = NewRedisPrefix();
-    private IdentityServerFactory _first = null!;
-    private IdentityServerFactory _second = null!;
+    private readonly TwoIdentityServers _servers = new(Limits);
 
-    public Task InitializeAsync()
-    {
-        _first = OnLoopback(FreeLoopbackPort(), _database, _prefix, Limits);
-        _first.StartServer();
-        _second = OnLoopback(FreeLoopbackPort(), _database, _prefix, Limits);
-        _second.DropDatabaseOnDispose = false;
-        _second.StartServer();
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => _servers.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _second.DisposeAsync();
-        await _first.DisposeAsync();
-    }
+    public Task DisposeAsync() => _servers.DisposeAsync();
 
     [Fact]
     public async Task WrongSecrets_FromOneAddress_LimitedAcrossInstances_TheRealClientElsewhereUnaffected()
@@ -57,15 +42,15 @@ public sealed class ClientAuthenticationLimitTests : IAsyncLifetime
         var answers = new List<TokenResponse>();
         for (var attempt = 0; attempt < PerClientAndIp + 2; attempt++)
         {
-            answers.Add(await ClientCredentialsAsync(attempt % 2 == 0 ? _first : _second, Attacker, $"guess-{attempt}"));
+            answers.Add(await ClientCredentialsAsync(_servers.Alternate(attempt), Attacker, $"guess-{attempt}"));
         }
 
         Assert.All(answers.Take(PerClientAndIp), answer => Assert.Equal((HttpStatusCode.Unauthorized, "invalid_client"), (answer.Status, answer.Error)));
         Assert.All(answers.Skip(PerClientAndIp), AssertTooMany);
         // Refused before the secret is checked: from that address, even the right one.
-        AssertTooMany(await ClientCredentialsAsync(_first, Attacker, ThirdPartySecret));
+        AssertTooMany(await ClientCredentialsAsync(_servers.First, Attacker, ThirdPartySecret));
 
-        foreach (var server in new[] { _first, _second, _first })
+        foreach (var server in new[] { _servers.First, _servers.Second, _servers.First })
         {
             Assert.Equal(HttpStatusCode.OK, (await ClientCredentialsAsync(server, RealClient, ThirdPartySecret)).Status);
         }
@@ -80,7 +65,7 @@ public sealed class ClientAuthenticationLimitTests : IAsyncLifetime
         {
             // Made-up clients cost a database lookup each; real ones a hash.
             var clientId = attempt % 2 == 0 ? $"made-up-{attempt}" : BoardApiClientId;
-            answers.Add(await PostAsync(attempt % 2 == 0 ? _first : _second, "/connect/introspect", sprayer,
+            answers.Add(await PostAsync(_servers.Alternate(attempt), "/connect/introspect", sprayer,
                 new Dictionary<string, string> { ["token"] = "x" }, (clientId, $"guess-{attempt}")));
         }
 
@@ -94,7 +79,7 @@ public sealed class ClientAuthenticationLimitTests : IAsyncLifetime
         const string resourceServer = "198.51.100.5";
         for (var request = 0; request < PerClientAndIp * 3; request++)
         {
-            var server = request % 2 == 0 ? _first : _second;
+            var server = _servers.Alternate(request);
             var token = await OAuth.ClientCredentialsAsync(server.CreateApiClient(), "posts.read");
             var answer = await PostAsync(server, "/connect/introspect", resourceServer,
                 new Dictionary<string, string> { ["token"] = token }, (BoardApiClientId, BoardApiSecret));
@@ -110,7 +95,7 @@ public sealed class ClientAuthenticationLimitTests : IAsyncLifetime
         for (var attempt = 0; attempt < Revocations + 1; attempt++)
         {
             // Each instance has an issuer of its own here: a token is revoked where it was issued.
-            var server = attempt % 2 == 0 ? _first : _second;
+            var server = _servers.Alternate(attempt);
             var token = await OAuth.ClientCredentialsAsync(server.CreateApiClient(), "posts.read");
             answers.Add(await PostAsync(server, "/connect/revoke", RealClient,
                 new Dictionary<string, string> { ["token"] = token }, (ThirdPartyClientId, ThirdPartySecret)));
