@@ -44,6 +44,15 @@ public static class TestCertificates
         };
     }
 
+    /// <summary>Settings for another encryption certificate (a PFX), as a deployment that does not share this one's.</summary>
+    public static IReadOnlyDictionary<string, string?> NewEncryptionCertificateSettings()
+    {
+        var path = Path.Combine(Directory, $"encryption-{Guid.NewGuid():N}.pfx");
+        using var encryption = CreateSelfSigned("RedisJwt test encryption (other)", X509KeyUsageFlags.KeyEncipherment, DateTimeOffset.UtcNow.AddYears(1));
+        File.WriteAllBytes(path, encryption.Export(X509ContentType.Pfx, PfxPassword));
+        return new Dictionary<string, string?> { ["Credentials:EncryptionCertificatePath"] = path };
+    }
+
     /// <summary>Settings for signing with ES256: an EC P-256 certificate and key, as PEM.</summary>
     public static IReadOnlyDictionary<string, string?> EcSigningSettings()
     {

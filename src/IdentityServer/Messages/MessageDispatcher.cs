@@ -9,13 +9,13 @@ namespace RedisJwt.IdentityServer.Messages;
 /// number of instances asking at once, exactly one gets the lock and enqueues; the others log a duplicate.
 /// </summary>
 public sealed class MessageDispatcher(IConnectionMultiplexer redis, RedisKeys keys, IOptions<MessagingSettings> settings,
-    TimeProvider clock, ILogger<MessageDispatcher> logger) : IMessageDispatcher
+    MessageSealing sealing, TimeProvider clock, ILogger<MessageDispatcher> logger) : IMessageDispatcher
 {
     public async Task<DispatchResult> DispatchAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
     {
         var options = settings.Value;
         var topic = TopicRouting.Route(options, message.BirthDate, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)).Name;
-        var entry = MessageEntry.New(message);
+        var entry = MessageEntry.New(message with { Text = sealing.Seal(message.Text) });
         var database = redis.GetDatabase();
         var lockKey = keys.MessageLock(message.Channel, message.Recipient, message.Kind);
 

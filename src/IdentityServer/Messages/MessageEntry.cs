@@ -26,7 +26,8 @@ public sealed record MessageEntry(string Id, string Kind, string Channel, string
             : null;
     }
 
-    public DeliveredMessage ToDelivered(string topic) => new(Id, topic, Kind, Channel, Recipient, Subject, Text, Attempt);
+    /// <param name="text">The text opened (<see cref="MessageSealing"/>): the entry carries it sealed.</param>
+    public DeliveredMessage ToDelivered(string topic, string text) => new(Id, topic, Kind, Channel, Recipient, Subject, text, Attempt);
 
     public string ToJson() => JsonSerializer.Serialize(this);
 

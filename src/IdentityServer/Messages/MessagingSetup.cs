@@ -9,6 +9,7 @@ public static class MessagingSetup
     {
         builder.Services.AddOptions<MessagingSettings>().BindConfiguration(MessagingSettings.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<MessageSealing>();
         builder.Services.AddSingleton<IMessageDispatcher, MessageDispatcher>();
         builder.Services.AddHostedService<MessageConsumers>();
 

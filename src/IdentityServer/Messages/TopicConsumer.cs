@@ -223,11 +223,22 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
             return;
         }
 
+        string text;
+        try
+        {
+            text = services.GetRequiredService<MessageSealing>().Open(message.Text);
+        }
+        catch (System.Security.Cryptography.CryptographicException exception)
+        {
+            await DeadLetterAsync(entry.Id, message.ToFields(), $"its text cannot be opened: {exception.Message}");
+            return;
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(settings.SendTimeout);
         try
         {
-            await provider.SendAsync(message.ToDelivered(topic.Name), timeout.Token);
+            await provider.SendAsync(message.ToDelivered(topic.Name, text), timeout.Token);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Credentials;
 using RedisJwt.Revocation;
 using StackExchange.Redis;
 
@@ -9,8 +9,10 @@ namespace RedisJwt.IdentityServer.Operations;
 public static class DataProtectionSetup
 {
     /// <summary>
-    /// One key ring in Redis for every instance, so a cookie or antiforgery token issued by one instance is
-    /// accepted by the others behind the load balancer.
+    /// One key ring in Redis for every instance, so a cookie or antiforgery token issued by one instance is accepted by
+    /// the others behind the load balancer. Each key is stored encrypted to the encryption certificate (XML Encryption
+    /// with its RSA key), which every instance loads from a file: whoever can read Redis gets ciphertext, not the keys
+    /// that sign cookies, antiforgery tokens, emailed links and message bodies.
     /// </summary>
     public static IHostApplicationBuilder AddSharedDataProtection(this IHostApplicationBuilder builder)
     {
@@ -22,6 +24,8 @@ public static class DataProtectionSetup
                 var redis = services.GetRequiredService<IConnectionMultiplexer>();
                 options.XmlRepository = new Microsoft.AspNetCore.DataProtection.StackExchangeRedis.RedisXmlRepository(
                     () => redis.GetDatabase(), keys.DataProtectionKeys);
+                options.XmlEncryptor = new KeyRingEncryptor(services.GetRequiredService<ConfiguredCredentials>(),
+                    services.GetRequiredService<ILoggerFactory>());
             });
         return builder;
     }
