@@ -21,6 +21,7 @@ builder.AddServiceHealth<BoardDbContext>();
 builder.Services.AddProblemDetails();
 builder.AddServiceCors();
 builder.AddServiceHsts();
+builder.AddMalformedInputGuard();
 
 var app = builder.Build();
 
@@ -43,6 +44,8 @@ app.UseServiceHsts();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
+// After authorization: nothing before reads input, and only a caller with a token gets its body read.
+app.UseMalformedInputGuard();
 
 app.MapServiceHealth();
 app.MapPosts();

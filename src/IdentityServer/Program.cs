@@ -40,6 +40,7 @@ builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
 builder.AddServiceCors();
 builder.AddSecurityHeaders();
+builder.AddMalformedInputGuard();
 
 var app = builder.Build();
 
@@ -76,6 +77,8 @@ app.UseErrorPages();
 app.UseStaticFiles();
 // CORS first, so that even an answer from the /auth translation (e.g. a 400) is readable by an allowed origin.
 app.UseCrossOriginPolicies();
+// Before the /auth translation and OpenIddict (in UseAuthentication), which read the query and the form.
+app.UseMalformedInputGuard();
 app.UseAuthTokenRequests();
 app.UseRouting();
 app.UseAuthentication();

@@ -115,6 +115,45 @@ public sealed class PostValidationTests(BoardFixture fixture) : IClassFixture<Bo
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
     }
 
+    [Fact]
+    public async Task List_NulInAuthor_FieldError()
+    {
+        // It reached PostgreSQL (22021) and answered 500; text PostgreSQL cannot store is refused before any handler.
+        await AssertFieldErrorAsync(await _posts.Http.GetAsync("/posts?author=a%00b"), "author");
+    }
+
+    [Fact]
+    public async Task List_ControlCharacterInAuthor_FieldError()
+    {
+        await AssertFieldErrorAsync(await _posts.Http.GetAsync("/posts?author=a%01b"), "author");
+    }
+
+    [Fact]
+    public async Task List_NulWithoutToken_Unauthorized()
+    {
+        // Input is looked at only for a caller with a token.
+        AssertInvalidToken(await fixture.Board.CreateClient(accessToken: null).GetAsync("/posts?author=a%00b"));
+    }
+
+    [Fact]
+    public async Task Create_NulInTitle_FieldErrorSayingWhy()
+    {
+        var message = await AssertFieldErrorAsync(await _posts.CreateRawAsync(new { title = "nul \0 here", content = "c" }), "title");
+
+        Assert.Contains("U+0000", message);
+        Assert.Equal(0, await fixture.Board.CountPostsAsync(_user.Id));
+    }
+
+    [Fact]
+    public async Task Create_FormWithNul_BadRequestNotServerError()
+    {
+        var response = await _posts.Http.PostAsync("/posts",
+            new StringContent("title=a%00b&content=c", Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        // The form reader refuses %00 before any field is known: the body is named.
+        await AssertFieldErrorAsync(response, "body");
+    }
+
     private Task<HttpResponseMessage> PostJsonAsync(string json) =>
         _posts.Http.PostAsync("/posts", new StringContent(json, Encoding.UTF8, "application/json"));
 }

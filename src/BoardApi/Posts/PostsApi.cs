@@ -66,9 +66,10 @@ public static class PostsApi
             errors["cursor"] = ["Not a cursor returned by this API (use nextCursor from the previous page)."];
         }
 
-        if (author is not null && (author.Length is 0 or > Post.AuthorIdMaxLength))
+        // No author id has control characters; HybridCache would log each such cache key as an error.
+        if (author is not null && (author.Length is 0 or > Post.AuthorIdMaxLength || author.Any(char.IsControl)))
         {
-            errors["author"] = [$"Must be an author id of 1 to {Post.AuthorIdMaxLength} characters."];
+            errors["author"] = [$"Must be an author id of 1 to {Post.AuthorIdMaxLength} characters, without control characters."];
         }
 
         if (errors.Count > 0)

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
@@ -34,7 +35,11 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
     {
         if (!ModelState.IsValid)
         {
-            return Page();
+            // The checkbox posts "true" or nothing; anything else is a forged form it cannot render (FormatException,
+            // dotnet/aspnetcore#55512).
+            return ModelState.GetFieldValidationState($"{nameof(Input)}.{nameof(Input.RememberMe)}") == ModelValidationState.Invalid
+                ? BadRequest()
+                : Page();
         }
 
         if (await limits.CheckSignInAsync(HttpContext, Input.Email) is { } refused)

@@ -84,8 +84,9 @@ public static class OpenIddictSetup
                 server.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
             });
 
-        // A Redis or PostgreSQL outage met there is answered as temporarily_unavailable (RFC 6749 5.2 style).
-        builder.Services.Configure<DependencyUnavailableOptions>(options => options.OAuthEndpoints.AddRange(
+        // Their clients read RFC 6749 5.2 errors: temporarily_unavailable in an outage, invalid_request for malformed
+        // input. Not authorize and logout: browsers navigate there, and errors are redirected or shown (RFC 6749 4.1.2.1).
+        builder.Services.Configure<OAuthEndpointOptions>(options => options.Paths.AddRange(
             [.. new[] { TokenPath, IntrospectionPath, RevocationPath, UserInfoPath }.Select(path => new PathString($"/{path}"))]));
 
         builder.Services.AddOptions<OpenIddictServerAspNetCoreOptions>()

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,19 +10,12 @@ using StackExchange.Redis;
 
 namespace RedisJwt.Revocation.Hosting;
 
-/// <summary>Where a dependency outage is answered as an OAuth error rather than as problem details.</summary>
-public sealed class DependencyUnavailableOptions
-{
-    /// <summary>Token, introspection, revocation endpoints...: their clients read RFC 6749 5.2 error bodies.</summary>
-    public List<PathString> OAuthEndpoints { get; } = [];
-}
-
 /// <summary>
 /// A request that finds Redis or PostgreSQL unreachable (for PostgreSQL: refused, timed out, pool exhausted, shutting
 /// down, what Npgsql marks transient) answers 503 with Retry-After, never 500: the client did nothing wrong and should
 /// retry. At an OAuth endpoint the body is the error <c>temporarily_unavailable</c>; elsewhere RFC 9457 problem details.
 /// </summary>
-public sealed class DependencyUnavailableHandler(IProblemDetailsService problems, IOptions<DependencyUnavailableOptions> options,
+public sealed class DependencyUnavailableHandler(IProblemDetailsService problems, IOptions<OAuthEndpointOptions> oauth,
     ILogger<DependencyUnavailableHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
@@ -34,21 +26,14 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
         }
 
         logger.LogWarning("Answered 503: {Dependency} is unavailable ({Message}).", dependency.Name, dependency.Cause.Message);
-        if (!options.Value.OAuthEndpoints.Contains(context.Request.Path))
+        if (!oauth.Value.Paths.Contains(context.Request.Path))
         {
             return await Unavailable.WriteAsync(problems, context, exception);
         }
 
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = Unavailable.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers.CacheControl = "no-store";
-        context.Response.Headers.Pragma = "no-cache";
-        context.Response.ContentType = "application/json;charset=UTF-8";
-        await JsonSerializer.SerializeAsync(context.Response.Body, new Dictionary<string, string>
-        {
-            ["error"] = "temporarily_unavailable",
-            ["error_description"] = "A service this request needs is unreachable right now; retry shortly.",
-        }, cancellationToken: cancellationToken);
+        await OAuthErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable",
+            "A service this request needs is unreachable right now; retry shortly.");
         return true;
     }
 

@@ -7,7 +7,8 @@ namespace RedisJwt.Revocation.Hosting;
 
 /// <summary>
 /// Reads a JSON request body, turning every way it can be wrong into a problem-details answer instead of an
-/// exception: wrong media type (415), too large (413), malformed or mistyped JSON (400 naming the field).
+/// exception: wrong media type (415), too large (413), malformed or mistyped JSON or text that cannot be stored (400
+/// naming the field, see <see cref="StorableStringConverter"/>), a body cut short (400).
 /// </summary>
 public static class JsonBody
 {
@@ -51,11 +52,14 @@ public static class JsonBody
         {
             // Path is like "$.title" when a field has the wrong type, "$" when the document itself is broken.
             var field = exception.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
-            return (null, FieldProblem(field, field == "body" ? "Not valid JSON." : "Not valid JSON here, or not the expected type."));
+            return (null, FieldProblem(field, exception is UnstorableJsonStringException ? exception.Message
+                : field == "body" ? "Not valid JSON." : "Not valid JSON here, or not the expected type."));
         }
-        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException exception)
         {
-            return (null, TooLarge());
+            // Kestrel's: larger than the limit while read (413), shorter than its Content-Length (400), too slow (408).
+            return (null, exception.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge()
+                : TypedResults.Problem(statusCode: exception.StatusCode, detail: "The request body could not be read."));
         }
     }
 
