@@ -30,6 +30,8 @@ public sealed class MalformedInputFuzzTests(ITestOutputHelper output) : IAsyncLi
     private string _adminToken = "";
     private string _victimId = "";
     private string _refreshToken = "";
+    private RedisJwt.IdentityServer.Data.ApplicationUser _confirmer = null!;
+    private string _confirmationCode = "";
 
     /// <summary>
     /// Every endpoint, with a request it would accept (or nearly) for the fuzzer to break. Add new endpoints here.
@@ -117,6 +119,10 @@ public sealed class MalformedInputFuzzTests(ITestOutputHelper output) : IAsyncLi
         new("POST", "/Account/ResetPassword") { Headers = AnonymousCookie, Query = Fields(("userId", _reader.Id), ("code", "not-a-code")),
             Form = Fields(("Input.Password", Password), ("Input.ConfirmPassword", Password), (AntiforgeryField, _anonymousAntiforgery)) },
         new("GET", "/Account/ConfirmEmail") { Query = Fields(("userId", _reader.Id), ("code", "not-a-code")) },
+        new("GET", "/Account/ConfirmEmail") { Query = Fields(("userId", _confirmer.Id), ("code", _confirmationCode)) },
+        // Confirming ends the account's other sessions: a user of its own.
+        new("POST", "/Account/ConfirmEmail") { Headers = AnonymousCookie, Form = Fields(("UserId", _confirmer.Id),
+            ("Code", _confirmationCode), ("Password", Password), (AntiforgeryField, _anonymousAntiforgery)) },
         new("GET", "/Account/ResendConfirmation"),
         new("POST", "/Account/ResendConfirmation") { Headers = AnonymousCookie,
             Form = Fields(("Input.Email", _reader.Email), (AntiforgeryField, _anonymousAntiforgery)) },
@@ -152,6 +158,10 @@ public sealed class MalformedInputFuzzTests(ITestOutputHelper output) : IAsyncLi
         _spender = await SignInAsync();
         _admin = await SignInAsync("admin");
         _victimId = (await _server.CreateUserAsync(Password)).Id;
+        _confirmer = await _server.CreateUserAsync(Password);
+        _confirmationCode = RedisJwt.IdentityServer.Account.AccountMessages.EncodeToken(await _server.WithScopeAsync(services =>
+            services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<RedisJwt.IdentityServer.Data.ApplicationUser>>()
+                .GenerateEmailConfirmationTokenAsync(_confirmer)));
         // A session of its own: refreshing or revoking its token ends no session the other endpoints use.
         (_, _refreshToken) = await AuthApiClient.SignInAsync(_server.CreateApiClient(), _reader.Email, Password);
 
