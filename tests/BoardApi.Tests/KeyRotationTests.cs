@@ -51,4 +51,34 @@ public sealed class KeyRotationTests
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(HttpStatusCode.OK, (await board.CreateClient(before).GetAsync("/posts")).StatusCode);
     }
+
+    /// <summary>
+    /// Review finding 13 (issue 17): the README said `keys remove` stops a key's tokens at once. It does at the
+    /// IdentityServer (introspection); a running resource server accepts them until it reads the JWKS again, which a
+    /// restart does at once. This is what the README now says.
+    /// </summary>
+    [Fact]
+    public async Task KeyRemoved_IntrospectionRefusesAtOnce_ARunningBoardApiUntilItReloadsTheJwks()
+    {
+        var identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort());
+        await using var _ = identity;
+        await identity.InitializeAsync();
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        Assert.Equal(0, await KeysCommand.RunAsync(identity.Services, ["rotate", "--now"], output, errors));
+        var added = output.ToString().Split(' ')[3];
+        string token = "";
+        await Eventually.TrueAsync(async () => new JsonWebToken(token = await Tokens.ClientCredentialsAsync(identity, "posts.read")).Kid == added);
+        await using var running = new BoardApiFactory(identity.Issuer, redisPrefix: identity.RedisPrefix);
+        running.StartServer();
+        Assert.Equal(HttpStatusCode.OK, (await running.CreateClient(token).GetAsync("/posts")).StatusCode);
+
+        Assert.Equal(0, await KeysCommand.RunAsync(identity.Services, ["remove", added], output, errors));
+
+        await Eventually.TrueAsync(async () =>
+            !(await OAuth.IntrospectAsync(identity.CreateApiClient(), token)).Json.GetProperty("active").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, (await running.CreateClient(token).GetAsync("/posts")).StatusCode);
+        await using var restarted = new BoardApiFactory(identity.Issuer, running.DatabaseName, identity.RedisPrefix) { DropDatabaseOnDispose = false };
+        restarted.StartServer();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await restarted.CreateClient(token).GetAsync("/posts")).StatusCode);
+    }
 }
