@@ -45,6 +45,8 @@ public static class RedisSetup
             {
                 configuration.KeepAlive = 10;
             }
+
+            AskOnlyForWhatTheServicesUse(configuration);
             try
             {
                 return ConnectionMultiplexer.Connect(configuration);
@@ -60,5 +62,28 @@ public static class RedisSetup
         });
 
         return builder;
+    }
+
+    // Each service's Redis user may use only its own keys, channels and commands (deploy/redis/users.acl.template).
+    // StackExchange.Redis would otherwise also ask, on every connection, for CONFIG GET (which can reveal secrets such
+    // as masterauth, so it is not granted), a tie-breaker key and a configuration channel outside the key prefix, for
+    // topologies (several primaries listed by hand) that this system does not use. A connection string may still
+    // name them.
+    private static void AskOnlyForWhatTheServicesUse(ConfigurationOptions configuration)
+    {
+        if (ReferenceEquals(configuration.CommandMap, CommandMap.Default))
+        {
+            configuration.CommandMap = CommandMap.Create(["CONFIG"], available: false);
+        }
+
+        if (configuration.TieBreaker == configuration.Defaults.TieBreaker)
+        {
+            configuration.TieBreaker = "";
+        }
+
+        if (configuration.ConfigurationChannel == configuration.Defaults.ConfigurationChannel)
+        {
+            configuration.ConfigurationChannel = "";
+        }
     }
 }
