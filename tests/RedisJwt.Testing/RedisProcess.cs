@@ -15,6 +15,7 @@ public sealed class RedisProcess : IAsyncDisposable
 
     private readonly string _folder = Directory.CreateTempSubdirectory("redisjwt-test-redis-").FullName;
     private readonly Func<string, IEnumerable<string>> _role;
+    private readonly (string Certificate, string Key)? _tls;
     private readonly List<string> _refusals = [];
     private Process? _process;
 
@@ -24,7 +25,15 @@ public sealed class RedisProcess : IAsyncDisposable
     {
     }
 
-    private RedisProcess(Func<string, IEnumerable<string>> role) => _role = role;
+    private RedisProcess(Func<string, IEnumerable<string>> role, (string Certificate, string Key)? tls = null) =>
+        (_role, _tls) = (role, tls);
+
+    /// <summary>
+    /// A primary speaking TLS on <see cref="Port"/> with this certificate and key (PEM files), clients unauthenticated by
+    /// certificate (they authenticate as users). The test's own administrator connection uses a plain port beside it.
+    /// </summary>
+    public static RedisProcess WithTls(string certificatePath, string keyPath) =>
+        new(folder => ["--aclfile", RenderUsers(folder, "users.acl.template")], (certificatePath, keyPath));
 
     /// <summary>A replica of <paramref name="primary"/>, replicating as the administrator.</summary>
     public static RedisProcess ReplicaOf(RedisProcess primary) => new(folder =>
@@ -54,18 +63,26 @@ public sealed class RedisProcess : IAsyncDisposable
 
     public int Port { get; } = IdentityServerFactory.FreeLoopbackPort();
 
+    private int PlainPort { get; } = IdentityServerFactory.FreeLoopbackPort();
+
     /// <summary>The service's own user. Fails fast while Redis is down, so tests of an outage do not wait out default timeouts.</summary>
     public string ConnectionStringAs(Service service) => TestServers.WithUser(AdminConnectionString, service);
 
     /// <summary>The administrator, for the test's own commands (assertions, CLIENT PAUSE, WAIT).</summary>
     public string AdminConnectionString =>
-        $"127.0.0.1:{Port},user={TestServers.RedisAdminUser},password={TestServers.RedisPassword(TestServers.RedisAdminUser)},"
+        $"127.0.0.1:{(_tls is null ? Port : PlainPort)},user={TestServers.RedisAdminUser},password={TestServers.RedisPassword(TestServers.RedisAdminUser)},"
         + "connectTimeout=500,asyncTimeout=500,syncTimeout=500,connectRetry=1";
 
     public async Task StartAsync()
     {
-        _process = Process.Start(new ProcessStartInfo("redis-server",
-            [.. _role(_folder), "--bind", "127.0.0.1", "--port", Port.ToString(), "--dir", _folder])
+        string[] ports = _tls is var (certificate, key)
+            ?
+            [
+                "--port", PlainPort.ToString(), "--tls-port", Port.ToString(), "--tls-cert-file", certificate, "--tls-key-file", key,
+                "--tls-auth-clients", "no",
+            ]
+            : ["--port", Port.ToString()];
+        _process = Process.Start(new ProcessStartInfo("redis-server", [.. _role(_folder), "--bind", "127.0.0.1", .. ports, "--dir", _folder])
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
@@ -97,7 +114,7 @@ public sealed class RedisProcess : IAsyncDisposable
         {
             try
             {
-                _refusals.AddRange(await AclRefusals.ReadAsync(Port));
+                _refusals.AddRange(await AclRefusals.ReadAsync(_tls is null ? Port : PlainPort));
             }
             catch (InvalidOperationException exception)
             {
