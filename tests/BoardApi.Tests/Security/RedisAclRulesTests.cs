@@ -53,6 +53,48 @@ public sealed class RedisAclRulesTests
         .. PolicyNames(typeof(BoardRateLimits)).Select(policy => Keys.RateLimit(policy, User)),
     ]);
 
+    // Who uses each key and channel RedisKeys names (the lists below build them): a new one fails
+    // EveryKeyAndChannel_HasItsUsers until it is listed here, in those lists, and granted in the template.
+    private static readonly Dictionary<string, string> UsedBy = new()
+    {
+        [nameof(RedisKeys.DataProtectionKeys)] = "identity-server",
+        [nameof(RedisKeys.ProfileGeneration)] = "identity-server",
+        [nameof(RedisKeys.IdentityCacheInstance)] = "identity-server",
+        [nameof(RedisKeys.Revoked)] = "identity-server, board-api (read)",
+        [nameof(RedisKeys.RevocationIndex)] = "identity-server, board-api (read)",
+        [nameof(RedisKeys.RevocationChannel)] = "identity-server, board-api (subscribe)",
+        [nameof(RedisKeys.ClientChangesChannel)] = "identity-server",
+        [nameof(RedisKeys.SigningKeysChannel)] = "identity-server",
+        [nameof(RedisKeys.RefreshTokenUse)] = "identity-server",
+        [nameof(RedisKeys.RefreshFamilyLatest)] = "identity-server",
+        [nameof(RedisKeys.Sessions)] = "identity-server",
+        [nameof(RedisKeys.SessionAuthorizations)] = "identity-server",
+        [nameof(RedisKeys.PostListGeneration)] = "board-api",
+        [nameof(RedisKeys.BoardCacheInstance)] = "board-api",
+        [nameof(RedisKeys.RateLimit)] = "each service, its own policies",
+        [nameof(RedisKeys.MessageLock)] = "identity-server",
+        [nameof(RedisKeys.MessageStream)] = "identity-server",
+        [nameof(RedisKeys.MessageRetries)] = "identity-server",
+        [nameof(RedisKeys.MessageDeadLetters)] = "identity-server",
+        [nameof(RedisKeys.KnownDevices)] = "identity-server",
+    };
+
+    [Fact]
+    public void EveryKeyAndChannel_HasItsUsers()
+    {
+        var named = typeof(RedisKeys).GetMembers(BindingFlags.Public | BindingFlags.Instance).Where(member => member switch
+        {
+            PropertyInfo property => property.PropertyType == typeof(RedisKey) || property.PropertyType == typeof(RedisChannel)
+                || property.PropertyType == typeof(string),
+            MethodInfo method => method.ReturnType == typeof(RedisKey) && !method.IsSpecialName,
+            _ => false,
+        }).Select(member => member.Name).ToList();
+
+        var unlisted = named.Where(name => !UsedBy.ContainsKey(name)).ToList();
+        Assert.True(unlisted.Count == 0, $"RedisKeys.{string.Join(", ", unlisted)}: say here which service uses it, check it "
+            + "below, and grant it in deploy/redis/users.acl.template (and docs/redis.md).");
+    }
+
     [Fact]
     public void IdentityServer_EveryKeyAndChannelItUses_ReadAndWritable()
     {
