@@ -50,6 +50,12 @@ require_node
 mkdir -p "$DATA_DIR"
 chmod 711 "$DATA_DIR"
 start_postgres "$DATA_DIR/postgres" "$PG_PORT" "$PG_PASSWORD"
+# Each service's own role and database, which it owns and nobody else may open (the services never create one).
+use_pg_roles "$PG_PORT" "$PG_PASSWORD" redisjwt-dev
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" redisjwt_identity "$PG_IDENTITY_ROLE"
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" redisjwt_board "$PG_BOARD_ROLE"
+# Each service's own Redis user (deploy/redis/users.acl.template), and an administrator (default) with a password.
+use_redis_users redisjwt: redisjwt-dev
 start_redis "$DATA_DIR/redis" "$REDIS_PORT"
 
 cat <<EOF
@@ -64,16 +70,17 @@ cat <<EOF
   Acme       $THIRD_PARTY  (a third-party app: sign in with consent)
   machine    DOTNET_ENVIRONMENT=Development dotnet run --project samples/MachineClient
   demo user  demo@redisjwt.local / Demo!Passw0rd
-  PostgreSQL 127.0.0.1:$PG_PORT (postgres / $PG_PASSWORD), Redis 127.0.0.1:$REDIS_PORT
+  PostgreSQL 127.0.0.1:$PG_PORT  superuser postgres / $PG_PASSWORD; each service's role owns its database:
+             $PG_IDENTITY_ROLE / $PG_IDENTITY_PASSWORD, $PG_BOARD_ROLE / $PG_BOARD_PASSWORD
+  Redis      127.0.0.1:$REDIS_PORT  administrator: REDISCLI_AUTH=$REDIS_ADMIN_PASSWORD redis-cli -p $REDIS_PORT
+             services: identity-server / $REDIS_IDENTITY_SERVER_PASSWORD, board-api / $REDIS_BOARD_API_PASSWORD
   data       $DATA_DIR
   Ctrl-C stops every service, PostgreSQL and Redis.
 
 EOF
 
-# Each app creates and migrates its own database itself in Development.
+# Each app migrates its own database itself in Development, as the role that owns it.
 export ASPNETCORE_ENVIRONMENT=Development
-export ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT"
-pg_connection() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgres;Password=$PG_PASSWORD"; }
 
 # Built once up front: two concurrent builds of the shared library would collide.
 log "building"
@@ -87,7 +94,8 @@ dotnet build "$REPO_ROOT/samples/ThirdPartyWeb" -v quiet -nologo
 # that a TERM sent to it reaches the trap at once (Ctrl-C works either way).
 # Plain HTTP on loopback only; anything reachable from outside needs TLS.
 ASPNETCORE_URLS=$ISSUER \
-ConnectionStrings__IdentityDb=$(pg_connection redisjwt_identity) \
+ConnectionStrings__IdentityDb="$(pg_role_connection "$PG_PORT" redisjwt_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")" \
+ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" \
 Server__Issuer="$ISSUER/" \
 Server__AllowInsecureHttp=true \
 Messages__Folder__Path="$DATA_DIR/messages" \
@@ -100,7 +108,8 @@ IDS_PID=$!
 
 # BoardApi knows the IdentityServer only by its issuer URL.
 ASPNETCORE_URLS=$BOARD_API \
-ConnectionStrings__BoardDb=$(pg_connection redisjwt_board) \
+ConnectionStrings__BoardDb="$(pg_role_connection "$PG_PORT" redisjwt_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")" \
+ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" \
 Auth__Issuer="$ISSUER/" \
 Auth__AllowInsecureHttp=true \
   dotnet run --no-build --project "$REPO_ROOT/src/BoardApi" --no-launch-profile &

@@ -42,8 +42,24 @@ require_node
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-test.XXXXXX")
 chmod 711 "$SCRATCH"
 start_postgres "$SCRATCH/postgres" "$PG_PORT" "$PG_PASSWORD"
+# The services' own PostgreSQL roles (deploy/postgres/service-database.sql): the tests create each test database
+# owned by one of them, and the services connect as it.
+use_pg_roles "$PG_PORT" "$PG_PASSWORD" redisjwt-test
+# The Redis users of deploy/redis/users.acl.template, for every prefix the tests use (test:<guid>: for each test
+# class, test:browser: for the browser tests). The services connect as their user, so a right they lack fails a
+# test; the tests' own assertions and cleanup connect as the administrator (default). Exported: tests that start a
+# Redis of their own (RedisProcess) give it the same users.
+use_redis_users 'test:*:' redisjwt-test
 start_redis "$SCRATCH/redis" "$REDIS_PORT"
 start_redis_cluster "$SCRATCH/redis-cluster" "$REDIS_CLUSTER_PORT"
+
+# What the tests read (TestServers): the superuser and administrator connections, and each service's role.
+export REDISJWT_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$PG_PASSWORD"
+export REDISJWT_TEST_POSTGRES_IDENTITY="Host=127.0.0.1;Port=$PG_PORT;Username=$PG_IDENTITY_ROLE;Password=$PG_IDENTITY_PASSWORD"
+export REDISJWT_TEST_POSTGRES_BOARD="Host=127.0.0.1;Port=$PG_PORT;Username=$PG_BOARD_ROLE;Password=$PG_BOARD_PASSWORD"
+REDISJWT_TEST_REDIS=$(redis_connection "$REDIS_PORT" default)
+REDISJWT_TEST_REDIS_CLUSTER=$(redis_cluster_connection "$REDIS_CLUSTER_PORT" default)
+export REDISJWT_TEST_REDIS REDISJWT_TEST_REDIS_CLUSTER
 
 log "checking docker-compose.yml"
 docker-compose -f "$REPO_ROOT/docker-compose.yml" --project-directory "$REPO_ROOT" config -q
@@ -55,18 +71,22 @@ SECONDS=0
 # overwrite the previous project's TRX file.
 log "running dotnet test"
 dotnet_rc=0
-REDISJWT_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$PG_PASSWORD" \
-REDISJWT_TEST_REDIS="127.0.0.1:$REDIS_PORT" \
-REDISJWT_TEST_REDIS_CLUSTER="$(redis_cluster_connection "$REDIS_CLUSTER_PORT")" \
-  dotnet test "$REPO_ROOT/RedisJwt.sln" -c Release \
-    --logger "trx;LogFilePrefix=redisjwt" \
-    --results-directory "$SCRATCH/results" "$@" || dotnet_rc=$?
+dotnet test "$REPO_ROOT/RedisJwt.sln" -c Release \
+  --logger "trx;LogFilePrefix=redisjwt" \
+  --results-directory "$SCRATCH/results" "$@" || dotnet_rc=$?
 
 # Skipped when dotnet test was given a filter (a focused run), like the rest of "$@".
 browser_rc=0
 if [[ $# -eq 0 ]]; then
   "$REPO_ROOT/scripts/browser-tests.sh" "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT" "$SCRATCH/results" || browser_rc=$?
 fi
+
+# A right a service lacks can hide behind a fallback (a cache bypassed, a refusal StackExchange.Redis tolerates);
+# Redis logs every refusal, so any is a failure here.
+acl_denials=$(
+  redis_acl_denials "$REDIS_PORT" || true
+  for ((port = REDIS_CLUSTER_PORT; port < REDIS_CLUSTER_PORT + 3; port++)); do redis_acl_denials "$port" || true; done
+)
 
 # Count the outcome of every <UnitTestResult> in every TRX file: Passed, the
 # failing kinds, and everything else (NotExecuted = skipped, Inconclusive...).
@@ -114,6 +134,11 @@ if [[ ${#junit_files[@]} -gt 0 ]]; then
 fi
 
 rc=0
+if [[ -n $acl_denials ]]; then
+  echo "Redis refused the services (a right missing from deploy/redis/users.acl.template?):"
+  echo "$acl_denials"
+  failed=$((failed + 1))
+fi
 if [[ $dotnet_rc -ne 0 ]]; then
   echo "dotnet test failed (exit code $dotnet_rc)"
   rc=$dotnet_rc

@@ -32,6 +32,7 @@ ensure_packages
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-bench.XXXXXX")
 chmod 711 "$SCRATCH"
 start_scratch_servers "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT"
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_login "$PG_IDENTITY_ROLE"
 
 log "building (Release)"
 dotnet build "$REPO_ROOT/src/IdentityServer" -c Release -v quiet -nologo >/dev/null
@@ -42,8 +43,8 @@ log "starting the IdentityServer on :$PORT"
   # Development seeds the first-party client; logging as production would; limits out of the way of the measurement.
   exec env ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="$URL" \
     Logging__LogLevel__Default=Warning Logging__LogLevel__OpenIddict=Warning \
-    ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" \
-    ConnectionStrings__IdentityDb="Host=127.0.0.1;Port=$PG_PORT;Database=bench_login;Username=postgres;Password=$PG_PASSWORD" \
+    ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" \
+    ConnectionStrings__IdentityDb="$(pg_role_connection "$PG_PORT" bench_login "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")" \
     Server__Issuer="$URL/" Server__AllowInsecureHttp=true \
     Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key" \
     Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key" \

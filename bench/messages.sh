@@ -33,22 +33,21 @@ install_traps cleanup
 ensure_packages
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-bench.XXXXXX")
 chmod 711 "$SCRATCH"
-start_scratch_servers "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT"
+start_scratch_servers "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT" bench:
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_identity "$PG_IDENTITY_ROLE"
 
 log "building (Release)"
 for project in src/IdentityServer bench/MessageThroughput; do
   dotnet build "$REPO_ROOT/$project" -c Release -v quiet -nologo >/dev/null
 done
 
-db() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgres;Password=$PG_PASSWORD"; }
-
 start_identity() { # PORT
   (
     cd "$REPO_ROOT/src/IdentityServer/bin/Release/net10.0"
     exec env ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://127.0.0.1:$1" \
       Logging__LogLevel__Default=Warning Logging__LogLevel__OpenIddict=Warning \
-      ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" Redis__KeyPrefix=bench: \
-      ConnectionStrings__IdentityDb="$(db bench_identity)" Server__Issuer="http://127.0.0.1:$1/" Server__AllowInsecureHttp=true \
+      ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Redis__KeyPrefix=bench: \
+      ConnectionStrings__IdentityDb="$(pg_role_connection "$PG_PORT" bench_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")" Server__Issuer="http://127.0.0.1:$1/" Server__AllowInsecureHttp=true \
       Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key" \
       Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key" \
       Messages__Providers__Email=webhook Messages__Webhook__Url="http://127.0.0.1:$GATEWAY_PORT/send" \
@@ -59,9 +58,10 @@ start_identity() { # PORT
   wait_ready "http://127.0.0.1:$1" "$SCRATCH/identity-$1.log" "IdentityServer on :$1"
 }
 
+# It enqueues as the dispatcher does, as the IdentityServer's Redis user.
 round() {
   dotnet "$REPO_ROOT/bench/MessageThroughput/bin/Release/net10.0/MessageThroughput.dll" \
-    "127.0.0.1:$REDIS_PORT" bench: "$TOPIC" "$GATEWAY_PORT" "$COUNT"
+    "$(redis_connection "$REDIS_PORT" identity-server)" bench: "$TOPIC" "$GATEWAY_PORT" "$COUNT"
 }
 
 log "one instance consuming"

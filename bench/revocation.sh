@@ -38,13 +38,14 @@ ensure_packages wrk
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/redisjwt-bench.XXXXXX")
 chmod 711 "$SCRATCH"
 start_scratch_servers "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT"
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_identity "$PG_IDENTITY_ROLE"
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_board "$PG_BOARD_ROLE"
 
 log "building (Release)"
 for project in src/IdentityServer src/BoardApi bench/RevocationLatency; do
   dotnet build "$REPO_ROOT/$project" -c Release -v quiet -nologo >/dev/null
 done
 
-db() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgres;Password=$PG_PASSWORD"; }
 ISSUER=http://127.0.0.1:5801/
 
 # Development: migrations and seeding at start; logging turned down to what production would log.
@@ -54,15 +55,15 @@ start_service() { # PROJECT PORT [KEY=VALUE...]
   (
     cd "$REPO_ROOT/src/$project/bin/Release/net10.0"
     exec env ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://127.0.0.1:$port" \
-      Logging__LogLevel__Default=Warning Logging__LogLevel__OpenIddict=Warning \
-      ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" "$@" dotnet "$project.dll"
+      Logging__LogLevel__Default=Warning Logging__LogLevel__OpenIddict=Warning "$@" dotnet "$project.dll"
   ) >"$SCRATCH/$project-$port.log" 2>&1 &
   PIDS+=($!)
   wait_ready "http://127.0.0.1:$port" "$SCRATCH/$project-$port.log" "$project on :$port"
 }
 
 IDS_ENV=(
-  ConnectionStrings__IdentityDb="$(db bench_identity)" Server__Issuer="$ISSUER" Server__AllowInsecureHttp=true
+  ConnectionStrings__IdentityDb="$(pg_role_connection "$PG_PORT" bench_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")"
+  ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Server__Issuer="$ISSUER" Server__AllowInsecureHttp=true
   Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key"
   Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key"
   "Seed__Clients__${CLIENT}__Type=confidential" "Seed__Clients__${CLIENT}__Secret=$SECRET"
@@ -70,7 +71,8 @@ IDS_ENV=(
   "Seed__Clients__${CLIENT}__Scopes__0=posts.read" "Seed__Clients__${CLIENT}__Scopes__1=posts.write"
 )
 # One token reads as fast as it can: the per-caller read limit is not what is measured here.
-BOARD_ENV=(ConnectionStrings__BoardDb="$(db bench_board)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
+BOARD_ENV=(ConnectionStrings__BoardDb="$(pg_role_connection "$PG_PORT" bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"
+  ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
   RateLimits__Policies__board-reads__PermitLimit=10000000)
 
 log "starting 2 IdentityServer and 3 BoardApi processes"

@@ -59,6 +59,8 @@ chmod 711 "$SCRATCH"
 RUNS=$SCRATCH/runs.jsonl
 : >"$RUNS"
 start_scratch_servers "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT"
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_identity "$PG_IDENTITY_ROLE"
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_board "$PG_BOARD_ROLE"
 
 log "building (Release) and installing oidc-provider (npm ci)"
 for project in src/IdentityServer src/BoardApi bench/RevocationLatency; do
@@ -69,12 +71,13 @@ done
 
 # Npgsql pools up to 100 connections per process, PostgreSQL admits 100 in all: five processes under 64 concurrent
 # requests would exhaust it ("too many clients") and fail requests, so each process gets at most 16 (80 in all).
-db() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgres;Password=$PG_PASSWORD;Maximum Pool Size=$POOL_SIZE"; }
+db() { echo "$(pg_role_connection "$PG_PORT" "$@");Maximum Pool Size=$POOL_SIZE"; } # DATABASE ROLE PASSWORD
 ISSUER=http://127.0.0.1:$IDS_A/
 # Production, as docker-compose.yml configures it; AllowInsecureHttp only because this is plain HTTP on loopback.
-COMMON_ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT")
+COMMON_ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning)
 IDS_ENV=(
-  ConnectionStrings__IdentityDb="$(db bench_identity)" Server__Issuer="$ISSUER" Server__AllowInsecureHttp=true
+  ConnectionStrings__IdentityDb="$(db bench_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")"
+  ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Server__Issuer="$ISSUER" Server__AllowInsecureHttp=true
   Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key"
   Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key"
   Messages__Providers__Email=folder Messages__Providers__Sms=folder Messages__Folder__Path="$SCRATCH/messages"
@@ -86,7 +89,8 @@ IDS_ENV=(
   # One client asks as fast as it can: the per-client limit stays on (a Redis call per request) but never refuses.
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
 )
-BOARD_ENV=(ConnectionStrings__BoardDb="$(db bench_board)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
+BOARD_ENV=(ConnectionStrings__BoardDb="$(db bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"
+  ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
   RateLimits__Policies__board-reads__PermitLimit=10000000)
 
 # start_dotnet NAME PROJECT PORT [KEY=VALUE...]: a service in the background; exec keeps the PID the server's own.

@@ -4,7 +4,8 @@
 # third-party sample on loopback ports of their own (against the PostgreSQL and
 # Redis that test.sh started), then runs tests/browser in headless Chromium
 # (Debian's chromium, driven by playwright-core). Writes JUnit XML to RESULTS
-# and screenshots to test-artifacts/. Called by test.sh:
+# and screenshots to test-artifacts/. Called by test.sh, whose environment
+# names the services' PostgreSQL roles and Redis users:
 #   scripts/browser-tests.sh SCRATCH PG_PORT PG_PASSWORD REDIS_PORT RESULTS
 set -euo pipefail
 
@@ -32,7 +33,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-db() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgres;Password=$PG_PASSWORD"; }
+# Each service's database, owned by its role (test.sh made the roles), as the services connect to it.
+db() { # NAME ROLE_CONNECTION (REDISJWT_TEST_POSTGRES_IDENTITY or _BOARD)
+  local role
+  role=$(sed -n 's/.*Username=\([^;]*\).*/\1/p' <<<"$2")
+  ensure_pg_database "$PG_PORT" "$PG_PASSWORD" "$1" "$role"
+  echo "$2;Database=$1"
+}
+# Under test.sh's Redis users, whose key patterns cover every prefix test:*:.
+PREFIX=test:browser:
 
 start_service() { # PROJECT_DIR URL [KEY=VALUE...]
   local dir=$1 url=$2 name
@@ -66,8 +75,8 @@ done
 
 # The demo's seeded clients, moved to this run's ports.
 start_service src/IdentityServer "$IDS" \
-  ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" Redis__KeyPrefix=browser: \
-  ConnectionStrings__IdentityDb="$(db browser_identity)" \
+  ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Redis__KeyPrefix=$PREFIX \
+  ConnectionStrings__IdentityDb="$(db browser_identity "$REDISJWT_TEST_POSTGRES_IDENTITY")" \
   Server__Issuer="$IDS/" Server__AllowInsecureHttp=true Server__AccessTokenLifetime=$ACCESS_TOKEN_LIFETIME \
   Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key" \
   Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key" \
@@ -79,8 +88,8 @@ start_service src/IdentityServer "$IDS" \
   RateLimits__Policies__sign-in-per-account__PermitLimit=1000 RateLimits__Policies__sign-in-per-ip__PermitLimit=1000 \
   RateLimits__Policies__registrations-per-ip__PermitLimit=1000
 start_service src/BoardApi "$BOARD" \
-  ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" Redis__KeyPrefix=browser: \
-  ConnectionStrings__BoardDb="$(db browser_board)" \
+  ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Redis__KeyPrefix=$PREFIX \
+  ConnectionStrings__BoardDb="$(db browser_board "$REDISJWT_TEST_POSTGRES_BOARD")" \
   Auth__Issuer="$IDS/" Auth__AllowInsecureHttp=true Cors__AllowedOrigins__0="$SPA"
 start_service src/BoardSpa "$SPA" \
   Spa__Authority="$IDS/" Spa__BoardApi="$BOARD/" Spa__RenewSecondsBeforeExpiry=$RENEW_SECONDS_BEFORE_EXPIRY

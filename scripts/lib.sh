@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034 # PG_STARTED/REDIS_STARTED/REDIS_CLUSTER_STARTED are read by the callers
+# shellcheck shell=bash disable=SC2034 # PG_STARTED/REDIS_STARTED/REDIS_CLUSTER_STARTED/PG_*_ROLE are read by the callers
 # Helpers shared by run.sh and test.sh: install what the scripts need and run
 # throwaway PostgreSQL / Redis servers on loopback, without systemd or Docker
 # (neither is available on the dev and CI machines).
@@ -9,6 +9,7 @@
 # themselves (as opposed to reusing one that was already running), so that a
 # caller's cleanup stops only what it started.
 
+_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PG_STARTED=0
 REDIS_STARTED=0
 REDIS_CLUSTER_STARTED=0
@@ -173,6 +174,46 @@ start_postgres() {
   die "PostgreSQL on 127.0.0.1:$port is not ready after 30s (log: $log_file)"
 }
 
+# Each service has its own login role (no SUPERUSER, CREATEDB, CREATEROLE) and database (owned by it, closed to every
+# other role), made or updated by deploy/postgres/service-database.sql as the superuser "postgres". The services
+# never create databases themselves.
+
+# The services' roles, named alike everywhere (their databases vary: redisjwt_identity, ids_test_<guid>, ...).
+PG_IDENTITY_ROLE=redisjwt_identity
+PG_BOARD_ROLE=redisjwt_board
+
+# use_pg_roles PORT SUPERUSER_PASSWORD PASSWORD_STEM: both roles, with the passwords PG_IDENTITY_PASSWORD=STEM-identity
+# and PG_BOARD_PASSWORD=STEM-board.
+use_pg_roles() {
+  PG_IDENTITY_PASSWORD=$3-identity PG_BOARD_PASSWORD=$3-board
+  ensure_pg_role "$1" "$2" "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD"
+  ensure_pg_role "$1" "$2" "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD"
+}
+
+# ensure_pg_role PORT SUPERUSER_PASSWORD ROLE ROLE_PASSWORD: the role, with that password.
+ensure_pg_role() {
+  PGPASSWORD=$2 REDISJWT_ROLE_PASSWORD=$4 _service_database_sql "$1" -v role="$3" \
+    || die "could not set up the PostgreSQL role $3 on 127.0.0.1:$1"
+}
+
+# ensure_pg_database PORT SUPERUSER_PASSWORD DATABASE ROLE: the database, owned by that (existing) role.
+ensure_pg_database() {
+  PGPASSWORD=$2 _service_database_sql "$1" -v role="$4" -v database="$3" \
+    || die "could not set up the PostgreSQL database $3 for the role $4 on 127.0.0.1:$1"
+}
+
+_service_database_sql() { # PORT PSQL_ARGS...
+  local port=$1
+  shift
+  "$(pg_bin)/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres "$@" \
+    -f "$_LIB_DIR/../deploy/postgres/service-database.sql" >/dev/null
+}
+
+# pg_role_connection PORT DATABASE ROLE PASSWORD: the Npgsql connection string of a service's role.
+pg_role_connection() {
+  printf 'Host=127.0.0.1;Port=%s;Database=%s;Username=%s;Password=%s\n' "$1" "$2" "$3" "$4"
+}
+
 # stop_postgres DATA_DIR: fast shutdown; does nothing if it is not running.
 stop_postgres() {
   local data_dir=$1 bin
@@ -185,8 +226,53 @@ stop_postgres() {
 
 # --- Redis ------------------------------------------------------------------
 
+# Every Redis these scripts start has the users of deploy/redis/users.acl.template and no anonymous access: default,
+# the administrator with a password (these scripts, redis-cli, the tests' assertions), identity-server and board-api
+# (the services, each with only the rights it needs). Before starting Redis a caller sets, with use_redis_users, what
+# render-users-acl.sh reads: REDIS_ACL_PREFIX (Redis:KeyPrefix, or a glob of the prefixes in use) and the passwords.
+
+# use_redis_users PREFIX PASSWORD_STEM: passwords STEM-admin (the default user's), STEM-identity-server and
+# STEM-board-api (exported, for the renderer and, in test.sh, the tests).
+use_redis_users() {
+  export REDIS_ACL_PREFIX=$1
+  export REDIS_ADMIN_PASSWORD=$2-admin REDIS_IDENTITY_SERVER_PASSWORD=$2-identity-server REDIS_BOARD_API_PASSWORD=$2-board-api
+}
+
+# redis_password USER: the password use_redis_users gave USER (default, identity-server or board-api).
+redis_password() {
+  case $1 in
+    default) printf '%s\n' "$REDIS_ADMIN_PASSWORD" ;;
+    identity-server) printf '%s\n' "$REDIS_IDENTITY_SERVER_PASSWORD" ;;
+    board-api) printf '%s\n' "$REDIS_BOARD_API_PASSWORD" ;;
+    *) die "unknown Redis user $1" ;;
+  esac
+}
+
+# redis_connection PORT USER: the StackExchange.Redis connection string of USER on the Redis at 127.0.0.1:PORT.
+redis_connection() {
+  printf '127.0.0.1:%s,user=%s,password=%s\n' "$1" "$2" "$(redis_password "$2")"
+}
+
+# redis_admin PORT ARGS...: redis-cli as the administrator (the password through the environment, not the command
+# line).
+redis_admin() {
+  local port=$1
+  shift
+  REDISCLI_AUTH=$REDIS_ADMIN_PASSWORD redis-cli -p "$port" "$@"
+}
+
+# _redis_listening PORT: whether any Redis answers on PORT, whatever users it has.
+_redis_listening() {
+  [[ -n $(redis-cli -p "$1" ping 2>/dev/null) ]]
+}
+
+# _render_redis_users FILE: the ACL file for this caller's prefix and passwords, readable by its owner only.
+_render_redis_users() {
+  (umask 077 && "$_LIB_DIR/../deploy/redis/render-users-acl.sh" >"$1") || die "could not render the Redis users into $1"
+}
+
 # start_redis DATA_DIR PORT
-# Starts redis-server on 127.0.0.1:PORT with its files in DATA_DIR.
+# Starts redis-server on 127.0.0.1:PORT with its files and its ACL file (users.acl) in DATA_DIR.
 # appendonly: the demo keeps ASP.NET Data Protection keys in Redis, and they
 # must survive a restart or existing cookies and tokens stop decrypting.
 start_redis() {
@@ -195,24 +281,30 @@ start_redis() {
   chmod 700 "$data_dir" # it holds the Data Protection keys
   data_dir=$(cd "$data_dir" && pwd -P)
 
-  if [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]]; then
+  if _redis_listening "$port"; then
+    [[ $(redis_admin "$port" ping 2>/dev/null) == PONG ]] ||
+      die "port $port is already used by a Redis that does not take this script's administrator password"
     local running_dir
-    running_dir=$(redis-cli -p "$port" config get dir 2>/dev/null | sed -n 2p)
+    running_dir=$(redis_admin "$port" config get dir 2>/dev/null | sed -n 2p)
     [[ $running_dir == "$data_dir" ]] ||
       die "port $port is already used by a Redis serving '${running_dir:-?}', not $data_dir"
+    # The users as they are written now (the server was started with this ACL file).
+    _render_redis_users "$data_dir/users.acl"
+    redis_admin "$port" acl load >/dev/null || die "the Redis on port $port did not load $data_dir/users.acl"
     log "reusing Redis already running on 127.0.0.1:$port"
     return 0
   fi
 
   log "starting Redis on 127.0.0.1:$port (log: $data_dir/redis.log)"
+  _render_redis_users "$data_dir/users.acl"
   REDIS_STARTED=1
-  redis-server --bind 127.0.0.1 --port "$port" --dir "$data_dir" \
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$data_dir" --aclfile "$data_dir/users.acl" \
     --appendonly yes --daemonize yes \
     --pidfile "$data_dir/redis.pid" --logfile "$data_dir/redis.log"
 
   local i
   for ((i = 0; i < 60; i++)); do
-    [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && return 0
+    [[ $(redis_admin "$port" ping 2>/dev/null) == PONG ]] && return 0
     sleep 0.5
   done
   tail -n 20 "$data_dir/redis.log" >&2 || true
@@ -223,13 +315,29 @@ start_redis() {
 # only for a server you started); does nothing if none answers.
 stop_redis() {
   local port=$1 i
-  [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] || return 0
-  redis-cli -p "$port" shutdown >/dev/null 2>&1 || true
+  [[ $(redis_admin "$port" ping 2>/dev/null) == PONG ]] || return 0
+  redis_admin "$port" shutdown >/dev/null 2>&1 || true
   for ((i = 0; i < 40; i++)); do
-    [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] || return 0
+    _redis_listening "$port" || return 0
     sleep 0.25
   done
   printf 'warning: Redis on port %s did not stop\n' "$port" >&2
+}
+
+# redis_acl_denials PORT: what Redis refused a user (ACL LOG, newest first), one line each, except to the clients
+# named acl-probe (tests that are refused on purpose). Services swallow some refusals (a cache bypassed, a
+# handshake command StackExchange.Redis tolerates); this is where a right missing from users.acl.template shows.
+redis_acl_denials() {
+  redis_admin "$1" acl log 1000 | awk '
+    function flush() {
+      if (entry["username"] != "" && entry["client-info"] !~ / name=acl-probe /)
+        printf "%s: %s %s (%s, %sx) on port %s\n", entry["username"], entry["reason"], entry["object"], entry["context"], entry["count"], port
+      delete entry
+    }
+    NR % 2 == 1 { key = $0; if (key == "count") flush(); next }
+    { entry[key] = $0 }
+    END { flush() }
+  ' port="$1"
 }
 
 # --- Redis Cluster ------------------------------------------------------------
@@ -246,14 +354,15 @@ start_redis_cluster() {
   mkdir -p "$data_dir"
   data_dir=$(cd "$data_dir" && pwd -P)
   for port in "$first_port" "$((first_port + 1))" "$((first_port + 2))"; do
-    [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && die "port $port is already used by a Redis"
+    _redis_listening "$port" && die "port $port is already used by a Redis"
   done
 
   REDIS_CLUSTER_FIRST_PORT=$first_port
   for port in "$first_port" "$((first_port + 1))" "$((first_port + 2))"; do
     mkdir -p "$data_dir/$port"
+    _render_redis_users "$data_dir/$port/users.acl"
     REDIS_CLUSTER_STARTED=1
-    redis-server --bind 127.0.0.1 --port "$port" --dir "$data_dir/$port" \
+    redis-server --bind 127.0.0.1 --port "$port" --dir "$data_dir/$port" --aclfile "$data_dir/$port/users.acl" \
       --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
       --appendonly no --save '' --daemonize yes \
       --pidfile "$data_dir/$port/redis.pid" --logfile "$data_dir/$port/redis.log"
@@ -262,29 +371,31 @@ start_redis_cluster() {
 
   for port in "$first_port" "$((first_port + 1))" "$((first_port + 2))"; do
     for ((i = 0; i < 60; i++)); do
-      [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && break
+      [[ $(redis_admin "$port" ping 2>/dev/null) == PONG ]] && break
       sleep 0.5
     done
     ((i < 60)) || { tail -n 20 "$data_dir/$port/redis.log" >&2; die "Redis Cluster node on 127.0.0.1:$port did not answer PING"; }
   done
 
   log "creating a Redis Cluster on ${nodes[*]}"
-  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$data_dir/create.log" 2>&1 \
+  REDISCLI_AUTH=$REDIS_ADMIN_PASSWORD redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes \
+    >"$data_dir/create.log" 2>&1 \
     || { cat "$data_dir/create.log" >&2; die "redis-cli --cluster create failed"; }
   # Every node must agree that all slots are served before a client connects.
   for port in "$first_port" "$((first_port + 1))" "$((first_port + 2))"; do
     for ((i = 0; i < 60; i++)); do
-      redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
+      redis_admin "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
       sleep 0.5
     done
     ((i < 60)) || die "Redis Cluster node on 127.0.0.1:$port is not in state ok after 30s"
   done
 }
 
-# redis_cluster_connection FIRST_PORT: the StackExchange.Redis connection string of that cluster's nodes.
+# redis_cluster_connection FIRST_PORT USER: the StackExchange.Redis connection string of USER on that cluster's nodes.
 redis_cluster_connection() {
   local first_port=$1
-  printf '127.0.0.1:%s,127.0.0.1:%s,127.0.0.1:%s\n' "$first_port" "$((first_port + 1))" "$((first_port + 2))"
+  printf '127.0.0.1:%s,127.0.0.1:%s,127.0.0.1:%s,user=%s,password=%s\n' \
+    "$first_port" "$((first_port + 1))" "$((first_port + 2))" "$2" "$(redis_password "$2")"
 }
 
 # stop_redis_cluster FIRST_PORT: shuts down the three nodes start_redis_cluster started there.
@@ -322,9 +433,13 @@ stop_scratch_servers() {
   return 0
 }
 
-# Fresh PostgreSQL and Redis in a scratch folder, and development certificates in $1/certs (bench scripts).
-start_scratch_servers() { # SCRATCH PG_PORT PG_PASSWORD REDIS_PORT
+# Fresh PostgreSQL with the services' roles and Redis with their users (for the key prefix REDIS_PREFIX, default
+# redisjwt:) in a scratch folder, and development certificates in $1/certs (bench scripts). The callers make their
+# databases with ensure_pg_database.
+start_scratch_servers() { # SCRATCH PG_PORT PG_PASSWORD REDIS_PORT [REDIS_PREFIX]
   start_postgres "$1/postgres" "$2" "$3"
+  use_pg_roles "$2" "$3" redisjwt-bench
+  use_redis_users "${5:-redisjwt:}" redisjwt-bench
   start_redis "$1/redis" "$4"
   "$REPO_ROOT/certs/generate-dev-certs.sh" "$1/certs" >/dev/null
 }

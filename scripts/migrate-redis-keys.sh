@@ -8,7 +8,8 @@
 # the new version wrote; a second run finds nothing left to do.
 #
 # Usage: scripts/migrate-redis-keys.sh [redis-cli connection options]
-#   e.g. REDISJWT_PREFIX=redisjwt: scripts/migrate-redis-keys.sh -h 10.0.0.5 -p 6379
+#   e.g. REDISJWT_PREFIX=redisjwt: REDISCLI_AUTH=<password> scripts/migrate-redis-keys.sh -h 10.0.0.5 -p 6379
+# as the administrator (the default user, docs/redis.md "Users and rights"): the services' users may not rename.
 # REDISJWT_PREFIX: Redis:KeyPrefix (default redisjwt:)
 # REDISJWT_TOPICS: the message topics' names, if Messages:Topics is configured
 set -euo pipefail

@@ -51,19 +51,21 @@ ensure_packages nginx gettext-base
 mkdir -p "$DATA_DIR" "$LOG_DIR" "$DATA_DIR/nginx"
 chmod 711 "$DATA_DIR" "$DATA_DIR/nginx"
 start_postgres "$DATA_DIR/postgres" "$PG_PORT" "$PG_PASSWORD"
+# As compose: each service's own PostgreSQL role owning its database, and its own Redis user.
+use_pg_roles "$PG_PORT" "$PG_PASSWORD" redisjwt-dev
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" redisjwt_identity "$PG_IDENTITY_ROLE"
+ensure_pg_database "$PG_PORT" "$PG_PASSWORD" redisjwt_board "$PG_BOARD_ROLE"
+use_redis_users redisjwt: redisjwt-dev
 start_redis "$DATA_DIR/redis" "$REDIS_PORT"
 
 log "building (Release)"
 dotnet build "$REPO_ROOT/src/IdentityServer" -c Release -v quiet -nologo
 dotnet build "$REPO_ROOT/src/BoardApi" -c Release -v quiet -nologo
 
-pg_connection() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$1;Username=postgres;Password=$PG_PASSWORD"; }
-
 # Development for the demo clients and user, and because a build folder (not a publish) has its static files
 # (the login page's CSS) only in Development. What makes it "production" here is the topology: TLS at nginx,
 # the https issuer, no plain HTTP accepted, migrations as a step of their own, forwarded headers from nginx only.
 export ASPNETCORE_ENVIRONMENT=Development
-export ConnectionStrings__Redis=127.0.0.1:$REDIS_PORT
 export Database__ApplyMigrationsAtStartup=false
 # nginx connects to the instances from 127.0.0.1; nobody else's X-Forwarded-* is believed.
 export ForwardedHeaders__KnownProxies__0=127.0.0.1
@@ -76,7 +78,8 @@ run_service() {
   local settings=(ASPNETCORE_URLS="http://127.0.0.1:$port")
   if [[ $project == IdentityServer ]]; then
     settings+=(
-      ConnectionStrings__IdentityDb="$(pg_connection redisjwt_identity)"
+      ConnectionStrings__IdentityDb="$(pg_role_connection "$PG_PORT" redisjwt_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")"
+      ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)"
       Server__Issuer="$ISSUER"
       Server__AllowInsecureHttp=false
       Credentials__SigningCertificatePath="$CERT_DIR/signing.crt"
@@ -88,7 +91,8 @@ run_service() {
   else
     # SSL_CERT_FILE: .NET trusts the development CA (besides the system's) for discovery and JWKS at nginx.
     settings+=(
-      ConnectionStrings__BoardDb="$(pg_connection redisjwt_board)"
+      ConnectionStrings__BoardDb="$(pg_role_connection "$PG_PORT" redisjwt_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"
+      ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)"
       Auth__Issuer="$ISSUER"
       Auth__AllowInsecureHttp=false
       SSL_CERT_FILE="$CERT_DIR/tls-ca.crt"
@@ -161,7 +165,10 @@ cat <<EOF
   TLS        trust $CERT_DIR/tls-ca.crt (curl --cacert, or a browser's authorities)
   demo user  demo@redisjwt.local / Demo!Passw0rd
   logs       $LOG_DIR  (nginx.log names the instance that served each request)
-  PostgreSQL 127.0.0.1:$PG_PORT (postgres / $PG_PASSWORD), Redis 127.0.0.1:$REDIS_PORT
+  PostgreSQL 127.0.0.1:$PG_PORT  superuser postgres / $PG_PASSWORD; $PG_IDENTITY_ROLE / $PG_IDENTITY_PASSWORD,
+             $PG_BOARD_ROLE / $PG_BOARD_PASSWORD (each owns its database)
+  Redis      127.0.0.1:$REDIS_PORT  administrator: REDISCLI_AUTH=$REDIS_ADMIN_PASSWORD redis-cli -p $REDIS_PORT;
+             identity-server / $REDIS_IDENTITY_SERVER_PASSWORD, board-api / $REDIS_BOARD_API_PASSWORD
   Ctrl-C stops nginx, the four services, PostgreSQL and Redis.
 
 EOF

@@ -1,5 +1,8 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RedisJwt.Revocation.Hosting;
@@ -18,6 +21,7 @@ public static class RedisSetup
             .BindConfiguration(RedisOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, TlsSettingsValidator>());
 
         builder.Services.AddSingleton<RedisKeys>();
         // With app.UseExceptionHandler(): a request that finds Redis unreachable is a 503, not a 500.
@@ -45,6 +49,13 @@ public static class RedisSetup
             {
                 configuration.KeepAlive = 10;
             }
+
+            AskOnlyForWhatTheServicesUse(configuration);
+            if (services.GetRequiredService<IOptions<RedisOptions>>().Value.TrustedCaCertificatePath is { Length: > 0 } caPath)
+            {
+                // Validated at start (TlsSettingsValidator). The server's name is still checked against its certificate.
+                configuration.TrustIssuer(LoadCertificate(caPath));
+            }
             try
             {
                 return ConnectionMultiplexer.Connect(configuration);
@@ -60,5 +71,64 @@ public static class RedisSetup
         });
 
         return builder;
+    }
+
+    // Each service's Redis user may use only its own keys, channels and commands (deploy/redis/users.acl.template).
+    // StackExchange.Redis would otherwise also ask, on every connection, for CONFIG GET (which can reveal secrets such
+    // as masterauth, so it is not granted), a tie-breaker key and a configuration channel outside the key prefix, for
+    // topologies (several primaries listed by hand) that this system does not use. A connection string may still
+    // name them.
+    private static void AskOnlyForWhatTheServicesUse(ConfigurationOptions configuration)
+    {
+        if (ReferenceEquals(configuration.CommandMap, CommandMap.Default))
+        {
+            configuration.CommandMap = CommandMap.Create(["CONFIG"], available: false);
+        }
+
+        if (configuration.TieBreaker == configuration.Defaults.TieBreaker)
+        {
+            configuration.TieBreaker = "";
+        }
+
+        if (configuration.ConfigurationChannel == configuration.Defaults.ConfigurationChannel)
+        {
+            configuration.ConfigurationChannel = "";
+        }
+    }
+
+    private static X509Certificate2 LoadCertificate(string path) => X509CertificateLoader.LoadCertificateFromFile(path);
+
+    // Data annotations cannot check a file, nor the connection string beside it.
+    private sealed class TlsSettingsValidator(IConfiguration configuration) : IValidateOptions<RedisOptions>
+    {
+        private const string Setting = $"{RedisOptions.Section}:{nameof(RedisOptions.TrustedCaCertificatePath)}";
+
+        public ValidateOptionsResult Validate(string? name, RedisOptions options)
+        {
+            if (options.TrustedCaCertificatePath is not { Length: > 0 } path)
+            {
+                return ValidateOptionsResult.Success;
+            }
+
+            if (!File.Exists(path))
+            {
+                return ValidateOptionsResult.Fail($"{Setting}: no file at '{path}'.");
+            }
+
+            try
+            {
+                using var _ = LoadCertificate(path);
+            }
+            catch (CryptographicException exception)
+            {
+                return ValidateOptionsResult.Fail($"{Setting}: '{path}' is not a certificate (PEM or DER): {exception.Message}");
+            }
+
+            var connectionString = configuration.GetConnectionString(ConnectionStringName);
+            return string.IsNullOrWhiteSpace(connectionString) || ConfigurationOptions.Parse(connectionString).Ssl
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(
+                    $"{Setting} is set, but ConnectionStrings:{ConnectionStringName} does not use TLS: add ssl=true (and sslHost=<the name in the server's certificate> if it is not the host you connect to).");
+        }
     }
 }

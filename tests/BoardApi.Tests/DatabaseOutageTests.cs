@@ -12,14 +12,14 @@ public sealed class DatabaseOutageTests(BoardFixture fixture) : IClassFixture<Bo
     [Fact]
     public async Task DatabaseCut_ReadsAndWritesAnswer503WithRetryAfter_ThenRecover()
     {
-        var server = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin);
-        await using var relay = new TcpRelay(server.Host!, server.Port);
         var databaseName = $"board_test_{Guid.NewGuid():N}";
+        var server = new NpgsqlConnectionStringBuilder(TestServers.Postgres(Service.BoardApi, databaseName));
+        await using var relay = new TcpRelay(server.Host!, server.Port);
         await using var board = new BoardApiFactory(fixture.Identity.Issuer, databaseName, overrides: new Dictionary<string, string?>
         {
             ["ConnectionStrings:BoardDb"] = new NpgsqlConnectionStringBuilder(server.ConnectionString)
             {
-                Host = "127.0.0.1", Port = relay.Port, Database = databaseName,
+                Host = "127.0.0.1", Port = relay.Port,
             }.ConnectionString,
         });
         board.StartServer();

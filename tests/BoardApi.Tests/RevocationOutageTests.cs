@@ -24,11 +24,11 @@ public sealed class RevocationOutageTests : IAsyncLifetime
     {
         await _redis.StartAsync();
         _identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(),
-            overrides: new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = _redis.ConnectionString });
+            overrides: new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = _redis.ConnectionStringAs(Service.IdentityServer) });
         await _identity.InitializeAsync();
         _board = new BoardApiFactory(_identity.Issuer, redisPrefix: _identity.RedisPrefix, overrides: new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
+            ["ConnectionStrings:Redis"] = _redis.ConnectionStringAs(Service.BoardApi),
             ["Revocation:DegradedWindow"] = DegradedWindow.ToString(),
         });
         _board.StartServer();

@@ -30,8 +30,11 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
         _sentinel = RedisProcess.SentinelOf(_primary, ServiceName);
     }
 
-    private string ConnectionString =>
-        $"127.0.0.1:{_sentinel.Port},serviceName={ServiceName},connectTimeout=2000,asyncTimeout=2000,syncTimeout=2000";
+    // Each service as its own user, on the Sentinel and on the primary and replica it names.
+    private string ConnectionString(Service service) => TestServers.WithUser(
+        $"127.0.0.1:{_sentinel.Port},serviceName={ServiceName},connectTimeout=2000,asyncTimeout=2000,syncTimeout=2000", service);
+
+    private string Admin(int port) => TestServers.WithAdmin($"127.0.0.1:{port}");
 
     public async Task InitializeAsync()
     {
@@ -53,16 +56,17 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
         await _replica.StartAsync();
         await _sentinel.StartAsync();
         // Sentinel can only promote a replica it knows of (it learns them from the primary's INFO).
-        await using (var sentinel = await ConnectionMultiplexer.SentinelConnectAsync($"127.0.0.1:{_sentinel.Port}"))
+        await using (var sentinel = await ConnectionMultiplexer.SentinelConnectAsync(Admin(_sentinel.Port)))
         {
             var server = sentinel.GetServer("127.0.0.1", _sentinel.Port);
             await Eventually.TrueAsync(async () => (await server.SentinelReplicasAsync(ServiceName)).Length == 1, TimeSpan.FromSeconds(20));
         }
 
-        var settings = new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = ConnectionString };
-        _identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(), overrides: settings);
+        _identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(),
+            overrides: new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = ConnectionString(Service.IdentityServer) });
         await _identity.InitializeAsync();
-        _board = new BoardApiFactory(_identity.Issuer, redisPrefix: _identity.RedisPrefix, overrides: settings);
+        _board = new BoardApiFactory(_identity.Issuer, redisPrefix: _identity.RedisPrefix,
+            overrides: new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = ConnectionString(Service.BoardApi) });
         _board.StartServer();
     }
 
@@ -79,9 +83,7 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
             await _identity.DisposeAsync();
         }
 
-        await _sentinel.DisposeAsync();
-        await _replica.DisposeAsync();
-        await _primary.DisposeAsync();
+        await RedisProcess.DisposeAllAsync(_sentinel, _replica, _primary);
     }
 
     [Fact]
@@ -93,7 +95,7 @@ public sealed class SentinelFailoverTests : IAsyncLifetime
         await Eventually.TrueAsync(async () => await StatusAsync(revokedBefore) == HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(revokedAfter));
         // Replication is asynchronous: what the primary acknowledged in its last instant could be lost with it.
-        await using (var primary = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_primary.Port},asyncTimeout=15000"))
+        await using (var primary = await ConnectionMultiplexer.ConnectAsync($"{Admin(_primary.Port)},asyncTimeout=15000"))
         {
             Assert.Equal(1, (long)await primary.GetDatabase().ExecuteAsync("WAIT", 1, 10000));
         }

@@ -1,4 +1,3 @@
-using Npgsql;
 using RedisJwt.Testing;
 
 namespace RedisJwt.EndToEnd.Tests;
@@ -31,8 +30,8 @@ public class Deployment : IAsyncLifetime
     /// <summary>Where the IdentityServers' development provider writes messages (the folder provider), when in use.</summary>
     public string MessagesFolder { get; } = Path.Combine(Path.GetTempPath(), $"redisjwt-e2e-messages-{Guid.NewGuid():N}");
 
-    /// <summary>The Redis every process uses; a test of an outage supplies its own.</summary>
-    protected virtual string RedisConnection => TestServers.Redis;
+    /// <summary>The Redis every process uses, as the service's own user; a test of an outage supplies its own.</summary>
+    protected virtual string RedisConnection(Service service) => TestServers.RedisAs(service);
 
     protected virtual IReadOnlyDictionary<string, string?> BoardSettings => new Dictionary<string, string?>();
 
@@ -63,8 +62,8 @@ public class Deployment : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:BoardDb"] = Database(_boardDb),
-            ["ConnectionStrings:Redis"] = RedisConnection,
+            ["ConnectionStrings:BoardDb"] = Database(Service.BoardApi, _boardDb),
+            ["ConnectionStrings:Redis"] = RedisConnection(Service.BoardApi),
             ["Redis:KeyPrefix"] = _prefix,
             ["Auth:Issuer"] = Issuer.AbsoluteUri,
             ["Auth:AllowInsecureHttp"] = "true",
@@ -129,8 +128,8 @@ public class Deployment : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>(TestCertificates.Settings)
         {
-            ["ConnectionStrings:IdentityDb"] = Database(_identityDb),
-            ["ConnectionStrings:Redis"] = RedisConnection,
+            ["ConnectionStrings:IdentityDb"] = Database(Service.IdentityServer, _identityDb),
+            ["ConnectionStrings:Redis"] = RedisConnection(Service.IdentityServer),
             ["Redis:KeyPrefix"] = _prefix,
             ["Server:Issuer"] = Issuer.AbsoluteUri,
             ["Server:AllowInsecureHttp"] = "true",
@@ -157,6 +156,10 @@ public class Deployment : IAsyncLifetime
         return service;
     }
 
-    private static string Database(string name) =>
-        new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = name }.ConnectionString;
+    // Made by the superuser, owned by the service's role, as an operator makes it.
+    private static string Database(Service service, string name)
+    {
+        TestDatabases.Create(name, service);
+        return TestServers.Postgres(service, name);
+    }
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.Revocation;
 using RedisJwt.Testing;
@@ -22,8 +21,8 @@ public sealed class MessageCrashTests
         var database = $"e2e_msg_{Guid.NewGuid():N}";
         var settings = new Dictionary<string, string?>(TestCertificates.Settings)
         {
-            ["ConnectionStrings:IdentityDb"] = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = database }.ConnectionString,
-            ["ConnectionStrings:Redis"] = TestServers.Redis,
+            ["ConnectionStrings:IdentityDb"] = TestServers.Postgres(Service.IdentityServer, database),
+            ["ConnectionStrings:Redis"] = TestServers.RedisAs(Service.IdentityServer),
             ["Redis:KeyPrefix"] = prefix,
             ["Server:AllowInsecureHttp"] = "true",
             ["Messages:Providers:Email"] = "webhook",
@@ -65,7 +64,7 @@ public sealed class MessageCrashTests
             await Eventually.TrueAsync(() => Task.FromResult(gateway.Accepted.Count == 5), TimeSpan.FromSeconds(30));
             Assert.Equal(5, gateway.Accepted.Distinct().Count());
             Assert.Subset(gateway.Accepted.ToHashSet(), hung);
-            var redis = survivor.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+            var redis = survivor.AdminRedis.GetDatabase();
             var stream = survivor.Services.GetRequiredService<RedisKeys>().MessageStream("message-topic-default");
             await Eventually.TrueAsync(async () => (await redis.StreamPendingAsync(stream, TopicConsumer.Group)).PendingMessageCount == 0);
         }

@@ -9,7 +9,7 @@ public sealed class OutageDeployment : Deployment
 {
     public RedisProcess Redis { get; } = new();
 
-    protected override string RedisConnection => Redis.ConnectionString;
+    protected override string RedisConnection(Service service) => Redis.ConnectionStringAs(service);
 
     protected override IReadOnlyDictionary<string, string?> BoardSettings => new Dictionary<string, string?>
     {

@@ -142,7 +142,7 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
 
         Assert.False((await OAuth.IntrospectAsync(server.CreateClient(), machineToken)).Json.GetProperty("active").GetBoolean());
         Assert.False((await OAuth.IntrospectAsync(server.CreateClient(), userToken)).Json.GetProperty("active").GetBoolean());
-        var redis = server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var redis = server.AdminRedis.GetDatabase();
         Assert.True(await server.FamilyRevokedInRedisAsync(userToken));
         Assert.True(await redis.KeyExistsAsync(server.Services.GetRequiredService<RedisKeys>().Revoked(Revoked.User(clientId, default, default))));
         Assert.Equal("invalid_client", (await OAuth.PostAsync(server.CreateClient(), "/connect/token", new Dictionary<string, string>

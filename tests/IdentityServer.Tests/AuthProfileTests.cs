@@ -86,7 +86,7 @@ public sealed class AuthProfileTests(IdentityServerFactory server) : IClassFixtu
 
     private async Task<bool> CachedInRedisAsync(string userId)
     {
-        var redis = server.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>();
+        var redis = server.AdminRedis;
         var pattern = $"{server.RedisPrefix}identity:cache:profile:{userId}:*";
         return await redis.GetServers()[0].KeysAsync(pattern: pattern).AnyAsync();
     }

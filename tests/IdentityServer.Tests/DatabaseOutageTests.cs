@@ -14,14 +14,14 @@ public sealed class DatabaseOutageTests
     [Fact]
     public async Task DatabaseCut_SignInsAnswer503_MachineTokensFlow_AllRecover()
     {
-        var admin = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin);
-        await using var relay = new TcpRelay(admin.Host!, admin.Port);
         var databaseName = IdentityServerFactory.NewDatabaseName();
+        var role = new NpgsqlConnectionStringBuilder(TestServers.Postgres(Service.IdentityServer, databaseName));
+        await using var relay = new TcpRelay(role.Host!, role.Port);
         await using var server = IdentityServerFactory.Create(databaseName, IdentityServerFactory.NewRedisPrefix(), new Dictionary<string, string?>
         {
-            ["ConnectionStrings:IdentityDb"] = new NpgsqlConnectionStringBuilder(admin.ConnectionString)
+            ["ConnectionStrings:IdentityDb"] = new NpgsqlConnectionStringBuilder(role.ConnectionString)
             {
-                Host = "127.0.0.1", Port = relay.Port, Database = databaseName,
+                Host = "127.0.0.1", Port = relay.Port,
             }.ConnectionString,
         });
         var client = server.CreateClient();

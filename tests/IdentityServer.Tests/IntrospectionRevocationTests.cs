@@ -124,12 +124,8 @@ public sealed class IntrospectionRevocationTests(IdentityServerFactory server) :
 
         Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsSpaAsync(server.CreateApiClient(), spa.AccessToken)).Status);
 
-        var ttl = await server.WithScopeAsync(async services =>
-        {
-            var keys = services.GetRequiredService<RedisJwt.Revocation.RedisKeys>();
-            var key = keys.Revoked(RedisJwt.Revocation.Revoked.Token(jwt.Id, default));
-            return await services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase().KeyTimeToLiveAsync(key);
-        });
+        var key = server.Services.GetRequiredService<RedisJwt.Revocation.RedisKeys>().Revoked(RedisJwt.Revocation.Revoked.Token(jwt.Id, default));
+        var ttl = await server.AdminRedis.GetDatabase().KeyTimeToLiveAsync(key);
 
         // A resource server accepts a token until exp + its clock skew (Auth:ClockSkew, at most 5 minutes).
         Assert.NotNull(ttl);

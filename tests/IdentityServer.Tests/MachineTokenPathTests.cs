@@ -31,8 +31,8 @@ public sealed class MachineTokenPathTests
         Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsThirdPartyAsync(client, token)).Status);
         Assert.False((await OAuth.IntrospectAsync(client, token)).Json.GetProperty("active").GetBoolean());
         var jti = new JsonWebToken(token).Id;
-        Assert.True(await server.WithScopeAsync(services => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
-            .KeyExistsAsync(services.GetRequiredService<RedisKeys>().Revoked(Revoked.Token(jti, default)))));
+        Assert.True(await server.AdminRedis.GetDatabase()
+            .KeyExistsAsync(server.Services.GetRequiredService<RedisKeys>().Revoked(Revoked.Token(jti, default))));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class RateLimitOutageTests : IAsyncLifetime
     {
         await _redis.StartAsync();
         _server = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(), IdentityServerFactory.NewRedisPrefix(),
-            new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = _redis.ConnectionString });
+            new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = _redis.ConnectionStringAs(Service.IdentityServer) });
         _server.StartServer();
     }
 

@@ -24,7 +24,7 @@ public sealed class RedisKeyMigrationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _redis.StartAsync();
-        _connection = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        _connection = await ConnectionMultiplexer.ConnectAsync(_redis.AdminConnectionString);
     }
 
     public async Task DisposeAsync()
@@ -68,7 +68,8 @@ public sealed class RedisKeyMigrationTests : IAsyncLifetime
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Environment = { ["REDISJWT_PREFIX"] = Prefix },
+            // An operator's run: as the administrator, the password through the environment as redis-cli reads it.
+            Environment = { ["REDISJWT_PREFIX"] = Prefix, ["REDISCLI_AUTH"] = TestServers.RedisPassword(TestServers.RedisAdminUser) },
         })!;
         var output = await script.StandardOutput.ReadToEndAsync() + await script.StandardError.ReadToEndAsync();
         await script.WaitForExitAsync();

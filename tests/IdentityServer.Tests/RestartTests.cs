@@ -45,7 +45,7 @@ public sealed class RestartTests
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith(SpaRedirectUri + "?code=", response.Headers.Location!.ToString());
-        var redis = instanceA.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var redis = instanceA.AdminRedis.GetDatabase();
         var keys = instanceA.Services.GetRequiredService<RedisKeys>();
         Assert.True(await redis.ListLengthAsync(keys.DataProtectionKeys) > 0, "the key ring is not in Redis");
     }

@@ -1,10 +1,12 @@
 using System.Diagnostics;
-using Npgsql;
 using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests;
 
-/// <summary>`IdentityServer migrate` or `clients ...` as a deployment runs it: its own process, Production settings.</summary>
+/// <summary>
+/// `IdentityServer migrate` or `clients ...` as a deployment runs it: its own process, Production settings, its own
+/// PostgreSQL role and Redis user, on a database the operator created.
+/// </summary>
 internal static class ServerCommand
 {
     public static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string databaseName, string redisPrefix,
@@ -18,9 +20,9 @@ internal static class ServerCommand
             RedirectStandardError = true,
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__IdentityDb"] =
-            new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = databaseName }.ConnectionString;
-        start.Environment["ConnectionStrings__Redis"] = TestServers.Redis;
+        TestDatabases.Create(databaseName, Service.IdentityServer);
+        start.Environment["ConnectionStrings__IdentityDb"] = TestServers.Postgres(Service.IdentityServer, databaseName);
+        start.Environment["ConnectionStrings__Redis"] = TestServers.RedisAs(Service.IdentityServer);
         start.Environment["Redis__KeyPrefix"] = redisPrefix;
         start.Environment["Server__Issuer"] = "https://id.example.test/";
         start.Environment["Messages__Providers__Email"] = "folder";

@@ -20,12 +20,12 @@ public sealed partial class ClusterWatch : ILoggerProvider
     private readonly ConcurrentQueue<string> _errors = new();
     private long _crossSlotBefore = -1;
 
-    /// <summary>The settings that put a service on the cluster.</summary>
-    public static Dictionary<string, string?> Settings(IDictionary<string, string?>? more = null)
+    /// <summary>The settings that put a service on the cluster, as its own Redis user.</summary>
+    public static Dictionary<string, string?> Settings(Service service, IDictionary<string, string?>? more = null)
     {
         var settings = new Dictionary<string, string?>(more ?? new Dictionary<string, string?>())
         {
-            ["ConnectionStrings:Redis"] = TestServers.RedisCluster,
+            ["ConnectionStrings:Redis"] = TestServers.RedisClusterAs(service),
         };
         return settings;
     }

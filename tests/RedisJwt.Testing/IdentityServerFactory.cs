@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RedisJwt.IdentityServer;
 using RedisJwt.IdentityServer.Data;
+using StackExchange.Redis;
 
 namespace RedisJwt.Testing;
 
@@ -42,6 +43,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     private readonly string _environment;
     private bool _onLoopback;
     private readonly Dictionary<string, string?> _settings;
+    private ConnectionMultiplexer? _adminRedis;
 
     public IdentityServerFactory()
         : this(NewDatabaseName(), NewRedisPrefix(), overrides: null)
@@ -76,8 +78,9 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
         _environment = environment;
         _settings = new Dictionary<string, string?>(TestCertificates.Settings)
         {
-            ["ConnectionStrings:IdentityDb"] = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = databaseName }.ConnectionString,
-            ["ConnectionStrings:Redis"] = TestServers.Redis,
+            // As deployed: its own PostgreSQL role, owning the database, and its own Redis user (least rights).
+            ["ConnectionStrings:IdentityDb"] = TestServers.Postgres(Service.IdentityServer, databaseName),
+            ["ConnectionStrings:Redis"] = TestServers.RedisAs(Service.IdentityServer),
             ["Redis:KeyPrefix"] = redisPrefix,
             ["Server:Issuer"] = DefaultIssuer,
             ["Server:AllowInsecureHttp"] = "true",
@@ -121,6 +124,9 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     /// <summary>False when another factory (a "restarted" server) goes on using the database.</summary>
     public bool DropDatabaseOnDispose { get; set; } = true;
 
+    /// <summary>False to start the server without its database, as an operator who forgot to create it would.</summary>
+    public bool CreateDatabase { get; set; } = true;
+
     public static string NewDatabaseName() => $"ids_test_{Guid.NewGuid():N}";
 
     public static string NewRedisPrefix() => $"test:{Guid.NewGuid():N}:";
@@ -141,6 +147,12 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // Made as the operator makes it (the server cannot), before the host starts and migrates it.
+        if (CreateDatabase)
+        {
+            TestDatabases.Create(DatabaseName, Service.IdentityServer);
+        }
+
         builder.UseEnvironment(_environment);
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
         if (TestServices is { } configure)
@@ -200,9 +212,16 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
         return user;
     }
 
+    /// <summary>
+    /// The server's Redis as the admin user, for a test's own reads: the server's connection has only the server's
+    /// rights, which a test must not need widened.
+    /// </summary>
+    public IConnectionMultiplexer AdminRedis => _adminRedis ??=
+        ConnectionMultiplexer.Connect(TestServers.WithAdmin(_settings["ConnectionStrings:Redis"]!));
+
     /// <summary>Whether resource servers were told: the family (aid) of this access token is revoked in Redis.</summary>
     public Task<bool> FamilyRevokedInRedisAsync(string accessToken) =>
-        Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase().KeyExistsAsync(
+        AdminRedis.GetDatabase().KeyExistsAsync(
             Services.GetRequiredService<RedisJwt.Revocation.RedisKeys>().Revoked(RedisJwt.Revocation.Revoked.Family(
                 new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(accessToken).GetClaim(RedisJwt.Revocation.RevocationCheck.FamilyClaim).Value,
                 default)));
@@ -225,6 +244,11 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (_adminRedis is not null)
+        {
+            await _adminRedis.DisposeAsync();
+        }
+
         if (DropDatabaseOnDispose)
         {
             DropDatabaseOnDispose = false;
@@ -232,15 +256,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
         }
     }
 
-    public static async Task DropDatabaseAsync(string databaseName)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(
-            new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = "postgres" }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public static Task DropDatabaseAsync(string databaseName) => TestDatabases.DropAsync(databaseName);
 
     private static void AssertSucceeded(IdentityResult result) =>
         Assert.True(result.Succeeded, string.Join(" ", result.Errors.Select(error => error.Description)));

@@ -21,6 +21,8 @@ public static class DatabaseSetup
     /// <summary>On every start: migrate when configured to, then seed clients, scopes and the demo user.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
+        // Seeding needs the database too: a missing one is named, whether or not this start migrates.
+        await app.RequireDatabaseAsync<ApplicationDbContext>();
         await app.MigrateIfConfiguredAsync<ApplicationDbContext>();
         await app.SeedAsync();
     }

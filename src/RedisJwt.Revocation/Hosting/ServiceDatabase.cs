@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace RedisJwt.Revocation.Hosting;
 
@@ -16,7 +17,10 @@ public sealed class DatabaseOptions
     public bool ApplyMigrationsAtStartup { get; set; }
 }
 
-/// <summary>Each service owns one PostgreSQL database, set up and migrated the same way.</summary>
+/// <summary>
+/// Each service owns one PostgreSQL database, set up and migrated the same way. The operator creates the database,
+/// owned by the service's own role (deploy/postgres/service-database.sql); the service only migrates it, as its owner.
+/// </summary>
 public static class ServiceDatabase
 {
     public static IHostApplicationBuilder AddServiceDatabase<TDbContext>(this IHostApplicationBuilder builder,
@@ -24,6 +28,7 @@ public static class ServiceDatabase
         where TDbContext : DbContext
     {
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
+        builder.Services.AddSingleton(new ConnectionStringName<TDbContext>(connectionStringName));
         // With app.UseExceptionHandler(): a request that finds PostgreSQL unreachable is a 503, not a 500.
         builder.Services.AddDependencyUnavailableHandler();
 
@@ -48,9 +53,42 @@ public static class ServiceDatabase
 
     public static async Task MigrateDatabaseAsync<TDbContext>(this WebApplication app) where TDbContext : DbContext
     {
+        await app.RequireDatabaseAsync<TDbContext>();
         await using var scope = app.Services.CreateAsyncScope();
         // EF Core takes a database lock while migrating, so instances starting together are safe.
         await scope.ServiceProvider.GetRequiredService<TDbContext>().Database.MigrateAsync();
+    }
+
+    /// <summary>
+    /// Stops the start with a message naming the setting when the database is missing or the role may not use it, rather
+    /// than a provider error from somewhere in a migration or a query (EF Core would even try to create a missing
+    /// database, which the service's role may not). An unreachable server is left to the caller, as before.
+    /// </summary>
+    public static async Task RequireDatabaseAsync<TDbContext>(this WebApplication app) where TDbContext : DbContext
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var database = scope.ServiceProvider.GetRequiredService<TDbContext>().Database;
+        var setting = $"ConnectionStrings:{app.Services.GetRequiredService<ConnectionStringName<TDbContext>>().Name}";
+        var target = new NpgsqlConnectionStringBuilder(database.GetConnectionString());
+        var where = $"the database \"{target.Database}\" on {target.Host}:{target.Port}";
+        try
+        {
+            await database.OpenConnectionAsync();
+            await database.CloseConnectionAsync();
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            throw new OptionsValidationException(setting, typeof(DatabaseOptions),
+                [$"{setting}: {where} does not exist. The operator creates it, owned by the service's own role "
+                    + "(deploy/postgres/service-database.sql, docs/deployment.md); the service never creates a database."]);
+        }
+        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.InsufficientPrivilege
+            or PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            throw new OptionsValidationException(setting, typeof(DatabaseOptions),
+                [$"{setting}: the role \"{target.Username}\" may not use {where} ({exception.MessageText}). It must be "
+                    + "the role that owns the database (deploy/postgres/service-database.sql, docs/deployment.md)."]);
+        }
     }
 
     /// <summary>Migrates at start only where configured to (Development).</summary>
@@ -62,3 +100,6 @@ public static class ServiceDatabase
         }
     }
 }
+
+/// <summary>Which connection string a service's database is configured by, for messages naming the setting.</summary>
+internal sealed record ConnectionStringName<TDbContext>(string Name) where TDbContext : DbContext;

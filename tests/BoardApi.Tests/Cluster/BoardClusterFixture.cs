@@ -20,7 +20,7 @@ public sealed class BoardClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Watch.StartAsync();
-        Identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(), overrides: ClusterWatch.Settings());
+        Identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(), overrides: ClusterWatch.Settings(Service.IdentityServer));
         Identity.TestServices += Watch.Watch;
         await Identity.InitializeAsync();
         Board = StartBoard(databaseName: null);
@@ -29,7 +29,7 @@ public sealed class BoardClusterFixture : IAsyncLifetime
     /// <summary>A BoardApi instance: with a database of its own (null), or another instance of the one on that database.</summary>
     public BoardApiFactory StartBoard(string? databaseName)
     {
-        var settings = ClusterWatch.Settings(new Dictionary<string, string?>
+        var settings = ClusterWatch.Settings(Service.BoardApi, new Dictionary<string, string?>
         {
             ["RateLimits:Policies:board-writes:PermitLimit"] = Writes.ToString(),
             ["RateLimits:Policies:board-writes:Window"] = "01:00:00",

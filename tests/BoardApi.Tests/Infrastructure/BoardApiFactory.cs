@@ -28,8 +28,9 @@ public sealed class BoardApiFactory : WebApplicationFactory<BoardApiMarker>
         DatabaseName = databaseName ?? $"board_test_{Guid.NewGuid():N}";
         _settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:BoardDb"] = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = DatabaseName }.ConnectionString,
-            ["ConnectionStrings:Redis"] = TestServers.Redis,
+            // As deployed: its own PostgreSQL role, owning the database, and its own Redis user (least rights).
+            ["ConnectionStrings:BoardDb"] = TestServers.Postgres(Service.BoardApi, DatabaseName),
+            ["ConnectionStrings:Redis"] = TestServers.RedisAs(Service.BoardApi),
             ["Redis:KeyPrefix"] = redisPrefix ?? IdentityServerFactory.NewRedisPrefix(),
             ["Auth:Issuer"] = issuer.AbsoluteUri,
             ["Auth:AllowInsecureHttp"] = "true",
@@ -51,11 +52,20 @@ public sealed class BoardApiFactory : WebApplicationFactory<BoardApiMarker>
     /// <summary>False when another instance goes on using the database.</summary>
     public bool DropDatabaseOnDispose { get; set; } = true;
 
+    /// <summary>False to start the service without its database, as an operator who forgot to create it would.</summary>
+    public bool CreateDatabase { get; set; } = true;
+
     /// <summary>Services added for a test (e.g. a log watch); set before first use.</summary>
     public Action<IServiceCollection>? TestServices { get; set; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // Made as the operator makes it (the service cannot), before the host starts and migrates it.
+        if (CreateDatabase)
+        {
+            TestDatabases.Create(DatabaseName, Service.BoardApi);
+        }
+
         builder.UseEnvironment(_environment);
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
         if (TestServices is { } configure)

@@ -170,7 +170,7 @@ public sealed class DistributedRateLimiterTests : IDisposable
             policy.PermitLimit = 10;
             policy.Window = TimeSpan.FromMinutes(1);
             policy.WhenRedisUnavailable = RedisUnavailableBehavior.Allow;
-        }), new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = $"127.0.0.1:{redis.Port},asyncTimeout=2000,syncTimeout=2000" });
+        }), new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = $"{redis.AdminConnectionString},asyncTimeout=2000,syncTimeout=2000" });
         Assert.Equal(new RateLimitDecision(true, TimeSpan.Zero, false), await stalled.Limiter.AcquireAsync("open", "kim"));
 
         // The server stops answering, the connection stays up: what a silently dropped connection looks like.

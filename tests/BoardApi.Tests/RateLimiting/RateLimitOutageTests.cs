@@ -23,7 +23,7 @@ public sealed class RateLimitOutageTests(BoardFixture fixture) : IClassFixture<B
         await _redis.StartAsync();
         _board = new BoardApiFactory(fixture.Identity.Issuer, fixture.Board.DatabaseName, overrides: new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
+            ["ConnectionStrings:Redis"] = _redis.ConnectionStringAs(Service.BoardApi),
             ["Revocation:DegradedWindow"] = "00:05:00",
             ["RateLimits:Policies:board-reads:PermitLimit"] = ReadLimit.ToString(),
             ["RateLimits:Policies:board-reads:Window"] = "01:00:00",

@@ -65,7 +65,7 @@ public sealed class IdentityClusterFixture : IAsyncLifetime
 
     private IdentityServerFactory Instance(string databaseName, string prefix)
     {
-        var server = RecordingProvider.Server(Email, prefix, ClusterWatch.Settings(new Dictionary<string, string?>
+        var server = RecordingProvider.Server(Email, prefix, ClusterWatch.Settings(Service.IdentityServer, new Dictionary<string, string?>
         {
             ["Messages:ClaimAfter"] = "00:00:03",
             ["Messages:SendTimeout"] = "00:00:02.500",

@@ -316,7 +316,7 @@ public sealed class MessageQueueTests
         Assert.DoesNotContain(provider.Accepted, message => message.Recipient == "slow@example.test");
     }
 
-    private static IDatabase Database(IdentityServerFactory server) => server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+    private static IDatabase Database(IdentityServerFactory server) => server.AdminRedis.GetDatabase();
 
     private static RedisKeys Keys(IdentityServerFactory server) => server.Services.GetRequiredService<RedisKeys>();
 }

@@ -15,7 +15,7 @@ public sealed class RedisOutageMetricsTests : IAsyncLifetime
         _server = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(), IdentityServerFactory.NewRedisPrefix(),
             new Dictionary<string, string?>
             {
-                ["ConnectionStrings:Redis"] = _redis.ConnectionString,
+                ["ConnectionStrings:Redis"] = _redis.ConnectionStringAs(Service.IdentityServer),
                 ["Management:Port"] = Scrape.ManagementPort.ToString(),
             });
         _server.StartServer();
