@@ -38,7 +38,7 @@ public sealed class RedisAclRulesTests
     [
         Keys.DataProtectionKeys,
         Keys.Sessions(User), Keys.SessionAuthorizations(User, "sid-1"),
-        Keys.RefreshTokenUse("token-1"), Keys.RefreshFamilyLatest("aid-1"),
+        Keys.RefreshTokenUse("token-1"), Keys.AuthorizationCodeUse("code-1"), Keys.RefreshFamilyLatest("aid-1"),
         Keys.ProfileGeneration(User), $"{Keys.IdentityCacheInstance}profile:{User}:generation-1",
         Keys.MessageLock("email", "someone@example.test", "password-reset"),
         .. Topics.SelectMany(topic => new[] { Keys.MessageStream(topic), Keys.MessageRetries(topic), Keys.MessageDeadLetters(topic) }),
@@ -66,6 +66,7 @@ public sealed class RedisAclRulesTests
         [nameof(RedisKeys.ClientChangesChannel)] = "identity-server",
         [nameof(RedisKeys.SigningKeysChannel)] = "identity-server",
         [nameof(RedisKeys.RefreshTokenUse)] = "identity-server",
+        [nameof(RedisKeys.AuthorizationCodeUse)] = "identity-server",
         [nameof(RedisKeys.RefreshFamilyLatest)] = "identity-server",
         [nameof(RedisKeys.Sessions)] = "identity-server",
         [nameof(RedisKeys.SessionAuthorizations)] = "identity-server",

@@ -80,6 +80,6 @@ public sealed class SecretsAtRestInRedisTests
         });
     }
 
-    private static IDatabase Redis(IdentityServerFactory server) =>
-        server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+    // What anyone who can read Redis sees.
+    private static IDatabase Redis(IdentityServerFactory server) => server.AdminRedis.GetDatabase();
 }
