@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -27,6 +29,25 @@ public sealed class ConfiguredCredentials(IOptions<CredentialOptions> options, I
     public SigningCredentials Signing => _loaded.Value.Signing;
 
     public X509Certificate2 EncryptionCertificate => _loaded.Value.Encryption;
+
+    /// <summary>
+    /// A MAC key for <paramref name="purpose"/>, derived (HKDF, RFC 5869) from the encryption certificate's private key:
+    /// what is sealed with it can be written only by a holder of that certificate, and checked by no one else.
+    /// </summary>
+    public byte[] SealKey(string purpose)
+    {
+        using var rsa = EncryptionCertificate.GetRSAPrivateKey()
+            ?? throw new CryptographicException("The encryption certificate has no RSA private key.");
+        var privateKey = rsa.ExportRSAPrivateKey();
+        try
+        {
+            return HKDF.DeriveKey(HashAlgorithmName.SHA256, privateKey, 32, info: Encoding.UTF8.GetBytes(purpose));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
+    }
 
     public EncryptingCredentials Encrypting => new(new X509SecurityKey(EncryptionCertificate),
         SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512);

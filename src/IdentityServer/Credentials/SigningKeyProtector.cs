@@ -15,23 +15,8 @@ namespace RedisJwt.IdentityServer.Credentials;
 public sealed class SigningKeyProtector(ConfiguredCredentials credentials)
 {
     private static readonly Oid Aes256Cbc = new("2.16.840.1.101.3.4.1.42");
-    private static readonly byte[] SealPurpose = "RedisJwt signing key ring seal v1"u8.ToArray();
-
-    // HKDF (RFC 5869) over the private key: the seal stands and falls with the certificate the keys are enveloped to.
-    private readonly Lazy<byte[]> _sealKey = new(() =>
-    {
-        using var rsa = credentials.EncryptionCertificate.GetRSAPrivateKey()
-            ?? throw new CryptographicException("The encryption certificate has no RSA private key.");
-        var privateKey = rsa.ExportRSAPrivateKey();
-        try
-        {
-            return HKDF.DeriveKey(HashAlgorithmName.SHA256, privateKey, 32, info: SealPurpose);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(privateKey);
-        }
-    });
+    // The seal stands and falls with the certificate the keys are enveloped to.
+    private readonly Lazy<byte[]> _sealKey = new(() => credentials.SealKey("RedisJwt signing key ring seal v1"));
 
     /// <summary>A new key for <paramref name="algorithm"/>: RSA 2048 for RS256/PS256, P-256 for ES256.</summary>
     public SigningKey Create(string algorithm, DateTimeOffset now, DateTimeOffset activatesAt)

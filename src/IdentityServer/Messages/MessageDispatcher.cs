@@ -15,7 +15,8 @@ public sealed class MessageDispatcher(IConnectionMultiplexer redis, RedisKeys ke
     {
         var options = settings.Value;
         var topic = TopicRouting.Route(options, message.BirthDate, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)).Name;
-        var entry = MessageEntry.New(message with { Text = sealing.Seal(message.Text) });
+        var entry = MessageEntry.New(message);
+        entry = entry with { Text = sealing.Seal(entry) };
         var database = redis.GetDatabase();
         var lockKey = keys.MessageLock(message.Channel, message.Recipient, message.Kind);
 

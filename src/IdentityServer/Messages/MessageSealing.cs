@@ -6,8 +6,9 @@ namespace RedisJwt.IdentityServer.Messages;
 /// <summary>
 /// A message's text (reset and confirmation links, codes) is sealed from the moment it is queued until a consumer hands
 /// it to its provider: in the topic streams, the retry sets and the dead letters, Redis holds only ciphertext (Data
-/// Protection, whose key ring Redis itself holds only encrypted to the encryption certificate). A text queued before
-/// sealing existed carries no marker and passes as it is.
+/// Protection, whose keys Redis holds only encrypted and sealed to the encryption certificate). The seal is bound to
+/// the message's id, channel, recipient and kind, and only sealed texts are sent: an entry written into Redis by anyone
+/// else, or a queued reset link redirected to another recipient, is dead-lettered, never delivered.
 /// </summary>
 public sealed class MessageSealing(IDataProtectionProvider protection)
 {
@@ -15,9 +16,13 @@ public sealed class MessageSealing(IDataProtectionProvider protection)
 
     private readonly IDataProtector _protector = protection.CreateProtector("RedisJwt.IdentityServer.Messages.Text.v1");
 
-    public string Seal(string text) => Marker + _protector.Protect(text);
+    /// <returns>The entry's text, sealed for this entry.</returns>
+    public string Seal(MessageEntry entry) => Marker + For(entry).Protect(entry.Text);
 
-    /// <exception cref="CryptographicException">Not sealed by this deployment's key ring, or altered.</exception>
-    public string Open(string stored) =>
-        stored.StartsWith(Marker, StringComparison.Ordinal) ? _protector.Unprotect(stored[Marker.Length..]) : stored;
+    /// <exception cref="CryptographicException">Not sealed, not for this entry, or not by this deployment's key ring.</exception>
+    public string Open(MessageEntry entry) => entry.Text.StartsWith(Marker, StringComparison.Ordinal)
+        ? For(entry).Unprotect(entry.Text[Marker.Length..])
+        : throw new CryptographicException("The text is not sealed.");
+
+    private IDataProtector For(MessageEntry entry) => _protector.CreateProtector(entry.Id, entry.Channel, entry.Recipient, entry.Kind);
 }

@@ -226,7 +226,7 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
         string text;
         try
         {
-            text = services.GetRequiredService<MessageSealing>().Open(message.Text);
+            text = services.GetRequiredService<MessageSealing>().Open(message);
         }
         catch (System.Security.Cryptography.CryptographicException exception)
         {

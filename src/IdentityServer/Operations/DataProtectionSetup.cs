@@ -11,8 +11,9 @@ public static class DataProtectionSetup
     /// <summary>
     /// One key ring in Redis for every instance, so a cookie or antiforgery token issued by one instance is accepted by
     /// the others behind the load balancer. Each key is stored encrypted to the encryption certificate (XML Encryption
-    /// with its RSA key), which every instance loads from a file: whoever can read Redis gets ciphertext, not the keys
-    /// that sign cookies, antiforgery tokens, emailed links and message bodies.
+    /// with its RSA key), which every instance loads from a file, and sealed with a MAC keyed from it
+    /// (<see cref="SealedKeyRing"/>): whoever can read Redis gets ciphertext, not the keys that sign cookies, antiforgery
+    /// tokens, emailed links and message texts, and whoever can write to it cannot slip in a key of theirs.
     /// </summary>
     public static IHostApplicationBuilder AddSharedDataProtection(this IHostApplicationBuilder builder)
     {
@@ -22,8 +23,9 @@ public static class DataProtectionSetup
             {
                 var keys = services.GetRequiredService<RedisKeys>();
                 var redis = services.GetRequiredService<IConnectionMultiplexer>();
-                options.XmlRepository = new Microsoft.AspNetCore.DataProtection.StackExchangeRedis.RedisXmlRepository(
-                    () => redis.GetDatabase(), keys.DataProtectionKeys);
+                options.XmlRepository = new SealedKeyRing(
+                    new Microsoft.AspNetCore.DataProtection.StackExchangeRedis.RedisXmlRepository(() => redis.GetDatabase(), keys.DataProtectionKeys),
+                    services.GetRequiredService<ConfiguredCredentials>(), services.GetRequiredService<ILogger<SealedKeyRing>>());
                 options.XmlEncryptor = new KeyRingEncryptor(services.GetRequiredService<ConfiguredCredentials>(),
                     services.GetRequiredService<ILoggerFactory>());
             });
