@@ -9,7 +9,7 @@ namespace RedisJwt.IdentityServer.Account;
 /// <summary>
 /// Checks an email and password for every way of signing in (the login page, the password grant behind
 /// /auth/login) and the current password of /auth/password. Failures are one answer, whatever the cause, and cost
-/// the same work (two UPDATEs and a password hash), so neither the answer nor its timing tells an unknown email from a
+/// the same work (an UPDATE and a password hash), so neither the answer nor its timing tells an unknown email from a
 /// wrong password or a locked account. Each attempt is reserved before the password is checked, so lockout holds
 /// against guesses sent in parallel. Sign-ins and lockouts are counted and audited (<see cref="AuthEvents"/>).
 /// </summary>
@@ -34,10 +34,9 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
         var verdict = Verdict.Wrong;
         if (user is null)
         {
-            // What a wrong password costs: the reservation, a hash, the settlement (neither UPDATE matches a row).
+            // What a wrong password costs: the reservation (matching no row here) and a hash.
             await ReserveAttemptAsync(userId: "");
             SpendPasswordCheckTime(password);
-            await SettleAsync(userId: "", succeeded: false);
         }
         else
         {
@@ -72,14 +71,12 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
 
         // The attempt is taken before the password is checked, so guesses sent in parallel cannot all be checked while
         // the count still reads zero: of any number at once, at most MaxFailedAccessAttempts get this far.
-        if (!await ReserveAttemptAsync(user.Id))
+        if (await ReserveAttemptAsync(user.Id) is not { } attempt)
         {
             SpendPasswordCheckTime(password);
-            await SettleAsync(userId: "", succeeded: false);
             return Verdict.LockedOut;
         }
 
-        // Lockout counted here: Identity's own count (read, add one, save) loses failures sent in parallel.
         var result = await signIns.CheckPasswordSignInAsync(user, password, lockoutOnFailure: false);
         if (result.IsNotAllowed)
         {
@@ -87,47 +84,55 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
             SpendPasswordCheckTime(password);
         }
 
-        await SettleAsync(user.Id, result.Succeeded, failed: user);
-        return result.Succeeded ? Verdict.Right : Verdict.Wrong;
+        if (result.Succeeded)
+        {
+            await GiveBackAttemptsAsync(user.Id, attempt);
+            return Verdict.Right;
+        }
+
+        // A wrong password keeps its attempt; the last one has locked the account already.
+        if (attempt.Number >= identity.Value.Lockout.MaxFailedAccessAttempts)
+        {
+            events.LockedOut(user.Id);
+        }
+
+        return Verdict.Wrong;
     }
 
-    // One UPDATE: PostgreSQL evaluates it against the row as it is under the row lock, so reservations made in parallel
-    // each see the others'. Refused while the account is locked, or while every attempt it has left is in flight. For
-    // an unknown email the same statement runs and matches no row: the same work.
-    private async Task<bool> ReserveAttemptAsync(string userId)
+    /// <summary>A reserved attempt: its number, and the lockout it set if it was the last one.</summary>
+    private sealed record Attempt(int Number, DateTimeOffset LockedUntil);
+
+    // One UPDATE, evaluated by PostgreSQL against the row as it is under the row lock, so reservations made in parallel
+    // each see the others'. Refused while the account is locked. The attempt that takes the last one locks the account
+    // at once, before its password is checked: whatever happens to that request (a crash included), the account is
+    // locked for the lockout time, never longer, and the count starts again after it, as Identity's AccessFailedAsync
+    // does. For an unknown email the same statement runs and matches no row: the same work. (Identity's tables, whose
+    // names its EF model fixes.)
+    private async Task<Attempt?> ReserveAttemptAsync(string userId)
     {
         var now = clock.GetUtcNow();
         var max = identity.Value.Lockout.MaxFailedAccessAttempts;
-        return await db.Users
-            .Where(user => user.Id == userId && user.LockoutEnabled && (user.LockoutEnd == null || user.LockoutEnd <= now)
-                && user.AccessFailedCount < max)
-            .ExecuteUpdateAsync(update => update.SetProperty(user => user.AccessFailedCount, user => user.AccessFailedCount + 1)) == 1;
+        // Whole microseconds, PostgreSQL's precision, so that the success below finds this very lockout to lift.
+        var until = now + identity.Value.Lockout.DefaultLockoutTimeSpan;
+        until = until.AddTicks(-(until.UtcTicks % 10));
+        var numbers = await db.Database.SqlQuery<int>($"""
+            UPDATE "AspNetUsers" SET
+                "AccessFailedCount" = CASE WHEN "AccessFailedCount" >= {max} THEN 1 ELSE "AccessFailedCount" + 1 END,
+                "LockoutEnd" = CASE WHEN (CASE WHEN "AccessFailedCount" >= {max} THEN 1 ELSE "AccessFailedCount" + 1 END) >= {max}
+                    THEN {until} ELSE "LockoutEnd" END
+            WHERE "Id" = {userId} AND "LockoutEnabled" AND ("LockoutEnd" IS NULL OR "LockoutEnd" <= {now})
+            RETURNING "AccessFailedCount" AS "Value"
+            """).ToListAsync();
+        return numbers is [var number] ? new Attempt(number, until) : null;
     }
 
-    // A right password gives every reserved attempt back (as Identity resets the count on success). A wrong one keeps
-    // its attempt; the one that used the last attempt locks the account and starts the count again, as Identity's
-    // AccessFailedAsync does.
-    private async Task SettleAsync(string userId, bool succeeded, ApplicationUser? failed = null)
-    {
-        if (succeeded)
-        {
-            await db.Users.Where(user => user.Id == userId)
-                .ExecuteUpdateAsync(update => update.SetProperty(user => user.AccessFailedCount, 0));
-            return;
-        }
-
-        var lockout = identity.Value.Lockout;
-        var until = clock.GetUtcNow() + lockout.DefaultLockoutTimeSpan;
-        var locked = await db.Users
-            .Where(user => user.Id == userId && user.AccessFailedCount >= lockout.MaxFailedAccessAttempts)
+    // A right password gives every attempt back (as Identity resets the count on success), and the lockout this attempt
+    // set in advance, if it was the last one.
+    private async Task GiveBackAttemptsAsync(string userId, Attempt attempt) =>
+        await db.Users.Where(user => user.Id == userId)
             .ExecuteUpdateAsync(update => update
-                .SetProperty(user => user.LockoutEnd, until)
-                .SetProperty(user => user.AccessFailedCount, 0));
-        if (locked == 1)
-        {
-            events.LockedOut(failed!.Id);
-        }
-    }
+                .SetProperty(user => user.AccessFailedCount, 0)
+                .SetProperty(user => user.LockoutEnd, user => user.LockoutEnd == attempt.LockedUntil ? null : user.LockoutEnd));
 
     // Hashing costs what verifying does: the same PBKDF2 with the same iteration count.
     private void SpendPasswordCheckTime(string password) =>

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Data;
@@ -48,6 +49,46 @@ public sealed class LockoutRaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Login_RightPasswordOnTheLastAttempt_SignsInAndLeavesNoLockout()
+    {
+        var user = await CreateUserAsync(_server, $"last-{Guid.NewGuid():N}@example.test");
+        var client = _server.CreateApiClient();
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await AuthApiClient.LoginAsync(client, user.Email!, "Wrong!Passw0rd")).Status);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.LoginAsync(client, user.Email!, Password)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.LoginAsync(client, user.Email!, Password)).Status);
+    }
+
+    [Fact]
+    public async Task Login_AttemptsThatNeverFinished_LockNoLongerThanTheLockoutTime()
+    {
+        // Each check dies between its reservation and its answer (a crash, a lost database connection).
+        await using var server = Create(NewDatabaseName(), NewRedisPrefix());
+        server.TestServices = services => services.AddScoped<IPasswordHasher<ApplicationUser>>(provider => new CrashingOn("Crash!Passw0rd",
+            new PasswordHasher<ApplicationUser>(provider.GetRequiredService<IOptions<PasswordHasherOptions>>())));
+        var user = await CreateUserAsync(server, $"crash-{Guid.NewGuid():N}@example.test");
+        var client = server.CreateApiClient();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, (await AuthApiClient.LoginAsync(client, user.Email!, "Crash!Passw0rd")).Status);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuthApiClient.LoginAsync(client, user.Email!, Password)).Status);
+        var lockedUntil = await server.WithScopeAsync(async services => (await services.GetRequiredService<UserManager<ApplicationUser>>()
+            .FindByIdAsync(user.Id))!.LockoutEnd);
+        Assert.InRange(lockedUntil!.Value, DateTimeOffset.UtcNow.AddMinutes(14), DateTimeOffset.UtcNow.AddMinutes(15));
+
+        // The lockout time passes (Identity checks it against the real clock).
+        await server.WithScopeAsync(async services => await services.GetRequiredService<ApplicationDbContext>().Users
+            .Where(stored => stored.Id == user.Id)
+            .ExecuteUpdateAsync(update => update.SetProperty(stored => stored.LockoutEnd, DateTimeOffset.UtcNow.AddSeconds(-1))));
+        Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.LoginAsync(client, user.Email!, Password)).Status);
+    }
+
+    [Fact]
     public async Task SignInLimit_CompatibilityFormsOfOneAddress_OneAccountAndOneBucket()
     {
         await using var limited = Create(NewDatabaseName(), NewRedisPrefix(), new Dictionary<string, string?>
@@ -78,6 +119,14 @@ public sealed class LockoutRaceTests : IAsyncLifetime
             Assert.True((await services.GetRequiredService<UserManager<ApplicationUser>>().CreateAsync(user, Password)).Succeeded);
             return user;
         });
+
+    private sealed class CrashingOn(string password, IPasswordHasher<ApplicationUser> inner) : IPasswordHasher<ApplicationUser>
+    {
+        public string HashPassword(ApplicationUser user, string provided) => inner.HashPassword(user, provided);
+
+        public PasswordVerificationResult VerifyHashedPassword(ApplicationUser user, string hashedPassword, string provided) =>
+            provided == password ? throw new InvalidOperationException("test: the check dies") : inner.VerifyHashedPassword(user, hashedPassword, provided);
+    }
 
     /// <summary>Counts password verifications per stored hash: how many guesses were really checked.</summary>
     private sealed class CountingPasswordHasher
