@@ -71,7 +71,7 @@ public sealed class AuthorizeModel(
 
             // Come back here after signing in, the same request plus the mark that a sign-in was asked for now.
             var parameters = RequestParameters.Where(p => p.Key != FreshSignIn.MarkerParameter).ToList();
-            parameters.Add(new(FreshSignIn.MarkerParameter, freshSignIn.Marker()));
+            parameters.Add(new(FreshSignIn.MarkerParameter, freshSignIn.Marker(request)));
             return Challenge(new AuthenticationProperties
             {
                 RedirectUri = Request.PathBase + Request.Path + QueryString.Create(parameters),
@@ -107,9 +107,11 @@ public sealed class AuthorizeModel(
 
         // Tokens get their own (ad-hoc) authorization per sign-in, so each session is a token family that can be
         // revoked on its own; the remembered consent is a separate, permanent authorization.
-        // auth_time in the ID token when the client asked how recent the sign-in is (OIDC Core 3.1.2.1, 2).
+        // auth_time in the ID token when the client asked how recent the sign-in is (OIDC Core 3.1.2.1, 2), or for a new
+        // one (prompt=login), which it can then check was done.
         var signIn = new SignInFacts(login.Principal!.GetSessionId(), authenticatedAt,
-            AuthTimeInIdToken: request.MaxAge is not null || await ClientProperties.RequiresAuthTimeAsync(applications, application));
+            AuthTimeInIdToken: request.MaxAge is not null || request.HasPromptValue(PromptValues.Login)
+                || await ClientProperties.RequiresAuthTimeAsync(applications, application));
         var principal = await principals.CreateAsync(user, scopes, signIn, authorizationId: null);
         if (mustAsk)
         {

@@ -52,6 +52,42 @@ public sealed class AuthTimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PromptLogin_AsksForThePasswordOnceThenCompletes()
+    {
+        var (browser, email) = await SignedInAsync();
+        var pkce = Pkce.Create();
+
+        var login = await browser.NavigateAsync(OAuth.AuthorizeUrl(SpaClientId, SpaRedirectUri, "openid", pkce, extra: ("prompt", "login")));
+        Assert.Equal("/Account/Login", login.Url.AbsolutePath);
+        var askedAt = Now();
+        var callback = await browser.SubmitAsync(login, "form", Credentials(email));
+
+        Assert.NotNull(callback.ExternalRedirect);
+        var idToken = await IdTokenAsync(browser, SpaClientId, SpaRedirectUri, callback.RedirectParameters["code"], pkce);
+        Assert.InRange(AuthTime(idToken), askedAt, Now());
+    }
+
+    [Fact]
+    public async Task SignInAskedMarker_CarriedOverToAnotherRequest_DoesNotSatisfyIt()
+    {
+        var (browser, email) = await SignedInAsync();
+        // A marker minted by one request (anyone can start one), then a sign-in after it.
+        var first = await browser.NavigateAsync(OAuth.AuthorizeUrl(SpaClientId, SpaRedirectUri, "openid", Pkce.Create(),
+            state: "first", extra: ("prompt", "login")));
+        var marker = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(new Uri("http://x"),
+            Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(first.Url.Query)["ReturnUrl"].ToString()).Query)["redisjwt_sign_in_asked"].ToString();
+        Assert.NotEmpty(marker);
+        await browser.SubmitAsync(first, "form", Credentials(email));
+
+        // Another request (the RP's own state and challenge) with that marker added: it must ask again.
+        var other = await browser.NavigateAsync(OAuth.AuthorizeUrl(SpaClientId, SpaRedirectUri, "openid", Pkce.Create(),
+            state: "second", extra: [("max_age", "0"), ("redisjwt_sign_in_asked", marker)]));
+
+        Assert.Null(other.ExternalRedirect);
+        Assert.Equal("/Account/Login", other.Url.AbsolutePath);
+    }
+
+    [Fact]
     public async Task OldSignIn_MaxAge_AsksForThePasswordEvenAfterTheCookieWasRenewed()
     {
         var (browser, email) = await SignedInAsync();
