@@ -18,7 +18,7 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
     public OutgoingMessage EmailVerification(ApplicationUser user, string token) => To(user, MessageKinds.EmailVerification,
         "Confirm your email address",
         $"""
-        Hello {user.DisplayName},
+        {Greeting(user)}
 
         Confirm the email address of your RedisJwt account by opening this link:
 
@@ -30,7 +30,7 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
     public OutgoingMessage PasswordReset(ApplicationUser user, string token, TimeSpan lifetime) => To(user, MessageKinds.PasswordReset,
         "Reset your password",
         $"""
-        Hello {user.DisplayName},
+        {Greeting(user)}
 
         Someone (we hope you) asked to reset the password of your RedisJwt account. Choose a new one here, within {Describe(lifetime)}:
 
@@ -42,7 +42,7 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
     public OutgoingMessage PasswordChanged(ApplicationUser user) => To(user, MessageKinds.PasswordChanged,
         "Your password was changed",
         $"""
-        Hello {user.DisplayName},
+        {Greeting(user)}
 
         The password of your RedisJwt account was just changed, and your other sessions have been signed out.
 
@@ -52,7 +52,7 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
     public OutgoingMessage NewSignIn(ApplicationUser user, string device, DateTimeOffset at) => To(user, MessageKinds.NewSignIn,
         "New sign-in to your account",
         $"""
-        Hello {user.DisplayName},
+        {Greeting(user)}
 
         Your RedisJwt account was signed in to from a device or network not seen before:
 
@@ -64,7 +64,7 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
     public OutgoingMessage RefreshTokenReuse(ApplicationUser user, string? clientId) => To(user, MessageKinds.RefreshTokenReuse,
         "A sign-in of yours was used twice and has been ended",
         $"""
-        Hello {user.DisplayName},
+        {Greeting(user)}
 
         A refresh token of your account{(clientId is null ? "" : $" (app: {clientId})")} was presented a second time, which means someone else may hold a copy. Every token of that sign-in has been revoked; the app will ask you to sign in again.
 
@@ -75,7 +75,7 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
     public OutgoingMessage RegistrationAttempt(ApplicationUser user) => To(user, MessageKinds.RegistrationAttempt,
         "Someone tried to create an account with your email",
         $"""
-        Hello {user.DisplayName},
+        {Greeting(user)}
 
         Someone (perhaps you) tried to create a RedisJwt account with this email address, which already has one. No second
         account was created.
@@ -86,6 +86,10 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
         """);
 
     private Uri Issuer => server.Value.Issuer!;
+
+    // The display name is whoever registered's to choose: until the address's owner has confirmed it, it is not theirs,
+    // and this server must not carry a stranger's words ("call this number") into their inbox.
+    private static string Greeting(ApplicationUser user) => user.EmailConfirmed ? $"Hello {user.DisplayName}," : "Hello,";
 
     private string Link(string path, ApplicationUser user, string token) =>
         new Uri(Issuer, $"{path.TrimStart('/')}?userId={Uri.EscapeDataString(user.Id)}&code={EncodeToken(token)}").ToString();
