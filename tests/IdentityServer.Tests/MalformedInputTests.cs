@@ -56,6 +56,19 @@ public sealed class MalformedInputTests(IdentityServerFactory server) : IClassFi
         AssertInvalidRequest(response, "%00 (U+0000)");
     }
 
+    [Theory]
+    [InlineData("/connect/token")]
+    [InlineData("/connect/introspect")]
+    [InlineData("/connect/revoke")]
+    public async Task ClientCredentials_NulInBasicClientId_InvalidRequest(string path)
+    {
+        // OAuth.PostAsync form-urlencodes the id before base64 (RFC 6749 2.3.1), so the server decodes a NUL.
+        var response = await OAuth.PostAsync(server.CreateApiClient(), path,
+            new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["token"] = "x" }, ("board\0api", "secret"));
+
+        AssertInvalidRequest(response, "client_id");
+    }
+
     [Fact]
     public async Task Revoke_NulInToken_InvalidRequest()
     {

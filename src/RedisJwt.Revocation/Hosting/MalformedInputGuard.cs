@@ -11,7 +11,8 @@ namespace RedisJwt.Revocation.Hosting;
 /// <summary>
 /// Refuses malformed input before any handler meets it as an exception (a 500): a path, query or form name or value
 /// PostgreSQL cannot store (<see cref="StorableText"/>), and a form body the form reader cannot read (not UTF-8, over its
-/// limits, broken multipart, cut short). The form is read here, once; whatever runs later gets the parsed copy. At an
+/// limits, broken multipart, cut short), and client credentials in an Authorization: Basic header at an OAuth endpoint
+/// that would decode to such text. The form is read here, once; whatever runs later gets the parsed copy. At an
 /// OAuth endpoint (<see cref="OAuthEndpointOptions"/>) the answer is invalid_request (RFC 6749 5.2), elsewhere RFC 9457
 /// problem details naming the field. JSON bodies are checked as they are read (<see cref="StorableStringConverter"/>).
 /// </summary>
@@ -22,8 +23,10 @@ public sealed class MalformedInputGuard(RequestDelegate next, IOptions<OAuthEndp
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
+        var isOAuthEndpoint = oauth.Value.Paths.Contains(request.Path);
         var refusal = Check("path", request.Path.Value)
             ?? CheckAll(request.Query)
+            ?? (isOAuthEndpoint ? CheckClientCredentials(request) : null)
             ?? (request.HasFormContentType ? await ReadFormAsync(request) : null);
         if (refusal is null)
         {
@@ -31,7 +34,7 @@ public sealed class MalformedInputGuard(RequestDelegate next, IOptions<OAuthEndp
             return;
         }
 
-        if (oauth.Value.Paths.Contains(request.Path))
+        if (isOAuthEndpoint)
         {
             await OAuthErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "invalid_request",
                 refusal.Field == "body" ? refusal.Detail : $"{refusal.Field}: {refusal.Detail}");
@@ -78,6 +81,29 @@ public sealed class MalformedInputGuard(RequestDelegate next, IOptions<OAuthEndp
 
         return CheckAll(form) ?? form.Files.Select(file => Check(file.Name, file.Name) ?? Check(file.Name, file.FileName))
             .FirstOrDefault(refusal => refusal is not null);
+    }
+
+    // Client credentials in the Basic scheme are form-urlencoded, then base64 (RFC 6749 2.3.1), and the server decodes
+    // both: a %00 there is a NUL in the client_id it looks up. (Not base64, or no colon: the OAuth server's to refuse.)
+    private static Refusal? CheckClientCredentials(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        try
+        {
+            var credentials = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(authorization[6..].Trim()));
+            return credentials.Split(':', 2) is [var clientId, var secret]
+                ? Check("client_id", Uri.UnescapeDataString(clientId)) ?? Check("client_secret", Uri.UnescapeDataString(secret))
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     // Each name, then its values.

@@ -234,6 +234,16 @@ public sealed class Malformations(FuzzTarget target, string authority, Random ra
         yield return Request("NUL byte in a header", headers: "X-Fuzz: a\u0000b\r\n");
         yield return Request("raw UTF-8 in a header", headers: $"X-Fuzz: {Utf8Wire("Zoë 😀")}\r\n");
         yield return Request("Content-Type given twice", headers: $"Content-Type: {JsonType}\r\n");
+        // Client credentials in the Basic scheme are form-urlencoded, then base64 (RFC 6749 2.3.1): the server decodes both.
+        foreach (var (credentials, what) in new[] { ("a%00b:secret", "%00 in the client id"), ("client:a%00b", "%00 in the secret"),
+            ("%ED%A0%80:secret", "a lone surrogate in the client id"), ("%FF%FE:secret", "invalid UTF-8 in the client id"),
+            ("no-colon", "no colon"), ("\u0000:\u0000", "raw NULs") })
+        {
+            yield return Request($"Basic credentials with {what}",
+                headers: $"Authorization: Basic {Convert.ToBase64String(Encoding.Latin1.GetBytes(credentials))}\r\n");
+        }
+
+        yield return Request("Basic credentials not base64", headers: "Authorization: Basic !!!not-base64!!!\r\n");
     }
 
     private MalformedRequest Multipart(string malformation, IReadOnlyDictionary<string, string> form, string boundary = "fuzz",
@@ -275,7 +285,8 @@ public sealed class Malformations(FuzzTarget target, string authority, Random ra
         var head = new StringBuilder()
             .Append($"{target.Method} {path}{(query.Length > 0 ? "?" + query : "")} HTTP/1.1\r\n")
             .Append($"Host: {authority}\r\nConnection: close\r\n");
-        foreach (var (name, value) in target.Headers)
+        // A malformation's own Authorization header replaces the target's.
+        foreach (var (name, value) in target.Headers.Where(header => !(header.Key == "Authorization" && headers.StartsWith("Authorization:", StringComparison.Ordinal))))
         {
             head.Append($"{name}: {value}\r\n");
         }
