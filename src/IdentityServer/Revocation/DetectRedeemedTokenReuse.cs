@@ -63,59 +63,100 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
         {
             if (isCode || !await IsGraceRetryAsync(token, context.TokenId))
             {
-                await RejectAsReuseAsync(context, token, isCode, waitFor: null);
+                await RejectAsReuseAsync(context, token, isCode);
             }
 
             return;
         }
 
         var claim = isCode ? keys.AuthorizationCodeUse(context.TokenId) : keys.RefreshTokenUse(context.TokenId);
-        bool won;
-        try
+        var expiresAt = principal.GetExpirationDate() ?? clock.GetUtcNow() + PendingLifetime;
+        // A first request that failed without redeeming gives the claim back (or, if it died, lets it lapse): the one
+        // waiting for it then redeems instead, as the first use it is. Twice at most, then it is taken for a replay.
+        for (var round = 0; round < 3; round++)
         {
-            var lifetime = (principal.GetExpirationDate() ?? clock.GetUtcNow()) - clock.GetUtcNow();
-            won = await redis.GetDatabase().StringSetAsync(claim, Pending, lifetime > TimeSpan.Zero ? lifetime : TimeSpan.FromMinutes(1), When.NotExists);
-            if (won && !isCode && await tokens.GetAuthorizationIdAsync(token) is { } family)
+            bool won;
+            try
             {
-                await redis.GetDatabase().StringSetAsync(keys.RefreshFamilyLatest(family), context.TokenId, settings.Value.RefreshTokenLifetime);
+                won = await TryClaimAsync(claim, expiresAt);
+                if (won && !isCode && await tokens.GetAuthorizationIdAsync(token) is { } family)
+                {
+                    await redis.GetDatabase().StringSetAsync(keys.RefreshFamilyLatest(family), context.TokenId, settings.Value.RefreshTokenLifetime);
+                }
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                logger.LogError(exception, "Token request refused: Redis is unavailable to claim the code or refresh token.");
+                context.Reject(error: Errors.TemporarilyUnavailable, description: "The grant cannot be redeemed right now; retry shortly.");
+                return;
+            }
+
+            if (won)
+            {
+                context.Transaction.Properties[ClaimProperty] = new RedemptionClaim(claim.ToString(), expiresAt);
+                return;
+            }
+
+            if (!isCode && settings.Value.RefreshTokenReuseLeeway > TimeSpan.Zero)
+            {
+                return;
+            }
+
+            switch (await WaitUntilAnsweredAsync(claim))
+            {
+                case Answer.Issued:
+                    await RejectAsReuseAsync(context, token, isCode);
+                    return;
+
+                case Answer.StillPending:
+                    // The first request has not answered in seconds (it may have died): neither a redemption nor a
+                    // replay can be told yet. The client may retry; a real replay is caught then.
+                    context.Reject(error: Errors.TemporarilyUnavailable, description: "The grant is being redeemed by another request; retry shortly.");
+                    return;
             }
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            logger.LogError(exception, "Token request refused: Redis is unavailable to claim the code or refresh token.");
-            context.Reject(error: Errors.TemporarilyUnavailable, description: "The grant cannot be redeemed right now; retry shortly.");
-            return;
-        }
 
-        if (won)
-        {
-            context.Transaction.Properties[ClaimProperty] = claim.ToString();
-        }
-        else if (isCode || settings.Value.RefreshTokenReuseLeeway <= TimeSpan.Zero)
-        {
-            await RejectAsReuseAsync(context, token, isCode, waitFor: claim);
-        }
+        await RejectAsReuseAsync(context, token, isCode);
+    }
+
+    /// <summary>The claim a request won, and until when the token it claims could be used (how long "done" must last).</summary>
+    public sealed record RedemptionClaim(string Key, DateTimeOffset TokenExpiresAt);
+
+    private enum Answer { Issued, Released, StillPending }
+
+    // Pending no longer than a redemption could take: a request that dies mid-way (no answer, so no release) blocks its
+    // token for this long, not for the token's whole lifetime.
+    private static readonly TimeSpan PendingLifetime = TimeSpan.FromSeconds(30);
+
+    private async Task<bool> TryClaimAsync(RedisKey claim, DateTimeOffset tokenExpiresAt)
+    {
+        var remaining = tokenExpiresAt - clock.GetUtcNow();
+        return await redis.GetDatabase().StringSetAsync(claim, Pending,
+            remaining > TimeSpan.Zero && remaining < PendingLifetime ? remaining : PendingLifetime, When.NotExists);
     }
 
     /// <summary>
-    /// Called once the token response is on its way. Tokens were issued: racing replays may now revoke the family.
-    /// The grant failed instead (e.g. temporarily unavailable): the token was not redeemed, so the claim goes, and the
-    /// client's retry is a first use again rather than a "replay" that would revoke its own family.
+    /// Called once the token response is on its way. Tokens were issued: the token is spent, for as long as it could
+    /// have been used, and racing replays revoke the family. The grant failed instead (e.g. a wrong PKCE verifier,
+    /// temporarily unavailable): the token was not redeemed, so the claim goes, and the next request presenting it (the
+    /// client's retry, or the rightful client after an interceptor's failed attempt) is a first use again rather than a
+    /// "replay" that would revoke the family.
     /// </summary>
-    public static async Task ReleaseAsync(IConnectionMultiplexer redis, string claim, bool issued)
+    public static async Task ReleaseAsync(IConnectionMultiplexer redis, RedemptionClaim claim, bool issued, TimeProvider clock)
     {
         var database = redis.GetDatabase();
+        var remaining = claim.TokenExpiresAt - clock.GetUtcNow();
         if (issued)
         {
-            await database.StringSetAsync(claim, Done, expiry: null, keepTtl: true, when: When.Exists);
+            await database.StringSetAsync(claim.Key, Done, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMinutes(1), When.Exists);
         }
         else
         {
-            await database.KeyDeleteAsync(claim);
+            await database.KeyDeleteAsync(claim.Key);
         }
     }
 
-    private async Task RejectAsReuseAsync(ValidateTokenContext context, object token, bool isCode, RedisKey? waitFor)
+    private async Task RejectAsReuseAsync(ValidateTokenContext context, object token, bool isCode)
     {
         var family = await tokens.GetAuthorizationIdAsync(token);
         var clientId = context.Principal!.GetPresenters().FirstOrDefault();
@@ -137,11 +178,6 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
 
         if (family is not null)
         {
-            if (waitFor is { } claim)
-            {
-                await WaitUntilAnsweredAsync(claim);
-            }
-
             // Rejecting here also skips OpenIddict's own chain revocation, so the family is revoked here, in
             // PostgreSQL whatever happens, and in Redis if it answers.
             var cause = isCode ? RevocationCause.AuthorizationCodeReplay : RevocationCause.RefreshTokenReuse;
@@ -164,23 +200,31 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
             : "The refresh token was already used. Every token of this sign-in has been revoked; sign in again.");
     }
 
-    // The racing winner is mid-redemption; revoking now could fail it too. Its answer takes milliseconds; a crashed
-    // winner is waited for at most a few seconds.
-    private async Task WaitUntilAnsweredAsync(RedisKey claim)
+    // The racing winner is mid-redemption; revoking now could fail it too. Its answer takes milliseconds; a winner
+    // that died is waited for at most a few seconds.
+    private async Task<Answer> WaitUntilAnsweredAsync(RedisKey claim)
     {
         var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(5);
         try
         {
             var database = redis.GetDatabase();
-            while (await database.StringGetAsync(claim) == Pending && clock.GetUtcNow() < deadline)
+            while (clock.GetUtcNow() < deadline)
             {
+                var state = await database.StringGetAsync(claim);
+                if (state != Pending)
+                {
+                    return state.IsNull ? Answer.Released : Answer.Issued;
+                }
+
                 await Task.Delay(20);
             }
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
-            logger.LogWarning(exception, "Could not wait for the first use of a replayed refresh token to answer.");
+            logger.LogWarning(exception, "Could not wait for the first use of a presented code or refresh token to answer.");
         }
+
+        return Answer.StillPending;
     }
 
     // A retry within the grace window, and only with the token the family redeemed last: creation dates are stored to

@@ -8,7 +8,7 @@ namespace RedisJwt.IdentityServer.Revocation;
 /// The first request presenting a refresh token or code has its answer: release its claim (see
 /// <see cref="DetectRedeemedTokenReuse"/>).
 /// </summary>
-public sealed class ReleaseRedemptionClaim(IConnectionMultiplexer redis, ILogger<ReleaseRedemptionClaim> logger)
+public sealed class ReleaseRedemptionClaim(IConnectionMultiplexer redis, TimeProvider clock, ILogger<ReleaseRedemptionClaim> logger)
     : IOpenIddictServerHandler<ApplyTokenResponseContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
@@ -20,16 +20,17 @@ public sealed class ReleaseRedemptionClaim(IConnectionMultiplexer redis, ILogger
 
     public async ValueTask HandleAsync(ApplyTokenResponseContext context)
     {
-        if (context.Transaction.Properties.TryGetValue(DetectRedeemedTokenReuse.ClaimProperty, out var value) && value is string claim)
+        if (context.Transaction.Properties.TryGetValue(DetectRedeemedTokenReuse.ClaimProperty, out var value)
+            && value is DetectRedeemedTokenReuse.RedemptionClaim claim)
         {
             try
             {
-                await DetectRedeemedTokenReuse.ReleaseAsync(redis, claim, issued: string.IsNullOrEmpty(context.Response.Error));
+                await DetectRedeemedTokenReuse.ReleaseAsync(redis, claim, issued: string.IsNullOrEmpty(context.Response.Error), clock);
             }
             catch (Exception exception) when (exception is RedisException or TimeoutException)
             {
                 // The waiting replays give up waiting after a few seconds and revoke anyway.
-                logger.LogWarning(exception, "Could not mark redemption claim {Claim} answered.", claim);
+                logger.LogWarning(exception, "Could not mark redemption claim {Claim} answered.", claim.Key);
             }
         }
     }
