@@ -20,13 +20,13 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
     private enum Verdict { Right, Wrong, LockedOut }
 
     /// <summary>A sign-in's verdict: <see cref="User"/> when it may go ahead.</summary>
-    /// <param name="EmailNotConfirmed">The password was right, but Accounts:RequireConfirmedEmail holds it back.</param>
+    /// <param name="EmailNotConfirmed">The password was right, but Accounts:RequireConfirmedEmail holds it back (for the audit).</param>
     public sealed record SignInCheck(ApplicationUser? User, bool EmailNotConfirmed);
 
     /// <summary>
     /// For every way of signing in. The unconfirmed email is checked only after the password (Identity's own
-    /// RequireConfirmedEmail checks it before), so only someone who knows the password learns that the account
-    /// exists and waits for confirmation.
+    /// RequireConfirmedEmail checks it before), so that it costs what any other failure costs; callers answer it as
+    /// any other failure (it is told apart only in the metrics and the audit log).
     /// </summary>
     public async Task<SignInCheck> CheckSignInAsync(string email, string password)
     {

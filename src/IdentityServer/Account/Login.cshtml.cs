@@ -10,10 +10,9 @@ namespace RedisJwt.IdentityServer.Account;
 
 public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessions, SignInLimits limits) : PageModel
 {
-    // One message for every failure (unknown email, wrong password, locked out), so the form doesn't reveal
-    // which accounts exist.
-    public const string FailureMessage = "Invalid email or password.";
-    public const string NotConfirmedMessage = "Confirm your email address first: follow the link we sent you.";
+    // One message for every failure (unknown email, wrong password, locked out, an address not confirmed yet), so the
+    // form doesn't reveal which accounts exist, nor, to whoever just registered an address, whether it was new.
+    public const string FailureMessage = "Invalid email or password, or the email address is not confirmed yet.";
     public const string UnavailableMessage = "Sign-in is temporarily unavailable. Please try again in a moment.";
 
     [BindProperty]
@@ -23,9 +22,6 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
     public string? ReturnUrl { get; set; }
 
     public string? Error { get; private set; }
-
-    /// <summary>Shown only after the right password: offers a new confirmation link.</summary>
-    public bool EmailNotConfirmed { get; private set; }
 
     public void OnGet()
     {
@@ -50,8 +46,7 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
         var check = await credentials.CheckSignInAsync(Input.Email, Input.Password);
         if (check.User is not { } user)
         {
-            EmailNotConfirmed = check.EmailNotConfirmed;
-            Error = check.EmailNotConfirmed ? NotConfirmedMessage : FailureMessage;
+            Error = FailureMessage;
             return Page();
         }
 

@@ -21,12 +21,10 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
     SessionSignIn sessionSignIn, SessionStore sessions, IOpenIddictApplicationManager applications,
     IOpenIddictAuthorizationManager authorizations, UserPrincipalFactory principals)
 {
-    // One answer for every failure (unknown email, wrong password, locked or disallowed account).
-    public const string FailureDescription = "The email or password is incorrect.";
-
-    // Only after the right password (Accounts:RequireConfirmedEmail).
-    public const string NotConfirmedDescription =
-        "The email address of this account is not confirmed yet: follow the link in the confirmation email, or request a new one (POST /auth/email/resend).";
+    // One answer for every failure (unknown email, wrong password, locked or disallowed account, an address not
+    // confirmed yet): a different one for the last would tell whoever registers an address whether it was new.
+    public const string FailureDescription =
+        "The email or password is incorrect, or the email address is not confirmed yet (follow the link in the confirmation email, or ask for a new one: POST /auth/email/resend).";
 
     public async Task<IResult> HandleAsync(HttpContext context, OpenIddictRequest request)
     {
@@ -48,7 +46,7 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
         var check = await credentials.CheckSignInAsync(request.Username, request.Password);
         if (check.User is not { } user)
         {
-            return OAuthErrors.Forbid(Errors.InvalidGrant, check.EmailNotConfirmed ? NotConfirmedDescription : FailureDescription);
+            return OAuthErrors.Forbid(Errors.InvalidGrant, FailureDescription);
         }
 
         if (await sessionSignIn.StartSessionAsync(user, context) is not { } signIn)
