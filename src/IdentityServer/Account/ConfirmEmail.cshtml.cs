@@ -57,6 +57,11 @@ public sealed class ConfirmEmailModel(EmailConfirmation confirmation, SignInLimi
 
     public async Task<IActionResult> OnPostAsync()
     {
+        if (!ModelState.IsValid)
+        {
+            return BadRequest();
+        }
+
         var link = await confirmation.CheckAsync(UserId, Code);
         Show(link);
         if (link is null || Result != State.Confirm)

@@ -40,7 +40,11 @@ public sealed class EmailConfirmation(ApplicationUserManager users, AccountMessa
         }
     }
 
-    /// <returns>Null for an unknown user, a malformed, forged or expired code. Spends nothing.</returns>
+    /// <returns>
+    /// Null for an unknown user, a malformed, forged, expired or spent code (confirming changes the security stamp the
+    /// code is bound to), whether or not the address is confirmed: the page tells nothing about an account to anyone
+    /// without its link. Spends nothing.
+    /// </returns>
     public async Task<Link?> CheckAsync(string? userId, string? code)
     {
         if (string.IsNullOrEmpty(userId) || userId.Length > 128 || AccountMessages.DecodeToken(code) is not { } token
@@ -49,7 +53,7 @@ public sealed class EmailConfirmation(ApplicationUserManager users, AccountMessa
             return null;
         }
 
-        return user.EmailConfirmed || await users.VerifyUserTokenAsync(user, users.Options.Tokens.EmailConfirmationTokenProvider,
+        return await users.VerifyUserTokenAsync(user, users.Options.Tokens.EmailConfirmationTokenProvider,
             UserManager<ApplicationUser>.ConfirmEmailTokenPurpose, token)
             ? new Link(user, token)
             : null;

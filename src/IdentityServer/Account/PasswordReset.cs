@@ -64,7 +64,13 @@ public sealed class PasswordReset(UserManager<ApplicationUser> users, AccountMes
             if (!user.EmailConfirmed)
             {
                 user.EmailConfirmed = true;
-                await users.UpdateAsync(user);
+                if (await users.UpdateAsync(user) is { Succeeded: false } unconfirmed)
+                {
+                    // The password is reset and every session ended; only the confirmation is missing (the user can
+                    // ask for a confirmation link).
+                    logger.LogError("Password reset of user {UserId}: the address could not be marked confirmed ({Errors}).",
+                        user.Id, string.Join(", ", unconfirmed.Errors.Select(error => error.Code)));
+                }
             }
 
             return new(Status.Succeeded, []);

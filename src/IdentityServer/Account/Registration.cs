@@ -40,7 +40,7 @@ public class RegistrationFields
 /// (a password hash), and the emails are queued off the request.
 /// </summary>
 public sealed class Registration(UserManager<ApplicationUser> users, EmailConfirmation confirmation, AccountMessages messages,
-    AccountMail mail, TimeProvider time)
+    AccountMail mail, TimeProvider time, ILogger<Registration> logger)
 {
     /// <summary>Field errors keyed by <see cref="RegistrationFields"/> property name; none: accepted.</summary>
     public sealed record Outcome(IReadOnlyDictionary<string, string[]> Errors)
@@ -104,9 +104,14 @@ public sealed class Registration(UserManager<ApplicationUser> users, EmailConfir
 
         try
         {
-            if (!(await users.CreateAsync(user, input.Password!)).Succeeded)
+            if (await users.CreateAsync(user, input.Password!) is { Succeeded: false } failed)
             {
-                // Only a duplicate can fail here (the rules passed above): registered a moment ago, by another request.
+                // The rules passed above: a duplicate, registered a moment ago by another request, is the owner's news.
+                if (!failed.Errors.All(error => error.Code is nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName)))
+                {
+                    logger.LogError("Registration failed: {Errors}.", string.Join(", ", failed.Errors.Select(error => error.Code)));
+                }
+
                 await TellOwnerAsync(input.Email!);
                 return new Outcome(new Dictionary<string, string[]>());
             }

@@ -77,6 +77,12 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
     {
         var now = clock.GetUtcNow();
         var updated = record with { LastSeenAt = now, ExpiresAt = ExpiryOf(record.CreatedAt, lastSeenAt: now) };
+        if (updated.ExpiresAt <= now)
+        {
+            // Past its absolute lifetime (a session recorded before the limits, with a longer expiry).
+            return false;
+        }
+
         var result = await redis.GetDatabase().ScriptEvaluateAsync(RecordIssuanceScript,
             [keys.Sessions(userId), keys.SessionAuthorizations(userId, record.Sid)],
             [record.Sid, JsonSerializer.Serialize(updated), authorizationId ?? "", (long)KeyLifetime.TotalMilliseconds]);

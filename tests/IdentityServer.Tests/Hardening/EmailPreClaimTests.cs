@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using RedisJwt.IdentityServer.Data;
 using Microsoft.IdentityModel.JsonWebTokens;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Messages;
@@ -93,6 +96,28 @@ public sealed class EmailPreClaimTests(MessageFolderServer messages) : IClassFix
         Assert.Contains(confirmed.Response.Headers.GetValues("Set-Cookie"), cookie => cookie.StartsWith("redisjwt.identity=", StringComparison.Ordinal));
         Assert.Equal("/Account/Security", (await here.NavigateAsync("/Account/Security")).Url.AbsolutePath);
         Assert.Equal("invalid_grant", (await AuthApiClient.RefreshAsync(Server.CreateApiClient(), otherRefresh)).Error);
+    }
+
+    [Fact]
+    public async Task ConfirmPage_WithoutTheLink_TellsNothingAboutTheAccount()
+    {
+        // A confirmed account, an unconfirmed one and no account at all: the same page for a made-up code.
+        var confirmed = await Server.CreateUserAsync();
+        await Server.WithScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<ApplicationUser>>();
+            var user = (await users.FindByIdAsync(confirmed.Id))!;
+            user.EmailConfirmed = true;
+            return await users.UpdateAsync(user);
+        });
+        var unconfirmed = await Server.CreateUserAsync();
+
+        foreach (var userId in new[] { confirmed.Id, unconfirmed.Id, Guid.NewGuid().ToString() })
+        {
+            var page = await Server.CreateBrowser().NavigateAsync($"/Account/ConfirmEmail?userId={userId}&code=QUFBQQ");
+            Assert.Equal(HttpStatusCode.BadRequest, page.Response.StatusCode);
+            Assert.NotNull(page.Document!.QuerySelector("#confirm-failed"));
+        }
     }
 
     [Fact]

@@ -60,6 +60,25 @@ public sealed class SessionLifetimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refresh_SessionRecordedBeforeTheLimits_EndsAtTheAbsoluteLifetimeAllTheSame()
+    {
+        var spa = await SignedInSpaAsync();
+        var userId = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(spa.AccessToken).Subject;
+        var sid = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(spa.AccessToken).GetClaim("sid").Value;
+        // As the previous version recorded it: expiring a refresh-token lifetime after its last use, whatever its age.
+        var sessions = _server.Services.GetRequiredService<RedisJwt.Revocation.RedisKeys>().Sessions(userId);
+        var redis = _server.AdminRedis.GetDatabase();
+        var record = System.Text.Json.Nodes.JsonNode.Parse((await redis.HashGetAsync(sessions, sid)).ToString())!;
+        record["CreatedAt"] = _clock.GetUtcNow().AddHours(-2);
+        record["ExpiresAt"] = _clock.GetUtcNow().AddDays(7);
+        await redis.HashSetAsync(sessions, sid, record.ToJsonString());
+
+        var refreshed = await OAuth.RefreshAsync(spa.Browser.Client, SpaClientId, spa.RefreshToken);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_grant"), (refreshed.Status, refreshed.Error));
+    }
+
+    [Fact]
     public async Task Cookie_UsedOnThePages_KeepsTheSessionFromIdling()
     {
         var spa = await SignedInSpaAsync();
