@@ -6,7 +6,6 @@ using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Shared;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Account;
 
@@ -65,10 +64,7 @@ public static class AccountSetup
             {
                 if (context.NewPrincipal?.Identity is System.Security.Claims.ClaimsIdentity identity && context.CurrentPrincipal is { } current)
                 {
-                    foreach (var kept in current.Claims.Where(claim => claim.Type is SessionClaims.SessionId or Claims.AuthenticationTime))
-                    {
-                        identity.AddClaim(new(kept.Type, kept.Value, kept.ValueType));
-                    }
+                    identity.AddClaims(SessionClaims.OfTheSignIn(current));
                 }
 
                 return Task.CompletedTask;

@@ -131,17 +131,38 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
             return invalid;
         }
 
-        // Before the change: if Redis cannot end the sessions, the password stays as it was (a password changed while
-        // a thief's session lives on would be the worst outcome). After: a sign-in with the old password that
-        // completed in between.
-        await EndSessionsAsync(user.Id, keepSessionId);
-        var result = await base.ChangePasswordAsync(user, currentPassword, newPassword);
+        // A password changed while a thief's session lives on would be the worst outcome.
+        var result = await ChangeEndingSessionsAsync(user.Id, keepSessionId, RevocationCause.PasswordChanged,
+            () => base.ChangePasswordAsync(user, currentPassword, newPassword));
+        return await AlertIfSucceededAsync(user, result);
+    }
+
+    /// <summary>
+    /// Confirms the email and ends every session of the user but <paramref name="keepSessionId"/> (the confirmer's own,
+    /// if they are signed in), changing the security stamp: whoever else registered the address is out. A verified
+    /// address with an intruder's session still alive is the outcome to avoid, so nothing is confirmed if the sessions
+    /// cannot be ended.
+    /// </summary>
+    public async Task<IdentityResult> ConfirmEmailEndingSessionsAsync(ApplicationUser user, string token, string? keepSessionId)
+    {
+        var result = await ChangeEndingSessionsAsync(user.Id, keepSessionId, RevocationCause.EmailConfirmed,
+            () => base.ConfirmEmailAsync(user, token));
+        return result.Succeeded ? await UpdateSecurityStampAsync(user) : result;
+    }
+
+    // Sessions end before the change: if Redis cannot end them, nothing changes. And after it: a sign-in that
+    // completed in between (with the old password, say) ends too.
+    private async Task<IdentityResult> ChangeEndingSessionsAsync(string userId, string? keepSessionId, RevocationCause cause,
+        Func<Task<IdentityResult>> change)
+    {
+        await EndSessionsAsync(userId, keepSessionId, cause);
+        var result = await change();
         if (result.Succeeded)
         {
-            await EndSessionsAsync(user.Id, keepSessionId);
+            await EndSessionsAsync(userId, keepSessionId, cause);
         }
 
-        return await AlertIfSucceededAsync(user, result);
+        return result;
     }
 
     private async Task<IdentityResult> RotatedStampIfSucceededAsync(ApplicationUser user, IdentityResult result) =>
@@ -158,10 +179,10 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
         return result;
     }
 
-    private Task EndSessionsAsync(string userId, string? keepSessionId) =>
+    private Task EndSessionsAsync(string userId, string? keepSessionId, RevocationCause cause) =>
         keepSessionId is null
-            ? Revoker.EndAllSessionsAsync(userId, RevocationCause.PasswordChanged)
-            : Revoker.EndOtherSessionsAsync(userId, keepSessionId, RevocationCause.PasswordChanged);
+            ? Revoker.EndAllSessionsAsync(userId, cause)
+            : Revoker.EndOtherSessionsAsync(userId, keepSessionId, cause);
 
     private async Task<IdentityResult> EndSessionsIfSucceededAsync(ApplicationUser user, IdentityResult result,
         RevocationCause cause)

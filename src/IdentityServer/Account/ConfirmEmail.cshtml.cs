@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
-using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account;
 
@@ -72,9 +71,7 @@ public sealed class ConfirmEmailModel(EmailConfirmation confirmation, SignInLimi
         // A password typed here is a sign-in attempt: the same limits, before any hash.
         if (await limits.CheckSignInAsync(HttpContext, link.User.Email!) is { } refused)
         {
-            RateLimitResults.SetRetryAfter(Response, refused);
-            Response.StatusCode = refused.RedisUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
-            Error = refused.RedisUnavailable ? LoginModel.UnavailableMessage : LoginModel.TooManyMessage(refused);
+            Error = PageRefusals.Refuse(Response, refused);
             return Page();
         }
 

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.IdentityServer.Revocation;
 using RedisJwt.IdentityServer.Sessions;
 using StackExchange.Redis;
 
@@ -15,7 +14,7 @@ namespace RedisJwt.IdentityServer.Account;
 /// account ends and its security stamp changes: if someone else had registered the address, they are out.
 /// </summary>
 public sealed class EmailConfirmation(ApplicationUserManager users, AccountMessages messages, AccountMail mail,
-    CredentialCheck credentials, Revoker revoker)
+    CredentialCheck credentials)
 {
     /// <summary>The same answer, whether the account exists or not; repeats within the dedup lock time send nothing.</summary>
     public const string ResentMessage =
@@ -82,30 +81,14 @@ public sealed class EmailConfirmation(ApplicationUserManager users, AccountMessa
 
         try
         {
-            // Before: if Redis cannot end the other sessions, the address stays unconfirmed (a verified address with an
-            // intruder's session still alive is the outcome to avoid). After: a sign-in completed in between.
-            await EndOtherSessionsAsync(user.Id, ownSession);
-            var confirmed = await users.ConfirmEmailAsync(user, link.Token);
-            if (!confirmed.Succeeded)
-            {
-                return confirmed.Errors.Any(error => error.Code == ApplicationUserManager.ProfileCacheUnavailableCode)
-                    ? Status.Unavailable
-                    : Status.InvalidLink;
-            }
-
-            await users.UpdateSecurityStampAsync(user);
-            await EndOtherSessionsAsync(user.Id, ownSession);
+            var confirmed = await users.ConfirmEmailEndingSessionsAsync(user, link.Token, ownSession);
+            return confirmed.Succeeded ? Status.Confirmed
+                : confirmed.Errors.Any(error => error.Code == ApplicationUserManager.ProfileCacheUnavailableCode) ? Status.Unavailable
+                : Status.InvalidLink;
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             return Status.Unavailable;
         }
-
-        return Status.Confirmed;
     }
-
-    private Task EndOtherSessionsAsync(string userId, string? keepSessionId) =>
-        keepSessionId is null
-            ? revoker.EndAllSessionsAsync(userId, RevocationCause.EmailConfirmed)
-            : revoker.EndOtherSessionsAsync(userId, keepSessionId, RevocationCause.EmailConfirmed);
 }

@@ -4,6 +4,18 @@ using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account;
 
+/// <summary>How a page answers a rate limit's refusal: 429 (503 while Redis cannot count) with Retry-After, and a message.</summary>
+public static class PageRefusals
+{
+    /// <returns>The message to show.</returns>
+    public static string Refuse(HttpResponse response, RateLimitDecision refused)
+    {
+        RateLimitResults.SetRetryAfter(response, refused);
+        response.StatusCode = refused.RedisUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
+        return refused.RedisUnavailable ? LoginModel.UnavailableMessage : LoginModel.TooManyMessage(refused);
+    }
+}
+
 /// <summary>A page whose posts may send an email or spend a link: counted per client IP (account-emails-per-ip).</summary>
 public abstract class LimitedPageModel(SignInLimits limits) : PageModel
 {
@@ -19,9 +31,7 @@ public abstract class LimitedPageModel(SignInLimits limits) : PageModel
 
         if (await limits.CheckAccountEmailAsync(HttpContext) is { } refused)
         {
-            RateLimitResults.SetRetryAfter(Response, refused);
-            Response.StatusCode = refused.RedisUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
-            Error = refused.RedisUnavailable ? LoginModel.UnavailableMessage : LoginModel.TooManyMessage(refused);
+            Error = PageRefusals.Refuse(Response, refused);
             return false;
         }
 

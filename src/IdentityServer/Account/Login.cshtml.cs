@@ -61,9 +61,7 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
 
     private PageResult TooMany(RateLimitDecision refused)
     {
-        RateLimitResults.SetRetryAfter(Response, refused);
-        Response.StatusCode = refused.RedisUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
-        Error = refused.RedisUnavailable ? UnavailableMessage : TooManyMessage(refused);
+        Error = PageRefusals.Refuse(Response, refused);
         return Page();
     }
 

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RedisJwt.IdentityServer.RateLimits;
-using RedisJwt.Revocation.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account;
 
@@ -32,9 +31,7 @@ public sealed class RegisterModel(Registration registration, SignInLimits limits
 
         if (await limits.CheckRegistrationAsync(HttpContext) is { } refused)
         {
-            RateLimitResults.SetRetryAfter(Response, refused);
-            Response.StatusCode = refused.RedisUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
-            ModelState.AddModelError("", refused.RedisUnavailable ? LoginModel.UnavailableMessage : LoginModel.TooManyMessage(refused));
+            ModelState.AddModelError("", PageRefusals.Refuse(Response, refused));
             return Page();
         }
 

@@ -25,6 +25,14 @@ public static class SessionClaims
 
     public static string NewSessionId() => Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>
+    /// The claims of a sign-in that a cookie issued again (security-stamp refresh, a changed stamp) must keep: they
+    /// describe the sign-in, which no refresh repeats.
+    /// </summary>
+    public static IEnumerable<Claim> OfTheSignIn(ClaimsPrincipal principal) =>
+        principal.Claims.Where(claim => claim.Type is SessionId or Claims.AuthenticationTime)
+            .Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType));
+
     public static string? GetSessionId(this ClaimsPrincipal principal) => principal.FindFirst(SessionId)?.Value;
 
     /// <summary>The <c>auth_time</c> claim as a time; null when absent (a cookie issued before it was recorded).</summary>

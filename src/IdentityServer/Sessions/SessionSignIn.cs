@@ -1,11 +1,9 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Data;
 using StackExchange.Redis;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Sessions;
 
@@ -37,9 +35,8 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
     public async Task RenewCookieAsync(ApplicationUser user, HttpContext http)
     {
         var current = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        var kept = current.Principal?.Claims.Where(claim => claim.Type is SessionClaims.SessionId or Claims.AuthenticationTime)
-            .Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType)).ToList() ?? [];
-        await signIns.SignInWithClaimsAsync(user, current.Properties?.IsPersistent ?? false, kept);
+        await signIns.SignInWithClaimsAsync(user, current.Properties?.IsPersistent ?? false,
+            current.Principal is { } principal ? [.. SessionClaims.OfTheSignIn(principal)] : []);
     }
 
     /// <summary>A session without a cookie, for a sign-in that yields tokens only (the password grant).</summary>
@@ -84,7 +81,7 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
     {
         try
         {
-            return await http.RequestServices.GetRequiredService<SessionStore>().IsAliveAsync(userId, sid);
+            return await http.RequestServices.GetRequiredService<SessionStore>().UseIfAliveAsync(userId, sid);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

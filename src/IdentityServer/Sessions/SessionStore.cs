@@ -62,8 +62,8 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
         }, authorizationId);
     }
 
-    /// <summary>For a cookie: its session, if still alive, marked used (at most once a minute).</summary>
-    public async Task<bool> IsAliveAsync(string userId, string sid)
+    /// <summary>For a cookie: whether its session is alive, and if so, marked used (at most once a minute).</summary>
+    public async Task<bool> UseIfAliveAsync(string userId, string sid)
     {
         if (await FindAsync(userId, sid) is not { } record)
         {
