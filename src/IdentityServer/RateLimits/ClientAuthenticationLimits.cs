@@ -13,10 +13,11 @@ namespace RedisJwt.IdentityServer.RateLimits;
 /// Limits client authentications that cost real work, on every endpoint where a client authenticates (token,
 /// introspection, revocation: one step of OpenIddict's authentication, before the secret is checked). A secret this
 /// instance has already seen match (<see cref="ClientSecretVerdicts"/>) costs nothing and is not counted, so a busy
-/// resource server introspecting thousands of tokens never meets these limits. Every other attempt, each of which costs
-/// a PBKDF2 hash (about 2 ms of CPU) or a database lookup of an unknown client_id, takes a permit first, per client IP
-/// (<see cref="IdentityRateLimits.ClientAuthPerIp"/>: a flood of wrong secrets or made-up clients from one address) and
-/// per client and IP (<see cref="IdentityRateLimits.ClientAuthPerClientIp"/>: guessing one client's secret). Every
+/// resource server introspecting thousands of tokens never meets these limits. Every other attempt takes a permit before
+/// its secret is hashed (PBKDF2, about 2 ms of CPU), per client IP (<see cref="IdentityRateLimits.ClientAuthPerIp"/>: a
+/// flood of wrong secrets, or of made-up client_ids, from one address) and per client and IP
+/// (<see cref="IdentityRateLimits.ClientAuthPerClientIp"/>: guessing one client's secret). A made-up client_id still costs
+/// the indexed lookup that finds it unknown, as any request naming one does; it is the hashes these limits save. Every
 /// wrong secret is such an attempt, and a right one is one at most once an hour per instance, so the second limit is
 /// in effect a limit on failures; being per address, failures from an attacker's address never lock the real client
 /// out of its own.
