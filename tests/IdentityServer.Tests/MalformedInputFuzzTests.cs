@@ -10,7 +10,7 @@ using static RedisJwt.Testing.Fuzzing.FuzzValues;
 namespace RedisJwt.IdentityServer.Tests;
 
 /// <summary>
-/// Malformed requests (see <see cref="Malformations"/>: NUL, lone surrogates, invalid UTF-8, overlong values, wrong
+/// Review finding 12 (issue 17), the fuzz test it asked for. Malformed requests (see <see cref="Malformations"/>: NUL, lone surrogates, invalid UTF-8, overlong values, wrong
 /// JSON types and content types, duplicated parameters, broken multipart, empty and truncated bodies) at every OAuth
 /// endpoint, JSON API and page of a real IdentityServer on a loopback socket. A malformed request is the client's
 /// fault: never a 5xx, never an error in the server's log.

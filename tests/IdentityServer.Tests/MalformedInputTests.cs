@@ -6,7 +6,7 @@ using RedisJwt.Testing;
 namespace RedisJwt.IdentityServer.Tests;
 
 /// <summary>
-/// Input PostgreSQL cannot store (U+0000, unpaired surrogates) and forms that cannot be read are refused before any
+/// Review finding 12 (issue 17). Input PostgreSQL cannot store (U+0000, unpaired surrogates) and forms that cannot be read are refused before any
 /// handler: invalid_request at the OAuth endpoints (RFC 6749 5.2), problem details naming the field elsewhere. Valid
 /// text of any script, emoji included, passes.
 /// </summary>

@@ -5,7 +5,7 @@ using RedisJwt.Testing;
 namespace RedisJwt.BoardApi.Tests.Security;
 
 /// <summary>
-/// Each service's PostgreSQL role, as test.sh and the deployment scripts make it (deploy/postgres/service-database.sql):
+/// Review finding 3 (issue 17), the databases. Each service's PostgreSQL role, as test.sh and the deployment scripts make it (deploy/postgres/service-database.sql):
 /// no superuser, no CREATEDB or CREATEROLE, owner of its database only, unable even to connect to the other's.
 /// </summary>
 public sealed class DatabaseRolesTests : IAsyncLifetime

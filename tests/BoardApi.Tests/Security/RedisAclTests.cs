@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace RedisJwt.BoardApi.Tests.Security;
 
 /// <summary>
-/// The Redis users on the real test Redis, as test.sh loaded them from deploy/redis/users.acl.template: whoever holds
+/// Review finding 3 (issue 17), who may do what in Redis. The Redis users on the real test Redis, as test.sh loaded them from deploy/redis/users.acl.template: whoever holds
 /// BoardApi's Redis password reads revocations and nothing of the IdentityServer's (the Data Protection key ring,
 /// sessions), and can record no revocation, directly or from a script, nor announce one.
 /// </summary>

@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace RedisJwt.BoardApi.Tests.Security;
 
 /// <summary>
-/// Redis over TLS through the connection string (ssl=true, sslHost=) with a private CA the system does not trust
+/// Review finding 3 (issue 17), TLS. Redis over TLS through the connection string (ssl=true, sslHost=) with a private CA the system does not trust
 /// (Redis:TrustedCaCertificatePath): a real redis-server with certificates made here, BoardApi connecting as its user.
 /// A server whose certificate that CA did not sign, or which names another host, is refused.
 /// </summary>
