@@ -69,6 +69,8 @@ IDS_ENV=(
   "Seed__Clients__${CLIENT}__Type=confidential" "Seed__Clients__${CLIENT}__Secret=$SECRET"
   "Seed__Clients__${CLIENT}__GrantTypes__0=client_credentials"
   "Seed__Clients__${CLIENT}__Scopes__0=posts.read" "Seed__Clients__${CLIENT}__Scopes__1=posts.write"
+  # 1,000 revocations in a few seconds, by one client.
+  RateLimits__Policies__revocations-per-client__PermitLimit=10000000
 )
 # One token reads as fast as it can: the per-caller read limit is not what is measured here.
 BOARD_ENV=(ConnectionStrings__BoardDb="$(pg_role_connection "$PG_PORT" bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"

@@ -86,8 +86,10 @@ IDS_ENV=(
   "Seed__Clients__${CLIENT}__Scopes__0=posts.read" "Seed__Clients__${CLIENT}__Scopes__1=posts.write"
   "Seed__Clients__${INTROSPECTOR}__Type=confidential" "Seed__Clients__${INTROSPECTOR}__Secret=$INTROSPECTOR_SECRET"
   "Seed__Clients__${INTROSPECTOR}__Introspection=true"
-  # One client asks as fast as it can: the per-client limit stays on (a Redis call per request) but never refuses.
+  # One client asks as fast as it can: the per-client limits stay on (a Redis call per request) but never refuse; the
+  # propagation scenario revokes 1,000 tokens in a few seconds.
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
+  RateLimits__Policies__revocations-per-client__PermitLimit=10000000
 )
 BOARD_ENV=(ConnectionStrings__BoardDb="$(db bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
