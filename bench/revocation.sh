@@ -82,7 +82,8 @@ start_service IdentityServer 5801 "${IDS_ENV[@]}"
 start_service IdentityServer 5802 "${IDS_ENV[@]}"
 start_service BoardApi 5811 "${BOARD_ENV[@]}"
 start_service BoardApi 5812 "${BOARD_ENV[@]}"
-start_service BoardApi 5813 "${BOARD_ENV[@]}" Revocation__CheckEnabled=false
+# The check can be switched off only in the environment named Benchmark (RevocationOptions); 5811 migrated already.
+start_service BoardApi 5813 "${BOARD_ENV[@]}" ASPNETCORE_ENVIRONMENT=Benchmark Revocation__CheckEnabled=false
 
 TOKEN=$(curl -sf -u "$CLIENT:$SECRET" -d grant_type=client_credentials -d "scope=posts.read posts.write" \
   "${ISSUER}connect/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')

@@ -195,7 +195,8 @@ wait_ready "http://127.0.0.1:$IDS_A" "$SCRATCH/identityserver-a.log" "IdentitySe
 start_dotnet identityserver-b IdentityServer "$IDS_B" "${IDS_ENV[@]}"
 start_dotnet boardapi-on BoardApi "$BOARD_ON" "${BOARD_ENV[@]}"
 start_dotnet boardapi-on-2 BoardApi "$BOARD_ON2" "${BOARD_ENV[@]}"
-start_dotnet boardapi-off BoardApi "$BOARD_OFF" "${BOARD_ENV[@]}" Revocation__CheckEnabled=false
+# The check can be switched off only in the environment named Benchmark (RevocationOptions).
+start_dotnet boardapi-off BoardApi "$BOARD_OFF" "${BOARD_ENV[@]}" ASPNETCORE_ENVIRONMENT=Benchmark Revocation__CheckEnabled=false
 wait_ready "http://127.0.0.1:$IDS_B" "$SCRATCH/identityserver-b.log" "IdentityServer B"
 for name in boardapi-on:$BOARD_ON boardapi-on-2:$BOARD_ON2 boardapi-off:$BOARD_OFF; do
   wait_ready "http://127.0.0.1:${name#*:}" "$SCRATCH/${name%%:*}.log" "${name%%:*}"

@@ -6,7 +6,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
 var (redisConnection, prefix, topic, port, count) = (args[0], args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));

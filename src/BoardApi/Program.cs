@@ -3,9 +3,9 @@ using RedisJwt.BoardApi.Auth;
 using RedisJwt.BoardApi.Data;
 using RedisJwt.BoardApi.Posts;
 using RedisJwt.BoardApi.RateLimits;
-using RedisJwt.Revocation;
-using RedisJwt.Revocation.Hosting;
-using RedisJwt.Revocation.Telemetry;
+using RedisJwt.ServiceDefaults;
+using RedisJwt.ServiceDefaults.Hosting;
+using RedisJwt.ServiceDefaults.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 

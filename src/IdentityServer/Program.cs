@@ -9,12 +9,12 @@ using RedisJwt.IdentityServer.Messages;
 using RedisJwt.IdentityServer.Messages.Providers;
 using RedisJwt.IdentityServer.Operations;
 using RedisJwt.IdentityServer.RateLimits;
-using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.TokenRevocation;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Shared;
 using RedisJwt.IdentityServer.Telemetry;
-using RedisJwt.Revocation;
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults;
+using RedisJwt.ServiceDefaults.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -10,13 +10,10 @@ namespace RedisJwt.Revocation;
 /// The resource-server half of revocation, as one step of OpenIddict's token validation: a token whose jti,
 /// session (sid), family (aid) or user mark is revoked is an invalid token; an unknown revocation state is a 503.
 /// </summary>
-public sealed class RevocationCheck(RevocationView view, IOptions<RevocationOptions> options)
+internal sealed class RevocationCheck(RevocationView view, IOptions<RevocationOptions> options)
     : IOpenIddictValidationHandler<ValidateTokenContext>
 {
-    /// <summary>The access-token claim naming the authorization (refresh-token family) a token belongs to.</summary>
-    public const string FamilyClaim = "aid";
-
-    /// <summary>The error description of a revoked token (also how metrics tell it from other invalid tokens).</summary>
+    /// <summary>The error description of a revoked token; metrics tell it by <see cref="RevokedTokens.WasRevoked"/>.</summary>
     public const string RevokedDescription = "The access token has been revoked.";
 
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
@@ -37,6 +34,7 @@ public sealed class RevocationCheck(RevocationView view, IOptions<RevocationOpti
         switch (await view.CheckAsync(TokenFacts.Of(principal)))
         {
             case RevocationStatus.Revoked:
+                context.Transaction.MarkRevoked();
                 context.Reject(error: Errors.InvalidToken, description: RevokedDescription, uri: "");
                 break;
 

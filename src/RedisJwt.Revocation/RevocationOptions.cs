@@ -2,12 +2,26 @@ using System.ComponentModel.DataAnnotations;
 
 namespace RedisJwt.Revocation;
 
-/// <summary>The "Revocation" section of a resource server.</summary>
+/// <summary>The "Revocation" section of a resource server (and of the IdentityServer, for the key prefix).</summary>
 public sealed class RevocationOptions
 {
+    /// <summary>The configuration section these settings are bound from.</summary>
     public const string Section = "Revocation";
 
-    /// <summary>Off only to measure what the check costs (bench/); never in a deployment.</summary>
+    /// <summary>The only environment in which <see cref="CheckEnabled"/> may be false.</summary>
+    public const string BenchmarkEnvironment = "Benchmark";
+
+    /// <summary>
+    /// The prefix of the revocation keys and channel: the IdentityServer's <c>Redis:KeyPrefix</c>. When this setting is
+    /// absent, <c>Redis:KeyPrefix</c> is used, and failing that <c>redisjwt:</c>, the IdentityServer's default.
+    /// </summary>
+    [Required, RegularExpression(@"^[A-Za-z0-9:._-]{1,64}$", ErrorMessage = "Revocation:KeyPrefix must be 1-64 characters of letters, digits, ':', '.', '_' or '-'.")]
+    public string KeyPrefix { get; set; } = "redisjwt:";
+
+    /// <summary>
+    /// False only to measure what the check costs, and only in the environment named
+    /// <see cref="BenchmarkEnvironment"/>: anywhere else the service refuses to start.
+    /// </summary>
     public bool CheckEnabled { get; set; } = true;
 
     /// <summary>

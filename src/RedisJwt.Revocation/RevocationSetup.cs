@@ -1,25 +1,28 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace RedisJwt.Revocation;
 
+/// <summary>Registration of the resource-server check and of the IdentityServer's writer.</summary>
 public static class RevocationSetup
 {
     /// <summary>
-    /// Makes an OpenIddict-validated resource server honour revocations. With <see cref="RedisSetup.AddRedis"/>,
-    /// that is all a resource server needs:
+    /// Makes an OpenIddict-validated resource server honour revocations. It needs an
+    /// <see cref="StackExchange.Redis.IConnectionMultiplexer"/> in the services, connected to the IdentityServer's Redis:
     /// <code>
-    /// builder.AddRedis();
+    /// builder.Services.AddSingleton&lt;IConnectionMultiplexer&gt;(_ => ConnectionMultiplexer.Connect(redisConnectionString));
     /// builder.Services.AddOpenIddict().AddValidation(options => options.UseRedisRevocation() /* + issuer, audience */);
     /// </code>
+    /// A token whose <c>jti</c>, <c>sid</c>, <c>aid</c> or user mark is revoked is then an invalid token (401); when the
+    /// revocations cannot be known (Redis lost for longer than <see cref="RevocationOptions.DegradedWindow"/>), the
+    /// answer is 503 with Retry-After.
     /// </summary>
     public static OpenIddictValidationBuilder UseRedisRevocation(this OpenIddictValidationBuilder builder)
     {
-        builder.Services.AddOptions<RevocationOptions>()
-            .BindConfiguration(RevocationOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        AddRevocationOptions(builder.Services);
         builder.Services.TryAddSingleton<RevocationView>();
         builder.Services.AddHostedService<RevocationSubscriber>();
 
@@ -28,11 +31,40 @@ public static class RevocationSetup
         return builder;
     }
 
-    /// <summary>The IdentityServer's half: records revocations in Redis.</summary>
+    /// <summary>The IdentityServer's half: records revocations in Redis (<see cref="RevocationWriter"/>).</summary>
     public static IServiceCollection AddRevocationWriter(this IServiceCollection services)
     {
-        services.TryAddSingleton(TimeProvider.System);
+        AddRevocationOptions(services);
         services.TryAddSingleton<RevocationWriter>();
         return services;
+    }
+
+    private static void AddRevocationOptions(IServiceCollection services)
+    {
+        services.AddOptions<RevocationOptions>()
+            .BindConfiguration(RevocationOptions.Section)
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                if (configuration[$"{RevocationOptions.Section}:{nameof(RevocationOptions.KeyPrefix)}"] is null
+                    && configuration["Redis:KeyPrefix"] is { } sharedPrefix)
+                {
+                    options.KeyPrefix = sharedPrefix;
+                }
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RevocationOptions>, CheckOnlyOffInBenchmarks>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => new RevocationKeys(provider.GetRequiredService<IOptions<RevocationOptions>>().Value.KeyPrefix));
+    }
+
+    // A switch that turns a security check off must not be one setting away in production.
+    private sealed class CheckOnlyOffInBenchmarks(IHostEnvironment environment) : IValidateOptions<RevocationOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RevocationOptions options) =>
+            options.CheckEnabled || environment.IsEnvironment(RevocationOptions.BenchmarkEnvironment)
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(
+                    $"Revocation:CheckEnabled=false turns off the revocation check; it is allowed only in the '{RevocationOptions.BenchmarkEnvironment}' environment, not in '{environment.EnvironmentName}'.");
     }
 }

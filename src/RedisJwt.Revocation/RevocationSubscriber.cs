@@ -9,7 +9,7 @@ namespace RedisJwt.Revocation;
 /// after every reconnection of the subscription; and purges expired entries. Starts in the background, so a
 /// resource server comes up (and answers from Redis lookups) even while Redis is still unreachable.
 /// </summary>
-public sealed class RevocationSubscriber(IConnectionMultiplexer redis, RedisKeys keys, RevocationView view,
+internal sealed class RevocationSubscriber(IConnectionMultiplexer redis, RevocationKeys keys, RevocationView view,
     ILogger<RevocationSubscriber> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _resync = new(0);
@@ -28,7 +28,7 @@ public sealed class RevocationSubscriber(IConnectionMultiplexer redis, RedisKeys
                     if (!subscribed)
                     {
                         // One handler, registered once: a failed attempt is unsubscribed below before the next.
-                        await redis.GetSubscriber().SubscribeAsync(keys.RevocationChannel, OnMessage);
+                        await redis.GetSubscriber().SubscribeAsync(keys.Channel, OnMessage);
                         subscribed = true;
                     }
 
@@ -52,7 +52,7 @@ public sealed class RevocationSubscriber(IConnectionMultiplexer redis, RedisKeys
                     {
                         try
                         {
-                            await redis.GetSubscriber().UnsubscribeAsync(keys.RevocationChannel, OnMessage, CommandFlags.FireAndForget);
+                            await redis.GetSubscriber().UnsubscribeAsync(keys.Channel, OnMessage, CommandFlags.FireAndForget);
                         }
                         catch (Exception unsubscribe) when (unsubscribe is RedisException or TimeoutException)
                         {

@@ -9,21 +9,33 @@ using StackExchange.Redis;
 namespace RedisJwt.Revocation;
 
 /// <summary>What a resource server knows about a token: its identifiers as found in the validated access token.</summary>
+/// <param name="TokenId">The token's <c>jti</c>.</param>
+/// <param name="SessionId">The login session's <c>sid</c>.</param>
+/// <param name="FamilyId">The authorization (refresh-token family) it belongs to, <see cref="FamilyClaim"/>.</param>
+/// <param name="Subject">The user (or client) it was issued to, <c>sub</c>.</param>
+/// <param name="IssuedAt">Its <c>iat</c>, Unix seconds.</param>
 public readonly record struct TokenFacts(string? TokenId, string? SessionId, string? FamilyId, string? Subject, long IssuedAt)
 {
+    /// <summary>The access-token claim naming the authorization (refresh-token family) a token belongs to.</summary>
+    public const string FamilyClaim = "aid";
+
     /// <summary>The facts of a validated token's principal: jti, sid, aid (family), sub and iat.</summary>
     public static TokenFacts Of(ClaimsPrincipal principal)
     {
         var issuedAt = long.TryParse(principal.GetClaim(Claims.IssuedAt), out var iat) ? iat
             : principal.GetCreationDate()?.ToUnixTimeSeconds() ?? 0;
-        return new TokenFacts(principal.GetClaim(Claims.JwtId), principal.GetClaim("sid"), principal.GetClaim(RevocationCheck.FamilyClaim),
+        return new TokenFacts(principal.GetClaim(Claims.JwtId), principal.GetClaim("sid"), principal.GetClaim(FamilyClaim),
             principal.GetClaim(Claims.Subject), issuedAt);
     }
 }
 
+/// <summary>The answer of <see cref="RevocationView.CheckAsync"/>.</summary>
 public enum RevocationStatus
 {
+    /// <summary>Not revoked.</summary>
     Valid,
+
+    /// <summary>Revoked: reject the token.</summary>
     Revoked,
 
     /// <summary>The revocation state cannot be known (Redis unreachable beyond the degraded window): fail closed.</summary>
@@ -36,7 +48,7 @@ public enum RevocationStatus
 /// Redis directly; if Redis cannot answer either, it goes on with what it knew for
 /// <see cref="RevocationOptions.DegradedWindow"/>, then answers <see cref="RevocationStatus.Unknown"/>.
 /// </summary>
-public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys, IOptions<RevocationOptions> options,
+public sealed class RevocationView(IConnectionMultiplexer redis, RevocationKeys keys, IOptions<RevocationOptions> options,
     TimeProvider clock, ILogger<RevocationView> logger)
 {
     // Encoded "kind|id" → expiry (Unix ms); users: id → (revoked before, expiry).
@@ -47,9 +59,10 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
     private long _losses;
     private bool _everInSync;
 
+    /// <summary>True while the view follows the revocation channel, so a check costs no Redis round trip.</summary>
     public bool InSync => _inSync;
 
-    public void Apply(Revoked revocation)
+    internal void Apply(Revoked revocation)
     {
         var expiresMs = revocation.ExpiresAt.ToUnixTimeMilliseconds();
         if (revocation.Kind == RevocationKind.User)
@@ -68,11 +81,11 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
     /// subscription was lost meanwhile (or is not up), the view stays out of sync and the caller tries again.
     /// </summary>
     /// <returns>True when the view is now in sync.</returns>
-    public async Task<bool> SynchronizeAsync()
+    internal async Task<bool> SynchronizeAsync()
     {
         var lossesBefore = Interlocked.Read(ref _losses);
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var entries = await redis.GetDatabase().SortedSetRangeByScoreAsync(keys.RevocationIndex, nowMs, double.PositiveInfinity);
+        var entries = await redis.GetDatabase().SortedSetRangeByScoreAsync(keys.Index, nowMs, double.PositiveInfinity);
         foreach (var entry in entries)
         {
             if (Revoked.TryDecode(entry) is { } revocation)
@@ -81,7 +94,7 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
             }
         }
 
-        if (Interlocked.Read(ref _losses) != lossesBefore || !redis.GetSubscriber().IsConnected(keys.RevocationChannel))
+        if (Interlocked.Read(ref _losses) != lossesBefore || !redis.GetSubscriber().IsConnected(keys.Channel))
         {
             return false;
         }
@@ -93,7 +106,7 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
     }
 
     /// <summary>The channel is gone: answers come from Redis lookups, or the degraded window, until resynchronized.</summary>
-    public void MarkOutOfSync()
+    internal void MarkOutOfSync()
     {
         // Counted even when already out of sync, so a synchronization running meanwhile cannot declare itself done.
         Interlocked.Increment(ref _losses);
@@ -105,6 +118,7 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
         }
     }
 
+    /// <summary>Whether a token is revoked, judged locally when in sync, else by Redis, else within the degraded window.</summary>
     public async ValueTask<RevocationStatus> CheckAsync(TokenFacts token)
     {
         if (_inSync)
@@ -138,7 +152,7 @@ public sealed class RevocationView(IConnectionMultiplexer redis, RedisKeys keys,
     }
 
     /// <summary>Drops what has expired; the tokens it concerned are rejected for their expiry anyway.</summary>
-    public void Purge()
+    internal void Purge()
     {
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var (key, expiresMs) in _revoked)

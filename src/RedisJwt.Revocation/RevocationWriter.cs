@@ -7,7 +7,7 @@ namespace RedisJwt.Revocation;
 /// revocation is either fully recorded or not at all: a subscriber that misses the message (it was offline) still
 /// finds it by lookup or in the index.
 /// </summary>
-public sealed class RevocationWriter(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider clock)
+public sealed class RevocationWriter(IConnectionMultiplexer redis, RevocationKeys keys, TimeProvider clock)
 {
     /// <exception cref="RedisException">Redis could not record it; the caller must not report success.</exception>
     /// <exception cref="TimeoutException">Likewise.</exception>
@@ -20,8 +20,8 @@ public sealed class RevocationWriter(IConnectionMultiplexer redis, RedisKeys key
         {
             var encoded = revocation.Encode();
             commands.Add(transaction.StringSetAsync(keys.Revoked(revocation), revocation.Value, revocation.ExpiresAt - now));
-            commands.Add(transaction.SortedSetAddAsync(keys.RevocationIndex, encoded, revocation.ExpiresAt.ToUnixTimeMilliseconds()));
-            commands.Add(transaction.PublishAsync(keys.RevocationChannel, encoded));
+            commands.Add(transaction.SortedSetAddAsync(keys.Index, encoded, revocation.ExpiresAt.ToUnixTimeMilliseconds()));
+            commands.Add(transaction.PublishAsync(keys.Channel, encoded));
         }
 
         if (commands.Count == 0)
@@ -30,7 +30,7 @@ public sealed class RevocationWriter(IConnectionMultiplexer redis, RedisKeys key
         }
 
         // Expired entries leave the index here, so it never grows beyond what is still revoked.
-        commands.Add(transaction.SortedSetRemoveRangeByScoreAsync(keys.RevocationIndex, double.NegativeInfinity, now.ToUnixTimeMilliseconds()));
+        commands.Add(transaction.SortedSetRemoveRangeByScoreAsync(keys.Index, double.NegativeInfinity, now.ToUnixTimeMilliseconds()));
 
         if (!await transaction.ExecuteAsync())
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 
 namespace RedisJwt.Revocation;
 
+/// <summary>What a revocation covers.</summary>
 public enum RevocationKind
 {
     /// <summary>One access token, by its <c>jti</c> (RFC 7009 revocation of an access token).</summary>
@@ -23,10 +24,13 @@ public enum RevocationKind
 /// </summary>
 public sealed record Revoked(RevocationKind Kind, string Id, DateTimeOffset ExpiresAt, long RevokedBefore = 0)
 {
+    /// <summary>One access token, by its <c>jti</c>, until <paramref name="expiresAt"/> (when the token expires).</summary>
     public static Revoked Token(string jti, DateTimeOffset expiresAt) => new(RevocationKind.Token, jti, expiresAt);
 
+    /// <summary>Every token of one login session, by its <c>sid</c>, until the last of them expires.</summary>
     public static Revoked Session(string sid, DateTimeOffset expiresAt) => new(RevocationKind.Session, sid, expiresAt);
 
+    /// <summary>Every token of one authorization (refresh-token family), until the last of them expires.</summary>
     public static Revoked Family(string authorizationId, DateTimeOffset expiresAt) => new(RevocationKind.Family, authorizationId, expiresAt);
 
     /// <summary>
@@ -37,7 +41,7 @@ public sealed record Revoked(RevocationKind Kind, string Id, DateTimeOffset Expi
         new(RevocationKind.User, userId, expiresAt, before.ToUnixTimeSeconds());
 
     /// <summary>The part of the Redis key naming the kind, as documented in the README.</summary>
-    public string KeyPart => Kind switch
+    internal string KeyPart => Kind switch
     {
         RevocationKind.Token => "jti",
         RevocationKind.Session => "sid",
@@ -46,9 +50,9 @@ public sealed record Revoked(RevocationKind Kind, string Id, DateTimeOffset Expi
     };
 
     /// <summary>What the revocation's own key holds.</summary>
-    public string Value => Kind == RevocationKind.User ? RevokedBefore.ToString(CultureInfo.InvariantCulture) : "1";
+    internal string Value => Kind == RevocationKind.User ? RevokedBefore.ToString(CultureInfo.InvariantCulture) : "1";
 
-    public string Encode()
+    internal string Encode()
     {
         if (Id.Length == 0 || Id.Contains('|'))
         {
@@ -59,7 +63,7 @@ public sealed record Revoked(RevocationKind Kind, string Id, DateTimeOffset Expi
         return Kind == RevocationKind.User ? $"{encoded}|{RevokedBefore.ToString(CultureInfo.InvariantCulture)}" : encoded;
     }
 
-    public static Revoked? TryDecode(string? encoded)
+    internal static Revoked? TryDecode(string? encoded)
     {
         var parts = encoded?.Split('|');
         if (parts is not { Length: 3 or 4 } || parts[0].Length != 1 || parts[0][0] is < 'a' or > 'd' || parts[1].Length == 0

@@ -12,7 +12,7 @@ namespace RedisJwt.Revocation;
 /// state cannot be reached, OpenIddict answers server_error, which its host turns into a 500. It is an outage, not
 /// a bug: 503 with Retry-After tells clients to try again rather than to give up.
 /// </summary>
-public sealed class UnavailableChallenge : IOpenIddictValidationHandler<ProcessChallengeContext>
+internal sealed class UnavailableChallenge : IOpenIddictValidationHandler<ProcessChallengeContext>
 {
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
         = OpenIddictValidationHandlerDescriptor.CreateBuilder<ProcessChallengeContext>()

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Reflection;
 using RedisJwt.BoardApi;
 using RedisJwt.IdentityServer;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 
 namespace RedisJwt.BoardApi.Tests;

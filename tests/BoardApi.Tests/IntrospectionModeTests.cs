@@ -46,7 +46,7 @@ public sealed class IntrospectionModeTests(IntrospectionBoardFixture fixture) : 
         var posts = fixture.Board.CreateClient(user.AccessToken);
         Assert.Equal(HttpStatusCode.OK, (await posts.GetAsync("/posts")).StatusCode);
 
-        var authorizationId = new JsonWebToken(user.AccessToken).GetClaim(RevocationCheck.FamilyClaim).Value;
+        var authorizationId = new JsonWebToken(user.AccessToken).GetClaim(TokenFacts.FamilyClaim).Value;
         Assert.True(await fixture.Identity.WithScopeAsync(async services =>
         {
             var authorizations = services.GetRequiredService<IOpenIddictAuthorizationManager>();

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.IdentityServer.Messages;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 using static RedisJwt.Testing.IdentityServerFactory;

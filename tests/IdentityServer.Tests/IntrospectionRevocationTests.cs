@@ -124,7 +124,7 @@ public sealed class IntrospectionRevocationTests(IdentityServerFactory server) :
 
         Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsSpaAsync(server.CreateApiClient(), spa.AccessToken)).Status);
 
-        var key = server.Services.GetRequiredService<RedisJwt.Revocation.RedisKeys>().Revoked(RedisJwt.Revocation.Revoked.Token(jwt.Id, default));
+        var key = server.Services.GetRequiredService<RedisJwt.ServiceDefaults.RedisKeys>().Revoked(RedisJwt.Revocation.Revoked.Token(jwt.Id, default));
         var ttl = await server.AdminRedis.GetDatabase().KeyTimeToLiveAsync(key);
 
         // A resource server accepts a token until exp + its clock skew (Auth:ClockSkew, at most 5 minutes).

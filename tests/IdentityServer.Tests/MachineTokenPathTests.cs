@@ -6,6 +6,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 

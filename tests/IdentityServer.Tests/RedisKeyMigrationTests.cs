@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 

@@ -222,8 +222,8 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     /// <summary>Whether resource servers were told: the family (aid) of this access token is revoked in Redis.</summary>
     public Task<bool> FamilyRevokedInRedisAsync(string accessToken) =>
         AdminRedis.GetDatabase().KeyExistsAsync(
-            Services.GetRequiredService<RedisJwt.Revocation.RedisKeys>().Revoked(RedisJwt.Revocation.Revoked.Family(
-                new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(accessToken).GetClaim(RedisJwt.Revocation.RevocationCheck.FamilyClaim).Value,
+            Services.GetRequiredService<RedisJwt.ServiceDefaults.RedisKeys>().Revoked(RedisJwt.Revocation.Revoked.Family(
+                new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(accessToken).GetClaim(RedisJwt.Revocation.TokenFacts.FamilyClaim).Value,
                 default)));
 
     public async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> action)

@@ -9,6 +9,7 @@ using OpenIddict.Validation.SystemNetHttp;
 using Polly;
 using Polly.Retry;
 using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults.Hosting;
 
 namespace RedisJwt.BoardApi.Auth;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using OpenIddict.Validation;
 using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults.Hosting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Validation.OpenIddictValidationEvents;
 
@@ -32,15 +33,16 @@ public sealed class TokenValidationMetrics
     public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <summary>
-    /// A low-cardinality reason for a rejection: OpenIddict names its causes by the ID at the end of error_uri
-    /// (https://documentation.openiddict.com/errors/ID2019 ...); our own checks by their descriptions.
+    /// A low-cardinality reason for a rejection: revocation says so on the transaction; OpenIddict names its causes
+    /// by the ID at the end of error_uri (https://documentation.openiddict.com/errors/ID2019 ...); our own check by its
+    /// description.
     /// </summary>
-    public static string Reason(string? error, string? description, string? uri) =>
+    public static string Reason(bool revoked, string? error, string? description, string? uri) =>
         error switch
         {
             null or Errors.MissingToken => "missing",
             Errors.ServerError or Errors.TemporarilyUnavailable => "unavailable",
-            _ when description == RevocationCheck.RevokedDescription => "revoked",
+            _ when revoked => "revoked",
             _ when description == RequireSubject.Description => "no_subject",
             _ => uri?[(uri.LastIndexOf('/') + 1)..] switch
             {
@@ -93,8 +95,8 @@ public sealed class CountRejectedTokens(TokenValidationMetrics metrics) : IOpenI
     {
         var authentication = context.Transaction.GetProperty<ProcessAuthenticationContext>(typeof(ProcessAuthenticationContext).FullName!);
         metrics.Rejected(authentication is { IsRejected: true }
-            ? TokenValidationMetrics.Reason(authentication.Error, authentication.ErrorDescription, authentication.ErrorUri)
-            : TokenValidationMetrics.Reason(context.Response.Error, context.Response.ErrorDescription, context.Response.ErrorUri));
+            ? TokenValidationMetrics.Reason(context.Transaction.WasRevoked(), authentication.Error, authentication.ErrorDescription, authentication.ErrorUri)
+            : TokenValidationMetrics.Reason(context.Transaction.WasRevoked(), context.Response.Error, context.Response.ErrorDescription, context.Response.ErrorUri));
         return default;
     }
 }

@@ -1,4 +1,4 @@
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults.Hosting;
 
 namespace RedisJwt.BoardApi.Data;
 

@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
-using RedisJwt.Revocation;
-using RedisJwt.Revocation.Caching;
+using RedisJwt.ServiceDefaults;
+using RedisJwt.ServiceDefaults.Caching;
 
 namespace RedisJwt.BoardApi.Posts;
 

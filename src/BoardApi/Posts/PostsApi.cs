@@ -6,10 +6,9 @@ using Microsoft.EntityFrameworkCore;
 using RedisJwt.BoardApi.Auth;
 using RedisJwt.BoardApi.Data;
 using RedisJwt.BoardApi.RateLimits;
-using RedisJwt.Revocation;
-using RedisJwt.Revocation.Caching;
-using RedisJwt.Revocation.Hosting;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.Caching;
+using RedisJwt.ServiceDefaults.Hosting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.BoardApi.Posts;
 

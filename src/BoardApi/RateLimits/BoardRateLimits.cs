@@ -1,4 +1,4 @@
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.BoardApi.RateLimits;

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.TokenRevocation;
 
 namespace RedisJwt.IdentityServer.Account;
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Consent;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.TokenRevocation;
 using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Account;

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RedisJwt.IdentityServer.RateLimits;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account;
 

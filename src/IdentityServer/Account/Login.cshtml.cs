@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account;
 

@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.RateLimits;
-using RedisJwt.Revocation.Hosting;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.Hosting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.AuthApi;
 

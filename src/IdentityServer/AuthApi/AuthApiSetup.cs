@@ -3,7 +3,8 @@ using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.Revocation;
-using RedisJwt.Revocation.Caching;
+using RedisJwt.ServiceDefaults.Hosting;
+using RedisJwt.ServiceDefaults.Caching;
 
 namespace RedisJwt.IdentityServer.AuthApi;
 

@@ -6,10 +6,10 @@ using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Account;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.RateLimits;
-using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.TokenRevocation;
 using RedisJwt.IdentityServer.Sessions;
-using RedisJwt.Revocation.Hosting;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.Hosting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -190,5 +190,5 @@ public static class AuthEndpoints
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a user's token",
             detail: "This endpoint needs an access token issued to a signed-in user (it names no current user or session).");
 
-    private static IResult Unavailable(string what) => RedisJwt.Revocation.Hosting.Unavailable.Problem($"{what}; retry shortly.");
+    private static IResult Unavailable(string what) => RedisJwt.ServiceDefaults.Hosting.Unavailable.Problem($"{what}; retry shortly.");
 }

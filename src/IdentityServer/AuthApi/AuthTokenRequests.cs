@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Connect;
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults.Hosting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.AuthApi;

@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.Revocation;
-using RedisJwt.Revocation.Caching;
+using RedisJwt.ServiceDefaults;
+using RedisJwt.ServiceDefaults.Caching;
 
 namespace RedisJwt.IdentityServer.AuthApi;
 

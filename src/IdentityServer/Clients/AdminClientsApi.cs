@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using RedisJwt.IdentityServer.AuthApi;
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults.Hosting;
 
 namespace RedisJwt.IdentityServer.Clients;
 

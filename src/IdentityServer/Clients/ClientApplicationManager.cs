@@ -4,7 +4,7 @@ using OpenIddict.Core;
 using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 

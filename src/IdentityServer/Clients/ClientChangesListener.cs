@@ -1,4 +1,4 @@
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Clients;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
-using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.TokenRevocation;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 

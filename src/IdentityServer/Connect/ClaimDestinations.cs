@@ -29,7 +29,7 @@ public static class ClaimDestinations
                 return [Destinations.AccessToken];
 
             // Resource servers revoke a whole refresh-token family by it (RFC 7009 2.1, reuse detection).
-            case RevocationCheck.FamilyClaim:
+            case TokenFacts.FamilyClaim:
                 return [Destinations.AccessToken];
 
             // The display name is what resource servers show next to a user's content, so it rides in the access

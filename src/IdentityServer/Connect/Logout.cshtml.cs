@@ -7,7 +7,7 @@ using Microsoft.Extensions.Primitives;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.TokenRevocation;
 using RedisJwt.IdentityServer.Sessions;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;

@@ -4,7 +4,7 @@ using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults.Hosting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Connect;

@@ -37,7 +37,7 @@ public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOp
         identity.SetAuthorizationId(authorizationId);
         // The family of this token in the access token, so a refresh-token family is revocable at resource servers
         // with one entry (an opaque id, no personal data).
-        identity.SetClaim(RevocationCheck.FamilyClaim, authorizationId);
+        identity.SetClaim(TokenFacts.FamilyClaim, authorizationId);
         identity.SetDestinations(ClaimDestinations.For);
 
         return new ClaimsPrincipal(identity);

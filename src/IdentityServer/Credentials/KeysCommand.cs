@@ -3,7 +3,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Credentials;

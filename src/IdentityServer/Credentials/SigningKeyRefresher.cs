@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Microsoft.Extensions.Options;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Credentials;

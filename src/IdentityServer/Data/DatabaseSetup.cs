@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RedisJwt.IdentityServer.Clients;
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults.Hosting;
 
 namespace RedisJwt.IdentityServer.Data;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
-using RedisJwt.Revocation;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults;
+using RedisJwt.ServiceDefaults.RateLimiting;
 using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Messages;

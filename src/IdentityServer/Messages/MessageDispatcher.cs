@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Messages;

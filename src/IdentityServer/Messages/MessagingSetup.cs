@@ -1,4 +1,4 @@
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Messages;
 

@@ -1,6 +1,6 @@
 using RedisJwt.IdentityServer.Messages.Providers;
-using RedisJwt.Revocation;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults;
+using RedisJwt.ServiceDefaults.RateLimiting;
 using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Messages;

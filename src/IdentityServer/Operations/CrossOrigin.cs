@@ -1,5 +1,5 @@
 using RedisJwt.IdentityServer.Connect;
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults.Hosting;
 
 namespace RedisJwt.IdentityServer.Operations;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using RedisJwt.IdentityServer.Credentials;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Operations;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Net.Http.Headers;
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults.Hosting;
 
 namespace RedisJwt.IdentityServer.Operations;
 

@@ -3,7 +3,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using RedisJwt.IdentityServer.Clients;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -81,7 +81,7 @@ public sealed class RevocationsPerClientLimit(DistributedRateLimiter limiter) : 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleRevocationRequestContext>()
             .UseSingletonHandler<RevocationsPerClientLimit>()
-            .SetOrder(Revocation.RecordRevokedToken.Descriptor.Order - 500)
+            .SetOrder(TokenRevocation.RecordRevokedToken.Descriptor.Order - 500)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.RateLimits;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.RateLimits;
 

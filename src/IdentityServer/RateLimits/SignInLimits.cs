@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Identity;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.RateLimits;
 

@@ -1,6 +1,6 @@
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Connect;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.RateLimits;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Sessions;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Data;
-using RedisJwt.IdentityServer.Revocation;
+using RedisJwt.IdentityServer.TokenRevocation;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using RedisJwt.IdentityServer.Revocation;
-using RedisJwt.Revocation.Telemetry;
+using RedisJwt.IdentityServer.TokenRevocation;
+using RedisJwt.ServiceDefaults.Telemetry;
 
 namespace RedisJwt.IdentityServer.Telemetry;
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
-using RedisJwt.Revocation.Telemetry;
+using RedisJwt.ServiceDefaults.Telemetry;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
-using RedisJwt.Revocation.Telemetry;
+using RedisJwt.ServiceDefaults.Telemetry;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace RedisJwt.IdentityServer.Telemetry;

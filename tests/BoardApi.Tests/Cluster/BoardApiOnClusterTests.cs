@@ -92,6 +92,6 @@ public sealed class BoardApiOnClusterTests(BoardClusterFixture fixture) : IClass
     {
         var token = new JsonWebToken(accessToken);
         string? Claim(string type) => token.TryGetClaim(type, out var claim) ? claim.Value : null;
-        return new TokenFacts(Claim("jti"), Claim("sid"), Claim(RevocationCheck.FamilyClaim), token.Subject, long.Parse(Claim("iat")!));
+        return new TokenFacts(Claim("jti"), Claim("sid"), Claim(TokenFacts.FamilyClaim), token.Subject, long.Parse(Claim("iat")!));
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults.RateLimiting;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using RedisJwt.Revocation;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults;
+using RedisJwt.ServiceDefaults.RateLimiting;
 using RedisJwt.Testing;
 
 namespace RedisJwt.BoardApi.Tests.RateLimiting;

@@ -4,6 +4,7 @@ using RedisJwt.BoardApi.RateLimits;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace RedisJwt.BoardApi.Tests.Security;

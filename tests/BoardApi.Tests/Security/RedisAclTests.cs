@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Options;
 using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 
@@ -14,14 +15,18 @@ namespace RedisJwt.BoardApi.Tests.Security;
 /// </summary>
 public sealed class RedisAclTests : IAsyncLifetime
 {
-    private readonly RedisKeys _keys = new(Options.Create(new RedisOptions { KeyPrefix = IdentityServerFactory.NewRedisPrefix() }));
+    private readonly string _prefix = IdentityServerFactory.NewRedisPrefix();
+    private readonly RedisKeys _keys;
     private readonly RedisKey _revoked;
     private ConnectionMultiplexer _admin = null!;
     private ConnectionMultiplexer _board = null!;
     private ConnectionMultiplexer _identity = null!;
 
-    public RedisAclTests() =>
+    public RedisAclTests()
+    {
+        _keys = new(Options.Create(new RedisOptions { KeyPrefix = _prefix }));
         _revoked = _keys.Revoked(Revoked.Token("jti-1", DateTimeOffset.UtcNow.AddMinutes(5)));
+    }
 
     private RedisKey[] Written => [_keys.DataProtectionKeys, _revoked, _keys.RevocationIndex, _keys.Sessions("user-1"), _keys.PostListGeneration];
 
@@ -109,7 +114,7 @@ public sealed class RedisAclTests : IAsyncLifetime
         var revoked = Revoked.Family("aid-1", DateTimeOffset.UtcNow.AddMinutes(5));
         await using (var identity = await ConnectionMultiplexer.ConnectAsync(Probe(redis.ConnectionStringAs(Service.IdentityServer))))
         {
-            await new RevocationWriter(identity, _keys, TimeProvider.System).RevokeAsync(revoked);
+            await new RevocationWriter(identity, new RevocationKeys(_prefix), TimeProvider.System).RevokeAsync(revoked);
         }
 
         await redis.StopAsync();

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.IdentityServer.Messages.Providers;
 using RedisJwt.IdentityServer.Tests.Messages;
-using RedisJwt.Revocation;
+using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 using static RedisJwt.Testing.IdentityServerFactory;

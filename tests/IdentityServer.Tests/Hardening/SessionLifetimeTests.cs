@@ -66,7 +66,7 @@ public sealed class SessionLifetimeTests : IAsyncLifetime
         var userId = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(spa.AccessToken).Subject;
         var sid = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(spa.AccessToken).GetClaim("sid").Value;
         // As the previous version recorded it: expiring a refresh-token lifetime after its last use, whatever its age.
-        var sessions = _server.Services.GetRequiredService<RedisJwt.Revocation.RedisKeys>().Sessions(userId);
+        var sessions = _server.Services.GetRequiredService<RedisJwt.ServiceDefaults.RedisKeys>().Sessions(userId);
         var redis = _server.AdminRedis.GetDatabase();
         var record = System.Text.Json.Nodes.JsonNode.Parse((await redis.HashGetAsync(sessions, sid)).ToString())!;
         record["CreatedAt"] = _clock.GetUtcNow().AddHours(-2);

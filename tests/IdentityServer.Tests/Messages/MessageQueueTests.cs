@@ -4,8 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.IdentityServer.Messages.Providers;
-using RedisJwt.Revocation;
-using RedisJwt.Revocation.RateLimiting;
+using RedisJwt.ServiceDefaults;
+using RedisJwt.ServiceDefaults.RateLimiting;
 using RedisJwt.Testing;
 using StackExchange.Redis;
 

@@ -52,7 +52,7 @@ public sealed class AuditLogTests(TracedServer traced) : IClassFixture<TracedSer
         async Task<TokenResponse> RedeemAsync() => await OAuth.RedeemCodeAsync(browser.Client, IdentityServerFactory.SpaClientId,
             IdentityServerFactory.SpaRedirectUri, code, pkce.Verifier);
         var family = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken((await RedeemAsync()).Get("access_token"))
-            .GetClaim(RedisJwt.Revocation.RevocationCheck.FamilyClaim).Value;
+            .GetClaim(RedisJwt.Revocation.TokenFacts.FamilyClaim).Value;
 
         Assert.Equal("invalid_grant", (await RedeemAsync()).Error);
 

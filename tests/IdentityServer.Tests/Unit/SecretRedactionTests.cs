@@ -1,4 +1,4 @@
-using RedisJwt.Revocation.Telemetry;
+using RedisJwt.ServiceDefaults.Telemetry;
 
 namespace RedisJwt.IdentityServer.Tests.Unit;
 

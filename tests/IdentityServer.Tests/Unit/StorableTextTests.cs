@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults.Hosting;
 
 namespace RedisJwt.IdentityServer.Tests.Unit;
 

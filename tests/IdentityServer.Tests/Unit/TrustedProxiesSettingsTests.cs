@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using RedisJwt.Revocation.Hosting;
+using RedisJwt.ServiceDefaults.Hosting;
 
 namespace RedisJwt.IdentityServer.Tests.Unit;
 

@@ -1,0 +1,30 @@
+using StackExchange.Redis;
+
+namespace RedisJwt.Revocation;
+
+/// <summary>
+/// The revocation part of the Redis key schema (docs/redis.md), under <see cref="RevocationOptions.KeyPrefix"/>. The
+/// IdentityServer writes these and resource servers read them, so both sides must use the same prefix.
+/// </summary>
+public sealed class RevocationKeys(string prefix)
+{
+    // One slot for every revocation (Redis Cluster): a write puts its keys and their index entries in one MULTI, and a
+    // lookup reads all the ways a token can be revoked in one MGET. Writes are rare and in-sync resource servers read nothing.
+    private const string RevocationTag = "{revoked}";
+
+    /// <summary>
+    /// One revocation, a string holding "1" (or, for a user, the Unix time before which their tokens are revoked),
+    /// expiring when the last token it concerns expires. Looked up directly by resource servers that are not (yet)
+    /// in sync with the revocation channel.
+    /// </summary>
+    public RedisKey Revoked(Revoked revocation) => $"{prefix}{RevocationTag}:{revocation.KeyPart}:{revocation.Id}";
+
+    /// <summary>
+    /// A sorted set of every unexpired revocation (member: its encoded form, score: expiry in Unix milliseconds),
+    /// from which a resource server that starts or reconnects loads the whole current state in one call.
+    /// </summary>
+    public RedisKey Index => $"{prefix}{RevocationTag}:index";
+
+    /// <summary>The pub/sub channel each revocation is published on, in its encoded form.</summary>
+    public RedisChannel Channel => RedisChannel.Literal($"{prefix}revocations");
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace RedisJwt.ServiceDefaults.Hosting;
+
+/// <summary>
+/// Reads a JSON request body, turning every way it can be wrong into a problem-details answer instead of an
+/// exception: wrong media type (415), too large (413), malformed or mistyped JSON or text that cannot be stored (400
+/// naming the field, see <see cref="StorableStringConverter"/>), a body cut short (400).
+/// </summary>
+public static class JsonBody
+{
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, long maxBytes) where T : class
+    {
+        // Declared too large: refuse before reading. A body without a length (chunked) is cut off at the same size
+        // by the server while it is read (413 below).
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit
+            && (limit.MaxRequestBodySize is null || limit.MaxRequestBodySize > maxBytes))
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+                detail: "The request body must be JSON (Content-Type: application/json)."));
+        }
+
+        // JSON exchanged between systems is UTF-8 (RFC 8259 8.1); any other charset would make the reader throw.
+        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            && mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+                detail: "The request body must be UTF-8 encoded JSON (charset=utf-8, or no charset)."));
+        }
+
+        try
+        {
+            var value = await request.ReadFromJsonAsync<T>(request.HttpContext.RequestAborted);
+            return value is null
+                ? (null, FieldProblem("body", "Required: a JSON object."))
+                : (value, null);
+        }
+        catch (JsonException exception)
+        {
+            // Path is like "$.title" when a field has the wrong type, "$" when the document itself is broken.
+            var field = exception.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
+            return (null, FieldProblem(field, exception is UnstorableJsonStringException ? exception.Message
+                : field == "body" ? "Not valid JSON." : "Not valid JSON here, or not the expected type."));
+        }
+        catch (BadHttpRequestException exception)
+        {
+            // Kestrel's: larger than the limit while read (413), shorter than its Content-Length (400), too slow (408).
+            return (null, exception.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge()
+                : TypedResults.Problem(statusCode: exception.StatusCode, detail: "The request body could not be read."));
+        }
+    }
+
+    private static IResult TooLarge() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, detail: "The request body is too large.");
+
+    public static IResult FieldProblem(string field, string error) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] });
+}
