@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image recipe for both services; PROJECT picks which (IdentityServer or BoardApi).
 # The build context is the repository root, because the build needs the shared
-# files there (central package versions, SDK pin) and src/RedisJwt.Revocation:
+# files there (central package versions, SDK pin) and the shared libraries in src/
+# (RedisJwt.Revocation, RedisJwt.ServiceDefaults):
 #   docker build --build-arg PROJECT=BoardApi -t redisjwt/boardapi .
 # (docker-compose.yml does exactly this.)
 
