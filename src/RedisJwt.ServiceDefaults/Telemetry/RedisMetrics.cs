@@ -9,7 +9,7 @@ namespace RedisJwt.ServiceDefaults.Telemetry;
 /// </summary>
 public sealed class RedisMetrics
 {
-    public const string MeterName = "RedisJwt.Revocation";
+    public const string MeterName = "RedisJwt.ServiceDefaults";
 
     // Redis answers in well under a millisecond on a LAN; the default buckets (5 ms and up) would lump it all together.
     private static readonly double[] LatencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
