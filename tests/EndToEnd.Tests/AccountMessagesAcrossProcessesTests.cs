@@ -109,7 +109,7 @@ public sealed class AccountMessagesAcrossProcessesTests(AccountMessagesAcrossPro
         protected override IReadOnlyDictionary<string, string?> IdentitySettings => new Dictionary<string, string?>
         {
             ["Messages:Providers:Email"] = "webhook",
-            ["Messages:Webhook:Url"] = Gateway.Url,
+            ["Messages:Webhook:Url"] = Gateway.Url("/accept").ToString(),
             ["Accounts:RequireConfirmedEmail"] = "true",
             ["RateLimits:Policies:account-emails-per-ip:PermitLimit"] = "100000",
         };

@@ -26,7 +26,7 @@ public sealed class MessageCrashTests
             ["Redis:KeyPrefix"] = prefix,
             ["Server:AllowInsecureHttp"] = "true",
             ["Messages:Providers:Email"] = "webhook",
-            ["Messages:Webhook:Url"] = gateway.Url,
+            ["Messages:Webhook:Url"] = gateway.Url("/accept").ToString(),
             ["Messages:ClaimAfter"] = "00:00:02",
             ["Messages:SendTimeout"] = "00:00:01",
         };
@@ -52,18 +52,19 @@ public sealed class MessageCrashTests
                 sent.Add(result.StreamId!);
             }
 
-            await Eventually.TrueAsync(() => Task.FromResult(!gateway.Received.IsEmpty), TimeSpan.FromSeconds(20));
+            await Eventually.TrueAsync(() => Task.FromResult(!gateway.Requests.IsEmpty), TimeSpan.FromSeconds(20));
             await doomed.DisposeAsync(); // SIGKILL, mid-send, the rest of its batch in hand
             gateway.Hang = false;
             // Up to Messages:SendConcurrency of them were in flight, hanging, when it died.
-            var hung = gateway.Received.ToHashSet();
+            var hung = gateway.Requests.Keys.ToHashSet();
 
             await using var survivor = IdentityServerFactory.Create(database, prefix, settings);
             _ = survivor.Services;
 
             await Eventually.TrueAsync(() => Task.FromResult(gateway.Accepted.Count == 5), TimeSpan.FromSeconds(30));
-            Assert.Equal(5, gateway.Accepted.Distinct().Count());
-            Assert.Subset(gateway.Accepted.ToHashSet(), hung);
+            var accepted = gateway.Accepted.Select(message => message.Id).ToList();
+            Assert.Equal(5, accepted.Distinct().Count());
+            Assert.Subset(accepted.ToHashSet(), hung);
             var redis = survivor.AdminRedis.GetDatabase();
             var stream = survivor.Services.GetRequiredService<RedisKeys>().MessageStream("message-topic-default");
             await Eventually.TrueAsync(async () => (await redis.StreamPendingAsync(stream, TopicConsumer.Group)).PendingMessageCount == 0);

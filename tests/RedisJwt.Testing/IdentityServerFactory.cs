@@ -1,12 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using RedisJwt.IdentityServer;
 using RedisJwt.IdentityServer.Data;
 using StackExchange.Redis;
@@ -19,7 +15,7 @@ namespace RedisJwt.Testing;
 /// exactly as `./run.sh` seeds them. In memory by default; on a loopback port (<see cref="OnLoopback"/>) when another
 /// service must reach it over HTTP, as a resource server reads discovery and JWKS.
 /// </summary>
-public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServerMarker>, IAsyncLifetime
+public sealed class IdentityServerFactory : ServiceFactory<IdentityServerMarker>, IAsyncLifetime
 {
     public const string DefaultIssuer = "http://localhost/";
     public const string SpaClientId = "board-spa";
@@ -40,9 +36,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     public const string DemoEmail = "demo@redisjwt.local";
     public const string DemoPassword = "Demo!Passw0rd";
 
-    private readonly string _environment;
     private bool _onLoopback;
-    private readonly Dictionary<string, string?> _settings;
     private ConnectionMultiplexer? _adminRedis;
 
     public IdentityServerFactory()
@@ -72,60 +66,41 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
 
     private IdentityServerFactory(string databaseName, string redisPrefix, IDictionary<string, string?>? overrides,
         string environment = "Development")
+        : base(Service.IdentityServer, databaseName, redisPrefix, ServerSettings(redisPrefix), overrides, environment)
     {
-        DatabaseName = databaseName;
-        RedisPrefix = redisPrefix;
-        _environment = environment;
-        _settings = new Dictionary<string, string?>(TestCertificates.Settings)
-        {
-            // As deployed: its own PostgreSQL role, owning the database, and its own Redis user (least rights).
-            ["ConnectionStrings:IdentityDb"] = TestServers.Postgres(Service.IdentityServer, databaseName),
-            ["ConnectionStrings:Redis"] = TestServers.RedisAs(Service.IdentityServer),
-            ["Redis:KeyPrefix"] = redisPrefix,
-            ["Server:Issuer"] = DefaultIssuer,
-            ["Server:AllowInsecureHttp"] = "true",
-            ["Cors:AllowedOrigins:0"] = SpaOrigin,
-            ["Seed:Clients:third-party-demo:Secret"] = ThirdPartySecret,
-            ["Seed:Clients:board-api:Secret"] = BoardApiSecret,
-            ["Seed:Clients:admin-automation:Secret"] = AdminAutomationSecret,
-            // A first-party admin console users sign in to (the admin scope is for configured clients only).
-            [$"Seed:Clients:{AdminConsoleClientId}:Type"] = "public",
-            [$"Seed:Clients:{AdminConsoleClientId}:ConsentType"] = "implicit",
-            [$"Seed:Clients:{AdminConsoleClientId}:GrantTypes:0"] = "authorization_code",
-            [$"Seed:Clients:{AdminConsoleClientId}:RedirectUris:0"] = AdminConsoleRedirectUri,
-            [$"Seed:Clients:{AdminConsoleClientId}:Scopes:0"] = "openid",
-            [$"Seed:Clients:{AdminConsoleClientId}:Scopes:1"] = "admin",
-            // Out of the way of tests about something else; rate-limit tests set small ones.
-            ["RateLimits:Policies:sign-in-per-account:PermitLimit"] = "100000",
-            ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "100000",
-            ["RateLimits:Policies:registrations-per-ip:PermitLimit"] = "100000",
-            ["RateLimits:Policies:token-requests-per-client:PermitLimit"] = "100000",
-            ["RateLimits:Policies:client-auth-per-ip:PermitLimit"] = "100000",
-            ["RateLimits:Policies:client-auth-per-client-ip:PermitLimit"] = "100000",
-            ["RateLimits:Policies:revocations-per-client:PermitLimit"] = "100000",
-            // Every channel to the development provider, which writes here (one folder per server), in any environment.
-            ["Messages:Providers:Email"] = "folder",
-            ["Messages:Providers:Sms"] = "folder",
-            ["Messages:Folder:Path"] = Path.Combine(Path.GetTempPath(), "redisjwt-messages", redisPrefix.Replace(':', '-')),
-        };
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            _settings[key] = value;
-        }
     }
 
-    public string DatabaseName { get; }
+    private static Dictionary<string, string?> ServerSettings(string redisPrefix) => new(TestCertificates.Settings)
+    {
+        ["Server:Issuer"] = DefaultIssuer,
+        ["Server:AllowInsecureHttp"] = "true",
+        ["Cors:AllowedOrigins:0"] = SpaOrigin,
+        ["Seed:Clients:third-party-demo:Secret"] = ThirdPartySecret,
+        ["Seed:Clients:board-api:Secret"] = BoardApiSecret,
+        ["Seed:Clients:admin-automation:Secret"] = AdminAutomationSecret,
+        // A first-party admin console users sign in to (the admin scope is for configured clients only).
+        [$"Seed:Clients:{AdminConsoleClientId}:Type"] = "public",
+        [$"Seed:Clients:{AdminConsoleClientId}:ConsentType"] = "implicit",
+        [$"Seed:Clients:{AdminConsoleClientId}:GrantTypes:0"] = "authorization_code",
+        [$"Seed:Clients:{AdminConsoleClientId}:RedirectUris:0"] = AdminConsoleRedirectUri,
+        [$"Seed:Clients:{AdminConsoleClientId}:Scopes:0"] = "openid",
+        [$"Seed:Clients:{AdminConsoleClientId}:Scopes:1"] = "admin",
+        // Out of the way of tests about something else; rate-limit tests set small ones.
+        ["RateLimits:Policies:sign-in-per-account:PermitLimit"] = "100000",
+        ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "100000",
+        ["RateLimits:Policies:registrations-per-ip:PermitLimit"] = "100000",
+        ["RateLimits:Policies:token-requests-per-client:PermitLimit"] = "100000",
+        ["RateLimits:Policies:client-auth-per-ip:PermitLimit"] = "100000",
+        ["RateLimits:Policies:client-auth-per-client-ip:PermitLimit"] = "100000",
+        ["RateLimits:Policies:revocations-per-client:PermitLimit"] = "100000",
+        // Every channel to the development provider, which writes here (one folder per server), in any environment.
+        ["Messages:Providers:Email"] = "folder",
+        ["Messages:Providers:Sms"] = "folder",
+        ["Messages:Folder:Path"] = Path.Combine(Path.GetTempPath(), "redisjwt-messages", redisPrefix.Replace(':', '-')),
+    };
 
     /// <summary>Also the base address of every client this factory creates.</summary>
-    public Uri Issuer => new(_settings["Server:Issuer"]!);
-
-    public string RedisPrefix { get; }
-
-    /// <summary>False when another factory (a "restarted" server) goes on using the database.</summary>
-    public bool DropDatabaseOnDispose { get; set; } = true;
-
-    /// <summary>False to start the server without its database, as an operator who forgot to create it would.</summary>
-    public bool CreateDatabase { get; set; } = true;
+    public Uri Issuer => new(Settings["Server:Issuer"]!);
 
     public static string NewDatabaseName() => $"ids_test_{Guid.NewGuid():N}";
 
@@ -140,26 +115,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     }
 
     /// <summary>Where the development message provider of this server writes the messages it "sends".</summary>
-    public string MessagesFolder => _settings["Messages:Folder:Path"]!;
-
-    /// <summary>Services replaced for a test (e.g. a message provider that fails on purpose); set before first use.</summary>
-    public Action<IServiceCollection>? TestServices { get; set; }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        // Made as the operator makes it (the server cannot), before the host starts and migrates it.
-        if (CreateDatabase)
-        {
-            TestDatabases.Create(DatabaseName, Service.IdentityServer);
-        }
-
-        builder.UseEnvironment(_environment);
-        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
-        if (TestServices is { } configure)
-        {
-            builder.ConfigureTestServices(configure);
-        }
-    }
+    public string MessagesFolder => Settings["Messages:Folder:Path"]!;
 
     public Browser CreateBrowser() => new(CreateServerClient(handleCookies: true));
 
@@ -217,7 +173,7 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
     /// rights, which a test must not need widened.
     /// </summary>
     public IConnectionMultiplexer AdminRedis => _adminRedis ??=
-        ConnectionMultiplexer.Connect(TestServers.WithAdmin(_settings["ConnectionStrings:Redis"]!));
+        ConnectionMultiplexer.Connect(TestServers.WithAdmin(Settings["ConnectionStrings:Redis"]!));
 
     /// <summary>Whether resource servers were told: the family (aid) of this access token is revoked in Redis.</summary>
     public Task<bool> FamilyRevokedInRedisAsync(string accessToken) =>
@@ -247,12 +203,6 @@ public sealed class IdentityServerFactory : WebApplicationFactory<IdentityServer
         if (_adminRedis is not null)
         {
             await _adminRedis.DisposeAsync();
-        }
-
-        if (DropDatabaseOnDispose)
-        {
-            DropDatabaseOnDispose = false;
-            await DropDatabaseAsync(DatabaseName);
         }
     }
 

@@ -30,6 +30,4 @@ public sealed record MessageEntry(string Id, string Kind, string Channel, string
     public DeliveredMessage ToDelivered(string topic, string text) => new(Id, topic, Kind, Channel, Recipient, Subject, text, Attempt);
 
     public string ToJson() => JsonSerializer.Serialize(this);
-
-    public static MessageEntry? FromJson(string json) => JsonSerializer.Deserialize<MessageEntry>(json);
 }
