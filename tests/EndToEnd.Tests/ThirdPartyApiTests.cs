@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using RedisJwt.Testing;
+using Xunit.Abstractions;
 
 namespace RedisJwt.EndToEnd.Tests;
 
@@ -10,7 +11,8 @@ namespace RedisJwt.EndToEnd.Tests;
 /// running IdentityServer: a token revoked there fails at the sample within a second.
 /// </summary>
 [Collection(SamplesCollection.Name)]
-public sealed class ThirdPartyApiTests(SampleDeployment deployment, PackedThirdPartyApi build) : IClassFixture<PackedThirdPartyApi>, IAsyncLifetime
+public sealed class ThirdPartyApiTests(SampleDeployment deployment, PackedThirdPartyApi build, ITestOutputHelper output)
+    : IClassFixture<PackedThirdPartyApi>, IAsyncLifetime
 {
     private ServiceProcess _api = null!;
 
@@ -46,6 +48,7 @@ public sealed class ThirdPartyApiTests(SampleDeployment deployment, PackedThirdP
         }
 
         var latency = clock.Elapsed;
+        output.WriteLine($"the sample rejected the token {latency.TotalMilliseconds:F0} ms after the revocation endpoint answered");
         Assert.True(answer.StatusCode == HttpStatusCode.Unauthorized, $"{answer.StatusCode}:\n{_api.Output}");
         Assert.Contains("revoked", answer.Headers.WwwAuthenticate.ToString());
         Assert.True(latency < TimeSpan.FromSeconds(1), $"{latency.TotalMilliseconds} ms");
