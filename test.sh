@@ -4,7 +4,7 @@
 # loopback, a check of docker-compose.yml, the .NET test suites, then the
 # browser tests (headless Chromium against the real servers, screenshots into
 # test-artifacts/).
-# Ends with one summary line
+# Ends with the time each test project took (and the browser tests), then one summary line
 #   tests: N passed, N failed, N skipped
 # and exits non-zero if anything failed or no test ran at all.
 # Extra arguments go to dotnet test, e.g. ./test.sh --filter "FullyQualifiedName~Token".
@@ -77,8 +77,11 @@ dotnet test "$REPO_ROOT/RedisJwt.sln" -c Release \
 
 # Skipped when dotnet test was given a filter (a focused run), like the rest of "$@".
 browser_rc=0
+browser_seconds=
 if [[ $# -eq 0 ]]; then
+  browser_start=$SECONDS
   "$REPO_ROOT/scripts/browser-tests.sh" "$SCRATCH" "$PG_PORT" "$PG_PASSWORD" "$REDIS_PORT" "$SCRATCH/results" || browser_rc=$?
+  browser_seconds=$((SECONDS - browser_start))
 fi
 
 # A right a service lacks can hide behind a fallback (a cache bypassed, a refusal StackExchange.Redis tolerates);
@@ -119,6 +122,20 @@ count_junit() {
   ' "$@"
 }
 
+# "<project> <seconds>" for each TRX file, from its <Times start=... finish=...>; the project is the test assembly
+# its tests ran from. A file with no test in it (a filter matched none of the project's) is left out.
+trx_durations() {
+  local file project times start finish
+  for file in "$@"; do
+    project=$(grep -o -m1 'codeBase="[^"]*"' "$file" | sed 's|.*/||; s|\.dll"$||') || true
+    [[ -n $project ]] || continue
+    times=$(grep -o -m1 '<Times [^>]*>' "$file") || continue
+    start=$(sed 's/.* start="\([^"]*\)".*/\1/' <<<"$times")
+    finish=$(sed 's/.* finish="\([^"]*\)".*/\1/' <<<"$times")
+    printf '%s %s\n' "$project" $(($(date -d "$finish" +%s) - $(date -d "$start" +%s)))
+  done
+}
+
 trx_files=()
 junit_files=()
 if [[ -d $SCRATCH/results ]]; then
@@ -153,6 +170,11 @@ if [[ $((passed + failed + skipped)) -eq 0 ]]; then
 elif [[ $failed -gt 0 && $rc -eq 0 ]]; then
   rc=1
 fi
+# Where the time went: each test project, then the browser tests (with the servers they start).
+while read -r project seconds; do
+  echo "time: $project ${seconds}s"
+done < <(if [[ ${#trx_files[@]} -gt 0 ]]; then trx_durations "${trx_files[@]}" | sort; fi)
+[[ -n $browser_seconds ]] && echo "time: browser tests ${browser_seconds}s (servers included)"
 echo "elapsed: ${SECONDS}s"
 # Last line on purpose: CI reads the closing line for the counts.
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -22,6 +22,9 @@ public class Deployment : IAsyncLifetime
 
     public ServiceProcess BoardB { get; private set; } = null!;
 
+    /// <summary>The Redis:KeyPrefix every process of this deployment shares.</summary>
+    public string RedisPrefix => _prefix;
+
     public virtual Uri Issuer { get; } = new($"http://127.0.0.1:{IdentityServerFactory.FreeLoopbackPort()}/");
 
     /// <summary>The first IdentityServer's port: the issuer's, unless a load balancer stands in front.</summary>

@@ -12,11 +12,10 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly OutputTail _output;
 
-    private ServiceProcess(string project, int port, IReadOnlyDictionary<string, string?> settings)
+    private ServiceProcess(string project, string folder, int port, IReadOnlyDictionary<string, string?> settings)
     {
         Name = $"{project}:{port}";
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var folder = OutputFolder(project);
         var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, $"{project}.dll")])
         {
             WorkingDirectory = folder,
@@ -43,9 +42,13 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The last lines the process wrote: its logs, for failure messages and to see which requests it served.</summary>
     public string Output => _output.Text;
 
-    public static async Task<ServiceProcess> StartAsync(string project, int port, IReadOnlyDictionary<string, string?> settings)
+    public static Task<ServiceProcess> StartAsync(string project, int port, IReadOnlyDictionary<string, string?> settings) =>
+        StartAsync(project, OutputFolder(project), port, settings);
+
+    /// <summary>A program built elsewhere than src/ (a sample built from packages): <paramref name="folder"/> holds its dll.</summary>
+    public static async Task<ServiceProcess> StartAsync(string project, string folder, int port, IReadOnlyDictionary<string, string?> settings)
     {
-        var service = new ServiceProcess(project, port, settings);
+        var service = new ServiceProcess(project, folder, port, settings);
         await service.WaitUntilReadyAsync();
         return service;
     }
