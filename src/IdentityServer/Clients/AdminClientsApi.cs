@@ -14,7 +14,7 @@ public static class AdminClientsApi
 
     public static IEndpointRouteBuilder MapAdminClients(this IEndpointRouteBuilder endpoints)
     {
-        var clients = endpoints.MapGroup("/admin/clients").RequireAuthorization(ClientAdministrationSetup.AdminApiPolicy);
+        var clients = endpoints.MapGroup("/admin/clients").RequireAuthorization(ClientsSetup.AdminApiPolicy);
         clients.MapGet("/", async (ClientRegistry registry, CancellationToken cancellationToken) =>
             TypedResults.Ok(await registry.ListAsync(cancellationToken)));
         clients.MapGet("/{clientId}", async (string clientId, ClientRegistry registry, CancellationToken cancellationToken) =>

@@ -31,7 +31,7 @@ public sealed class ClientRulesSource(IOptions<OpenIddictServerOptions> server, 
     private static readonly IReadOnlySet<string> ReservedScopes = new HashSet<string>(StringComparer.Ordinal)
     {
         AuthApiSettings.AccountScope,
-        ClientAdministrationSetup.AdminScope,
+        ClientsSetup.AdminScope,
     };
 
     private ClientRules Rules(IEnumerable<string> knownScopes) =>

@@ -33,7 +33,7 @@ public sealed class CurrentAdminHandler(UserManager<ApplicationUser> users) : Au
             return;
         }
 
-        if (await users.FindByIdAsync(subject) is { } user && await users.IsInRoleAsync(user, ClientAdministrationSetup.AdminRole))
+        if (await users.FindByIdAsync(subject) is { } user && await users.IsInRoleAsync(user, ClientsSetup.AdminRole))
         {
             context.Succeed(requirement);
         }

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Authorization;
 using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Validation.AspNetCore;
 
 namespace RedisJwt.IdentityServer.Clients;
 
-public static class ClientAdministrationSetup
+public static class ClientsSetup
 {
     /// <summary>The scope the admin API requires, and the audience (resource) it grants (Seed:ApiScopes:admin).</summary>
     public const string AdminScope = "admin";
@@ -12,9 +13,21 @@ public static class ClientAdministrationSetup
     public const string AdminRole = "admin";
     public const string AdminApiPolicy = "admin-api";
 
-    /// <summary>The client registry, used by the /admin/clients API and the clients CLI, and the API's bearer policy.</summary>
-    public static IHostApplicationBuilder AddClientAdministration(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// Clients: the seed, the registry the /admin/clients API and the clients CLI share, and OpenIddict's application
+    /// manager with this instance's snapshots of them, kept current over Redis.
+    /// </summary>
+    public static IHostApplicationBuilder AddClients(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
+        builder.Services.AddScoped<ClientSeeder>();
+
+        builder.Services.AddOpenIddict().AddCore(options =>
+            options.ReplaceApplicationManager<OpenIddictEntityFrameworkCoreApplication, ClientApplicationManager>());
+        builder.Services.AddSingleton<ClientSecretVerdicts>();
+        builder.Services.AddSingleton<ClientSnapshots>();
+        builder.Services.AddHostedService<ClientChangesListener>();
+
         builder.Services.AddScoped<ClientRulesSource>();
         builder.Services.AddScoped<ClientRegistry>();
         builder.Services.AddScoped<IAuthorizationHandler, CurrentAdminHandler>();
