@@ -5,7 +5,7 @@ using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Data;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace RedisJwt.IdentityServer.Clients;
+namespace RedisJwt.IdentityServer.Admin;
 
 public sealed class CurrentAdminRequirement : IAuthorizationRequirement;
 
@@ -33,7 +33,7 @@ public sealed class CurrentAdminHandler(UserManager<ApplicationUser> users) : Au
             return;
         }
 
-        if (await users.FindByIdAsync(subject) is { } user && await users.IsInRoleAsync(user, ClientsSetup.AdminRole))
+        if (await users.FindByIdAsync(subject) is { } user && await users.IsInRoleAsync(user, AdminSetup.AdminRole))
         {
             context.Succeed(requirement);
         }
