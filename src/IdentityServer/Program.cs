@@ -50,24 +50,9 @@ var app = builder.Build();
 // Fail on a bad setting (or an unreadable certificate) with its name, before touching the database.
 app.Services.GetRequiredService<IStartupValidator>().Validate();
 
-if (args.Contains("migrate"))
+// `migrate`, `clients ...`, `keys ...`: run once and exit (Operations/Commands).
+if (await app.RunCommandAsync(args))
 {
-    // Production path: `IdentityServer migrate` applies migrations and seeds, then exits.
-    await app.MigrateAndSeedAsync();
-    return;
-}
-
-if (ClientsCommand.IsInvoked(args))
-{
-    // `IdentityServer clients add|list|...`: administers clients in the configured database, then exits.
-    Environment.ExitCode = await ClientsCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error);
-    return;
-}
-
-if (KeysCommand.IsInvoked(args))
-{
-    // `IdentityServer keys list|rotate|remove`: the signing key ring, then exits.
-    Environment.ExitCode = await KeysCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error);
     return;
 }
 
