@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.Admin;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Clients;

@@ -1,6 +1,6 @@
 using RedisJwt.IdentityServer.Messages;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.Notifications;
 
 /// <summary>
 /// Hands account messages to the dispatcher without ever failing the action that triggered them: a failure is logged

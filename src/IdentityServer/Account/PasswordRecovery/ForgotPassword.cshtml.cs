@@ -1,6 +1,6 @@
 using RedisJwt.IdentityServer.RateLimits;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.PasswordRecovery;
 
 public sealed class ForgotPasswordModel(PasswordReset reset, SignInLimits limits) : EmailFormPageModel(limits)
 {

@@ -1,6 +1,6 @@
 using RedisJwt.IdentityServer.RateLimits;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.EmailVerification;
 
 public sealed class ResendConfirmationModel(EmailConfirmation confirmation, SignInLimits limits) : EmailFormPageModel(limits)
 {

@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.Data;
 using StackExchange.Redis;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.PasswordRecovery;
 
 /// <summary>
 /// Password reset by email link. The token is Identity's, bound to the security stamp, which the reset changes: it

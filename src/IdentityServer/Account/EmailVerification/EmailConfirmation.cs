@@ -1,10 +1,12 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
+using RedisJwt.IdentityServer.Account.Notifications;
+using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
 using StackExchange.Redis;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.EmailVerification;
 
 /// <summary>
 /// Confirmation of a user's email address: the link sent at registration (and again on request), and its use. The link

@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.RateLimits;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.SignUp;
 
 /// <summary>
 /// The registration page. An accepted registration always lands on "check your inbox", whether the address is new or
@@ -49,7 +50,7 @@ public sealed class RegisterModel(Registration registration, SignInLimits limits
             return Page();
         }
 
-        return RedirectToPage("/Account/ConfirmEmail", new { returnUrl = SafeReturnUrl.From(Url, ReturnUrl) });
+        return RedirectToPage("/Account/EmailVerification/ConfirmEmail", new { returnUrl = SafeReturnUrl.From(Url, ReturnUrl) });
     }
 
     public sealed class RegisterInput : RegistrationFields

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using RedisJwt.IdentityServer.Data;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.Notifications;
 
 /// <summary>
 /// Security alerts to the account's owner: a sign-in from a new device, a password change, a refresh token replayed.

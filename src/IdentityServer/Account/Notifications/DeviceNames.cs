@@ -1,4 +1,4 @@
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.Notifications;
 
 public static class DeviceNames
 {

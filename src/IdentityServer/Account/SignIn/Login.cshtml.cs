@@ -6,7 +6,7 @@ using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.ServiceDefaults.RateLimiting;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.SignIn;
 
 public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessions, SignInLimits limits) : PageModel
 {

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Account.EmailVerification;
+using RedisJwt.IdentityServer.Account.PasswordRecovery;
 using RedisJwt.IdentityServer.Data;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.Notifications;
 
 /// <summary>Email verification, password reset and security alerts, sent through the message dispatcher.</summary>
 public static class AccountMessagingSetup

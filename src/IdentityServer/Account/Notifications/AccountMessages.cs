@@ -4,7 +4,7 @@ using RedisJwt.IdentityServer.Connect;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Messages;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.Notifications;
 
 /// <summary>
 /// The account emails, worded in one place: each to the user's email, routed by their birthdate. Links are absolute,

@@ -2,11 +2,12 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.EmailVerification;
 
 /// <summary>
 /// The link in the confirmation email. Opening it (GET) only shows what it would confirm; confirming is a POST that

@@ -8,7 +8,7 @@ using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.TokenRevocation;
 using StackExchange.Redis;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.Manage;
 
 /// <summary>
 /// Connected apps (/Account/Apps): the third-party apps the user has allowed, and what each may do. Removing one

@@ -3,9 +3,11 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using RedisJwt.IdentityServer.Account.EmailVerification;
+using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.Data;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.SignUp;
 
 /// <summary>What a new account needs, with its rules, for the registration page and POST /auth/register alike.</summary>
 public class RegistrationFields

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Telemetry;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.SignIn;
 
 /// <summary>
 /// Checks an email and password for every way of signing in (the login page, the password grant behind

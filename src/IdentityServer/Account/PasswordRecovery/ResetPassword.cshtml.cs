@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
+using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.RateLimits;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.PasswordRecovery;
 
 /// <summary>The link in the reset email: a form for the new password (GET shows it, so opening the link spends nothing).</summary>
 public sealed class ResetPasswordModel(PasswordReset reset, SignInLimits limits) : LimitedPageModel(limits)

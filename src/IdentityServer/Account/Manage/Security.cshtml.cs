@@ -7,7 +7,7 @@ using RedisJwt.IdentityServer.TokenRevocation;
 using RedisJwt.IdentityServer.Sessions;
 using StackExchange.Redis;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.Manage;
 
 /// <summary>Account security (/Account/Security): the signed-in user's sessions, each of which they can end, or all at once ("log out everywhere").</summary>
 [Authorize]

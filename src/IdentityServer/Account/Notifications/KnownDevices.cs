@@ -5,7 +5,7 @@ using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
-namespace RedisJwt.IdentityServer.Account;
+namespace RedisJwt.IdentityServer.Account.Notifications;
 
 /// <summary>
 /// The devices each user signed in from, for "new sign-in" alerts: a device is a hash of the user agent and the
