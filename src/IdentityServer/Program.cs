@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.Notifications;
+using RedisJwt.IdentityServer.Admin;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Connect;
+using RedisJwt.IdentityServer.Consent;
 using RedisJwt.IdentityServer.Credentials;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Messages;
@@ -28,14 +31,15 @@ builder.AddSessions();
 builder.AddAccounts();
 builder.AddAccountMessaging();
 builder.AddOpenIdConnectServer();
+builder.AddClients();
+builder.AddConsent();
 builder.AddSigningCredentials();
 builder.AddTokenRevocation();
 builder.AddAuthApi();
 builder.AddIdentityRateLimits();
 builder.AddMessaging();
 builder.AddMessageProviders();
-builder.AddClientSeeding();
-builder.AddClientAdministration();
+builder.AddAdmin();
 builder.AddServiceHealth<ApplicationDbContext>();
 builder.AddPages();
 builder.AddServiceCors();
@@ -47,24 +51,9 @@ var app = builder.Build();
 // Fail on a bad setting (or an unreadable certificate) with its name, before touching the database.
 app.Services.GetRequiredService<IStartupValidator>().Validate();
 
-if (args.Contains("migrate"))
+// `migrate`, `clients ...`, `keys ...`: run once and exit (Operations/Commands).
+if (await app.RunCommandAsync(args))
 {
-    // Production path: `IdentityServer migrate` applies migrations and seeds, then exits.
-    await app.MigrateAndSeedAsync();
-    return;
-}
-
-if (ClientsCommand.IsInvoked(args))
-{
-    // `IdentityServer clients add|list|...`: administers clients in the configured database, then exits.
-    Environment.ExitCode = await ClientsCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error);
-    return;
-}
-
-if (KeysCommand.IsInvoked(args))
-{
-    // `IdentityServer keys list|rotate|remove`: the signing key ring, then exits.
-    Environment.ExitCode = await KeysCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error);
     return;
 }
 
@@ -87,6 +76,7 @@ app.UseAuthorization();
 app.MapServiceHealth();
 app.MapConnectEndpoints();
 app.MapSessions();
+app.MapAdminUsers();
 app.MapAuthApi();
 app.MapAdminClients();
 app.MapRazorPages();

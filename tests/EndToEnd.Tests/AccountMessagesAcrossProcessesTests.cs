@@ -1,5 +1,5 @@
 using System.Net;
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.Testing;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.Testing;
 

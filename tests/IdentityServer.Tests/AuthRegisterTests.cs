@@ -21,7 +21,7 @@ public sealed class AuthRegisterTests(IdentityServerFactory server) : IClassFixt
         var response = await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/register", NewAccount(email, displayName: "  Ada Lovelace "));
 
         Assert.Equal(HttpStatusCode.Accepted, response.Status);
-        Assert.Equal(Account.Registration.AcceptedMessage, response.Get("message"));
+        Assert.Equal(Account.SignUp.Registration.AcceptedMessage, response.Get("message"));
         // No secret in the answer, hashed or not.
         Assert.DoesNotContain("password", response.Body, StringComparison.OrdinalIgnoreCase);
 

@@ -1,5 +1,7 @@
 using System.Net;
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.EmailVerification;
+using RedisJwt.IdentityServer.Account.Notifications;
+using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.Testing;

@@ -159,7 +159,7 @@ public sealed class MalformedInputFuzzTests(ITestOutputHelper output) : IAsyncLi
         _admin = await SignInAsync("admin");
         _victimId = (await _server.CreateUserAsync(Password)).Id;
         _confirmer = await _server.CreateUserAsync(Password);
-        _confirmationCode = RedisJwt.IdentityServer.Account.AccountMessages.EncodeToken(await _server.WithScopeAsync(services =>
+        _confirmationCode = RedisJwt.IdentityServer.Account.Notifications.AccountMessages.EncodeToken(await _server.WithScopeAsync(services =>
             services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<RedisJwt.IdentityServer.Data.ApplicationUser>>()
                 .GenerateEmailConfirmationTokenAsync(_confirmer)));
         // A session of its own: refreshing or revoking its token ends no session the other endpoints use.

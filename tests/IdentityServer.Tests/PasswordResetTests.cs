@@ -1,5 +1,6 @@
 using System.Net;
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.Notifications;
+using RedisJwt.IdentityServer.Account.PasswordRecovery;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.Testing;
 

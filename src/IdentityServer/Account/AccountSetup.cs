@@ -2,7 +2,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using RedisJwt.IdentityServer.Clients;
+using RedisJwt.IdentityServer.Account.SignIn;
+using RedisJwt.IdentityServer.Account.SignUp;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Shared;
@@ -69,10 +70,6 @@ public static class AccountSetup
 
                 return Task.CompletedTask;
             });
-
-        builder.Services.AddAuthorizationBuilder()
-            // The role as it is now, not as the cookie remembers it (up to the security stamp's next check).
-            .AddPolicy(SessionsApi.AdminPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(new CurrentAdminRequirement()));
 
         return builder;
     }

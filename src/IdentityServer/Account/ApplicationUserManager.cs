@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.TokenRevocation;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.ServiceDefaults.RateLimiting;
 

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.EmailVerification;
+using RedisJwt.IdentityServer.Account.PasswordRecovery;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.ServiceDefaults.Hosting;
 using RedisJwt.ServiceDefaults.RateLimiting;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using RedisJwt.IdentityServer.Admin;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.ServiceDefaults.Hosting;
 
@@ -14,7 +15,7 @@ public static class AdminClientsApi
 
     public static IEndpointRouteBuilder MapAdminClients(this IEndpointRouteBuilder endpoints)
     {
-        var clients = endpoints.MapGroup("/admin/clients").RequireAuthorization(ClientAdministrationSetup.AdminApiPolicy);
+        var clients = endpoints.MapGroup("/admin/clients").RequireAuthorization(AdminSetup.TokenPolicy);
         clients.MapGet("/", async (ClientRegistry registry, CancellationToken cancellationToken) =>
             TypedResults.Ok(await registry.ListAsync(cancellationToken)));
         clients.MapGet("/{clientId}", async (string clientId, ClientRegistry registry, CancellationToken cancellationToken) =>

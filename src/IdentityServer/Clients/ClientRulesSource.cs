@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
+using RedisJwt.IdentityServer.Admin;
 using RedisJwt.IdentityServer.AuthApi;
 
 namespace RedisJwt.IdentityServer.Clients;
@@ -31,7 +32,7 @@ public sealed class ClientRulesSource(IOptions<OpenIddictServerOptions> server, 
     private static readonly IReadOnlySet<string> ReservedScopes = new HashSet<string>(StringComparer.Ordinal)
     {
         AuthApiSettings.AccountScope,
-        ClientAdministrationSetup.AdminScope,
+        AdminSetup.AdminScope,
     };
 
     private ClientRules Rules(IEnumerable<string> knownScopes) =>

@@ -12,8 +12,6 @@ public static class ClientsCommand
 {
     public const string Name = "clients";
 
-    public static bool IsInvoked(string[] args) => args is [Name, ..];
-
     public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> args, TextWriter output, TextWriter errors)
     {
         if (ClientsArguments.Parse(args, out var usageError) is not { } parsed)

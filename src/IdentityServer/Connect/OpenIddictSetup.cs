@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Clients;
@@ -29,7 +28,6 @@ public static class OpenIddictSetup
             .AddCore(options =>
             {
                 options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>();
-                options.ReplaceApplicationManager<OpenIddictEntityFrameworkCoreApplication, ClientApplicationManager>();
             })
             .AddServer(options =>
             {
@@ -93,16 +91,11 @@ public static class OpenIddictSetup
             .Configure<IOptions<ServerSettings>>((aspNetCore, settings) =>
                 aspNetCore.DisableTransportSecurityRequirement = settings.Value.AllowInsecureHttp);
 
-        builder.Services.AddSingleton<ClientSecretVerdicts>();
-        builder.Services.AddSingleton<ClientSnapshots>();
-        builder.Services.AddHostedService<ClientChangesListener>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<ScopeResources>();
         builder.Services.AddScoped<UserPrincipalFactory>();
         builder.Services.AddSingleton<FreshSignIn>();
         builder.Services.AddScoped<PasswordGrant>();
-        builder.Services.AddScoped<Consent.ConsentStore>();
-        builder.Services.AddScoped<Consent.ScopeDescriptions>();
 
         return builder;
     }

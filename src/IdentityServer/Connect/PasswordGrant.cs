@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.RateLimits;

@@ -24,8 +24,6 @@ public static class KeysCommand
                IdentityServer keys remove KID
         """;
 
-    public static bool IsInvoked(string[] args) => args is [Name, ..];
-
     public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> args, TextWriter output, TextWriter errors)
     {
         var command = args switch

@@ -15,13 +15,11 @@ public sealed record SessionView(string Sid, bool Current, DateTimeOffset Create
     DateTimeOffset ExpiresAt, string? IpAddress, string? UserAgent, IReadOnlyList<string> Clients);
 
 /// <summary>
-/// A user's own sessions (signed in with the Identity cookie) and, for admins, anyone's; plus the admin actions that
-/// end all of a user's sessions (lock, delete). Ending is immediate everywhere: see <see cref="Revoker"/>.
+/// A user's own sessions, signed in with the Identity cookie or with an account-scoped token (an admin's view of
+/// anyone's is in Admin/AdminUsersApi). Ending is immediate everywhere: see <see cref="Revoker"/>.
 /// </summary>
 public static class SessionsApi
 {
-    public const string AdminPolicy = "admin";
-
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder endpoints)
     {
         var own = endpoints.MapGroup("/account/sessions").RequireAuthorization().AddEndpointFilter(SameOriginOnly);
@@ -41,19 +39,6 @@ public static class SessionsApi
         bearer.MapDelete("/", (ClaimsPrincipal caller, Revoker revoker) =>
             Subject(caller) is { } userId ? EndAllAsync(userId, revoker, RevocationCause.LogoutEverywhere) : NotAUserToken());
 
-        var admin = endpoints.MapGroup("/admin/users/{userId}").RequireAuthorization(AdminPolicy).AddEndpointFilter(SameOriginOnly);
-        admin.MapGet("/sessions", async (string userId, SessionStore sessions, UserManager<ApplicationUser> users) =>
-            await users.FindByIdAsync(userId) is null ? UnknownUser() : await ListAsync(userId, currentSid: null, sessions));
-        admin.MapDelete("/sessions/{sid}", (string userId, string sid, SessionStore sessions, Revoker revoker) =>
-            EndAsync(userId, sid, sessions, revoker, RevocationCause.Admin));
-        admin.MapDelete("/sessions", async (string userId, Revoker revoker, UserManager<ApplicationUser> users) =>
-            await users.FindByIdAsync(userId) is null ? UnknownUser() : await EndAllAsync(userId, revoker, RevocationCause.Admin));
-        admin.MapPost("/lock", (string userId, UserManager<ApplicationUser> users) => Guarded(async () =>
-            await users.FindByIdAsync(userId) is { } user
-                ? Outcome(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue))
-                : UnknownUser()));
-        admin.MapDelete("/", (string userId, UserManager<ApplicationUser> users) => Guarded(async () =>
-            await users.FindByIdAsync(userId) is { } user ? Outcome(await users.DeleteAsync(user)) : UnknownUser()));
         return endpoints;
     }
 
@@ -63,12 +48,12 @@ public static class SessionsApi
 
     private static Task<IResult> NotAUserToken() => Task.FromResult<IResult>(AuthEndpoints.NotAUserToken());
 
-    private static async Task<IResult> ListAsync(string userId, string? currentSid, SessionStore sessions) =>
+    internal static async Task<IResult> ListAsync(string userId, string? currentSid, SessionStore sessions) =>
         await Guarded(async () => TypedResults.Ok((await sessions.ListAsync(userId)).Select(session => new SessionView(
             session.Sid, session.Sid == currentSid, session.CreatedAt, session.LastSeenAt, session.ExpiresAt,
             session.IpAddress, session.UserAgent, session.Clients))));
 
-    private static async Task<IResult> EndAsync(string userId, string sid, SessionStore sessions, Revoker revoker,
+    internal static async Task<IResult> EndAsync(string userId, string sid, SessionStore sessions, Revoker revoker,
         RevocationCause cause) =>
         await Guarded(async () =>
         {
@@ -81,7 +66,7 @@ public static class SessionsApi
             return TypedResults.NoContent();
         });
 
-    private static async Task<IResult> EndAllAsync(string userId, Revoker revoker, RevocationCause cause) =>
+    internal static async Task<IResult> EndAllAsync(string userId, Revoker revoker, RevocationCause cause) =>
         await Guarded(async () =>
         {
             await revoker.EndAllSessionsAsync(userId, cause);
@@ -93,7 +78,7 @@ public static class SessionsApi
     /// subdomains): a browser request that changes something must come from this origin. Browsers send
     /// Sec-Fetch-Site and Origin; clients without them are not browsers, and cannot be tricked into sending a cookie.
     /// </summary>
-    private static async ValueTask<object?> SameOriginOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> SameOriginOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var request = context.HttpContext.Request;
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
@@ -112,16 +97,8 @@ public static class SessionsApi
         return await next(context);
     }
 
-    private static IResult Outcome(IdentityResult result) => result.Succeeded
-        ? TypedResults.NoContent()
-        : TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
-            detail: string.Join(" ", result.Errors.Select(error => error.Description)));
-
-    private static ProblemHttpResult UnknownUser() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: "There is no such user.");
-
     // Sessions live in Redis: without it nothing can be listed or ended, and an end is never pretended.
-    private static async Task<IResult> Guarded(Func<Task<IResult>> action)
+    internal static async Task<IResult> Guarded(Func<Task<IResult>> action)
     {
         try
         {

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.IdentityServer.Telemetry;
 using RedisJwt.ServiceDefaults;

@@ -1,4 +1,4 @@
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.Testing;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
-using RedisJwt.IdentityServer.Data;
 using Microsoft.IdentityModel.JsonWebTokens;
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.Notifications;
+using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.Testing;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
-using RedisJwt.IdentityServer.Account;
+using RedisJwt.IdentityServer.Account.Notifications;
 
 namespace RedisJwt.IdentityServer.Tests.Unit;
 
