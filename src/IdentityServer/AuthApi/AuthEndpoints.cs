@@ -25,11 +25,14 @@ public static class AuthEndpoints
 {
     public const string AccountPolicy = "account";
 
+    /// <summary>Every route of the /auth API is under it (see <see cref="Shared.PagesSetup.IsApi"/>).</summary>
+    public const string Prefix = "/auth";
+
     private const long MaxBodyBytes = 16 * 1024;
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
     {
-        var auth = endpoints.MapGroup("/auth");
+        var auth = endpoints.MapGroup(Prefix);
         auth.MapPost("/register", RegisterAsync)
             .RequireRateLimit(IdentityRateLimits.RegistrationsPerIp, IdentityRateLimits.ClientIp);
         auth.MapAccountEmails();

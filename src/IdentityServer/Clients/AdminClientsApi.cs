@@ -11,10 +11,11 @@ namespace RedisJwt.IdentityServer.Clients;
 public static class AdminClientsApi
 {
     private const long MaxBodyBytes = 64 * 1024;
+    private const string Prefix = Shared.PagesSetup.AdminApiPrefix + "/clients";
 
     public static IEndpointRouteBuilder MapAdminClients(this IEndpointRouteBuilder endpoints)
     {
-        var clients = endpoints.MapGroup("/admin/clients").RequireAuthorization(ClientAdministrationSetup.AdminApiPolicy);
+        var clients = endpoints.MapGroup(Prefix).RequireAuthorization(ClientAdministrationSetup.AdminApiPolicy);
         clients.MapGet("/", async (ClientRegistry registry, CancellationToken cancellationToken) =>
             TypedResults.Ok(await registry.ListAsync(cancellationToken)));
         clients.MapGet("/{clientId}", async (string clientId, ClientRegistry registry, CancellationToken cancellationToken) =>
@@ -37,7 +38,7 @@ public static class AdminClientsApi
         }
 
         return Answer(await registry.CreateAsync(registration, context.RequestAborted), client =>
-            WithSecret(context, TypedResults.Created($"/admin/clients/{Uri.EscapeDataString(client.ClientId)}", client)));
+            WithSecret(context, TypedResults.Created($"{Prefix}/{Uri.EscapeDataString(client.ClientId)}", client)));
     }
 
     private static async Task<IResult> UpdateAsync(string clientId, HttpContext context, ClientRegistry registry)
