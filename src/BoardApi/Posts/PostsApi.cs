@@ -117,7 +117,7 @@ public static class PostsApi
             ? TypedResults.Ok(PostResponse.From(post))
             : NotFound(id);
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal user, BoardDbContext db,
+    private static async Task<Results<Created<PostResponse>, Results<JsonBodyProblem, ValidationProblem>, Unavailable.RetryAfterProblem>> CreateAsync(HttpRequest request, ClaimsPrincipal user, BoardDbContext db,
         PostListCache cache, TimeProvider clock)
     {
         var (input, problem) = await ReadInputAsync(request, requireVersion: false);
@@ -149,7 +149,7 @@ public static class PostsApi
         return TypedResults.Created($"/posts/{post.Id}", PostResponse.From(post));
     }
 
-    private static async Task<IResult> UpdateAsync(Guid id, HttpRequest request, ClaimsPrincipal user, BoardDbContext db,
+    private static async Task<Results<Ok<PostResponse>, Results<JsonBodyProblem, ValidationProblem>, ProblemHttpResult, Unavailable.RetryAfterProblem>> UpdateAsync(Guid id, HttpRequest request, ClaimsPrincipal user, BoardDbContext db,
         PostListCache cache, TimeProvider clock)
     {
         var (input, problem) = await ReadInputAsync(request, requireVersion: true);
@@ -199,7 +199,7 @@ public static class PostsApi
         return TypedResults.Ok(PostResponse.From(post));
     }
 
-    private static async Task<IResult> DeleteAsync(Guid id, ClaimsPrincipal user, BoardDbContext db, PostListCache cache)
+    private static async Task<Results<NoContent, ProblemHttpResult, Unavailable.RetryAfterProblem>> DeleteAsync(Guid id, ClaimsPrincipal user, BoardDbContext db, PostListCache cache)
     {
         var authorId = await db.Posts.Where(post => post.Id == id).Select(post => post.AuthorId).FirstOrDefaultAsync();
         if (authorId is null)
@@ -228,7 +228,7 @@ public static class PostsApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<(PostInput? Input, IResult? Problem)> ReadInputAsync(HttpRequest request, bool requireVersion)
+    private static async Task<(PostInput? Input, Results<JsonBodyProblem, ValidationProblem>? Problem)> ReadInputAsync(HttpRequest request, bool requireVersion)
     {
         var (input, problem) = await JsonBody.ReadAsync<PostInput>(request, MaxBodyBytes);
         return problem is not null ? (null, problem)
@@ -247,7 +247,7 @@ public static class PostsApi
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"There is no post {id}.");
 
     // Refusing the write keeps the promise that no reader sees a list from before a write that has answered.
-    private static IResult CacheUnavailable() =>
+    private static Unavailable.RetryAfterProblem CacheUnavailable() =>
         Unavailable.Problem("Posts cannot be changed right now (the shared cache is unreachable); nothing was changed. Try again shortly.");
 
     private static ProblemHttpResult Forbidden(string detail) =>

@@ -15,7 +15,7 @@ public static class AdminUsersApi
 {
     public static IEndpointRouteBuilder MapAdminUsers(this IEndpointRouteBuilder endpoints)
     {
-        var admin = endpoints.MapGroup("/admin/users/{userId}").RequireAuthorization(AdminSetup.CookiePolicy).AddEndpointFilter(SameOriginOnly);
+        var admin = endpoints.MapGroup(Shared.PagesSetup.AdminApiPrefix + "/users/{userId}").RequireAuthorization(AdminSetup.CookiePolicy).AddEndpointFilter(SameOriginOnly);
         admin.MapGet("/sessions", async (string userId, SessionStore sessions, UserManager<ApplicationUser> users) =>
             await users.FindByIdAsync(userId) is null ? UnknownUser() : await ListAsync(userId, currentSid: null, sessions));
         admin.MapDelete("/sessions/{sid}", (string userId, string sid, SessionStore sessions, Revoker revoker) =>

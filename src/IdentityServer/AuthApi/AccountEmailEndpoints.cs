@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
 using RedisJwt.IdentityServer.Account.EmailVerification;
 using RedisJwt.IdentityServer.Account.PasswordRecovery;
 using RedisJwt.IdentityServer.RateLimits;
@@ -34,7 +35,7 @@ public static class AccountEmailEndpoints
 
     public sealed record Answer(string Message);
 
-    private static async Task<IResult> AcceptedAsync(HttpRequest request, Func<string, Task> send, string message)
+    private static async Task<Results<Accepted<Answer>, ValidationProblem, JsonBodyProblem>> AcceptedAsync(HttpRequest request, Func<string, Task> send, string message)
     {
         var (input, problem) = await JsonBody.ReadAsync<EmailRequest>(request, MaxBodyBytes);
         if (input is null)
@@ -63,7 +64,7 @@ public static class AccountEmailEndpoints
         public string? NewPassword { get; set; }
     }
 
-    private static async Task<IResult> ResetAsync(HttpRequest request, PasswordReset reset)
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult, Unavailable.RetryAfterProblem, JsonBodyProblem>> ResetAsync(HttpRequest request, PasswordReset reset)
     {
         var (input, problem) = await JsonBody.ReadAsync<ResetRequest>(request, MaxBodyBytes);
         if (input is null)

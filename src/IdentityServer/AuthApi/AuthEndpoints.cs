@@ -27,11 +27,14 @@ public static class AuthEndpoints
 {
     public const string AccountPolicy = "account";
 
+    /// <summary>Every route of the /auth API is under it (see <see cref="Shared.PagesSetup.IsApi"/>).</summary>
+    public const string Prefix = "/auth";
+
     private const long MaxBodyBytes = 16 * 1024;
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
     {
-        var auth = endpoints.MapGroup("/auth");
+        var auth = endpoints.MapGroup(Prefix);
         auth.MapPost("/register", RegisterAsync)
             .RequireRateLimit(IdentityRateLimits.RegistrationsPerIp, IdentityRateLimits.ClientIp);
         auth.MapAccountEmails();
@@ -45,7 +48,7 @@ public static class AuthEndpoints
     }
 
     /// <summary>202 whether the address is new or already has an account: the email says which (no enumeration).</summary>
-    private static async Task<IResult> RegisterAsync(HttpRequest request, Registration registration)
+    private static async Task<Results<Accepted<AccountEmailEndpoints.Answer>, ValidationProblem, JsonBodyProblem>> RegisterAsync(HttpRequest request, Registration registration)
     {
         var (input, problem) = await JsonBody.ReadAsync<RegistrationFields>(request, MaxBodyBytes);
         if (input is null)
@@ -59,7 +62,7 @@ public static class AuthEndpoints
             : JsonFields.Problem(typeof(RegistrationFields), outcome.Errors);
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext context, ClaimsPrincipal caller, Revoker revoker)
+    private static async Task<Results<NoContent, ProblemHttpResult, Unavailable.RetryAfterProblem>> LogoutAsync(HttpContext context, ClaimsPrincipal caller, Revoker revoker)
     {
         if (caller.GetClaim(Claims.Subject) is not { } userId || caller.GetSessionId() is not { } sid)
         {
@@ -79,11 +82,11 @@ public static class AuthEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> GetProfileAsync(ClaimsPrincipal caller,
+    private static async Task<Results<Ok<AccountProfile>, ProblemHttpResult>> GetProfileAsync(ClaimsPrincipal caller,
         ProfileCache profiles, CancellationToken cancellationToken) =>
         caller.GetClaim(Claims.Subject) is { } userId && await profiles.GetAsync(userId, cancellationToken) is { } profile
             ? TypedResults.Ok(profile)
-            : (IResult)NotAUserToken();
+            : NotAUserToken();
 
     public sealed class ProfileChange
     {
@@ -92,7 +95,7 @@ public static class AuthEndpoints
         public string? DisplayName { get; set; }
     }
 
-    private static async Task<IResult> UpdateProfileAsync(
+    private static async Task<Results<Ok<AccountProfile>, ValidationProblem, ProblemHttpResult, Unavailable.RetryAfterProblem, JsonBodyProblem>> UpdateProfileAsync(
         HttpRequest request, ClaimsPrincipal caller, UserManager<ApplicationUser> users)
     {
         var (change, problem) = await JsonBody.ReadAsync<ProfileChange>(request, MaxBodyBytes);
@@ -115,7 +118,7 @@ public static class AuthEndpoints
         var updated = await users.UpdateAsync(user);
         if (!updated.Succeeded)
         {
-            return ChangeFailed(updated);
+            return ProfileCacheUnavailable(updated) ? CannotChange() : NotChanged(updated);
         }
 
         return TypedResults.Ok(await ProfileCache.ToProfileAsync(users, user));
@@ -130,7 +133,7 @@ public static class AuthEndpoints
         public string? NewPassword { get; set; }
     }
 
-    private static async Task<IResult> ChangePasswordAsync(
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult, Unavailable.RetryAfterProblem, JsonBodyProblem>> ChangePasswordAsync(
         HttpRequest request, ClaimsPrincipal caller, ApplicationUserManager users, CredentialCheck credentials)
     {
         var (change, problem) = await JsonBody.ReadAsync<PasswordChange>(request, MaxBodyBytes);
@@ -176,21 +179,24 @@ public static class AuthEndpoints
                 {
                     ["newPassword"] = [.. changed.Errors.Select(error => error.Description)],
                 })
-                : ChangeFailed(changed);
+                : ProfileCacheUnavailable(changed) ? CannotChange() : NotChanged(changed);
         }
 
         return TypedResults.NoContent();
     }
 
-    private static IResult ChangeFailed(IdentityResult result) =>
-        result.Errors.Any(error => error.Code == ApplicationUserManager.ProfileCacheUnavailableCode)
-            ? Unavailable("The account cannot be changed right now")
-            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Account not changed",
-                detail: string.Join(" ", result.Errors.Select(error => error.Description)));
+    private static bool ProfileCacheUnavailable(IdentityResult result) =>
+        result.Errors.Any(error => error.Code == ApplicationUserManager.ProfileCacheUnavailableCode);
+
+    private static Unavailable.RetryAfterProblem CannotChange() => Unavailable("The account cannot be changed right now");
+
+    private static ProblemHttpResult NotChanged(IdentityResult result) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Account not changed",
+            detail: string.Join(" ", result.Errors.Select(error => error.Description)));
 
     internal static ProblemHttpResult NotAUserToken() =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a user's token",
             detail: "This endpoint needs an access token issued to a signed-in user (it names no current user or session).");
 
-    private static IResult Unavailable(string what) => RedisJwt.ServiceDefaults.Hosting.Unavailable.Problem($"{what}; retry shortly.");
+    private static Unavailable.RetryAfterProblem Unavailable(string what) => RedisJwt.ServiceDefaults.Hosting.Unavailable.Problem($"{what}; retry shortly.");
 }

@@ -22,7 +22,6 @@ public static class AuthTokenRequests
     public const string RefreshPath = "/auth/refresh";
 
     private const long MaxBodyBytes = 16 * 1024;
-    private static readonly object TranslatedKey = new();
 
     public sealed class LoginRequest
     {
@@ -40,8 +39,14 @@ public static class AuthTokenRequests
         public string? RefreshToken { get; set; }
     }
 
+    /// <summary>Marks, on the request's features, a token request that came in as /auth/login or /auth/refresh.</summary>
+    private sealed class TranslatedTokenRequestFeature
+    {
+        public static readonly TranslatedTokenRequestFeature Instance = new();
+    }
+
     /// <summary>Whether this request came in as /auth/login or /auth/refresh.</summary>
-    public static bool IsTranslated(HttpContext context) => context.Items.ContainsKey(TranslatedKey);
+    public static bool IsTranslated(HttpContext context) => context.Features.Get<TranslatedTokenRequestFeature>() is not null;
 
     /// <summary>Before routing and authentication, which must see the rewritten request.</summary>
     public static IApplicationBuilder UseAuthTokenRequests(this IApplicationBuilder app) => app.Use(async (context, next) =>
@@ -77,7 +82,7 @@ public static class AuthTokenRequests
         // The client is named in the form; credentials in a header would make OpenIddict see two.
         request.Headers.Authorization = default;
         request.Path = "/" + OpenIddictSetup.TokenPath;
-        context.Items[TranslatedKey] = true;
+        context.Features.Set(TranslatedTokenRequestFeature.Instance);
         await next(context);
     });
 

@@ -12,14 +12,16 @@ namespace RedisJwt.IdentityServer.Clients;
 public static class AdminClientsApi
 {
     private const long MaxBodyBytes = 64 * 1024;
+    private const string Prefix = Shared.PagesSetup.AdminApiPrefix + "/clients";
 
     public static IEndpointRouteBuilder MapAdminClients(this IEndpointRouteBuilder endpoints)
     {
-        var clients = endpoints.MapGroup("/admin/clients").RequireAuthorization(AdminSetup.TokenPolicy);
+        var clients = endpoints.MapGroup(Prefix).RequireAuthorization(AdminSetup.TokenPolicy);
         clients.MapGet("/", async (ClientRegistry registry, CancellationToken cancellationToken) =>
             TypedResults.Ok(await registry.ListAsync(cancellationToken)));
-        clients.MapGet("/{clientId}", async (string clientId, ClientRegistry registry, CancellationToken cancellationToken) =>
-            await registry.GetAsync(clientId, cancellationToken) is { } client ? TypedResults.Ok(client) : (IResult)NotFound($"There is no client \"{clientId}\"."));
+        clients.MapGet("/{clientId}", async Task<Results<Ok<ClientView>, ProblemHttpResult>> (string clientId, ClientRegistry registry,
+            CancellationToken cancellationToken) =>
+            await registry.GetAsync(clientId, cancellationToken) is { } client ? TypedResults.Ok(client) : NotFound($"There is no client \"{clientId}\"."));
         clients.MapPost("/", CreateAsync);
         clients.MapPut("/{clientId}", UpdateAsync);
         clients.MapDelete("/{clientId}", async (string clientId, ClientRegistry registry, CancellationToken cancellationToken) =>
@@ -29,7 +31,7 @@ public static class AdminClientsApi
         return endpoints;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, ClientRegistry registry)
+    private static async Task<Results<JsonBodyProblem, Results<Created<ClientView>, ValidationProblem, ProblemHttpResult, Unavailable.RetryAfterProblem>>> CreateAsync(HttpContext context, ClientRegistry registry)
     {
         var (registration, problem) = await JsonBody.ReadAsync<ClientRegistration>(context.Request, MaxBodyBytes);
         if (registration is null)
@@ -38,10 +40,10 @@ public static class AdminClientsApi
         }
 
         return Answer(await registry.CreateAsync(registration, context.RequestAborted), client =>
-            WithSecret(context, TypedResults.Created($"/admin/clients/{Uri.EscapeDataString(client.ClientId)}", client)));
+            WithSecret(context, TypedResults.Created($"{Prefix}/{Uri.EscapeDataString(client.ClientId)}", client)));
     }
 
-    private static async Task<IResult> UpdateAsync(string clientId, HttpContext context, ClientRegistry registry)
+    private static async Task<Results<JsonBodyProblem, Results<Ok<ClientView>, ValidationProblem, ProblemHttpResult, Unavailable.RetryAfterProblem>>> UpdateAsync(string clientId, HttpContext context, ClientRegistry registry)
     {
         var (registration, problem) = await JsonBody.ReadAsync<ClientRegistration>(context.Request, MaxBodyBytes);
         if (registration is null)
@@ -49,10 +51,11 @@ public static class AdminClientsApi
             return problem!;
         }
 
-        return Answer(await registry.UpdateAsync(clientId, registration, context.RequestAborted), TypedResults.Ok);
+        return Answer(await registry.UpdateAsync(clientId, registration, context.RequestAborted), client => TypedResults.Ok(client));
     }
 
-    private static IResult Answer(ClientResult result, Func<ClientView, IResult> done) => result.Outcome switch
+    private static Results<TDone, ValidationProblem, ProblemHttpResult, Unavailable.RetryAfterProblem> Answer<TDone>(ClientResult result,
+        Func<ClientView, TDone> done) where TDone : IResult => result.Outcome switch
     {
         ClientOutcome.Done => done(result.Client!),
         ClientOutcome.Invalid => Invalid(result.Errors!),
@@ -76,7 +79,7 @@ public static class AdminClientsApi
     }
 
     // An answer carrying a secret must not be kept by any cache (as RFC 6749 5.1 asks of token responses).
-    private static IResult WithSecret(HttpContext context, IResult result)
+    private static TResult WithSecret<TResult>(HttpContext context, TResult result) where TResult : IResult
     {
         context.Response.Headers.CacheControl = "no-store";
         return result;

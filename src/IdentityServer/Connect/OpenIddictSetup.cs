@@ -84,8 +84,11 @@ public static class OpenIddictSetup
 
         // Their clients read RFC 6749 5.2 errors: temporarily_unavailable in an outage, invalid_request for malformed
         // input. Not authorize and logout: browsers navigate there, and errors are redirected or shown (RFC 6749 4.1.2.1).
-        builder.Services.Configure<OAuthEndpointOptions>(options => options.Paths.AddRange(
-            [.. new[] { TokenPath, IntrospectionPath, RevocationPath, UserInfoPath }.Select(path => new PathString($"/{path}"))]));
+        // Read from the URIs OpenIddict serves them at, so a moved endpoint cannot be left out.
+        builder.Services.AddOptions<OAuthEndpointOptions>().Configure<IOptions<OpenIddictServerOptions>>((oauth, server) =>
+            oauth.Paths.AddRange([.. new[] { server.Value.TokenEndpointUris, server.Value.IntrospectionEndpointUris,
+                server.Value.RevocationEndpointUris, server.Value.UserInfoEndpointUris }
+                .SelectMany(uris => uris).Select(uri => new PathString("/" + uri.OriginalString.TrimStart('/')))]));
 
         builder.Services.AddOptions<OpenIddictServerAspNetCoreOptions>()
             .Configure<IOptions<ServerSettings>>((aspNetCore, settings) =>

@@ -6,16 +6,13 @@ namespace RedisJwt.IdentityServer.RateLimits;
 /// <summary>
 /// A rate limit's refusal at an OAuth endpoint: the error <c>temporarily_unavailable</c> (RFC 6749 5.2's code for
 /// "cannot handle the request now"), answered 429 with Retry-After, or 503 while Redis cannot count
-/// (<see cref="Revocation.UnavailableStatus{TContext}"/> reads the refusal remembered here).
+/// (<see cref="TokenRevocation.UnavailableStatus{TContext}"/> reads the refusal remembered here).
 /// </summary>
 public static class OAuthRefusals
 {
-    private static readonly object RefusedKey = new();
-
-    public static void Remember(HttpContext context, RateLimitDecision refused) => context.Items[RefusedKey] = refused;
-
     /// <summary>The limit this request was refused by, so its answer can be a 429 with the right Retry-After.</summary>
-    public static RateLimitDecision? Of(HttpContext context) => context.Items[RefusedKey] as RateLimitDecision;
+    public static void Remember(HttpContext context, RateLimitDecision refused) =>
+        context.Features.Set<IRateLimitRefusalFeature>(new RateLimitRefusalFeature(refused));
 
     public static string Describe(RateLimitDecision refused) => refused.RedisUnavailable
         ? "Requests cannot be counted right now; retry shortly."

@@ -20,9 +20,12 @@ public sealed record SessionView(string Sid, bool Current, DateTimeOffset Create
 /// </summary>
 public static class SessionsApi
 {
+    /// <summary>The cookie-authenticated API for a user's own sessions (see <see cref="Shared.PagesSetup.IsApi"/>).</summary>
+    public const string OwnSessionsPrefix = "/account/sessions";
+
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder endpoints)
     {
-        var own = endpoints.MapGroup("/account/sessions").RequireAuthorization().AddEndpointFilter(SameOriginOnly);
+        var own = endpoints.MapGroup(OwnSessionsPrefix).RequireAuthorization().AddEndpointFilter(SameOriginOnly);
         own.MapGet("/", (ClaimsPrincipal user, SessionStore sessions, UserManager<ApplicationUser> users) =>
             ListAsync(users.GetUserId(user)!, user.GetSessionId(), sessions));
         own.MapDelete("/{sid}", (string sid, ClaimsPrincipal user, SessionStore sessions, Revoker revoker, UserManager<ApplicationUser> users) =>
@@ -31,7 +34,7 @@ public static class SessionsApi
             EndAllAsync(users.GetUserId(user)!, revoker, RevocationCause.LogoutEverywhere));
 
         // The same for a first-party app or SPA holding an access token with the account scope (no cookie, no CSRF).
-        var bearer = endpoints.MapGroup("/auth/sessions").RequireAuthorization(AuthEndpoints.AccountPolicy);
+        var bearer = endpoints.MapGroup(AuthEndpoints.Prefix + "/sessions").RequireAuthorization(AuthEndpoints.AccountPolicy);
         bearer.MapGet("/", (ClaimsPrincipal caller, SessionStore sessions) =>
             Subject(caller) is { } userId ? ListAsync(userId, caller.GetSessionId(), sessions) : NotAUserToken());
         bearer.MapDelete("/{sid}", (string sid, ClaimsPrincipal caller, SessionStore sessions, Revoker revoker) =>

@@ -14,7 +14,8 @@ public sealed class ReleaseRedemptionClaim(IConnectionMultiplexer redis, TimePro
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
             .UseSingletonHandler<ReleaseRedemptionClaim>()
-            .SetOrder(int.MinValue + 50_000)
+            // First of the response's steps, before any that ends the request (AuthErrorsAsProblems writes its own body).
+            .SetOrder(OpenIddictServerHandlers.Exchange.NormalizeErrorResponse.Descriptor.Order - 50_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 

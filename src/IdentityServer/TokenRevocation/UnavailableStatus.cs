@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
-using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.ServiceDefaults.RateLimiting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
@@ -28,7 +27,7 @@ public sealed class UnavailableStatus<TContext> : IOpenIddictServerHandler<TCont
             && context.Transaction.GetHttpRequest()?.HttpContext is { } http)
         {
             // Over a rate limit: 429 until the next permit (RFC 6585 4). Otherwise a dependency is down: 503.
-            if (OAuthRefusals.Of(http) is { RedisUnavailable: false } refused)
+            if (http.Features.Get<IRateLimitRefusalFeature>()?.Refusal is { RedisUnavailable: false } refused)
             {
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 RateLimitResults.SetRetryAfter(http.Response, refused);

@@ -12,7 +12,13 @@ namespace RedisJwt.ServiceDefaults.Hosting;
 /// </summary>
 public static class JsonBody
 {
-    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, long maxBytes) where T : class
+    public static async Task<(T? Value, JsonBodyProblem? Problem)> ReadAsync<T>(HttpRequest request, long maxBytes) where T : class
+    {
+        var (value, problem) = await ReadOrRefuseAsync<T>(request, maxBytes);
+        return (value, problem is null ? null : new JsonBodyProblem(problem));
+    }
+
+    private static async Task<(T? Value, IResult? Problem)> ReadOrRefuseAsync<T>(HttpRequest request, long maxBytes) where T : class
     {
         // Declared too large: refuse before reading. A body without a length (chunked) is cut off at the same size
         // by the server while it is read (413 below).
@@ -68,4 +74,19 @@ public static class JsonBody
 
     public static IResult FieldProblem(string field, string error) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] });
+}
+
+/// <summary>
+/// Why <see cref="JsonBody.ReadAsync"/> refused a body: 400 naming the field, or 413, 415 (problem details). A result
+/// type of its own, so that an endpoint can declare it among its <c>Results&lt;...&gt;</c>.
+/// </summary>
+public sealed class JsonBodyProblem : IResult, IStatusCodeHttpResult
+{
+    private readonly IResult _problem;
+
+    internal JsonBodyProblem(IResult problem) => _problem = problem;
+
+    public int? StatusCode => (_problem as IStatusCodeHttpResult)?.StatusCode;
+
+    public Task ExecuteAsync(HttpContext httpContext) => _problem.ExecuteAsync(httpContext);
 }

@@ -10,11 +10,11 @@ public static class Unavailable
     /// <summary>How long a client should wait after a 503 caused by a dependency (Redis) being unreachable.</summary>
     public const int RetryAfterSeconds = 5;
 
-    public static IResult Problem(string detail) =>
+    public static RetryAfterProblem Problem(string detail) =>
         WithRetryAfter(TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable",
             detail: detail), RetryAfterSeconds);
 
-    public static IResult WithRetryAfter(ProblemHttpResult problem, int seconds) => new RetryAfterProblem(problem, seconds);
+    public static RetryAfterProblem WithRetryAfter(ProblemHttpResult problem, int seconds) => new(problem, seconds);
 
     /// <summary>From an exception handler: the request failed because a dependency is unreachable; the client may retry.</summary>
     public static ValueTask<bool> WriteAsync(IProblemDetailsService problems, HttpContext context, Exception exception)
@@ -34,7 +34,8 @@ public static class Unavailable
         });
     }
 
-    private sealed class RetryAfterProblem(ProblemHttpResult problem, int seconds) : IResult, IStatusCodeHttpResult
+    /// <summary>A result type of its own, so that an endpoint can declare it among its <c>Results&lt;...&gt;</c>.</summary>
+    public sealed class RetryAfterProblem(ProblemHttpResult problem, int seconds) : IResult, IStatusCodeHttpResult
     {
         public int? StatusCode => problem.StatusCode;
 

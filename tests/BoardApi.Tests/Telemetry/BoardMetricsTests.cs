@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.Tokens;
 using RedisJwt.BoardApi.Tests.Infrastructure;
 using RedisJwt.Testing;
 
@@ -44,27 +46,36 @@ public sealed class BoardMetricsTests(MeteredBoardFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.OK, (await OAuth.RevokeAsSpaAsync(fixture.Identity.CreateApiClient(), user.AccessToken)).Status);
         var before = await ScrapeAsync();
 
-        var tokens = new Dictionary<string, string?>
-        {
-            ["missing"] = null,
-            ["invalid"] = "garbage",
-            ["expired"] = forge.Create(claims => (claims["iat"], claims["nbf"], claims["exp"]) = (now - 600, now - 600, now - 120)),
-            ["invalid_signature"] = forge.SignedByOtherKeyWithSameKid(),
-            ["wrong_audience"] = forge.Create(claims => claims["aud"] = "other-api"),
-            ["revoked"] = user.AccessToken,
-        };
+        // Most reasons come from the OpenIddict error id in error_uri (no typed signal exists): one token per id, so
+        // an OpenIddict upgrade that renumbers them fails here.
+        (string Reason, string? Token)[] tokens =
+        [
+            ("missing", null),
+            ("invalid", "garbage"),
+            ("expired", forge.Create(claims => (claims["iat"], claims["nbf"], claims["exp"]) = (now - 600, now - 600, now - 120))), // ID2019
+            ("unknown_key", forge.Create(signWith: new SigningCredentials(
+                new RsaSecurityKey(RSA.Create(2048)) { KeyId = "unknown-kid" }, SecurityAlgorithms.RsaSha256))), // ID2090
+            ("invalid_signature", forge.SignedByOtherKeyWithSameKid()), // ID2091
+            ("wrong_issuer", forge.Create(claims => claims["iss"] = "https://other-issuer.example/")), // ID2088
+            ("wrong_audience", forge.Create(claims => claims["aud"] = "other-api")), // ID2094
+            ("wrong_audience", forge.Create(claims => claims.Remove("aud"))), // ID2093
+            ("wrong_type", forge.Create(type: "JWT")), // ID2089
+            ("no_subject", forge.Create(claims => claims.Remove("sub"))),
+            ("revoked", user.AccessToken),
+        ];
         foreach (var (reason, token) in tokens)
         {
             Assert.True((await ListPostsAsync(token)).StatusCode == HttpStatusCode.Unauthorized, reason);
         }
 
         var after = await ScrapeAsync();
-        foreach (var reason in tokens.Keys)
+        foreach (var reason in tokens.GroupBy(token => token.Reason))
         {
-            Assert.True(after.Since(before, Rejected, ("reason", reason)) == 1, $"{reason}: {after.Since(before, Rejected, ("reason", reason))}");
+            var counted = after.Since(before, Rejected, ("reason", reason.Key));
+            Assert.True(counted == reason.Count(), $"{reason.Key}: {counted}");
         }
 
-        Assert.Equal(tokens.Count, after.Since(before, Rejected));
+        Assert.Equal(tokens.Length, after.Since(before, Rejected));
     }
 
     [Fact]
