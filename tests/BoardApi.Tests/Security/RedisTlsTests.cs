@@ -142,7 +142,8 @@ public sealed class RedisTlsTests : IAsyncLifetime
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
-        using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7),
+        // Within the CA's validity: its end was cut to whole seconds, so "now + 7 days" taken a moment later can pass it.
+        using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), ca.NotAfter.AddDays(-1),
             RandomNumberGenerator.GetBytes(16));
         var (certificatePath, keyPath) = (Path.Combine(_folder, $"{name}.crt"), Path.Combine(_folder, $"{name}.key"));
         File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
