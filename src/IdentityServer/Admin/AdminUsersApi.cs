@@ -16,22 +16,24 @@ public static class AdminUsersApi
     public static IEndpointRouteBuilder MapAdminUsers(this IEndpointRouteBuilder endpoints)
     {
         var admin = endpoints.MapGroup(Shared.PagesSetup.AdminApiPrefix + "/users/{userId}").RequireAuthorization(AdminSetup.CookiePolicy).AddEndpointFilter(SameOriginOnly);
-        admin.MapGet("/sessions", async (string userId, SessionStore sessions, UserManager<ApplicationUser> users) =>
+        admin.MapGet("/sessions", async Task<Results<Ok<IEnumerable<SessionView>>, ProblemHttpResult>> (string userId,
+            SessionStore sessions, UserManager<ApplicationUser> users) =>
             await users.FindByIdAsync(userId) is null ? UnknownUser() : await ListAsync(userId, currentSid: null, sessions));
         admin.MapDelete("/sessions/{sid}", (string userId, string sid, SessionStore sessions, Revoker revoker) =>
             EndAsync(userId, sid, sessions, revoker, RevocationCause.Admin));
-        admin.MapDelete("/sessions", async (string userId, Revoker revoker, UserManager<ApplicationUser> users) =>
+        admin.MapDelete("/sessions", async Task<Results<NoContent, ProblemHttpResult>> (string userId, Revoker revoker,
+            UserManager<ApplicationUser> users) =>
             await users.FindByIdAsync(userId) is null ? UnknownUser() : await EndAllAsync(userId, revoker, RevocationCause.Admin));
-        admin.MapPost("/lock", (string userId, UserManager<ApplicationUser> users) => Guarded(async () =>
+        admin.MapPost("/lock", (string userId, UserManager<ApplicationUser> users) => Guarded<NoContent>(async () =>
             await users.FindByIdAsync(userId) is { } user
                 ? Outcome(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue))
                 : UnknownUser()));
-        admin.MapDelete("/", (string userId, UserManager<ApplicationUser> users) => Guarded(async () =>
+        admin.MapDelete("/", (string userId, UserManager<ApplicationUser> users) => Guarded<NoContent>(async () =>
             await users.FindByIdAsync(userId) is { } user ? Outcome(await users.DeleteAsync(user)) : UnknownUser()));
         return endpoints;
     }
 
-    private static IResult Outcome(IdentityResult result) => result.Succeeded
+    private static Results<NoContent, ProblemHttpResult> Outcome(IdentityResult result) => result.Succeeded
         ? TypedResults.NoContent()
         : TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
             detail: string.Join(" ", result.Errors.Select(error => error.Description)));

@@ -36,11 +36,11 @@ public static class SessionsApi
         // The same for a first-party app or SPA holding an access token with the account scope (no cookie, no CSRF).
         var bearer = endpoints.MapGroup(AuthEndpoints.Prefix + "/sessions").RequireAuthorization(AuthEndpoints.AccountPolicy);
         bearer.MapGet("/", (ClaimsPrincipal caller, SessionStore sessions) =>
-            Subject(caller) is { } userId ? ListAsync(userId, caller.GetSessionId(), sessions) : NotAUserToken());
+            Subject(caller) is { } userId ? ListAsync(userId, caller.GetSessionId(), sessions) : NotAUserToken<Ok<IEnumerable<SessionView>>>());
         bearer.MapDelete("/{sid}", (string sid, ClaimsPrincipal caller, SessionStore sessions, Revoker revoker) =>
-            Subject(caller) is { } userId ? EndAsync(userId, sid, sessions, revoker, RevocationCause.SessionEnded) : NotAUserToken());
+            Subject(caller) is { } userId ? EndAsync(userId, sid, sessions, revoker, RevocationCause.SessionEnded) : NotAUserToken<NoContent>());
         bearer.MapDelete("/", (ClaimsPrincipal caller, Revoker revoker) =>
-            Subject(caller) is { } userId ? EndAllAsync(userId, revoker, RevocationCause.LogoutEverywhere) : NotAUserToken());
+            Subject(caller) is { } userId ? EndAllAsync(userId, revoker, RevocationCause.LogoutEverywhere) : NotAUserToken<NoContent>());
 
         return endpoints;
     }
@@ -49,16 +49,18 @@ public static class SessionsApi
     private static string? Subject(ClaimsPrincipal caller) =>
         caller.GetSessionId() is null ? null : caller.GetClaim(Claims.Subject);
 
-    private static Task<IResult> NotAUserToken() => Task.FromResult<IResult>(AuthEndpoints.NotAUserToken());
+    private static Task<Results<TOk, ProblemHttpResult>> NotAUserToken<TOk>() where TOk : IResult =>
+        Task.FromResult<Results<TOk, ProblemHttpResult>>(AuthEndpoints.NotAUserToken());
 
-    internal static async Task<IResult> ListAsync(string userId, string? currentSid, SessionStore sessions) =>
-        await Guarded(async () => TypedResults.Ok((await sessions.ListAsync(userId)).Select(session => new SessionView(
+    internal static Task<Results<Ok<IEnumerable<SessionView>>, ProblemHttpResult>> ListAsync(string userId, string? currentSid,
+        SessionStore sessions) =>
+        Guarded<Ok<IEnumerable<SessionView>>>(async () => TypedResults.Ok((await sessions.ListAsync(userId)).Select(session => new SessionView(
             session.Sid, session.Sid == currentSid, session.CreatedAt, session.LastSeenAt, session.ExpiresAt,
             session.IpAddress, session.UserAgent, session.Clients))));
 
-    internal static async Task<IResult> EndAsync(string userId, string sid, SessionStore sessions, Revoker revoker,
+    internal static Task<Results<NoContent, ProblemHttpResult>> EndAsync(string userId, string sid, SessionStore sessions, Revoker revoker,
         RevocationCause cause) =>
-        await Guarded(async () =>
+        Guarded<NoContent>(async () =>
         {
             if (await sessions.FindAsync(userId, sid) is null)
             {
@@ -69,8 +71,8 @@ public static class SessionsApi
             return TypedResults.NoContent();
         });
 
-    internal static async Task<IResult> EndAllAsync(string userId, Revoker revoker, RevocationCause cause) =>
-        await Guarded(async () =>
+    internal static Task<Results<NoContent, ProblemHttpResult>> EndAllAsync(string userId, Revoker revoker, RevocationCause cause) =>
+        Guarded<NoContent>(async () =>
         {
             await revoker.EndAllSessionsAsync(userId, cause);
             return TypedResults.NoContent();
@@ -101,7 +103,8 @@ public static class SessionsApi
     }
 
     // Sessions live in Redis: without it nothing can be listed or ended, and an end is never pretended.
-    internal static async Task<IResult> Guarded(Func<Task<IResult>> action)
+    internal static async Task<Results<TOk, ProblemHttpResult>> Guarded<TOk>(Func<Task<Results<TOk, ProblemHttpResult>>> action)
+        where TOk : IResult
     {
         try
         {
