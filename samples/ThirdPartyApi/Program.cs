@@ -8,8 +8,9 @@ var issuer = Required(builder.Configuration, "Api:Issuer");
 var audience = Required(builder.Configuration, "Api:Audience");
 var redis = Required(builder.Configuration, "ConnectionStrings:Redis");
 
-// Revocation, line 1 of 2: the IdentityServer's Redis, as a user that may only read its revocations.
-builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+// Revocation, line 1 of 2: the IdentityServer's Redis, as a user that may only read its revocations. Connecting in
+// the background (abortConnect=false), the API starts even while Redis is down, and fails closed until it is back.
+builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect($"{redis},abortConnect=false"));
 
 builder.Services.AddOpenIddict().AddValidation(options =>
 {

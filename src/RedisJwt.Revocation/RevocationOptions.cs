@@ -12,8 +12,8 @@ public sealed class RevocationOptions
     public const string BenchmarkEnvironment = "Benchmark";
 
     /// <summary>
-    /// The prefix of the revocation keys and channel: the IdentityServer's <c>Redis:KeyPrefix</c>. When this setting is
-    /// absent, <c>Redis:KeyPrefix</c> is used, and failing that <c>redisjwt:</c>, the IdentityServer's default.
+    /// The prefix of the revocation keys and channel: it must be the IdentityServer's <c>Redis:KeyPrefix</c>
+    /// (default <c>redisjwt:</c>). RedisJwt's own services set it from their <c>Redis:KeyPrefix</c>.
     /// </summary>
     [Required, RegularExpression(@"^[A-Za-z0-9:._-]{1,64}$", ErrorMessage = "Revocation:KeyPrefix must be 1-64 characters of letters, digits, ':', '.', '_' or '-'.")]
     public string KeyPrefix { get; set; } = "redisjwt:";

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +12,7 @@ public static class RevocationSetup
     /// Makes an OpenIddict-validated resource server honour revocations. It needs an
     /// <see cref="StackExchange.Redis.IConnectionMultiplexer"/> in the services, connected to the IdentityServer's Redis:
     /// <code>
-    /// builder.Services.AddSingleton&lt;IConnectionMultiplexer&gt;(_ => ConnectionMultiplexer.Connect(redisConnectionString));
+    /// builder.Services.AddSingleton&lt;IConnectionMultiplexer&gt;(_ => ConnectionMultiplexer.Connect($"{redis},abortConnect=false"));
     /// builder.Services.AddOpenIddict().AddValidation(options => options.UseRedisRevocation() /* + issuer, audience */);
     /// </code>
     /// A token whose <c>jti</c>, <c>sid</c>, <c>aid</c> or user mark is revoked is then an invalid token (401); when the
@@ -43,14 +42,6 @@ public static class RevocationSetup
     {
         services.AddOptions<RevocationOptions>()
             .BindConfiguration(RevocationOptions.Section)
-            .Configure<IConfiguration>((options, configuration) =>
-            {
-                if (configuration[$"{RevocationOptions.Section}:{nameof(RevocationOptions.KeyPrefix)}"] is null
-                    && configuration["Redis:KeyPrefix"] is { } sharedPrefix)
-                {
-                    options.KeyPrefix = sharedPrefix;
-                }
-            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RevocationOptions>, CheckOnlyOffInBenchmarks>());

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using RedisJwt.Revocation;
 using RedisJwt.ServiceDefaults.Hosting;
 using StackExchange.Redis;
 
@@ -24,6 +25,10 @@ public static class RedisSetup
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, TlsSettingsValidator>());
 
         builder.Services.AddSingleton<RedisKeys>();
+        // One prefix for every key of a service: the revocation package's keys follow Redis:KeyPrefix here, so the
+        // IdentityServer's writer and BoardApi's view can never be set apart by a second setting.
+        builder.Services.AddOptions<RevocationOptions>()
+            .PostConfigure<IOptions<RedisOptions>>((revocation, redis) => revocation.KeyPrefix = redis.Value.KeyPrefix);
         // With app.UseExceptionHandler(): a request that finds Redis unreachable is a 503, not a 500.
         builder.Services.AddDependencyUnavailableHandler();
 

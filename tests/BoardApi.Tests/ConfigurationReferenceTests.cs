@@ -9,7 +9,7 @@ namespace RedisJwt.BoardApi.Tests;
 
 /// <summary>
 /// docs/configuration.md names every setting the code binds, with its environment variable. Here because this is the
-/// test project that sees both services and the shared library.
+/// test project that sees both services and the shared libraries.
 /// </summary>
 public sealed class ConfigurationReferenceTests
 {

@@ -25,7 +25,7 @@ public static class SessionsApi
 
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder endpoints)
     {
-        var own = endpoints.MapGroup(OwnSessionsPrefix).RequireAuthorization().AddEndpointFilter(SameOriginOnly);
+        var own = endpoints.MapGroup(OwnSessionsPrefix).RequireAuthorization().AddEndpointFilter(Shared.SameOrigin.ChangesOnly);
         own.MapGet("/", (ClaimsPrincipal user, SessionStore sessions, UserManager<ApplicationUser> users) =>
             ListAsync(users.GetUserId(user)!, user.GetSessionId(), sessions));
         own.MapDelete("/{sid}", (string sid, ClaimsPrincipal user, SessionStore sessions, Revoker revoker, UserManager<ApplicationUser> users) =>
@@ -77,30 +77,6 @@ public static class SessionsApi
             await revoker.EndAllSessionsAsync(userId, cause);
             return TypedResults.NoContent();
         });
-
-    /// <summary>
-    /// CSRF defence for these cookie-authenticated endpoints (SameSite=Lax still sends the cookie from sibling
-    /// subdomains): a browser request that changes something must come from this origin. Browsers send
-    /// Sec-Fetch-Site and Origin; clients without them are not browsers, and cannot be tricked into sending a cookie.
-    /// </summary>
-    internal static async ValueTask<object?> SameOriginOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var request = context.HttpContext.Request;
-        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
-        {
-            var fetchSite = request.Headers["Sec-Fetch-Site"].ToString();
-            var origin = request.Headers.Origin.ToString();
-            var ownOrigin = $"{request.Scheme}://{request.Host}";
-            if ((fetchSite.Length > 0 && fetchSite is not ("same-origin" or "none"))
-                || (origin.Length > 0 && !string.Equals(origin, ownOrigin, StringComparison.OrdinalIgnoreCase)))
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
-                    detail: "Cross-origin requests cannot change sessions.");
-            }
-        }
-
-        return await next(context);
-    }
 
     // Sessions live in Redis: without it nothing can be listed or ended, and an end is never pretended.
     internal static async Task<Results<TOk, ProblemHttpResult>> Guarded<TOk>(Func<Task<Results<TOk, ProblemHttpResult>>> action)

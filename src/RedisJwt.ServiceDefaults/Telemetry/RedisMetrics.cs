@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace RedisJwt.ServiceDefaults.Telemetry;
 
 /// <summary>
-/// The shared library's instruments (meter <c>RedisJwt.Revocation</c>), the same in every service: the Redis
+/// The service defaults' instruments (meter <c>RedisJwt.ServiceDefaults</c>), the same in every service: the Redis
 /// connection, Redis round trips, and rate-limit refusals.
 /// </summary>
 public sealed class RedisMetrics

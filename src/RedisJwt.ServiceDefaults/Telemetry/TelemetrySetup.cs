@@ -16,7 +16,7 @@ namespace RedisJwt.ServiceDefaults.Telemetry;
 
 public static class TelemetrySetup
 {
-    /// <summary>The meters of this solution: RedisJwt.IdentityServer, RedisJwt.BoardApi, RedisJwt.Revocation.</summary>
+    /// <summary>The meters of this solution: RedisJwt.IdentityServer, RedisJwt.BoardApi, RedisJwt.ServiceDefaults.</summary>
     public const string MeterNames = "RedisJwt.*";
 
     /// <summary>
