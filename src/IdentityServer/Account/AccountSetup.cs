@@ -38,7 +38,7 @@ public static class AccountSetup
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
             options.LoginPath = LoginPath;
-            options.LogoutPath = "/connect/logout";
+            options.LogoutPath = "/" + Connect.OpenIddictSetup.EndSessionPath;
             // APIs answer 401/403 instead of redirecting to the login page.
             options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
             options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);

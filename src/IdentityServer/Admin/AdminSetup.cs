@@ -8,6 +8,9 @@ public static class AdminSetup
 {
     public const string AdminRole = "admin";
 
+    /// <summary>Every admin API (clients, users' sessions) is under it; so is a 404 for a path it does not map.</summary>
+    public const string ApiPrefix = "/admin";
+
     /// <summary>The scope a token for the admin API requires, and the audience (resource) it grants (Seed:ApiScopes:admin).</summary>
     public const string AdminScope = "admin";
     public const string AdminAudience = "redisjwt-admin";

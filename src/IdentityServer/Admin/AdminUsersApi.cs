@@ -15,7 +15,7 @@ public static class AdminUsersApi
 {
     public static IEndpointRouteBuilder MapAdminUsers(this IEndpointRouteBuilder endpoints)
     {
-        var admin = endpoints.MapGroup(Shared.PagesSetup.AdminApiPrefix + "/users/{userId}").RequireAuthorization(AdminSetup.CookiePolicy).AddEndpointFilter(Shared.SameOrigin.ChangesOnly);
+        var admin = endpoints.MapGroup(AdminSetup.ApiPrefix + "/users/{userId}").RequireAuthorization(AdminSetup.CookiePolicy).AddEndpointFilter(Shared.SameOrigin.ChangesOnly);
         admin.MapGet("/sessions", async Task<Results<Ok<IEnumerable<SessionView>>, ProblemHttpResult>> (string userId,
             SessionStore sessions, UserManager<ApplicationUser> users) =>
             await users.FindByIdAsync(userId) is null ? UnknownUser() : await ListAsync(userId, currentSid: null, sessions));

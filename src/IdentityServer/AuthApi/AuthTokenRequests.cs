@@ -18,8 +18,8 @@ namespace RedisJwt.IdentityServer.AuthApi;
 /// </summary>
 public static class AuthTokenRequests
 {
-    public const string LoginPath = "/auth/login";
-    public const string RefreshPath = "/auth/refresh";
+    public const string LoginPath = AuthEndpoints.Prefix + "/login";
+    public const string RefreshPath = AuthEndpoints.Prefix + "/refresh";
 
     private const long MaxBodyBytes = 16 * 1024;
 

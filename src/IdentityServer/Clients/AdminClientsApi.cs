@@ -12,7 +12,7 @@ namespace RedisJwt.IdentityServer.Clients;
 public static class AdminClientsApi
 {
     private const long MaxBodyBytes = 64 * 1024;
-    private const string Prefix = Shared.PagesSetup.AdminApiPrefix + "/clients";
+    private const string Prefix = AdminSetup.ApiPrefix + "/clients";
 
     public static IEndpointRouteBuilder MapAdminClients(this IEndpointRouteBuilder endpoints)
     {

@@ -1,3 +1,4 @@
+using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.ServiceDefaults.Hosting;
 
@@ -6,9 +7,6 @@ namespace RedisJwt.IdentityServer.Operations;
 /// <summary>Which paths browser apps on other origins may call, by path rather than endpoint metadata.</summary>
 public static class CrossOrigin
 {
-    /// <summary>The JSON API for first-party apps (register, login, refresh, me, password), whatever it maps.</summary>
-    public const string AuthApiPath = "/auth";
-
     /// <summary>
     /// By path, because OpenIddict answers revocation and discovery inside UseAuthentication, where no endpoint is
     /// selected, so endpoint CORS metadata never applies. Place it before UseAuthentication. The authorization and
@@ -18,7 +16,8 @@ public static class CrossOrigin
     {
         app.UseCorsUnder(ServiceCors.ConfiguredOrigins,
             "/" + OpenIddictSetup.TokenPath, "/" + OpenIddictSetup.UserInfoPath, "/" + OpenIddictSetup.RevocationPath,
-            AuthApiPath);
+            // The JSON API for first-party apps (register, login, refresh, me, password), whatever it maps.
+            AuthEndpoints.Prefix);
         // Discovery and JWKS are public metadata that SPA libraries (e.g. oidc-client-ts) fetch from their own origin.
         app.UseCorsUnder(ServiceCors.AnyOrigin, "/.well-known");
         return app;

@@ -1,3 +1,4 @@
+using RedisJwt.IdentityServer.Admin;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Sessions;
 
@@ -13,12 +14,10 @@ public static class PagesSetup
         return builder;
     }
 
-    /// <summary>Every admin API (clients, users' sessions) is under it; so is a 404 for a path it does not map.</summary>
-    public const string AdminApiPrefix = "/admin";
 
     // JSON APIs: an error without a body gets problem details (RFC 9457), never the HTML error page. The route groups'
     // own prefixes; a test checks that every mapped route is an API, an OAuth endpoint or a page.
-    private static readonly string[] ApiPaths = [AuthEndpoints.Prefix, SessionsApi.OwnSessionsPrefix, AdminApiPrefix];
+    private static readonly string[] ApiPaths = [AuthEndpoints.Prefix, SessionsApi.OwnSessionsPrefix, AdminSetup.ApiPrefix];
 
     public static bool IsApi(PathString path) => ApiPaths.Any(api => path.StartsWithSegments(api));
 
