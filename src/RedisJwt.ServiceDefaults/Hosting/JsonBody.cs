@@ -1,5 +1,9 @@
 using System.Text.Json;
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
@@ -80,8 +84,17 @@ public static class JsonBody
 /// Why <see cref="JsonBody.ReadAsync"/> refused a body: 400 naming the field, or 413, 415 (problem details). A result
 /// type of its own, so that an endpoint can declare it among its <c>Results&lt;...&gt;</c>.
 /// </summary>
-public sealed class JsonBodyProblem : IResult, IStatusCodeHttpResult
+public sealed class JsonBodyProblem : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
 {
+    /// <summary>What an endpoint reading a JSON body may answer besides its own results, for its OpenAPI description.</summary>
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        foreach (var status in (int[])[StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType])
+        {
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(ProblemDetails), ["application/problem+json"]));
+        }
+    }
+
     private readonly IResult _problem;
 
     internal JsonBodyProblem(IResult problem) => _problem = problem;

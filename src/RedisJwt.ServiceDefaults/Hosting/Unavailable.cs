@@ -1,5 +1,9 @@
 using System.Globalization;
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace RedisJwt.ServiceDefaults.Hosting;
@@ -35,8 +39,13 @@ public static class Unavailable
     }
 
     /// <summary>A result type of its own, so that an endpoint can declare it among its <c>Results&lt;...&gt;</c>.</summary>
-    public sealed class RetryAfterProblem(ProblemHttpResult problem, int seconds) : IResult, IStatusCodeHttpResult
+    public sealed class RetryAfterProblem(ProblemHttpResult problem, int seconds) : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
     {
+        /// <summary>A 503 problem, for the endpoint's OpenAPI description.</summary>
+        public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status503ServiceUnavailable, typeof(ProblemDetails),
+                ["application/problem+json"]));
+
         public int? StatusCode => problem.StatusCode;
 
         public Task ExecuteAsync(HttpContext httpContext)
