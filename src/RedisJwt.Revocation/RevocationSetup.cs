@@ -40,6 +40,12 @@ public static class RevocationSetup
 
     private static void AddRevocationOptions(IServiceCollection services)
     {
+        // The IdentityServer calls both entry points: bind and validate the settings once, not twice.
+        if (services.Any(service => service.ServiceType == typeof(RevocationKeys)))
+        {
+            return;
+        }
+
         services.AddOptions<RevocationOptions>()
             .BindConfiguration(RevocationOptions.Section)
             .ValidateDataAnnotations()
