@@ -9,7 +9,9 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Consent;
+using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.Sessions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -29,6 +31,8 @@ public sealed class AuthorizeModel(
     ConsentStore consents,
     UserPrincipalFactory principals,
     FreshSignIn freshSignIn,
+    SecondFactors factors,
+    MultiFactorRequirement multiFactor,
     IAntiforgery antiforgery) : PageModel
 {
     public const string DecisionField = "consent_decision";
@@ -80,6 +84,25 @@ public sealed class AuthorizeModel(
 
         var application = await applications.FindByClientIdAsync(request.ClientId!)
             ?? throw new InvalidOperationException("The client application cannot be found.");
+
+        // How the user signed in, as it stands now (a factor removed since no longer counts), against what this
+        // request needs: a second factor now (step-up), or an error when it cannot be had.
+        var signedIn = await factors.CurrentAsync(user, SignInFacts.Of(login.Principal!));
+        if (signedIn.Level != SignInMethods.MultiFactor && await multiFactor.AppliesAsync(request, application, user))
+        {
+            if (MultiFactorRequirement.WasDeclined(request))
+            {
+                return Forbid(Errors.UnmetAuthenticationRequirements, "The user did not complete the second factor this request requires.");
+            }
+
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.LoginRequired, "The user must sign in with a second factor.");
+            }
+
+            return RedirectToPage(SecondFactorModel.PageName, new { returnUrl = Request.PathBase + Request.Path + QueryString.Create(RequestParameters) });
+        }
+
         var applicationId = (await applications.GetIdAsync(application))!;
         var userId = await users.GetUserIdAsync(user);
         var scopes = request.GetScopes();
@@ -109,9 +132,11 @@ public sealed class AuthorizeModel(
         // revoked on its own; the remembered consent is a separate, permanent authorization.
         // auth_time in the ID token when the client asked how recent the sign-in is (OIDC Core 3.1.2.1, 2), or for a new
         // one (prompt=login), which it can then check was done.
-        var signIn = new SignInFacts(login.Principal!.GetSessionId(), authenticatedAt,
-            AuthTimeInIdToken: request.MaxAge is not null || request.HasPromptValue(PromptValues.Login)
-                || await ClientProperties.RequiresAuthTimeAsync(applications, application));
+        var signIn = signedIn with
+        {
+            AuthTimeInIdToken = request.MaxAge is not null || request.HasPromptValue(PromptValues.Login)
+                || await ClientProperties.RequiresAuthTimeAsync(applications, application),
+        };
         var principal = await principals.CreateAsync(user, scopes, signIn, authorizationId: null);
         if (mustAsk)
         {

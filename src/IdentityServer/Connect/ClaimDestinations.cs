@@ -28,6 +28,14 @@ public static class ClaimDestinations
             case Claims.AuthenticationTime:
                 return [Destinations.AccessToken];
 
+            // How sure the sign-in is: for resource servers that want more for some actions (RFC 9470) and for clients.
+            case Claims.AuthenticationContextReference:
+                return [Destinations.AccessToken, Destinations.IdentityToken];
+
+            // Which methods: the client's concern (OIDC Core 2); resource servers decide on acr.
+            case Claims.AuthenticationMethodReference:
+                return [Destinations.IdentityToken];
+
             // Resource servers revoke a whole refresh-token family by it (RFC 7009 2.1, reuse detection).
             case TokenFacts.FamilyClaim:
                 return [Destinations.AccessToken];

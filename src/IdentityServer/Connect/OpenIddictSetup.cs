@@ -49,7 +49,8 @@ public static class OpenIddictSetup
 
                 options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess);
                 options.RegisterClaims(Claims.Subject, Claims.Name, Claims.Email, Claims.EmailVerified,
-                    Claims.Birthdate, Claims.Role, Sessions.SessionClaims.SessionId, Claims.AuthenticationTime);
+                    Claims.Birthdate, Claims.Role, Sessions.SessionClaims.SessionId, Claims.AuthenticationTime,
+                    Claims.AuthenticationContextReference, Claims.AuthenticationMethodReference);
 
                 // RFC 9068: access tokens are signed JWTs any resource server can verify from the JWKS.
                 options.DisableAccessTokenEncryption();

@@ -4,6 +4,7 @@ using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Clients;
+using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
 using StackExchange.Redis;
@@ -19,8 +20,13 @@ namespace RedisJwt.IdentityServer.Connect;
 /// </summary>
 public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, CredentialCheck credentials,
     SessionSignIn sessionSignIn, SessionStore sessions, IOpenIddictApplicationManager applications,
-    IOpenIddictAuthorizationManager authorizations, UserPrincipalFactory principals)
+    IOpenIddictAuthorizationManager authorizations, UserPrincipalFactory principals, SecondFactors factors,
+    MultiFactorRequirement multiFactor)
 {
+    /// <summary>Told only after the right password, so it reveals nothing to whoever does not know it.</summary>
+    public const string SecondFactorNeededDescription =
+        "This account signs in with a second factor, which the password grant cannot ask for: sign in through the browser (the authorization code flow).";
+
     // One answer for every failure (unknown email, wrong password, locked or disallowed account, an address not
     // confirmed yet): a different one for the last would tell whoever registers an address whether it was new.
     public const string FailureDescription =
@@ -49,7 +55,15 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
             return OAuthErrors.Forbid(Errors.InvalidGrant, FailureDescription);
         }
 
-        if (await sessionSignIn.StartSessionAsync(user, context) is not { } signIn)
+        // A password alone is one factor: never enough for an account with a second one, or that must have one.
+        var application = await applications.FindByClientIdAsync(request.ClientId)
+            ?? throw new InvalidOperationException("The client application cannot be found.");
+        if (await factors.MustUseAsync(user) || await multiFactor.AppliesAsync(request, application, user))
+        {
+            return OAuthErrors.Forbid(Errors.InvalidGrant, SecondFactorNeededDescription);
+        }
+
+        if (await sessionSignIn.StartSessionAsync(user, context, [SignInMethods.Password]) is not { } signIn)
         {
             return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, "Sign-in is temporarily unavailable; retry shortly.");
         }
@@ -57,8 +71,6 @@ public sealed class PasswordGrant(IOptions<AuthApiSettings> settings, Credential
         // Its own token family, created before the tokens, so the access token carries its id (aid) and the whole
         // family is revocable at resource servers, as after a code flow sign-in.
         var scopes = request.GetScopes();
-        var application = await applications.FindByClientIdAsync(request.ClientId)
-            ?? throw new InvalidOperationException("The client application cannot be found.");
         signIn = signIn with { AuthTimeInIdToken = await ClientProperties.RequiresAuthTimeAsync(applications, application) };
         var principal = await principals.CreateAsync(user, scopes, signIn, authorizationId: null);
         var authorization = await authorizations.CreateAsync(principal, user.Id, (await applications.GetIdAsync(application))!,

@@ -6,6 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
 using StackExchange.Redis;
@@ -68,8 +69,17 @@ public static class TokenEndpoint
             return OAuthErrors.Forbid(Errors.TemporarilyUnavailable, "Sessions cannot be checked right now; retry shortly.");
         }
 
-        // The sign-in's facts as the code or refresh token carries them: refreshing is no new authentication.
-        var principal = await principals.CreateAsync(user, granted.GetScopes(), SignInFacts.Of(granted), granted.GetAuthorizationId());
+        // The sign-in's facts as the code or refresh token carries them (refreshing is no new authentication), less a
+        // second factor removed since; a client or role that requires one then gets nothing more from this sign-in.
+        var signIn = await context.RequestServices.GetRequiredService<SecondFactors>().CurrentAsync(user, SignInFacts.Of(granted));
+        if (signIn.Level != SignInMethods.MultiFactor
+            && await applications.FindByClientIdAsync(request.ClientId!) is { } application
+            && await context.RequestServices.GetRequiredService<MultiFactorRequirement>().AppliesAsync(request: null, application, user))
+        {
+            return OAuthErrors.Forbid(Errors.InvalidGrant, "This sign-in no longer has the second factor the client requires; sign in again.");
+        }
+
+        var principal = await principals.CreateAsync(user, granted.GetScopes(), signIn, granted.GetAuthorizationId());
         return TypedResults.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 

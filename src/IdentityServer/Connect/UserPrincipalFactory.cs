@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
@@ -26,7 +27,15 @@ public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOp
             .SetClaim(Claims.Birthdate, user.BirthDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)])
             .SetClaim(SessionClaims.SessionId, signIn.SessionId)
-            .SetClaim(SessionClaims.AuthTimeInIdToken, signIn.AuthTimeInIdToken ? "true" : null);
+            .SetClaim(SessionClaims.AuthTimeInIdToken, signIn.AuthTimeInIdToken ? "true" : null)
+            .SetClaim(SessionClaims.SecondFactor, signIn.SecondFactor);
+        if (signIn.Methods.Count > 0)
+        {
+            // One JSON array claim: a single method is still an array in the token (RFC 8176 section 1).
+            identity.AddClaim(Claims.AuthenticationMethodReference, JsonSerializer.SerializeToElement(signIn.Methods));
+            identity.SetClaim(Claims.AuthenticationContextReference, signIn.Level);
+        }
+
         if (signIn.AuthenticatedAt is { } authenticatedAt)
         {
             identity.AddClaim(SessionClaims.AuthenticationTime(authenticatedAt));

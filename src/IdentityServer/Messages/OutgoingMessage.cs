@@ -9,6 +9,11 @@ public static class MessageKinds
     public const string PasswordChanged = "password-changed";
     public const string RefreshTokenReuse = "refresh-token-reuse";
     public const string RegistrationAttempt = "registration-attempt";
+    public const string SecondFactorAdded = "second-factor-added";
+    public const string SecondFactorRemoved = "second-factor-removed";
+    public const string MultiFactorTurnedOff = "multi-factor-turned-off";
+    public const string RecoveryCodeUsed = "recovery-code-used";
+    public const string RecoveryCodesReplaced = "recovery-codes-replaced";
 }
 
 public static class MessageChannels

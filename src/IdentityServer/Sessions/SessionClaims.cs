@@ -1,16 +1,19 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text.Json;
 using OpenIddict.Abstractions;
+using RedisJwt.IdentityServer.MultiFactor;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Sessions;
 
 /// <summary>
 /// What a sign-in carries from the moment a credential is presented to every token issued in it: the login session id
-/// (<c>sid</c>, OIDC Front-Channel Logout 1.0 section 3), so a session can be revoked as a whole, and the time the user
+/// (<c>sid</c>, OIDC Front-Channel Logout 1.0 section 3), so a session can be revoked as a whole, the time the user
 /// really authenticated (<c>auth_time</c>, OIDC Core 2), which neither a sliding cookie renewal, a security-stamp
-/// refresh nor a token refresh moves. Both live in the Identity cookie and in every ID, access and refresh token.
+/// refresh nor a token refresh moves, and how they authenticated (<c>amr</c>, RFC 8176; the <c>acr</c> follows from
+/// it, <see cref="SignInMethods"/>). They live in the Identity cookie and in every ID, access and refresh token.
 /// </summary>
 public static class SessionClaims
 {
@@ -23,6 +26,12 @@ public static class SessionClaims
     /// </summary>
     public const string AuthTimeInIdToken = "redisjwt_auth_time_in_id_token";
 
+    /// <summary>
+    /// A private claim (codes, refresh tokens and the cookie only): the second factor the sign-in used (see
+    /// MultiFactor/Factors), so that a session whose factor was removed stops minting <c>acr=mfa</c> tokens.
+    /// </summary>
+    public const string SecondFactor = "redisjwt_second_factor";
+
     public static string NewSessionId() => Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>
@@ -30,7 +39,7 @@ public static class SessionClaims
     /// describe the sign-in, which no refresh repeats.
     /// </summary>
     public static IEnumerable<Claim> OfTheSignIn(ClaimsPrincipal principal) =>
-        principal.Claims.Where(claim => claim.Type is SessionId or Claims.AuthenticationTime)
+        principal.Claims.Where(claim => claim.Type is SessionId or Claims.AuthenticationTime or Claims.AuthenticationMethodReference or SecondFactor)
             .Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType));
 
     public static string? GetSessionId(this ClaimsPrincipal principal) => principal.FindFirst(SessionId)?.Value;
@@ -41,6 +50,22 @@ public static class SessionClaims
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
 
+    /// <summary>
+    /// The <c>amr</c> values: one claim each in the cookie, one JSON array claim in a principal built for tokens (so
+    /// that a single value is still an array in the JWT, RFC 8176 section 1).
+    /// </summary>
+    public static IReadOnlyList<string> GetMethods(this ClaimsPrincipal principal) =>
+    [
+        .. principal.FindAll(Claims.AuthenticationMethodReference).SelectMany(claim =>
+            claim.ValueType == JsonClaimValueTypes.JsonArray
+                ? JsonSerializer.Deserialize<string[]>(claim.Value) ?? []
+                : [claim.Value]).Distinct(),
+    ];
+
+    /// <summary>The cookie's claims for the sign-in methods: one <c>amr</c> claim each.</summary>
+    public static IEnumerable<Claim> MethodClaims(IEnumerable<string> methods) =>
+        methods.Select(method => new Claim(Claims.AuthenticationMethodReference, method));
+
     /// <summary>An <c>auth_time</c> claim: a NumericDate, whole seconds (RFC 7519 2).</summary>
     public static Claim AuthenticationTime(DateTimeOffset time) =>
         new(Claims.AuthenticationTime, time.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64);
@@ -49,10 +74,30 @@ public static class SessionClaims
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-/// <summary>The sign-in a token is issued in: its session, when the user authenticated, and whether ID tokens say when.</summary>
-public sealed record SignInFacts(string? SessionId, DateTimeOffset? AuthenticatedAt, bool AuthTimeInIdToken)
+/// <summary>
+/// The sign-in a token is issued in: its session, when and how the user authenticated (<see cref="Methods"/>, and the
+/// second factor among them), and whether ID tokens say when.
+/// </summary>
+public sealed record SignInFacts(string? SessionId, DateTimeOffset? AuthenticatedAt, bool AuthTimeInIdToken,
+    IReadOnlyList<string> Methods, string? SecondFactor = null)
 {
-    /// <summary>As a code or refresh token carries them from the sign-in that granted it.</summary>
+    /// <summary>The acr this sign-in reached.</summary>
+    public string Level => SignInMethods.LevelOf(Methods);
+
+    /// <summary>As a code or refresh token (or the cookie) carries them from the sign-in that granted it.</summary>
     public static SignInFacts Of(ClaimsPrincipal granted) =>
-        new(granted.GetSessionId(), granted.GetAuthenticationTime(), granted.HasClaim(SessionClaims.AuthTimeInIdToken, "true"));
+        new(granted.GetSessionId(), granted.GetAuthenticationTime(), granted.HasClaim(SessionClaims.AuthTimeInIdToken, "true"),
+            granted.GetMethods(), granted.FindFirst(SessionClaims.SecondFactor)?.Value);
+
+    /// <summary>
+    /// The same sign-in without the multi-factor level, once its factor is gone: a password sign-in keeps the password,
+    /// a passkey sign-in keeps the key, and neither counts as more than one factor any more.
+    /// </summary>
+    public SignInFacts WithoutSecondFactor() => this with
+    {
+        Methods = Methods.Contains(SignInMethods.Password)
+            ? [SignInMethods.Password]
+            : [.. Methods.Where(method => method != SignInMethods.MultipleFactors)],
+        SecondFactor = null,
+    };
 }

@@ -14,18 +14,53 @@ namespace RedisJwt.IdentityServer.Sessions;
 public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, SessionStore sessions, AccountAlerts alerts,
     TimeProvider clock)
 {
-    /// <summary>After the user presented a credential: a new session, and the cookie carrying it and the time.</summary>
+    /// <summary>
+    /// After the user presented their credentials: a new session, and the cookie carrying it, the time and the
+    /// <paramref name="methods"/> (amr) they used.
+    /// </summary>
+    /// <param name="secondFactor">The factor beyond the password (MultiFactor/Factors), checked again at every use.</param>
     /// <returns>False when the session could not be recorded (Redis unavailable); nobody is signed in.</returns>
-    public async Task<bool> SignInAsync(ApplicationUser user, bool persistent, HttpContext http)
+    public async Task<bool> SignInAsync(ApplicationUser user, bool persistent, HttpContext http,
+        IReadOnlyList<string> methods, string? secondFactor = null)
     {
-        if (await StartSessionAsync(user, http) is not { } started)
+        if (await StartSessionAsync(user, http, methods) is not { } started)
         {
             return false;
         }
 
-        await signIns.SignInWithClaimsAsync(user, persistent,
-            [new(SessionClaims.SessionId, started.SessionId!), SessionClaims.AuthenticationTime(started.AuthenticatedAt!.Value)]);
+        await signIns.SignInWithClaimsAsync(user, persistent, CookieClaims(started.SessionId!, started.AuthenticatedAt!.Value, methods, secondFactor));
         return true;
+    }
+
+    /// <summary>
+    /// Step-up: the signed-in user presented a second factor within their current session. The session stays (its
+    /// tokens, its place in the session list); the cookie now says the user authenticated now, by more methods.
+    /// </summary>
+    /// <returns>False when the current session has ended or cannot be checked; nothing changed.</returns>
+    public async Task<bool> StepUpAsync(ApplicationUser user, HttpContext http, IReadOnlyList<string> methods, string secondFactor)
+    {
+        var current = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        if (current.Principal?.GetSessionId() is not { } sid || !await IsAliveAsync(http, user.Id, sid))
+        {
+            return false;
+        }
+
+        await signIns.SignInWithClaimsAsync(user, current.Properties?.IsPersistent ?? false,
+            CookieClaims(sid, clock.GetUtcNow(), methods, secondFactor));
+        return true;
+    }
+
+    private static List<System.Security.Claims.Claim> CookieClaims(string sid, DateTimeOffset authenticatedAt,
+        IReadOnlyList<string> methods, string? secondFactor)
+    {
+        List<System.Security.Claims.Claim> claims =
+            [new(SessionClaims.SessionId, sid), SessionClaims.AuthenticationTime(authenticatedAt), .. SessionClaims.MethodClaims(methods)];
+        if (secondFactor is not null)
+        {
+            claims.Add(new(SessionClaims.SecondFactor, secondFactor));
+        }
+
+        return claims;
     }
 
     /// <summary>
@@ -42,7 +77,7 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
     /// <summary>A session without a cookie, for a sign-in that yields tokens only (the password grant).</summary>
     /// <returns>The new session and the time the user authenticated (now), or null when it could not be recorded
     /// (Redis unavailable). ID tokens leave out auth_time, unless the caller says otherwise.</returns>
-    public async Task<SignInFacts?> StartSessionAsync(ApplicationUser user, HttpContext http)
+    public async Task<SignInFacts?> StartSessionAsync(ApplicationUser user, HttpContext http, IReadOnlyList<string> methods)
     {
         var sid = SessionClaims.NewSessionId();
         var authenticatedAt = clock.GetUtcNow();
@@ -70,7 +105,7 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
 
         // Every sign-in ends here (login page, registration, password grant): the one place to spot a new device.
         await alerts.SignedInAsync(user, http);
-        return new SignInFacts(sid, authenticatedAt, AuthTimeInIdToken: false);
+        return new SignInFacts(sid, authenticatedAt, AuthTimeInIdToken: false, methods);
     }
 
     /// <summary>

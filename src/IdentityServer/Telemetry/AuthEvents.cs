@@ -33,6 +33,8 @@ public sealed partial class AuthEvents
     private readonly Counter<long> _revocations;
     private readonly Counter<long> _signIns;
     private readonly Counter<long> _lockouts;
+    private readonly Counter<long> _secondFactors;
+    private readonly Counter<long> _factorChanges;
     private readonly ILogger _audit;
     private readonly ILogger _tokenAudit;
 
@@ -47,6 +49,10 @@ public sealed partial class AuthEvents
             description: "Password sign-in attempts (login page, password grant, /auth/login), by result.");
         _lockouts = meter.CreateCounter<long>("redisjwt.lockouts", unit: "{lockout}",
             description: "Accounts locked out by failed sign-ins.");
+        _secondFactors = meter.CreateCounter<long>("redisjwt.signins.second_factor", unit: "{attempt}",
+            description: "Second-factor and passkey sign-in attempts, by method and result.");
+        _factorChanges = meter.CreateCounter<long>("redisjwt.mfa.changes", unit: "{change}",
+            description: "Sign-in factors added, removed or replaced, by factor kind and change.");
         _audit = loggers.CreateLogger(LogCategories.Audit);
         _tokenAudit = loggers.CreateLogger(LogCategories.AuditTokens);
     }
@@ -89,6 +95,22 @@ public sealed partial class AuthEvents
         LogLockedOut(_audit, userId);
     }
 
+    /// <param name="method">totp, recovery_code or passkey.</param>
+    public void SecondFactor(string method, bool accepted, string userId)
+    {
+        var result = accepted ? "success" : "failure";
+        _secondFactors.Add(1, new("method", method), new("result", result));
+        LogSecondFactor(_audit, method, result, userId);
+    }
+
+    /// <param name="kind">totp, passkey, recovery_codes or all.</param>
+    /// <param name="change">added, removed or replaced.</param>
+    public void FactorChanged(string kind, string change, string userId)
+    {
+        _factorChanges.Add(1, new("kind", kind), new("change", change));
+        LogFactorChanged(_audit, kind, change, userId);
+    }
+
     public void RefreshTokenReused(string? clientId, string? subject, string? family) =>
         LogReuse(_audit, clientId, subject, family);
 
@@ -105,6 +127,12 @@ public sealed partial class AuthEvents
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Account locked out after failed sign-ins: user {UserId}")]
     private static partial void LogLockedOut(ILogger logger, string userId);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Second factor {Method}: {Result}, user {UserId}")]
+    private static partial void LogSecondFactor(ILogger logger, string method, string result, string userId);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Sign-in factor {Kind} {Change}: user {UserId}")]
+    private static partial void LogFactorChanged(ILogger logger, string kind, string change, string userId);
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Information,
         Message = "Tokens issued: grant {GrantType}, client {ClientId}, subject {Subject}, refresh token {RefreshToken}")]

@@ -30,6 +30,16 @@ public sealed class AccountAlerts(KnownDevices devices, AccountMessages messages
 
     public Task PasswordChangedAsync(ApplicationUser user) => mail.TrySendAsync(messages.PasswordChanged(user));
 
+    public Task SecondFactorAddedAsync(ApplicationUser user, string factor) => mail.TrySendAsync(messages.SecondFactorAdded(user, factor));
+
+    public Task SecondFactorRemovedAsync(ApplicationUser user, string factor) => mail.TrySendAsync(messages.SecondFactorRemoved(user, factor));
+
+    public Task MultiFactorTurnedOffAsync(ApplicationUser user) => mail.TrySendAsync(messages.MultiFactorTurnedOff(user));
+
+    public Task RecoveryCodeUsedAsync(ApplicationUser user, int codesLeft) => mail.TrySendAsync(messages.RecoveryCodeUsed(user, codesLeft));
+
+    public Task RecoveryCodesReplacedAsync(ApplicationUser user) => mail.TrySendAsync(messages.RecoveryCodesReplaced(user));
+
     /// <summary>From the reuse detection, after the family was revoked; never throws, so the refusal stands.</summary>
     public async Task RefreshTokenReusedAsync(string? userId, string? clientId)
     {

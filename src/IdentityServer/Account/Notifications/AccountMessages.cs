@@ -14,6 +14,7 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
 {
     public const string ConfirmEmailPath = "/Account/ConfirmEmail";
     public const string ResetPasswordPath = "/Account/ResetPassword";
+    public const string TwoFactorPath = "/Account/TwoFactor";
 
     public OutgoingMessage EmailVerification(ApplicationUser user, string token) => To(user, MessageKinds.EmailVerification,
         "Confirm your email address",
@@ -69,6 +70,59 @@ public sealed class AccountMessages(IOptions<ServerSettings> server)
         A refresh token of your account{(clientId is null ? "" : $" (app: {clientId})")} was presented a second time, which means someone else may hold a copy. Every token of that sign-in has been revoked; the app will ask you to sign in again.
 
         If this keeps happening, change your password and review your sessions: {Issuer}Account/Security
+        """);
+
+    public OutgoingMessage SecondFactorAdded(ApplicationUser user, string factor) => To(user, MessageKinds.SecondFactorAdded,
+        "A sign-in method was added to your account",
+        $"""
+        {Greeting(user)}
+
+        {factor} was just added to your RedisJwt account. It can now be used to sign in.
+
+        If this was not you, someone has your password: reset it now ({Issuer}Account/ForgotPassword), then review your
+        sign-in methods: {Issuer}{TwoFactorPath.TrimStart('/')}
+        """);
+
+    public OutgoingMessage SecondFactorRemoved(ApplicationUser user, string factor) => To(user, MessageKinds.SecondFactorRemoved,
+        "A sign-in method was removed from your account",
+        $"""
+        {Greeting(user)}
+
+        {factor} was just removed from your RedisJwt account and can no longer be used to sign in.
+
+        If this was not you, reset your password now: {Issuer}Account/ForgotPassword
+        """);
+
+    public OutgoingMessage MultiFactorTurnedOff(ApplicationUser user) => To(user, MessageKinds.MultiFactorTurnedOff,
+        "Two-factor sign-in was turned off",
+        $"""
+        {Greeting(user)}
+
+        Two-factor sign-in was just turned off for your RedisJwt account: its authenticator app, passkeys and recovery
+        codes were removed, and a password alone now signs in.
+
+        If this was not you, reset your password now ({Issuer}Account/ForgotPassword) and turn it on again.
+        """);
+
+    public OutgoingMessage RecoveryCodeUsed(ApplicationUser user, int codesLeft) => To(user, MessageKinds.RecoveryCodeUsed,
+        "A recovery code was used to sign in",
+        $"""
+        {Greeting(user)}
+
+        A recovery code was just used to sign in to your RedisJwt account. It cannot be used again; {codesLeft} remain.
+
+        If this was not you, reset your password now ({Issuer}Account/ForgotPassword) and create new recovery codes:
+        {Issuer}{TwoFactorPath.TrimStart('/')}
+        """);
+
+    public OutgoingMessage RecoveryCodesReplaced(ApplicationUser user) => To(user, MessageKinds.RecoveryCodesReplaced,
+        "New recovery codes were created",
+        $"""
+        {Greeting(user)}
+
+        New recovery codes were just created for your RedisJwt account; the old ones no longer work.
+
+        If this was not you, reset your password now: {Issuer}Account/ForgotPassword
         """);
 
     /// <summary>Instead of a second account: whoever registered learns nothing, the owner hears of it.</summary>

@@ -6,6 +6,9 @@ using RedisJwt.IdentityServer.Telemetry;
 
 namespace RedisJwt.IdentityServer.Account.SignIn;
 
+/// <summary>One guess's verdict: right, wrong, or not even checked because the account is locked out.</summary>
+public enum Verdict { Right, Wrong, LockedOut }
+
 /// <summary>
 /// Checks an email and password for every way of signing in (the login page, the password grant behind
 /// /auth/login) and the current password of /auth/password. Failures are one answer, whatever the cause, and cost
@@ -17,7 +20,6 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
     ApplicationDbContext db, IOptions<IdentityOptions> identity, IOptions<AccountSettings> accounts, TimeProvider clock,
     AuthEvents events)
 {
-    private enum Verdict { Right, Wrong, LockedOut }
 
     /// <summary>A sign-in's verdict: <see cref="User"/> when it may go ahead.</summary>
     /// <param name="EmailNotConfirmed">The password was right, but Accounts:RequireConfirmedEmail holds it back (for the audit).</param>
@@ -56,6 +58,37 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
             : SignInOutcome.Failure,
             verdict == Verdict.Wrong ? null : user?.Id);
         return check;
+    }
+
+    /// <summary>
+    /// A second factor's code (authenticator app, recovery code) of a user who passed the first: every guess takes an
+    /// attempt from the same lockout count as a password guess, reserved before <paramref name="check"/> runs, so that
+    /// neither a stolen password nor parallel requests buy more than MaxFailedAccessAttempts guesses at a code.
+    /// </summary>
+    public async Task<Verdict> VerifyCodeAsync(ApplicationUser user, Func<Task<bool>> check)
+    {
+        if (!user.LockoutEnabled)
+        {
+            return await check() ? Verdict.Right : Verdict.Wrong;
+        }
+
+        if (await ReserveAttemptAsync(user.Id) is not { } attempt)
+        {
+            return Verdict.LockedOut;
+        }
+
+        if (await check())
+        {
+            await GiveBackAttemptsAsync(user.Id, attempt);
+            return Verdict.Right;
+        }
+
+        if (attempt.Number >= identity.Value.Lockout.MaxFailedAccessAttempts)
+        {
+            events.LockedOut(user.Id);
+        }
+
+        return Verdict.Wrong;
     }
 
     /// <summary>The password of a known user, e.g. the current one before a change.</summary>

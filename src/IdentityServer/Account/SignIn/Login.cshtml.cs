@@ -1,15 +1,27 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Account.SignIn;
 
-public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessions, SignInLimits limits) : PageModel
+/// <summary>
+/// The sign-in page: a password (then the second factor, when the account has one or its role requires one), or a
+/// passkey alone (a discoverable credential, from the button or the browser's autofill).
+/// </summary>
+public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessions, SignInLimits limits,
+    SecondFactors factors, PendingSignIn pending, SignInManager<ApplicationUser> signIns, IOptions<AccountSettings> accounts) : PageModel
 {
+    public const string PageName = "/Account/SignIn/Login";
+    public const string PasskeyFailureMessage = "That passkey did not sign you in. Try again, or use your password.";
+
     // One message for every failure (unknown email, wrong password, locked out, an address not confirmed yet), so the
     // form doesn't reveal which accounts exist, nor, to whoever just registered an address, whether it was new.
     public const string FailureMessage = "Invalid email or password, or the email address is not confirmed yet.";
@@ -50,7 +62,41 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
             return Page();
         }
 
-        if (!await sessions.SignInAsync(user, Input.RememberMe, HttpContext))
+        var returnUrl = SafeReturnUrl.From(Url, ReturnUrl);
+        var enrolled = await factors.EnrolledAsync(user);
+        if (enrolled.Any)
+        {
+            pending.Start(HttpContext, user, Input.RememberMe);
+            return RedirectToPage(SecondFactorModel.PageName, new { returnUrl });
+        }
+
+        if (!await sessions.SignInAsync(user, Input.RememberMe, HttpContext, [SignInMethods.Password]))
+        {
+            Error = UnavailableMessage;
+            return Page();
+        }
+
+        // A role that must use a second factor, and none yet: enrolment now, before anything else.
+        return await factors.RoleRequiresAsync(user)
+            ? RedirectToPage(AuthenticatorModel.PageName, new { returnUrl, required = true })
+            : LocalRedirect(returnUrl);
+    }
+
+    /// <summary>The WebAuthn request options for a discoverable credential (no user named yet), as JSON.</summary>
+    public async Task<IActionResult> OnPostPasskeyOptionsAsync() =>
+        Content(await signIns.MakePasskeyRequestOptionsAsync(user: null), "application/json");
+
+    /// <summary>A passkey alone signs in: the key and its user verification are two factors.</summary>
+    public async Task<IActionResult> OnPostPasskeyAsync([FromForm] string? credential)
+    {
+        ModelState.Clear();
+        if (await factors.VerifyPasskeyAsync(credential, expected: null, accounts.Value.RequireConfirmedEmail) is not { } passkey)
+        {
+            Error = PasskeyFailureMessage;
+            return Page();
+        }
+
+        if (!await sessions.SignInAsync(passkey.User, persistent: false, HttpContext, passkey.Methods, passkey.Factor))
         {
             Error = UnavailableMessage;
             return Page();

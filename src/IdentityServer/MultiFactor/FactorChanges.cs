@@ -1,0 +1,184 @@
+using Microsoft.AspNetCore.Identity;
+using RedisJwt.IdentityServer.Account.Notifications;
+using RedisJwt.IdentityServer.Account.SignIn;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Telemetry;
+
+namespace RedisJwt.IdentityServer.MultiFactor;
+
+/// <summary>
+/// Adding and removing a user's sign-in factors, each change audited and told to the owner. Identity's
+/// TwoFactorEnabled flag follows what is enrolled (an authenticator app or a passkey); recovery codes come with the
+/// first factor and go with the last. Removing one needs the current password or a factor (<see cref="ConfirmAsync"/>).
+/// </summary>
+public sealed class FactorChanges(UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIns,
+    SecondFactors factors, CredentialCheck credentials, AuthenticatorCodeGuard codeGuard, FactorLedger ledger, AccountAlerts alerts, AuthEvents events)
+{
+    public const int RecoveryCodeCount = 10;
+
+    /// <summary>The authenticator key to show for enrolment: the one not yet confirmed, or a new one.</summary>
+    public async Task<string> PendingAuthenticatorKeyAsync(ApplicationUser user)
+    {
+        if (await users.GetAuthenticatorKeyAsync(user) is { Length: > 0 } key)
+        {
+            return key;
+        }
+
+        await users.ResetAuthenticatorKeyAsync(user);
+        return (await users.GetAuthenticatorKeyAsync(user))!;
+    }
+
+    /// <summary>The first code from the app confirms the enrolment; the codes then, if this is the first factor.</summary>
+    /// <returns>The verdict, and new recovery codes to show once (empty when the user had some already).</returns>
+    public async Task<(Verdict Verdict, IReadOnlyList<string> RecoveryCodes)> ConfirmAuthenticatorAsync(ApplicationUser user, string? code)
+    {
+        var digits = new string((code ?? "").Where(char.IsAsciiDigit).ToArray());
+        var verdict = await credentials.VerifyCodeAsync(user, async () =>
+            digits.Length == 6
+            && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, digits)
+            && await codeGuard.TryUseOnceAsync(user.Id, digits));
+        if (verdict != Verdict.Right)
+        {
+            return (verdict, []);
+        }
+
+        await ledger.RecordCreatedAsync(user.Id, Factors.Authenticator);
+        await ledger.RecordUsedAsync(user.Id, Factors.Authenticator);
+        return (verdict, await AddedAsync(user, "totp", "An authenticator app"));
+    }
+
+    /// <summary>A passkey just created in the browser (WebAuthn 7.1), under the name the user gave it.</summary>
+    /// <returns>Null when the attestation failed; else new recovery codes to show once (empty when the user had some).</returns>
+    public async Task<IReadOnlyList<string>?> AddPasskeyAsync(ApplicationUser user, string? credentialJson, string name)
+    {
+        PasskeyAttestationResult result;
+        try
+        {
+            if (string.IsNullOrEmpty(credentialJson) || credentialJson.Length > 64 * 1024)
+            {
+                return null;
+            }
+
+            result = await signIns.PerformPasskeyAttestationAsync(credentialJson);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+
+        // The ceremony's user entity is the one the options named: this user, or nothing is stored.
+        if (!result.Succeeded || result.UserEntity.Id != user.Id)
+        {
+            return null;
+        }
+
+        result.Passkey.Name = name;
+        if (!(await users.AddOrUpdatePasskeyAsync(user, result.Passkey)).Succeeded)
+        {
+            return null;
+        }
+
+        await ledger.RecordCreatedAsync(user.Id, Factors.Passkey(result.Passkey.CredentialId));
+        return await AddedAsync(user, "passkey", $"The passkey \"{name}\"");
+    }
+
+    public async Task RemovePasskeyAsync(ApplicationUser user, byte[] credentialId)
+    {
+        if (await users.GetPasskeyAsync(user, credentialId) is not { } passkey)
+        {
+            return;
+        }
+
+        await users.RemovePasskeyAsync(user, credentialId);
+        await ledger.RemoveAsync(user.Id, Factors.Passkey(credentialId));
+        await RemovedAsync(user, "passkey", $"The passkey \"{passkey.Name}\"");
+    }
+
+    public async Task RemoveAuthenticatorAsync(ApplicationUser user)
+    {
+        // A new key nobody has: the old app's codes stop working, and the next enrolment starts afresh.
+        await users.ResetAuthenticatorKeyAsync(user);
+        await ledger.RemoveAsync(user.Id, Factors.Authenticator);
+        await RemovedAsync(user, "totp", "The authenticator app");
+    }
+
+    /// <summary>Every factor and recovery code goes: a password alone signs in again.</summary>
+    public async Task TurnOffAsync(ApplicationUser user)
+    {
+        foreach (var passkey in await users.GetPasskeysAsync(user))
+        {
+            await users.RemovePasskeyAsync(user, passkey.CredentialId);
+        }
+
+        await users.ResetAuthenticatorKeyAsync(user);
+        await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 0);
+        await ledger.RemoveAllAsync(user.Id);
+        await users.SetTwoFactorEnabledAsync(user, false);
+        events.FactorChanged("all", "removed", user.Id);
+        await alerts.MultiFactorTurnedOffAsync(user);
+    }
+
+    /// <summary>New recovery codes, the old ones void.</summary>
+    public async Task<IReadOnlyList<string>> ReplaceRecoveryCodesAsync(ApplicationUser user)
+    {
+        var codes = await NewRecoveryCodesAsync(user);
+        events.FactorChanged("recovery_codes", "replaced", user.Id);
+        await alerts.RecoveryCodesReplacedAsync(user);
+        return codes;
+    }
+
+    /// <summary>
+    /// Before removing a factor: the current password, or a code from the authenticator app (a password is never six
+    /// digits: Identity asks for eight characters at least). Guesses count towards the lockout either way.
+    /// </summary>
+    public async Task<bool> ConfirmAsync(ApplicationUser user, string? passwordOrCode)
+    {
+        if (string.IsNullOrEmpty(passwordOrCode) || passwordOrCode.Length > 256)
+        {
+            return false;
+        }
+
+        return passwordOrCode.Trim() is { Length: 6 } code && code.All(char.IsAsciiDigit)
+            ? await factors.VerifyAuthenticatorCodeAsync(user, code) == Verdict.Right
+            : await credentials.VerifyPasswordAsync(user, passwordOrCode);
+    }
+
+    /// <summary>Whether removing a factor would leave a user whose role requires one without any.</summary>
+    public async Task<bool> WouldLeaveRequiredRoleWithoutAsync(ApplicationUser user, int removing) =>
+        await factors.RoleRequiresAsync(user)
+        && (await factors.EnrolledAsync(user)) is var enrolled
+        && (enrolled.Authenticator ? 1 : 0) + enrolled.Passkeys.Count - removing <= 0;
+
+    private async Task<IReadOnlyList<string>> AddedAsync(ApplicationUser user, string kind, string described)
+    {
+        var first = !user.TwoFactorEnabled;
+        if (first)
+        {
+            await users.SetTwoFactorEnabledAsync(user, true);
+        }
+
+        events.FactorChanged(kind, "added", user.Id);
+        await alerts.SecondFactorAddedAsync(user, described);
+        return await users.CountRecoveryCodesAsync(user) == 0 ? await NewRecoveryCodesAsync(user) : [];
+    }
+
+    private async Task RemovedAsync(ApplicationUser user, string kind, string described)
+    {
+        events.FactorChanged(kind, "removed", user.Id);
+        await alerts.SecondFactorRemovedAsync(user, described);
+        if (!(await factors.EnrolledAsync(user)).Any)
+        {
+            // Nothing left to recover: the codes go, and a password alone signs in again.
+            await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 0);
+            await ledger.RemoveAsync(user.Id, Factors.RecoveryCodes);
+            await users.SetTwoFactorEnabledAsync(user, false);
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> NewRecoveryCodesAsync(ApplicationUser user)
+    {
+        var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
+        await ledger.RecordCreatedAsync(user.Id, Factors.RecoveryCodes);
+        return codes;
+    }
+}

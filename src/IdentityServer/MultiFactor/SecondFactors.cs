@@ -1,0 +1,149 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Account.Notifications;
+using RedisJwt.IdentityServer.Account.SignIn;
+using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.IdentityServer.Telemetry;
+
+namespace RedisJwt.IdentityServer.MultiFactor;
+
+/// <summary>
+/// Every decision about second factors, for every entry point (the login page's second step and step-up, passkey
+/// sign-in, enrolment, the account pages, the authorization and token endpoints, the password grant): which factors a
+/// user has, whether they must use one, whether a presented one is right, and whether the factor a session was
+/// signed in with still exists.
+/// </summary>
+public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIns,
+    CredentialCheck credentials, AuthenticatorCodeGuard codeGuard, FactorLedger ledger, AccountAlerts alerts,
+    AuthEvents events, IOptions<MultiFactorSettings> settings)
+{
+    /// <summary>What a user has enrolled.</summary>
+    public sealed record Enrolled(bool Authenticator, IReadOnlyList<UserPasskeyInfo> Passkeys, int RecoveryCodesLeft,
+        IReadOnlyDictionary<string, FactorDates> Dates)
+    {
+        /// <summary>A factor that can follow the password: the user signs in with two.</summary>
+        public bool Any => Authenticator || Passkeys.Count > 0;
+    }
+
+    public async Task<Enrolled> EnrolledAsync(ApplicationUser user)
+    {
+        var dates = await ledger.ListAsync(user.Id);
+        return new(dates.ContainsKey(Factors.Authenticator) && user.TwoFactorEnabled,
+            await users.GetPasskeysAsync(user), await users.CountRecoveryCodesAsync(user), dates);
+    }
+
+    /// <summary>A user in one of MultiFactor:RequiredRoles, who may not sign in with a password alone.</summary>
+    public async Task<bool> RoleRequiresAsync(ApplicationUser user) =>
+        settings.Value.RequiredRoles.Length > 0
+        && (await users.GetRolesAsync(user)).Intersect(settings.Value.RequiredRoles, StringComparer.Ordinal).Any();
+
+    /// <summary>Whether a password alone may sign this user in: not when they have a factor, or their role requires one.</summary>
+    public async Task<bool> MustUseAsync(ApplicationUser user) =>
+        (await EnrolledAsync(user)).Any || await RoleRequiresAsync(user);
+
+    /// <summary>
+    /// A six-digit code from the user's authenticator app (RFC 6238): right once only (section 5.2), and each guess
+    /// counts towards the lockout like a password guess.
+    /// </summary>
+    /// <exception cref="StackExchange.Redis.RedisException">The replay guard cannot be checked: the caller refuses.</exception>
+    public async Task<Verdict> VerifyAuthenticatorCodeAsync(ApplicationUser user, string? code)
+    {
+        var digits = new string((code ?? "").Where(char.IsAsciiDigit).ToArray());
+        var verdict = await credentials.VerifyCodeAsync(user, async () =>
+            digits.Length == 6
+            && (await EnrolledAsync(user)).Authenticator
+            && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, digits)
+            && await codeGuard.TryUseOnceAsync(user.Id, digits));
+        events.SecondFactor("totp", verdict == Verdict.Right, user.Id);
+        if (verdict == Verdict.Right)
+        {
+            await ledger.RecordUsedAsync(user.Id, Factors.Authenticator);
+        }
+
+        return verdict;
+    }
+
+    /// <summary>One of the user's recovery codes: used up by this, and the owner is told.</summary>
+    public async Task<Verdict> VerifyRecoveryCodeAsync(ApplicationUser user, string? code)
+    {
+        var verdict = await credentials.VerifyCodeAsync(user, async () =>
+            !string.IsNullOrWhiteSpace(code) && code.Length <= 64
+            && (await users.RedeemTwoFactorRecoveryCodeAsync(user, code)).Succeeded);
+        events.SecondFactor("recovery_code", verdict == Verdict.Right, user.Id);
+        if (verdict == Verdict.Right)
+        {
+            await ledger.RecordUsedAsync(user.Id, Factors.RecoveryCodes);
+            await alerts.RecoveryCodeUsedAsync(user, await users.CountRecoveryCodesAsync(user));
+        }
+
+        return verdict;
+    }
+
+    /// <summary>
+    /// A passkey assertion (WebAuthn 7.2) for the challenge this browser was given: the user it names, and the
+    /// methods it proves, or null. With <paramref name="expected"/>, only that user's passkey counts (the second step
+    /// after their password). A locked or unconfirmed account is refused as a password sign-in would be.
+    /// </summary>
+    public async Task<(ApplicationUser User, IReadOnlyList<string> Methods, string Factor)?> VerifyPasskeyAsync(
+        string? credentialJson, ApplicationUser? expected, bool requireConfirmedEmail)
+    {
+        PasskeyAssertionResult<ApplicationUser> result;
+        try
+        {
+            if (string.IsNullOrEmpty(credentialJson) || credentialJson.Length > 16 * 1024)
+            {
+                return null;
+            }
+
+            result = await signIns.PerformPasskeyAssertionAsync(credentialJson);
+        }
+        catch (InvalidOperationException)
+        {
+            // No ceremony under way in this browser (its state cookie expired or was never set).
+            return null;
+        }
+
+        var user = result.Succeeded ? result.User : null;
+        var accepted = user is not null
+            && (expected is null || user.Id == expected.Id)
+            && !await users.IsLockedOutAsync(user)
+            && (!requireConfirmedEmail || user.EmailConfirmed);
+        if (user is not null)
+        {
+            events.SecondFactor("passkey", accepted, user.Id);
+        }
+
+        if (!accepted)
+        {
+            return null;
+        }
+
+        // The new signature counter and flags (WebAuthn 7.2 steps 21-22), and the last-use date.
+        await users.AddOrUpdatePasskeyAsync(user!, result.Passkey);
+        var factor = Factors.Passkey(result.Passkey.CredentialId);
+        await ledger.RecordUsedAsync(user!.Id, factor);
+        return (user, SignInMethods.Passkey(result.Passkey.IsBackupEligible), factor);
+    }
+
+    /// <summary>
+    /// The sign-in as it stands now: a multi-factor one whose factor has since been removed (a passkey deleted,
+    /// two-factor sign-in turned off) is a single-factor one from now on, so it cannot keep minting <c>acr=mfa</c>.
+    /// </summary>
+    public async Task<SignInFacts> CurrentAsync(ApplicationUser user, SignInFacts facts) =>
+        facts.Level != SignInMethods.MultiFactor || (facts.SecondFactor is { } factor && await StillHoldsAsync(user, factor))
+            ? facts
+            : facts.WithoutSecondFactor();
+
+    private async Task<bool> StillHoldsAsync(ApplicationUser user, string factor)
+    {
+        if (factor == Factors.Authenticator || factor == Factors.RecoveryCodes)
+        {
+            // A recovery code stands in for the factors it backs up: as long as any of them is still there.
+            var enrolled = await EnrolledAsync(user);
+            return factor == Factors.Authenticator ? enrolled.Authenticator : enrolled.Any;
+        }
+
+        return Factors.PasskeyCredentialId(factor) is { } credentialId && await users.GetPasskeyAsync(user, credentialId) is not null;
+    }
+}
