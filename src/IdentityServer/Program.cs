@@ -30,7 +30,7 @@ builder.AddSharedDataProtection();
 builder.AddIdentityDatabase();
 builder.AddSessions();
 builder.AddAccounts();
-builder.AddMultiFactorSignIn();
+builder.AddMultiFactor();
 builder.AddAccountMessaging();
 builder.AddOpenIdConnectServer();
 builder.AddClients();

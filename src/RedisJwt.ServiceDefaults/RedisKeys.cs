@@ -112,6 +112,13 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// <summary>A set of hashes of the devices a user signed in from (new-sign-in alerts).</summary>
     public RedisKey KnownDevices(string userId) => $"{_prefix}devices:{userId}";
 
+    /// <summary>
+    /// Set (NX) by the sign-in that accepted one authenticator (TOTP) code of a user, so that the code is accepted once
+    /// (RFC 6238 section 5.2). The code appears only as a SHA-256 over the user id and the code, never in clear.
+    /// </summary>
+    public RedisKey AuthenticatorCodeUse(string userId, string code) =>
+        $"{_prefix}totp-used:{userId}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{userId}\n{code}")))}";
+
     private static string RateLimitPartition(string partition) => PlainPartition().IsMatch(partition)
         ? partition
         : "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(partition)));

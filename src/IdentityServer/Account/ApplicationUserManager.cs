@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.TokenRevocation;
 
 namespace RedisJwt.IdentityServer.Account;
@@ -85,6 +86,10 @@ public sealed class ApplicationUserManager(IUserStore<ApplicationUser> store, IO
 
     public override async Task<IdentityResult> RemoveFromRolesAsync(ApplicationUser user, IEnumerable<string> roles) =>
         await RotatedStampIfSucceededAsync(user, await base.RemoveFromRolesAsync(user, roles));
+
+    // 80 random bits in a form one can read out and type (Identity's own are 50 bits); the store hashes them and
+    // normalizes what is typed (case, dashes, spaces) before comparing.
+    protected override string CreateTwoFactorRecoveryCode() => RecoveryCodes.Create();
 
     // Every change to a stored user (profile, roles, email, password, lockout counters) ends here.
     protected override Task<IdentityResult> UpdateUserAsync(ApplicationUser user) =>

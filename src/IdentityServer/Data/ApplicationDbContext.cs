@@ -1,17 +1,20 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using RedisJwt.IdentityServer.Credentials;
+using RedisJwt.IdentityServer.MultiFactor;
 
 namespace RedisJwt.IdentityServer.Data;
 
 /// <summary>
-/// ASP.NET Core Identity's users and roles, OpenIddict's applications, scopes, authorizations and tokens, and the
-/// signing key ring.
+/// ASP.NET Core Identity's users, roles and passkeys, OpenIddict's applications, scopes, authorizations and tokens,
+/// the signing key ring, and the dates of users' second factors.
 /// </summary>
 public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options)
     : IdentityDbContext<ApplicationUser>(options)
 {
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+
+    public DbSet<FactorUse> FactorUses => Set<FactorUse>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -24,6 +27,13 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
             key.Property(k => k.Algorithm).HasMaxLength(SigningKey.AlgorithmMaxLength).IsRequired();
             key.Property(k => k.ProtectedKey).IsRequired();
             key.Property(k => k.Seal).IsRequired();
+        });
+
+        builder.Entity<FactorUse>(use =>
+        {
+            use.HasKey(u => new { u.UserId, u.Factor });
+            use.Property(u => u.Factor).HasMaxLength(FactorUse.FactorMaxLength);
+            use.HasOne<ApplicationUser>().WithMany().HasForeignKey(u => u.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<ApplicationUser>(user =>

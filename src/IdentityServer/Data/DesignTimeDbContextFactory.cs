@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using RedisJwt.IdentityServer.MultiFactor;
 
 namespace RedisJwt.IdentityServer.Data;
 
@@ -8,8 +10,11 @@ internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<A
 {
     public ApplicationDbContext CreateDbContext(string[] args)
     {
+        // Identity builds its part of the model from IdentityOptions (the schema version): the app's, not the defaults.
+        var identity = new ServiceCollection().Configure<IdentityOptions>(MultiFactorSetup.UsePasskeySchema).BuildServiceProvider();
         var options = new DbContextOptionsBuilder<ApplicationDbContext>()
             .UseNpgsql("Host=localhost;Database=design_time_only")
+            .UseApplicationServiceProvider(identity)
             .UseOpenIddict()
             .Options;
         return new ApplicationDbContext(options);

@@ -144,6 +144,6 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
             return factor == Factors.Authenticator ? enrolled.Authenticator : enrolled.Any;
         }
 
-        return Factors.PasskeyCredentialId(factor) is { } credentialId && await users.GetPasskeyAsync(user, credentialId) is not null;
+        return (await users.GetPasskeysAsync(user)).Any(passkey => Factors.Passkey(passkey.CredentialId) == factor);
     }
 }
