@@ -30,7 +30,7 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
     {
         var dates = await ledger.ListAsync(user.Id);
         return new(dates.ContainsKey(Factors.Authenticator) && user.TwoFactorEnabled,
-            await users.GetPasskeysAsync(user), await users.CountRecoveryCodesAsync(user), dates);
+            [.. await users.GetPasskeysAsync(user)], await users.CountRecoveryCodesAsync(user), dates);
     }
 
     /// <summary>A user in one of MultiFactor:RequiredRoles, who may not sign in with a password alone.</summary>
@@ -120,10 +120,11 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
         }
 
         // The new signature counter and flags (WebAuthn 7.2 steps 21-22), and the last-use date.
-        await users.AddOrUpdatePasskeyAsync(user!, result.Passkey);
-        var factor = Factors.Passkey(result.Passkey.CredentialId);
+        var passkey = result.Passkey!;
+        await users.AddOrUpdatePasskeyAsync(user!, passkey);
+        var factor = Factors.Passkey(passkey.CredentialId);
         await ledger.RecordUsedAsync(user!.Id, factor);
-        return (user, SignInMethods.Passkey(result.Passkey.IsBackupEligible), factor);
+        return (user, SignInMethods.Passkey(passkey.IsBackupEligible), factor);
     }
 
     /// <summary>

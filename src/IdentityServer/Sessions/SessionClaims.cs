@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.MultiFactor;
 using static OpenIddict.Abstractions.OpenIddictConstants;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Account.Manage;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.RateLimits;
