@@ -17,7 +17,7 @@ public sealed class SpaSettings
     public string ClientId { get; set; } = "board-spa";
 
     [Required]
-    public string Scope { get; set; } = "openid profile email offline_access account posts.read posts.write";
+    public string Scope { get; set; } = "openid profile email roles offline_access account posts.read posts.write";
 
     /// <summary>Renew the access token this long before it expires (oidc-client-ts's default is 60 s).</summary>
     [Range(1, 3600)]

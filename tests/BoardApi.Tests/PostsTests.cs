@@ -187,15 +187,18 @@ public sealed class PostsTests(BoardFixture fixture) : IClassFixture<BoardFixtur
     }
 
     [Fact]
-    public async Task Delete_ByAdmin_AnyPostGone()
+    public async Task Delete_ByAdminAfterPasswordSignIn_StepUpRequiredAndKept()
     {
+        // Another's post needs a recent multi-factor sign-in (StepUpTests); a password alone is not one.
         var (_, author) = await SignInAsync();
         var (_, admin) = await SignInAsync("admin");
         var created = await author.CreateAsync();
 
-        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteRawAsync(created.Id)).StatusCode);
+        var response = await admin.DeleteRawAsync(created.Id);
 
-        await AssertProblemAsync(await author.GetRawAsync(created.Id), HttpStatusCode.NotFound);
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Contains("error=\"insufficient_user_authentication\"", Assert.Single(response.Headers.WwwAuthenticate).Parameter);
+        Assert.Equal(created, await author.GetAsync(created.Id));
     }
 
     [Fact]

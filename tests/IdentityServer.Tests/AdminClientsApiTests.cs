@@ -3,6 +3,8 @@ using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
+using OpenIddict.Abstractions;
+using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.Revocation;
 using RedisJwt.ServiceDefaults;
@@ -94,6 +96,31 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
         Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
         Assert.Equal("invalid_request", refused.Error);
         Assert.Equal(HttpStatusCode.OK, (await ClientCredentialsAsync(clientId, secret, "posts.read")).Status); // secret kept
+    }
+
+    [Fact]
+    public async Task RequireMfa_AcceptedReturnedAndReplacedByPut()
+    {
+        var admin = await MachineAdminTokenAsync();
+        var clientId = NewClientId();
+        var registration = new
+        {
+            client_id = clientId, client_type = "public", consent_type = "implicit", grant_types = new[] { "authorization_code" },
+            redirect_uris = new[] { "https://acme.example/signin-oidc" }, scope = "openid", require_mfa = true,
+        };
+
+        var created = await SendAsync(HttpMethod.Post, "/admin/clients", admin, registration);
+
+        Assert.True(created.Status == HttpStatusCode.Created, created.Body);
+        Assert.True(created.Json.GetProperty("require_mfa").GetBoolean());
+        Assert.True((await SendAsync(HttpMethod.Get, $"/admin/clients/{clientId}", admin)).Json.GetProperty("require_mfa").GetBoolean());
+        Assert.True(await RequiresMfaAsync(clientId));
+
+        // PUT replaces every editable field: left out, it is off again.
+        var updated = await SendAsync(HttpMethod.Put, $"/admin/clients/{clientId}", admin, registration with { require_mfa = false });
+        Assert.Equal(HttpStatusCode.OK, updated.Status);
+        Assert.False(updated.Json.GetProperty("require_mfa").GetBoolean());
+        Assert.False(await RequiresMfaAsync(clientId));
     }
 
     [Fact]
@@ -283,6 +310,12 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
         Assert.All(clients.Values, client => Assert.False(client.TryGetProperty("client_secret", out _)));
         Assert.DoesNotContain(ThirdPartySecret, list.Body);
     }
+
+    private Task<bool> RequiresMfaAsync(string clientId) => server.WithScopeAsync(async services =>
+    {
+        var applications = services.GetRequiredService<IOpenIddictApplicationManager>();
+        return await ClientProperties.RequiresMfaAsync(applications, (await applications.FindByClientIdAsync(clientId))!);
+    });
 
     private static string NewClientId() => $"acme-{Guid.NewGuid():N}"[..16];
 

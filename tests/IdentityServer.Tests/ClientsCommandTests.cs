@@ -68,6 +68,26 @@ public sealed class ClientsCommandTests(IdentityServerFactory server) : IClassFi
         Assert.Contains("no client", showErrors);
     }
 
+    [Fact]
+    public async Task Update_RequireMfaFlag_ShownAndStoredForTheSignIn()
+    {
+        var clientId = $"cli-{Guid.NewGuid():N}"[..12];
+        var (addExit, added, addErrors) = await RunAsync("add", "--client-id", clientId, "--type", "public", "--consent", "implicit",
+            "--grant", "authorization_code", "--redirect-uri", "https://cli.example/cb", "--scope", "openid");
+        Assert.True(addExit == 0, addErrors);
+        Assert.Contains("require_mfa: no", added);
+        Assert.False(await RequiresMfaAsync(clientId));
+
+        var (flagExit, flagged, flagErrors) = await RunAsync("update", clientId, "--require-mfa");
+        Assert.True(flagExit == 0, flagErrors);
+        Assert.Contains("require_mfa: yes", flagged);
+        Assert.Contains("require_auth_time: no", flagged); // the other flag untouched
+        Assert.True(await RequiresMfaAsync(clientId));
+
+        Assert.Contains("require_mfa: no", (await RunAsync("update", clientId, "--no-require-mfa")).Output);
+        Assert.False(await RequiresMfaAsync(clientId));
+    }
+
     [Theory]
     [InlineData(2, "Unknown command", "frobnicate")]
     [InlineData(2, "needs a client id", "show")]
@@ -113,6 +133,12 @@ public sealed class ClientsCommandTests(IdentityServerFactory server) : IClassFi
         var exit = await ClientsCommand.RunAsync(server.Services, args, output, errors);
         return (exit, output.ToString(), errors.ToString());
     }
+
+    private Task<bool> RequiresMfaAsync(string clientId) => server.WithScopeAsync(async services =>
+    {
+        var applications = services.GetRequiredService<IOpenIddictApplicationManager>();
+        return await ClientProperties.RequiresMfaAsync(applications, (await applications.FindByClientIdAsync(clientId))!);
+    });
 
     private Task<string[]> RedirectUrisAsync(string clientId) => server.WithScopeAsync(async services =>
     {

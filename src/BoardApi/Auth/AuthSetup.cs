@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Tokens;
@@ -76,6 +77,13 @@ public static class AuthSetup
             .AddPolicy(Scopes.PostsWrite, policy => policy.AddRequirements(new ScopeRequirement(Scopes.PostsWrite)));
         builder.Services.AddSingleton<IAuthorizationHandler, ScopeRequirementHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, InsufficientScopeResultHandler>();
+
+        builder.Services.AddOptions<StepUpSettings>()
+            .BindConfiguration(StepUpSettings.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<StepUp>();
         return builder;
     }
 

@@ -199,7 +199,8 @@ public static class PostsApi
         return TypedResults.Ok(PostResponse.From(post));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult, Unavailable.RetryAfterProblem>> DeleteAsync(Guid id, ClaimsPrincipal user, BoardDbContext db, PostListCache cache)
+    private static async Task<Results<NoContent, ProblemHttpResult, StepUp.Challenge, Unavailable.RetryAfterProblem>> DeleteAsync(Guid id, ClaimsPrincipal user, BoardDbContext db,
+        PostListCache cache, StepUp stepUp)
     {
         var authorId = await db.Posts.Where(post => post.Id == id).Select(post => post.AuthorId).FirstOrDefaultAsync();
         if (authorId is null)
@@ -211,6 +212,12 @@ public static class PostsApi
         if (authorId != caller.Id && !caller.IsAdmin)
         {
             return Forbidden("Only the author or an admin can delete a post.");
+        }
+
+        // Removing someone else's post is an admin's power: it needs a recent multi-factor sign-in (RFC 9470).
+        if (authorId != caller.Id && stepUp.RequireRecentMultiFactor(user) is { } challenge)
+        {
+            return challenge;
         }
 
         if (!await cache.InvalidateAsync())

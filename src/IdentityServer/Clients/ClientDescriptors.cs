@@ -182,6 +182,7 @@ public static partial class ClientDescriptors
         };
 
         ClientProperties.SetRequireAuthTime(descriptor, seed.RequireAuthTime);
+        ClientProperties.SetRequireMfa(descriptor, seed.RequireMfa);
         descriptor.RedirectUris.UnionWith(seed.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(seed.PostLogoutRedirectUris);
 

@@ -29,4 +29,25 @@ public static class ClientProperties
 
     public static async ValueTask<bool> RequiresAuthTimeAsync(IOpenIddictApplicationManager applications, object application) =>
         (await applications.GetPropertiesAsync(application)).TryGetValue(RequireAuthTime, out var value) && value.ValueKind == JsonValueKind.True;
+
+    /// <summary>Ours, not a registered name: every sign-in to this client must be multi-factor.</summary>
+    public const string RequireMfa = "require_mfa";
+
+    public static void SetRequireMfa(OpenIddictApplicationDescriptor descriptor, bool required)
+    {
+        if (required)
+        {
+            descriptor.Properties[RequireMfa] = JsonSerializer.SerializeToElement(true);
+        }
+        else
+        {
+            descriptor.Properties.Remove(RequireMfa);
+        }
+    }
+
+    public static bool RequiresMfa(OpenIddictApplicationDescriptor descriptor) =>
+        descriptor.Properties.TryGetValue(RequireMfa, out var value) && value.ValueKind == JsonValueKind.True;
+
+    public static async ValueTask<bool> RequiresMfaAsync(IOpenIddictApplicationManager applications, object application) =>
+        (await applications.GetPropertiesAsync(application)).TryGetValue(RequireMfa, out var value) && value.ValueKind == JsonValueKind.True;
 }

@@ -43,6 +43,10 @@ public sealed class ClientRegistration
     /// <summary>ID tokens always carry auth_time, not only when the request has max_age.</summary>
     [JsonPropertyName("require_auth_time")]
     public bool? RequireAuthTime { get; set; }
+
+    /// <summary>Every sign-in to this client must be multi-factor.</summary>
+    [JsonPropertyName("require_mfa")]
+    public bool? RequireMfa { get; set; }
 }
 
 /// <summary>A registered client as the API and CLI show it. Never its secret, except once in <see cref="ClientSecret"/>.</summary>
@@ -57,6 +61,7 @@ public sealed record ClientView(
     [property: JsonPropertyName("scope")] string Scopes,
     [property: JsonPropertyName("introspection")] bool Introspection,
     [property: JsonPropertyName("require_auth_time")] bool RequireAuthTime,
+    [property: JsonPropertyName("require_mfa")] bool RequireMfa,
     // Seeded from Seed:Clients at every start: the API and CLI leave such a client alone (409).
     [property: JsonPropertyName("managed_by_configuration")] bool ManagedByConfiguration)
 {
@@ -76,6 +81,7 @@ public sealed record ClientView(
         Scopes = Scopes,
         Introspection = Introspection,
         RequireAuthTime = RequireAuthTime,
+        RequireMfa = RequireMfa,
     };
 }
 

@@ -217,6 +217,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             Scopes = [.. (registration.Scopes ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)],
             Introspection = registration.Introspection ?? false,
             RequireAuthTime = registration.RequireAuthTime ?? false,
+            RequireMfa = registration.RequireMfa ?? false,
         };
 
         if (type is null)
@@ -263,6 +264,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             string.Join(' ', scopes),
             descriptor.Permissions.Contains(Permissions.Endpoints.Introspection),
             ClientProperties.RequiresAuthTime(descriptor),
+            ClientProperties.RequiresMfa(descriptor),
             IsManagedByConfiguration(clientId));
     }
 

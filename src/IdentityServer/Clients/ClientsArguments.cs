@@ -17,6 +17,7 @@ public sealed class ClientsArguments
           --redirect-uri <uri> (repeat)  --post-logout-redirect-uri <uri> (repeat)
           --scope <scope> (repeat, or space-separated)  --introspection | --no-introspection
           --require-auth-time | --no-require-auth-time   (ID tokens always carry auth_time)
+          --require-mfa | --no-require-mfa               (every sign-in to the client is multi-factor)
         """;
 
     private static readonly string[] Verbs = ["list", "show", "add", "update", "remove", "rotate-secret"];
@@ -34,10 +35,11 @@ public sealed class ClientsArguments
         [nameof(ClientRegistration.Scopes)] = "--scope",
         [nameof(ClientRegistration.Introspection)] = "--introspection",
         [nameof(ClientRegistration.RequireAuthTime)] = "--require-auth-time",
+        [nameof(ClientRegistration.RequireMfa)] = "--require-mfa",
     };
 
     // On/off options: --introspection and --no-introspection, and so on.
-    private static readonly string[] Flags = ["--introspection", "--require-auth-time"];
+    private static readonly string[] Flags = ["--introspection", "--require-auth-time", "--require-mfa"];
 
     private static readonly HashSet<string> ListOptions = ["--grant", "--redirect-uri", "--post-logout-redirect-uri", "--scope"];
 
@@ -164,6 +166,7 @@ public sealed class ClientsArguments
         current.Scopes = List("--scope", null) is { } scopes ? string.Join(' ', scopes) : current.Scopes;
         current.Introspection = Single("--introspection", null) is { } introspection ? introspection == "true" : current.Introspection;
         current.RequireAuthTime = Single("--require-auth-time", null) is { } requireAuthTime ? requireAuthTime == "true" : current.RequireAuthTime;
+        current.RequireMfa = Single("--require-mfa", null) is { } requireMfa ? requireMfa == "true" : current.RequireMfa;
         return current;
     }
 }

@@ -96,6 +96,7 @@ public static class ClientsCommand
             $"scope: {client.Scopes}",
             $"introspection: {(client.Introspection ? "yes" : "no")}",
             $"require_auth_time: {(client.RequireAuthTime ? "yes" : "no")}",
+            $"require_mfa: {(client.RequireMfa ? "yes" : "no")}",
             $"managed_by_configuration: {(client.ManagedByConfiguration ? "yes (Seed:Clients)" : "no")}",
         ];
         foreach (var line in lines)

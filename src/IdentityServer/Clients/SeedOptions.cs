@@ -41,6 +41,9 @@ public sealed class ClientSeed
 
     /// <summary>ID tokens always carry auth_time (OIDC Dynamic Client Registration 1.0 section 2).</summary>
     public bool RequireAuthTime { get; set; }
+
+    /// <summary>Every sign-in to this client must be multi-factor.</summary>
+    public bool RequireMfa { get; set; }
 }
 
 public sealed class ApiScopeSeed

@@ -40,6 +40,27 @@ public sealed class ClientDescriptorsTests
         Assert.Equal([Permissions.Endpoints.Introspection], descriptor.Permissions);
     }
 
+    [Fact]
+    public void Create_RequireMfa_StoredAsRequireMfaProperty()
+    {
+        var seed = Spa();
+        seed.RequireMfa = true;
+
+        var descriptor = ClientDescriptors.Create("spa", seed);
+
+        Assert.True(ClientProperties.RequiresMfa(descriptor));
+        Assert.True(descriptor.Properties["require_mfa"].GetBoolean());
+    }
+
+    [Fact]
+    public void Create_RequireMfaNotSet_NoProperty()
+    {
+        var descriptor = ClientDescriptors.Create("spa", Spa());
+
+        Assert.False(ClientProperties.RequiresMfa(descriptor));
+        Assert.False(descriptor.Properties.ContainsKey("require_mfa"));
+    }
+
     public static TheoryData<string, Action<ClientSeed>, string> Invalid => new()
     {
         { "public with secret", seed => seed.Secret = "s", "cannot have a Secret" },

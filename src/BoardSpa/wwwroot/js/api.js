@@ -1,5 +1,5 @@
 // BoardApi and the IdentityServer's account API, with RFC 9457 problem details turned into readable messages.
-import { authorizedFetch } from './auth.js';
+import { authorizedFetch, stepUp, stepUpChallenge, SteppingUp } from './auth.js';
 
 let config;
 
@@ -15,7 +15,7 @@ export class ApiError extends Error {
   }
 }
 
-async function send(base, path, method = 'GET', body) {
+async function send(base, path, method = 'GET', body, { mayStepUp = true } = {}) {
   const options = { method, headers: { Accept: 'application/json', traceparent: traceparent() } };
   if (body !== undefined) {
     options.headers['Content-Type'] = 'application/json';
@@ -23,6 +23,12 @@ async function send(base, path, method = 'GET', body) {
   }
   const response = await authorizedFetch(`${base}${path}`, options);
   if (response.status === 204) return null;
+  // BoardApi asks for a stronger or more recent sign-in (RFC 9470): sign in so, then retry once (posts.retry).
+  const challenge = stepUpChallenge(response);
+  if (challenge && mayStepUp && base === config.boardApi) {
+    await stepUp(challenge, { method, path, body });
+    throw new SteppingUp();
+  }
   const payload = response.headers.get('Content-Type')?.includes('json') ? await response.json() : null;
   if (response.ok) return payload;
   throw new ApiError(messageFor(response, payload), response.status, payload?.errors);
@@ -54,6 +60,8 @@ export const posts = {
   create: (post) => send(config.boardApi, '/posts', 'POST', post),
   update: (id, post) => send(config.boardApi, `/posts/${id}`, 'PUT', post),
   remove: (id) => send(config.boardApi, `/posts/${id}`, 'DELETE'),
+  // The action a step-up sign-in was for, once more; a second challenge is an error to show, not another sign-in.
+  retry: (action) => send(config.boardApi, action.path, action.method, action.body, { mayStepUp: false }),
 };
 
 export const sessions = {

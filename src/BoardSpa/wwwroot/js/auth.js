@@ -65,6 +65,33 @@ export async function resume() {
   return true;
 }
 
+/**
+ * Step-up (RFC 9470): signs in again as a challenge asks (stepUpChallenge), the action to retry riding in this
+ * sign-in's state, which oidc-client-ts keeps in this tab's sessionStorage and hands back once, on the callback
+ * (user.state.stepUp). A sign-in that fails or is abandoned takes the action with it: nothing retries it later.
+ */
+export async function stepUp(challenge, action) {
+  await manager.signinRedirect({ acr_values: challenge.acrValues, max_age: challenge.maxAge, state: { stepUp: action } });
+}
+
+/** A 401 asking for a different or more recent sign-in (RFC 9470 3): what to sign in with, or null. */
+export function stepUpChallenge(response) {
+  if (response.status !== 401) return null;
+  const params = challengeParams(response.headers.get('WWW-Authenticate'));
+  if (params.error !== 'insufficient_user_authentication') return null;
+  const maxAge = Number.parseInt(params.max_age, 10);
+  return { acrValues: params.acr_values, maxAge: Number.isInteger(maxAge) ? maxAge : undefined };
+}
+
+// auth-param = token "=" ( token / quoted-string ) (RFC 9110 11.2); names are case-insensitive.
+function challengeParams(header) {
+  const params = {};
+  for (const [, name, quoted, token] of (header || '').matchAll(/([\w-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) {
+    params[name.toLowerCase()] = quoted === undefined ? token : quoted.replace(/\\(.)/g, '$1');
+  }
+  return params;
+}
+
 export async function completeSignIn() {
   try {
     const user = await manager.signinRedirectCallback();
@@ -109,13 +136,14 @@ export async function endLocally(message) {
 
 /**
  * fetch with the access token. A 401 may be an access token that expired or was revoked: one refresh, one retry;
- * if the refresh is refused the session is over.
+ * if the refresh is refused the session is over. A step-up challenge is returned as is: a refreshed token carries
+ * the same sign-in, so only signing in again (stepUp) can answer it.
  */
 export async function authorizedFetch(url, options = {}) {
   let user = await manager.getUser();
   if (!user) throw new SignedOut();
   let response = await fetch(url, withToken(options, user.access_token));
-  if (response.status !== 401) return response;
+  if (response.status !== 401 || stepUpChallenge(response)) return response;
   try {
     user = await renew();
   } catch {
@@ -134,6 +162,9 @@ function withToken(options, token) {
 }
 
 export class SignedOut extends Error {}
+
+/** Thrown once the step-up sign-in is under way: the page is leaving, there is nothing to show. */
+export class SteppingUp extends Error {}
 
 function describe(error) {
   if (error.error === 'access_denied') return 'Sign-in was cancelled.';

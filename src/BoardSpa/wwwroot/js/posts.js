@@ -1,7 +1,7 @@
 // The board: list, create, edit and delete posts. Everything a user wrote goes in through textContent and
 // input values, never as HTML, so a "<script>" in a post is just text.
 import { posts as api, ApiError } from './api.js';
-import { SignedOut } from './auth.js';
+import { SignedOut, SteppingUp } from './auth.js';
 
 const list = document.getElementById('posts');
 const empty = document.getElementById('no-posts');
@@ -11,6 +11,7 @@ const form = document.getElementById('new-post');
 const formError = document.getElementById('new-post-error');
 
 let me = null;
+let admin = false;
 let nextCursor = null;
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -23,9 +24,29 @@ export function init() {
   document.getElementById('reload-posts').addEventListener('click', () => load());
 }
 
-export async function show(userId) {
+/** stepUpAction: what a step-up sign-in was for (api.js), run once more now that the board shows. */
+export async function show(userId, isAdmin, stepUpAction) {
   me = userId;
+  admin = isAdmin;
   await load();
+  if (stepUpAction) await retry(stepUpAction);
+}
+
+async function retry(action) {
+  try {
+    await api.retry(action);
+    // A retried delete ends like any other: the post goes from the list.
+    if (action.method === 'DELETE') removePost(action.path.slice('/posts/'.length));
+  } catch (error) {
+    report(error);
+  }
+}
+
+function removePost(id) {
+  for (const item of list.children) {
+    if (item.dataset.id === id) item.remove();
+  }
+  empty.hidden = list.children.length > 0;
 }
 
 async function load(cursor) {
@@ -92,8 +113,7 @@ function render(post) {
     if (!window.confirm(`Delete "${item.post.title}"?`)) return;
     try {
       await api.remove(item.post.id);
-      item.remove();
-      empty.hidden = list.children.length > 0;
+      removePost(item.post.id);
     } catch (failure) {
       report(failure);
     }
@@ -110,12 +130,15 @@ function fill(item, post) {
   const time = item.querySelector('.post-time');
   time.dateTime = post.updatedAt;
   time.textContent = when.format(new Date(post.updatedAt)) + (post.updatedAt !== post.createdAt ? ' (edited)' : '');
-  item.querySelector('.post-actions').hidden = post.authorId !== me;
+  // An admin may delete anyone's post (BoardApi then asks for a recent multi-factor sign-in), but edits only their own.
+  const mine = post.authorId === me;
+  item.querySelector('.post-actions').hidden = !mine && !admin;
+  item.querySelector('.edit').hidden = !mine;
 }
 
 /** Shows the error where it belongs; false when the user is signed out (the app shows that itself). */
 function report(error, target) {
-  if (error instanceof SignedOut) return false;
+  if (error instanceof SignedOut || error instanceof SteppingUp) return false;
   const message = error instanceof ApiError ? error.message : 'The board cannot be reached right now.';
   if (target) {
     target.textContent = message;
