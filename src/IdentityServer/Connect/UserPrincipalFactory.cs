@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
@@ -32,7 +33,8 @@ public sealed class UserPrincipalFactory(UserManager<ApplicationUser> users, IOp
         if (signIn.Methods.Count > 0)
         {
             // One JSON array claim: a single method is still an array in the token (RFC 8176 section 1).
-            identity.AddClaim(Claims.AuthenticationMethodReference, JsonSerializer.SerializeToElement(signIn.Methods));
+            identity.AddClaim(new Claim(Claims.AuthenticationMethodReference, JsonSerializer.Serialize(signIn.Methods),
+                JsonClaimValueTypes.JsonArray));
             identity.SetClaim(Claims.AuthenticationContextReference, signIn.Level);
         }
 

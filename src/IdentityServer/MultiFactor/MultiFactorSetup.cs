@@ -25,7 +25,7 @@ public static class MultiFactorSetup
         builder.Services.AddScoped<SecondFactors>();
         builder.Services.AddScoped<FactorChanges>();
         builder.Services.AddScoped<MultiFactorRequirement>();
-        builder.Services.AddSingleton<PendingSignIn>();
+        builder.Services.AddScoped<PendingSignIn>();
         builder.Services.AddOpenIddict().AddServer(options => options.AddEventHandler(AdvertiseAcrValues.Descriptor));
 
         builder.Services.Configure<IdentityOptions>(UsePasskeySchema);
