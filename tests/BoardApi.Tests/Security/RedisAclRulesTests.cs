@@ -45,7 +45,7 @@ public sealed class RedisAclRulesTests
         .. Topics.SelectMany(topic => new[] { Keys.MessageStream(topic), Keys.MessageRetries(topic), Keys.MessageDeadLetters(topic) }),
         .. Topics.Select(topic => Keys.RateLimit($"messages.{topic}", "send")),
         .. PolicyNames(typeof(IdentityRateLimits)).Select(policy => Keys.RateLimit(policy, "203.0.113.7")),
-        Keys.KnownDevices(User),
+        Keys.KnownDevices(User), Keys.AuthenticatorCodeUse(User, "123456"),
     ]);
 
     private static IEnumerable<string> BoardOnlyKeys() => Names(
@@ -79,6 +79,7 @@ public sealed class RedisAclRulesTests
         [nameof(RedisKeys.MessageRetries)] = "identity-server",
         [nameof(RedisKeys.MessageDeadLetters)] = "identity-server",
         [nameof(RedisKeys.KnownDevices)] = "identity-server",
+        [nameof(RedisKeys.AuthenticatorCodeUse)] = "identity-server",
     };
 
     [Fact]

@@ -1,8 +1,12 @@
 using System.Net;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RedisJwt.IdentityServer.Account.Notifications;
+using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.Messages;
+using RedisJwt.IdentityServer.MultiFactor;
+using RedisJwt.IdentityServer.Tests.MultiFactor;
 using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests.Telemetry;
@@ -29,8 +33,8 @@ public sealed class TracedServer : MessageFolderServer
 }
 
 /// <summary>
-/// The main flows, with every log category at Trace: no password, client secret, token, authorization code or reset
-/// link may appear in a log message, a structured value, a scope or an exception.
+/// The main flows, with every log category at Trace: no password, client secret, token, authorization code, reset
+/// link, authenticator key or recovery code may appear in a log message, a structured value, a scope or an exception.
 /// </summary>
 public sealed class LogSecretsTests(TracedServer traced) : IClassFixture<TracedServer>
 {
@@ -98,6 +102,24 @@ public sealed class LogSecretsTests(TracedServer traced) : IClassFixture<TracedS
         Assert.True(resetPage.Response.IsSuccessStatusCode, $"{resetPage.Response.StatusCode} {resetPage.Url}");
         Assert.Equal(HttpStatusCode.NoContent, (await AuthApiClient.SendAsync(client, HttpMethod.Post, "/auth/password/reset",
             new { userId = link.UserId, code = link.Code, newPassword })).Status);
+
+        // Second factors set up and used (through UserManager and the replay guard, as the sign-in pages call them):
+        // the authenticator key and the recovery codes. Not the six-digit code: short-lived, and any six digits may
+        // appear in a log by chance.
+        await Server.WithScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<ApplicationUser>>();
+            var user = (await users.FindByEmailAsync(email))!;
+            Assert.True((await users.ResetAuthenticatorKeyAsync(user)).Succeeded);
+            var key = (await users.GetAuthenticatorKeyAsync(user))!;
+            var totp = Totp.Code(key, DateTimeOffset.UtcNow);
+            Assert.True(await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, totp));
+            Assert.True(await services.GetRequiredService<AuthenticatorCodeGuard>().TryUseOnceAsync(user.Id, totp));
+            var recoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 10))!.ToList();
+            Assert.True((await users.RedeemTwoFactorRecoveryCodeAsync(user, recoveryCodes[0])).Succeeded);
+            secrets.AddRange([key, .. recoveryCodes, .. recoveryCodes.Select(RecoveryCodes.Normalize)]);
+            return true;
+        });
 
         var entries = traced.Capture.Entries.ToList();
         // The capture did see the flows, at Trace, OpenIddict's own entries included.

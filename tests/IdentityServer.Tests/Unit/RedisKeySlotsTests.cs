@@ -37,6 +37,7 @@ public sealed class RedisKeySlotsTests : IDisposable
         [nameof(RedisKeys.RateLimit)] = null,
         [nameof(RedisKeys.MessageLock)] = null,
         [nameof(RedisKeys.KnownDevices)] = null,
+        [nameof(RedisKeys.AuthenticatorCodeUse)] = null,
     };
 
     private static readonly RedisKeys Keys = new(Options.Create(new RedisOptions { KeyPrefix = "redisjwt:" }));
