@@ -7,9 +7,12 @@ namespace RedisJwt.Testing;
 public static class Totp
 {
     /// <param name="stepOffset">Whole 30-second steps from now: the server accepts a few either side of its own.</param>
-    public static string Code(string base32Key, int stepOffset = 0)
+    public static string Code(string base32Key, int stepOffset = 0) =>
+        Code(base32Key, DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30 * stepOffset));
+
+    public static string Code(string base32Key, DateTimeOffset at)
     {
-        var step = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30 + stepOffset;
+        var step = at.ToUnixTimeSeconds() / 30;
         var message = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(message, step);
         var hash = HMACSHA1.HashData(Base32Decode(base32Key), message);
