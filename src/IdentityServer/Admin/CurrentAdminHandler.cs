@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.MultiFactor;
+using RedisJwt.IdentityServer.Sessions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.IdentityServer.Admin;
@@ -14,9 +16,10 @@ public sealed class CurrentAdminRequirement : IAuthorizationRequirement;
 /// cookie-authenticated /admin/users actions): a user who holds the admin role now (read from Identity on every
 /// request: a role taken away counts at once, whatever the token's or the cookie's role claim says), or a machine
 /// client acting for itself (client_credentials: sub is its client_id), which got the scope only because it is
-/// permitted it.
+/// permitted it. When the admin role is one that must use a second factor (MultiFactor:RequiredRoles), the user's
+/// sign-in must have been a multi-factor one, by cookie or by token.
 /// </summary>
-public sealed class CurrentAdminHandler(UserManager<ApplicationUser> users) : AuthorizationHandler<CurrentAdminRequirement>
+public sealed class CurrentAdminHandler(UserManager<ApplicationUser> users, SecondFactors factors) : AuthorizationHandler<CurrentAdminRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, CurrentAdminRequirement requirement)
     {
@@ -33,9 +36,16 @@ public sealed class CurrentAdminHandler(UserManager<ApplicationUser> users) : Au
             return;
         }
 
-        if (await users.FindByIdAsync(subject) is { } user && await users.IsInRoleAsync(user, AdminSetup.AdminRole))
+        if (await users.FindByIdAsync(subject) is { } user && await users.IsInRoleAsync(user, AdminSetup.AdminRole)
+            && await SignedInStronglyEnoughAsync(context.User, user))
         {
             context.Succeed(requirement);
         }
     }
+
+    private async Task<bool> SignedInStronglyEnoughAsync(ClaimsPrincipal principal, ApplicationUser user) =>
+        !await factors.RoleRequiresAsync(user)
+        // An access token says how its sign-in went; a cookie carries the sign-in itself, checked as it stands now.
+        || principal.GetClaim(Claims.AuthenticationContextReference) == SignInMethods.MultiFactor
+        || (await factors.CurrentAsync(user, SignInFacts.Of(principal))).Level == SignInMethods.MultiFactor;
 }

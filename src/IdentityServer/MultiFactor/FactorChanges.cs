@@ -143,11 +143,12 @@ public sealed class FactorChanges(UserManager<ApplicationUser> users, SignInMana
             : await credentials.VerifyPasswordAsync(user, passwordOrCode);
     }
 
-    /// <summary>Whether removing a factor would leave a user whose role requires one without any.</summary>
-    public async Task<bool> WouldLeaveRequiredRoleWithoutAsync(ApplicationUser user, int removing) =>
+    /// <summary>Whether removing <paramref name="removing"/> factors (null: all) would leave a user whose role requires one without any.</summary>
+    public async Task<bool> WouldLeaveRequiredRoleWithoutAsync(ApplicationUser user, int? removing) =>
         await factors.RoleRequiresAsync(user)
-        && (await factors.EnrolledAsync(user)) is var enrolled
-        && (enrolled.Authenticator ? 1 : 0) + enrolled.Passkeys.Count - removing <= 0;
+        && (removing is null
+            || (await factors.EnrolledAsync(user)) is var enrolled
+            && (enrolled.Authenticator ? 1 : 0) + enrolled.Passkeys.Count - removing <= 0);
 
     private async Task<IReadOnlyList<string>> AddedAsync(ApplicationUser user, string kind, string described)
     {

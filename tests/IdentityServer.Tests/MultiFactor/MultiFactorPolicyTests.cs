@@ -28,6 +28,7 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
         [$"Seed:Clients:{StrictClientId}:Scopes:1"] = "offline_access",
         [$"Seed:Clients:{StrictClientId}:RequireMfa"] = "true",
         ["MultiFactor:RequiredRoles:0"] = "auditor",
+        ["MultiFactor:RequiredRoles:1"] = "admin",
     });
 
     public Task InitializeAsync() => _server.InitializeAsync();
@@ -165,6 +166,22 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
         var page = await browser.NavigateAsync("/Account/TwoFactor");
         var refused = await browser.SubmitAsync(page, "#turn-off", new Dictionary<string, string> { ["confirmation"] = Password });
         Assert.Equal(Account.Manage.TwoFactorModel.RequiredByRoleMessage, refused.Document!.QuerySelector("#two-factor-error")!.TextContent);
+    }
+
+    [Fact]
+    public async Task AdminRoleRequiringMfa_SingleFactorCookie_AdminActionsForbiddenUntilEnrolled()
+    {
+        var admin = await _server.CreateUserAsync(Password, "admin");
+        var target = await _server.CreateUserAsync(Password);
+        var browser = _server.CreateBrowser();
+        var enrolment = await PasswordAsync(browser, admin.Email!);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.Client.GetAsync($"/admin/users/{target.Id}/sessions")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.Client.PostAsync($"/admin/users/{target.Id}/lock", null)).StatusCode);
+
+        var key = enrolment.Document!.QuerySelector("#authenticator-key")!.TextContent.Replace(" ", "");
+        await browser.SubmitAsync(enrolment, "form", new Dictionary<string, string> { ["code"] = Totp.Code(key) });
+        Assert.Equal(HttpStatusCode.OK, (await browser.Client.GetAsync($"/admin/users/{target.Id}/sessions")).StatusCode);
     }
 
     [Fact]

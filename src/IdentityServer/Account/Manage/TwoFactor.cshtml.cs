@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.Sessions;
+using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Account.Manage;
 
@@ -72,7 +73,7 @@ public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInMan
         await ConfirmedAsync(confirmation, removing: 1, changes.RemoveAuthenticatorAsync);
 
     public async Task<IActionResult> OnPostTurnOffAsync([FromForm] string? confirmation) =>
-        await ConfirmedAsync(confirmation, removing: int.MaxValue / 2, changes.TurnOffAsync);
+        await ConfirmedAsync(confirmation, removing: null, changes.TurnOffAsync);
 
     public async Task<IActionResult> OnPostReplaceRecoveryCodesAsync() => await WithUserAsync(async user =>
     {
@@ -80,7 +81,8 @@ public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInMan
         return await ShowAsync(user);
     });
 
-    private async Task<IActionResult> ConfirmedAsync(string? confirmation, int removing, Func<ApplicationUser, Task> change) =>
+    /// <param name="removing">How many factors the change removes; null: all of them.</param>
+    private async Task<IActionResult> ConfirmedAsync(string? confirmation, int? removing, Func<ApplicationUser, Task> change) =>
         await WithUserAsync(async user =>
         {
             if (await changes.WouldLeaveRequiredRoleWithoutAsync(user, removing))
@@ -89,7 +91,19 @@ public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInMan
                 return await ShowAsync(user);
             }
 
-            if (!await changes.ConfirmAsync(user, confirmation))
+            bool confirmed;
+            try
+            {
+                confirmed = await changes.ConfirmAsync(user, confirmation);
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                // An app code cannot be checked against its replay guard right now; the password still can.
+                Error = "Codes cannot be checked right now: confirm with your password, or try again in a moment.";
+                return await ShowAsync(user);
+            }
+
+            if (!confirmed)
             {
                 Error = ConfirmationFailedMessage;
                 return await ShowAsync(user);
