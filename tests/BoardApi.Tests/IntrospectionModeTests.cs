@@ -71,7 +71,7 @@ public sealed class IntrospectionModeTests(IntrospectionBoardFixture fixture) : 
     }
 
     [Fact]
-    public async Task Delete_ByAdmin_RoleArrivesThroughIntrospection()
+    public async Task Delete_ByAdminAfterPasswordSignIn_RoleAndAcrArriveThroughIntrospection_StepUpAsked()
     {
         var author = await fixture.SignInNewUserAsync();
         var admin = await fixture.SignInNewUserAsync(roles: "admin");
@@ -79,7 +79,9 @@ public sealed class IntrospectionModeTests(IntrospectionBoardFixture fixture) : 
 
         var response = await PostsClient.For(fixture.Board, admin.AccessToken).DeleteRawAsync(post.Id);
 
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        // 403 without the role; a step-up challenge with it, since a password sign-in's acr is sfa (RFC 9470).
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("error=\"insufficient_user_authentication\"", Assert.Single(response.Headers.WwwAuthenticate).Parameter);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace RedisJwt.IdentityServer.MultiFactor;
 /// first factor and go with the last. Removing one needs the current password or a factor (<see cref="ConfirmAsync"/>).
 /// </summary>
 public sealed class FactorChanges(UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIns,
-    SecondFactors factors, CredentialCheck credentials, AuthenticatorCodeGuard codeGuard, FactorLedger ledger, AccountAlerts alerts, AuthEvents events)
+    SecondFactors factors, CredentialCheck credentials, FactorLedger ledger, AccountAlerts alerts, AuthEvents events)
 {
     public const int RecoveryCodeCount = 10;
 
@@ -32,16 +32,13 @@ public sealed class FactorChanges(UserManager<ApplicationUser> users, SignInMana
     /// <returns>The verdict, and new recovery codes to show once (empty when the user had some already).</returns>
     public async Task<(Verdict Verdict, IReadOnlyList<string> RecoveryCodes)> ConfirmAuthenticatorAsync(ApplicationUser user, string? code)
     {
-        var digits = new string((code ?? "").Where(char.IsAsciiDigit).ToArray());
-        var verdict = await credentials.VerifyCodeAsync(user, async () =>
-            digits.Length == 6
-            && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, digits)
-            && await codeGuard.TryUseOnceAsync(user.Id, digits));
+        var verdict = await factors.VerifyAuthenticatorCodeAsync(user, code, enrolling: true);
         if (verdict != Verdict.Right)
         {
             return (verdict, []);
         }
 
+        // Added now, and its first code used now.
         await ledger.RecordCreatedAsync(user.Id, Factors.Authenticator);
         await ledger.RecordUsedAsync(user.Id, Factors.Authenticator);
         return (verdict, await AddedAsync(user, "totp", "An authenticator app"));

@@ -47,12 +47,13 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
     /// counts towards the lockout like a password guess.
     /// </summary>
     /// <exception cref="StackExchange.Redis.RedisException">The replay guard cannot be checked: the caller refuses.</exception>
-    public async Task<Verdict> VerifyAuthenticatorCodeAsync(ApplicationUser user, string? code)
+    /// <param name="enrolling">The first code, confirming an app not enrolled yet.</param>
+    public async Task<Verdict> VerifyAuthenticatorCodeAsync(ApplicationUser user, string? code, bool enrolling = false)
     {
         var digits = new string((code ?? "").Where(char.IsAsciiDigit).ToArray());
         var verdict = await credentials.VerifyCodeAsync(user, async () =>
             digits.Length == 6
-            && (await EnrolledAsync(user)).Authenticator
+            && (enrolling || (await EnrolledAsync(user)).Authenticator)
             && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, digits)
             && await codeGuard.TryUseOnceAsync(user.Id, digits));
         events.SecondFactor("totp", verdict == Verdict.Right, user.Id);

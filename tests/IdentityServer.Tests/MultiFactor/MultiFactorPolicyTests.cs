@@ -40,11 +40,14 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
     {
         var (browser, _) = await SignedInAsync();
 
-        var tokens = await TokensAsync(browser);
+        var tokens = await TokensAsync(browser, "openid posts.read");
 
         Assert.Equal(["pwd"], Amr(tokens.Get("id_token")));
         Assert.Equal("sfa", Acr(tokens.Get("id_token")));
         Assert.Equal("sfa", Acr(tokens.Get("access_token")));
+        // For resource servers that introspect instead (RFC 7662): the same level.
+        var introspection = await OAuth.IntrospectAsync(browser.Client, tokens.Get("access_token"));
+        Assert.Equal("sfa", introspection.Get("acr"));
         using var discovery = JsonDocument.Parse(await browser.Client.GetStringAsync("/.well-known/openid-configuration"));
         Assert.Equal(["sfa", "mfa"], discovery.RootElement.GetProperty("acr_values_supported").EnumerateArray().Select(v => v.GetString()));
     }
