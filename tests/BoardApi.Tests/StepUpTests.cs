@@ -56,6 +56,17 @@ public sealed class StepUpTests(BoardFixture fixture) : IClassFixture<BoardFixtu
     }
 
     [Fact]
+    public async Task Delete_AdminMfaWithAuthTimeInTheFuture_StepUpChallengeAndKept()
+    {
+        // A sign-in "an hour from now" never happened; beyond the clock skew it proves nothing recent.
+        var (forge, post) = await SomeonesPostAsync();
+
+        using var response = await DeleteAsync(forge, post, Admin(acr: "mfa", authenticatedAgo: -TimeSpan.FromHours(1)));
+
+        Assert.Equal(StaleChallenge, await AssertStepUpChallengeAsync(response));
+    }
+
+    [Fact]
     public async Task Delete_AdminMfaWithoutAuthTime_StepUpChallengeAndKept()
     {
         // Without auth_time the sign-in's age is unknown, so it cannot count as recent.

@@ -18,6 +18,9 @@ public sealed class StepUp(IOptions<StepUpSettings> settings, TimeProvider clock
     /// <summary>The <c>acr</c> the IdentityServer puts in tokens of a multi-factor sign-in ("sfa" for one factor).</summary>
     public const string MultiFactor = "mfa";
 
+    /// <summary>How far the issuer's clock may be ahead of this server's (the JWT handlers' default).</summary>
+    public static readonly TimeSpan AllowedClockSkew = TimeSpan.FromMinutes(5);
+
     /// <summary>RFC 9470 3: the token is valid, but the user's authentication is not enough for this request.</summary>
     public const string InsufficientUserAuthentication = "insufficient_user_authentication";
 
@@ -31,8 +34,9 @@ public sealed class StepUp(IOptions<StepUpSettings> settings, TimeProvider clock
         }
 
         // auth_time is a NumericDate (RFC 7519 2), the real time the user authenticated; without it, age is unknown.
+        // One later than now (beyond the issuer's clock skew) is no sign-in that happened: refused too.
         if (!long.TryParse(user.GetClaim(Claims.AuthenticationTime), NumberStyles.None, CultureInfo.InvariantCulture, out var authTime)
-            || clock.GetUtcNow().ToUnixTimeSeconds() - authTime > (long)maxAge.TotalSeconds)
+            || clock.GetUtcNow().ToUnixTimeSeconds() - authTime is var age && (age > (long)maxAge.TotalSeconds || age < -(long)AllowedClockSkew.TotalSeconds))
         {
             return new Challenge("This action requires a more recent multi-factor sign-in.", maxAge);
         }

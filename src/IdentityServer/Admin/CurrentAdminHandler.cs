@@ -45,7 +45,9 @@ public sealed class CurrentAdminHandler(UserManager<ApplicationUser> users, Seco
 
     private async Task<bool> SignedInStronglyEnoughAsync(ClaimsPrincipal principal, ApplicationUser user) =>
         !await factors.RoleRequiresAsync(user)
-        // An access token says how its sign-in went; a cookie carries the sign-in itself, checked as it stands now.
-        || principal.GetClaim(Claims.AuthenticationContextReference) == SignInMethods.MultiFactor
-        || (await factors.CurrentAsync(user, SignInFacts.Of(principal))).Level == SignInMethods.MultiFactor;
+        || (principal.Identity?.AuthenticationType == IdentityConstants.ApplicationScheme
+            // The Identity cookie carries the sign-in itself, checked as it stands now; an access token says how its
+            // sign-in went, in acr.
+            ? (await factors.CurrentAsync(user, SignInFacts.Of(principal))).Level == SignInMethods.MultiFactor
+            : principal.GetClaim(Claims.AuthenticationContextReference) == SignInMethods.MultiFactor);
 }

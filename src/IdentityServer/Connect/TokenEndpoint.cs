@@ -71,10 +71,13 @@ public static class TokenEndpoint
 
         // The sign-in's facts as the code or refresh token carries them (refreshing is no new authentication), less a
         // second factor removed since; a client or role that requires one then gets nothing more from this sign-in.
-        var signIn = await context.RequestServices.GetRequiredService<SecondFactors>().CurrentAsync(user, SignInFacts.Of(granted));
+        // Resolved here, not as parameters: client_credentials, the hot path, needs none of the sign-in services.
+        var factors = context.RequestServices.GetRequiredService<SecondFactors>();
+        var multiFactor = context.RequestServices.GetRequiredService<MultiFactorRequirement>();
+        var signIn = await factors.CurrentAsync(user, SignInFacts.Of(granted));
         if (signIn.Level != SignInMethods.MultiFactor
-            && await applications.FindByClientIdAsync(request.ClientId!) is { } application
-            && await context.RequestServices.GetRequiredService<MultiFactorRequirement>().AppliesAsync(request: null, application, user))
+            && await multiFactor.AppliesAsync(request: null, await applications.FindByClientIdAsync(request.ClientId!)
+                ?? throw new InvalidOperationException("The client application cannot be found."), user))
         {
             return OAuthErrors.Forbid(Errors.InvalidGrant, "This sign-in no longer has the second factor the client requires; sign in again.");
         }

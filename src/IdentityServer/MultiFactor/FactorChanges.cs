@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Telemetry;
 
 namespace RedisJwt.IdentityServer.MultiFactor;
@@ -9,12 +10,22 @@ namespace RedisJwt.IdentityServer.MultiFactor;
 /// <summary>
 /// Adding and removing a user's sign-in factors, each change audited and told to the owner. Identity's
 /// TwoFactorEnabled flag follows what is enrolled (an authenticator app or a passkey); recovery codes come with the
-/// first factor and go with the last. Removing one needs the current password or a factor (<see cref="ConfirmAsync"/>).
+/// first factor and go with the last. Adding a factor or new recovery codes needs a recent sign-in
+/// (<see cref="IsRecent"/>), removing one the current password or an app code (<see cref="ConfirmAsync"/>): a browser
+/// left signed in can neither plant a factor of its holder's nor take the owner's away.
 /// </summary>
 public sealed class FactorChanges(UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIns,
-    SecondFactors factors, CredentialCheck credentials, FactorLedger ledger, AccountAlerts alerts, AuthEvents events)
+    SecondFactors factors, CredentialCheck credentials, FactorLedger ledger, AccountAlerts alerts, AuthEvents events,
+    TimeProvider clock)
 {
     public const int RecoveryCodeCount = 10;
+
+    /// <summary>How recent a sign-in must be to add a factor or replace the recovery codes (GitHub's "sudo mode").</summary>
+    public static readonly TimeSpan RecentSignIn = TimeSpan.FromMinutes(15);
+
+    /// <summary>Whether the signed-in user presented their credentials within <see cref="RecentSignIn"/>.</summary>
+    public bool IsRecent(System.Security.Claims.ClaimsPrincipal principal) =>
+        principal.GetAuthenticationTime() is { } authenticatedAt && clock.GetUtcNow() - authenticatedAt <= RecentSignIn;
 
     /// <summary>The authenticator key to show for enrolment: the one not yet confirmed, or a new one.</summary>
     public async Task<string> PendingAuthenticatorKeyAsync(ApplicationUser user)

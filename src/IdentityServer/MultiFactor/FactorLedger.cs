@@ -6,7 +6,9 @@ namespace RedisJwt.IdentityServer.MultiFactor;
 public sealed record FactorDates(string Factor, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt);
 
 /// <summary>
-/// The dates the Security page shows for each second factor of a user (<see cref="FactorUse"/>). Each write is one
+/// The record of each second factor a user set up (<see cref="FactorUse"/>): whether the authenticator app is set up
+/// (Identity keeps a key before it is confirmed), when each factor was set up (which names it in a sign-in, see
+/// SecondFactors.InstanceOfAsync) and last used (the Two-factor page's dates). Each write is one
 /// statement (an INSERT ... ON CONFLICT upsert, or a DELETE), so it touches nothing else tracked in the request's context.
 /// </summary>
 public sealed class FactorLedger(ApplicationDbContext db, TimeProvider time)

@@ -19,9 +19,13 @@ public sealed class MultiFactorRequirement(IOpenIddictApplicationManager applica
 
     /// <param name="request">The authorization request; null for a refresh, which has no acr_values of its own.</param>
     public async Task<bool> AppliesAsync(OpenIddictRequest? request, object application, ApplicationUser user) =>
-        (request is not null && request.GetAcrValues().Contains(SignInMethods.MultiFactor))
+        (request is not null && PreferredLevel(request) == SignInMethods.MultiFactor)
         || await ClientProperties.RequiresMfaAsync(applications, application)
         || await factors.RoleRequiresAsync(user);
+
+    // acr_values lists the levels in order of preference (OIDC Core 3.1.2.1): the first one this server knows counts.
+    private static string? PreferredLevel(OpenIddictRequest request) =>
+        request.GetAcrValues().FirstOrDefault(SignInMethods.Levels.Contains);
 
     /// <summary>True when the user cancelled the second factor this request asked for.</summary>
     public static bool WasDeclined(OpenIddictRequest request) => request.GetParameter(DeclinedParameter) is not null;

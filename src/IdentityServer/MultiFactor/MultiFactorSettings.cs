@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace RedisJwt.IdentityServer.MultiFactor;
 
 /// <summary>Section <c>MultiFactor</c>: who must sign in with a second factor, whatever the client asks.</summary>
-public sealed class MultiFactorSettings
+public sealed class MultiFactorSettings : IValidatableObject
 {
     public const string Section = "MultiFactor";
 
@@ -10,4 +12,13 @@ public sealed class MultiFactorSettings
     /// through enrolment after the password. Empty by default.
     /// </summary>
     public string[] RequiredRoles { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // An empty entry would look like a policy and require nothing.
+        if (RequiredRoles.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return new($"{Section}:RequiredRoles has an empty entry; name a role (e.g. admin) or remove it.");
+        }
+    }
 }

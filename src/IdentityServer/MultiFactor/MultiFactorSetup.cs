@@ -14,7 +14,8 @@ public static class MultiFactorSetup
     /// </summary>
     public static IHostApplicationBuilder AddMultiFactor(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MultiFactorSettings>().BindConfiguration(MultiFactorSettings.Section);
+        builder.Services.AddOptions<MultiFactorSettings>().BindConfiguration(MultiFactorSettings.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.Configure<IdentityPasskeyOptions>(options =>
         {
             // Every passkey sign-in is two factors (SignInMethods.Passkey): the authenticator must verify the user

@@ -13,7 +13,7 @@ namespace RedisJwt.IdentityServer.MultiFactor;
 /// passkey ceremonies overwrite with their state.
 /// </summary>
 public sealed class PendingSignIn(IDataProtectionProvider protection, UserManager<ApplicationUser> users,
-    IHostEnvironment environment, TimeProvider clock)
+    IHostEnvironment environment)
 {
     public const string CookieName = "redisjwt.pending";
 
@@ -25,7 +25,7 @@ public sealed class PendingSignIn(IDataProtectionProvider protection, UserManage
 
     /// <summary>The password was right; the second factor is next.</summary>
     public void Start(HttpContext http, ApplicationUser user, bool persistent) =>
-        http.Response.Cookies.Append(Name, _protector.Protect($"{user.Id}|{user.SecurityStamp}|{persistent}", clock.GetUtcNow() + Lifetime),
+        http.Response.Cookies.Append(Name, _protector.Protect($"{user.Id}|{user.SecurityStamp}|{persistent}", Lifetime),
             CookieOptions(http));
 
     /// <summary>The user whose password was right a moment ago, and whether they asked to stay signed in; null if none.</summary>

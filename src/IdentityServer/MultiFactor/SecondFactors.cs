@@ -33,10 +33,13 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
             [.. await users.GetPasskeysAsync(user)], await users.CountRecoveryCodesAsync(user), dates);
     }
 
-    /// <summary>A user in one of MultiFactor:RequiredRoles, who may not sign in with a password alone.</summary>
+    /// <summary>
+    /// A user in one of MultiFactor:RequiredRoles, who may not sign in with a password alone. Compared as Identity
+    /// finds roles (case-insensitively), so "Admin" in the settings cannot silently miss the "admin" role.
+    /// </summary>
     public async Task<bool> RoleRequiresAsync(ApplicationUser user) =>
         settings.Value.RequiredRoles.Length > 0
-        && (await users.GetRolesAsync(user)).Intersect(settings.Value.RequiredRoles, StringComparer.Ordinal).Any();
+        && (await users.GetRolesAsync(user)).Intersect(settings.Value.RequiredRoles, StringComparer.OrdinalIgnoreCase).Any();
 
     /// <summary>Whether a password alone may sign this user in: not when they have a factor, or their role requires one.</summary>
     public async Task<bool> MustUseAsync(ApplicationUser user) =>
@@ -84,10 +87,10 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
     /// <summary>
     /// A passkey assertion (WebAuthn 7.2) for the challenge this browser was given: the user it names, and the
     /// methods it proves, or null. With <paramref name="expected"/>, only that user's passkey counts (the second step
-    /// after their password). A locked or unconfirmed account is refused as a password sign-in would be.
+    /// after their password). An account the password path would refuse (locked, unconfirmed) is refused here too.
     /// </summary>
     public async Task<(ApplicationUser User, IReadOnlyList<string> Methods, string Factor)?> VerifyPasskeyAsync(
-        string? credentialJson, ApplicationUser? expected, bool requireConfirmedEmail)
+        string? credentialJson, ApplicationUser? expected)
     {
         PasskeyAssertionResult<ApplicationUser> result;
         try
@@ -106,14 +109,15 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
         }
 
         var user = result.Succeeded ? result.User : null;
-        var accepted = user is not null
-            && (expected is null || user.Id == expected.Id)
-            && !await users.IsLockedOutAsync(user)
-            && (!requireConfirmedEmail || user.EmailConfirmed);
+        var accepted = user is not null && (expected is null || user.Id == expected.Id);
         if (user is not null)
         {
             events.SecondFactor("passkey", accepted, user.Id);
         }
+
+        // Alone, the rules a password sign-in obeys; as the second step, whose user passed them with the password, a
+        // lock since (an admin's, or guesses at their codes) still holds.
+        accepted = accepted && (expected is null ? await credentials.MaySignInAsync(user!) : !await users.IsLockedOutAsync(user!));
 
         if (!accepted)
         {
@@ -137,15 +141,27 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
             ? facts
             : facts.WithoutSecondFactor();
 
-    private async Task<bool> StillHoldsAsync(ApplicationUser user, string factor)
+    /// <summary>
+    /// The name a sign-in records for the factor it used: a passkey by its credential id; the authenticator app and
+    /// the recovery codes by when they were set up, so that setting up a new app (or new codes) after removing the old
+    /// one does not bring the old sign-ins back to mfa.
+    /// </summary>
+    public async Task<string> InstanceOfAsync(ApplicationUser user, string factor) =>
+        (await ledger.ListAsync(user.Id)).TryGetValue(factor, out var dates)
+            ? $"{factor}@{dates.CreatedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+            : factor;
+
+    private async Task<bool> StillHoldsAsync(ApplicationUser user, string instance)
     {
-        if (factor == Factors.Authenticator || factor == Factors.RecoveryCodes)
+        var enrolled = await EnrolledAsync(user);
+        if (enrolled.Passkeys.Any(passkey => Factors.Passkey(passkey.CredentialId) == instance))
         {
-            // A recovery code stands in for the factors it backs up: as long as any of them is still there.
-            var enrolled = await EnrolledAsync(user);
-            return factor == Factors.Authenticator ? enrolled.Authenticator : enrolled.Any;
+            return true;
         }
 
-        return (await users.GetPasskeysAsync(user)).Any(passkey => Factors.Passkey(passkey.CredentialId) == factor);
+        // A recovery code stands in for the factors it backs up: as long as any of them is still there.
+        return instance.Split('@') is [var factor, _]
+            && (factor == Factors.Authenticator ? enrolled.Authenticator : factor == Factors.RecoveryCodes && enrolled.Any)
+            && await InstanceOfAsync(user, factor) == instance;
     }
 }

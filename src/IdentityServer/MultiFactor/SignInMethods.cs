@@ -39,6 +39,16 @@ public static class SignInMethods
     public static IReadOnlyList<string> PasswordAnd(string secondFactor) => [Password, secondFactor, MultipleFactors];
 
     /// <summary>
+    /// A signed-in session's methods plus a second factor presented now (step-up): what it had (a cookie from before
+    /// methods were recorded had a password), the new factor, and so more than one.
+    /// </summary>
+    public static IReadOnlyList<string> Adding(IReadOnlyList<string> signedInWith, string secondFactor)
+    {
+        var had = signedInWith.Where(method => method != MultipleFactors).ToList();
+        return [.. (had.Count > 0 ? had : [Password]).Append(secondFactor).Distinct(), MultipleFactors];
+    }
+
+    /// <summary>
     /// A passkey alone: user verification (a PIN or biometric on the authenticator, which Identity requires, see
     /// MultiFactorSetup) plus the key itself are two factors (NIST SP 800-63B 5.1.9, multi-factor cryptographic device).
     /// </summary>

@@ -22,6 +22,10 @@ public sealed class SignInLimits(DistributedRateLimiter limiter, ILookupNormaliz
         return byAccount.Allowed ? null : byAccount;
     }
 
+    /// <summary>A passkey sign-in, which names no account until its signature is checked: per IP.</summary>
+    public Task<RateLimitDecision?> CheckPasskeySignInAsync(HttpContext context) =>
+        CheckPerIpAsync(context, IdentityRateLimits.SignInPerIp);
+
     public Task<RateLimitDecision?> CheckRegistrationAsync(HttpContext context) =>
         CheckPerIpAsync(context, IdentityRateLimits.RegistrationsPerIp);
 

@@ -16,6 +16,7 @@ namespace RedisJwt.IdentityServer.Account.Manage;
 /// is a second factor presented: the session becomes a multi-factor one.
 /// </summary>
 [Authorize]
+[ResponseCache(NoStore = true, Location = ResponseCacheLocation.None)]
 public sealed class AuthenticatorModel(UserManager<ApplicationUser> users, FactorChanges changes, SessionSignIn sessions,
     SecondFactors factors) : PageModel
 {
@@ -43,30 +44,10 @@ public sealed class AuthenticatorModel(UserManager<ApplicationUser> users, Facto
 
     public string? DeclineUrl => MultiFactorRequirement.DeclineUrl(SafeReturnUrl.From(Url, ReturnUrl));
 
-    public async Task<IActionResult> OnGetAsync()
+    public async Task<IActionResult> OnGetAsync() => await WithUserAsync(ShowAsync);
+
+    public async Task<IActionResult> OnPostAsync([FromForm] string? code) => await WithUserAsync(async user =>
     {
-        var user = await users.GetUserAsync(User);
-        if (user is null)
-        {
-            return Challenge();
-        }
-
-        if ((await factors.EnrolledAsync(user)).Authenticator)
-        {
-            return Redirect(ContinueUrl);
-        }
-
-        return await ShowAsync(user);
-    }
-
-    public async Task<IActionResult> OnPostAsync([FromForm] string? code)
-    {
-        var user = await users.GetUserAsync(User);
-        if (user is null)
-        {
-            return Challenge();
-        }
-
         try
         {
             var (verdict, recoveryCodes) = await changes.ConfirmAuthenticatorAsync(user, code);
@@ -85,21 +66,43 @@ public sealed class AuthenticatorModel(UserManager<ApplicationUser> users, Facto
         }
 
         // The stamp moved (Identity does that on every factor change, so other browsers sign in again); this browser
-        // keeps its session, now a password and a code from the app.
+        // keeps its session. A password-only one now has two factors: the password, recent (WithUserAsync), and a code
+        // of the app just set up. Trust on first use: whoever has the password of an account without a factor could
+        // enrol theirs, which is why enrolment needs a recent password and the owner is emailed.
         user = (await users.FindByIdAsync(user.Id))!;
-        if (SignInFacts.Of(User).Methods is [SignInMethods.Password])
-        {
-            await sessions.StepUpAsync(user, HttpContext, SignInMethods.PasswordAnd(SignInMethods.OneTimeCode), Factors.Authenticator);
-        }
-        else
+        var signedIn = SignInFacts.Of(User);
+        if (signedIn.Level == SignInMethods.MultiFactor)
         {
             await sessions.RenewCookieAsync(user, HttpContext);
         }
+        else if (!await sessions.StepUpAsync(user, HttpContext, SignInMethods.Adding(signedIn.Methods, SignInMethods.OneTimeCode),
+            await factors.InstanceOfAsync(user, Factors.Authenticator)))
+        {
+            return RedirectToPage(LoginModel.PageName, new { returnUrl = ContinueUrl });
+        }
 
         return RecoveryCodes.Count > 0 ? Page() : Redirect(ContinueUrl);
+    });
+
+    // Signed in recently, and no app set up yet: an enrolled key is never shown again, whatever is posted.
+    private async Task<IActionResult> WithUserAsync(Func<ApplicationUser, Task<IActionResult>> action)
+    {
+        if (await users.GetUserAsync(User) is not { } user)
+        {
+            return Challenge();
+        }
+
+        if ((await factors.EnrolledAsync(user)).Authenticator)
+        {
+            return Redirect(ContinueUrl);
+        }
+
+        return changes.IsRecent(User)
+            ? await action(user)
+            : RecentSignIn.SignInAgain(this, Request.PathBase + Request.Path + Request.QueryString);
     }
 
-    private async Task<PageResult> ShowAsync(ApplicationUser user)
+    private async Task<IActionResult> ShowAsync(ApplicationUser user)
     {
         var key = await changes.PendingAuthenticatorKeyAsync(user);
         SharedKey = string.Join(' ', key.ToLowerInvariant().Chunk(4).Select(chunk => new string(chunk)));

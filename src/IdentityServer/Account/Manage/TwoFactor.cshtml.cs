@@ -15,6 +15,7 @@ namespace RedisJwt.IdentityServer.Account.Manage;
 /// add a passkey, set up the app, replace the codes; removing anything asks for the password or a code first.
 /// </summary>
 [Authorize]
+[ResponseCache(NoStore = true, Location = ResponseCacheLocation.None)]
 public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIns,
     SecondFactors factors, FactorChanges changes, SessionSignIn sessions) : PageModel
 {
@@ -36,7 +37,7 @@ public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInMan
     public async Task<IActionResult> OnGetAsync() => await WithUserAsync(ShowAsync);
 
     /// <summary>Creation options naming this user, excluding the passkeys they have already (WebAuthn 5.4).</summary>
-    public async Task<IActionResult> OnPostPasskeyOptionsAsync() => await WithUserAsync(async user =>
+    public async Task<IActionResult> OnPostPasskeyOptionsAsync() => await WithRecentSignInAsync(async user =>
         Content(await signIns.MakePasskeyCreationOptionsAsync(new PasskeyUserEntity
         {
             Id = user.Id,
@@ -45,7 +46,7 @@ public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInMan
         }), "application/json"));
 
     public async Task<IActionResult> OnPostAddPasskeyAsync([FromForm] string? credential, [FromForm] string? name) =>
-        await WithUserAsync(async user =>
+        await WithRecentSignInAsync(async user =>
         {
             var label = string.IsNullOrWhiteSpace(name) ? "Passkey" : name.Trim()[..Math.Min(name.Trim().Length, 60)];
             if (await changes.AddPasskeyAsync(user, credential, label) is not { } recoveryCodes)
@@ -75,9 +76,14 @@ public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInMan
     public async Task<IActionResult> OnPostTurnOffAsync([FromForm] string? confirmation) =>
         await ConfirmedAsync(confirmation, removing: null, changes.TurnOffAsync);
 
-    public async Task<IActionResult> OnPostReplaceRecoveryCodesAsync() => await WithUserAsync(async user =>
+    public async Task<IActionResult> OnPostReplaceRecoveryCodesAsync() => await WithRecentSignInAsync(async user =>
     {
-        RecoveryCodes = await changes.ReplaceRecoveryCodesAsync(user);
+        // Codes recover a factor: none without one.
+        if ((await factors.EnrolledAsync(user)).Any)
+        {
+            RecoveryCodes = await changes.ReplaceRecoveryCodesAsync(user);
+        }
+
         return await ShowAsync(user);
     });
 
@@ -127,6 +133,10 @@ public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInMan
 
     private async Task<IActionResult> WithUserAsync(Func<ApplicationUser, Task<IActionResult>> action) =>
         await users.GetUserAsync(User) is { } user ? await action(user) : Challenge();
+
+    // Adding a factor or new recovery codes: a session alone is not enough (MultiFactor/FactorChanges).
+    private async Task<IActionResult> WithRecentSignInAsync(Func<ApplicationUser, Task<IActionResult>> action) =>
+        changes.IsRecent(User) ? await WithUserAsync(action) : RecentSignIn.SignInAgain(this, Path);
 
     private static byte[]? DecodeId(string? id)
     {

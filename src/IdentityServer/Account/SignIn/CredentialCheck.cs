@@ -91,6 +91,21 @@ public sealed class CredentialCheck(SignInManager<ApplicationUser> signIns, User
         return Verdict.Wrong;
     }
 
+    /// <summary>
+    /// For a sign-in by something other than a password (a passkey): what the password path refuses besides a wrong
+    /// password, in the same order of rules: a locked-out account, an unconfirmed email when Accounts:RequireConfirmedEmail
+    /// holds, and Identity's own sign-in rules. Counted and audited like a password sign-in's verdict.
+    /// </summary>
+    public async Task<bool> MaySignInAsync(ApplicationUser user)
+    {
+        var outcome = await users.IsLockedOutAsync(user) ? SignInOutcome.LockedOut
+            : !user.EmailConfirmed && accounts.Value.RequireConfirmedEmail ? SignInOutcome.EmailNotConfirmed
+            : !await signIns.CanSignInAsync(user) ? SignInOutcome.Failure
+            : SignInOutcome.Success;
+        events.SignIn(outcome, user.Id);
+        return outcome == SignInOutcome.Success;
+    }
+
     /// <summary>The password of a known user, e.g. the current one before a change.</summary>
     public async Task<bool> VerifyPasswordAsync(ApplicationUser user, string password) =>
         await VerifyAsync(user, password) == Verdict.Right;

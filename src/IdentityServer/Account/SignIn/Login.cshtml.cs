@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Options;
 using RedisJwt.IdentityServer.Account.Manage;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.MultiFactor;
@@ -18,7 +17,7 @@ namespace RedisJwt.IdentityServer.Account.SignIn;
 /// passkey alone (a discoverable credential, from the button or the browser's autofill).
 /// </summary>
 public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessions, SignInLimits limits,
-    SecondFactors factors, PendingSignIn pending, SignInManager<ApplicationUser> signIns, IOptions<AccountSettings> accounts) : PageModel
+    SecondFactors factors, PendingSignIn pending, SignInManager<ApplicationUser> signIns) : PageModel
 {
     public const string PageName = "/Account/SignIn/Login";
     public const string PasskeyFailureMessage = "That passkey did not sign you in. Try again, or use your password.";
@@ -91,7 +90,12 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
     public async Task<IActionResult> OnPostPasskeyAsync([FromForm] string? credential)
     {
         ModelState.Clear();
-        if (await factors.VerifyPasskeyAsync(credential, expected: null, accounts.Value.RequireConfirmedEmail) is not { } passkey)
+        if (await limits.CheckPasskeySignInAsync(HttpContext) is { } refused)
+        {
+            return TooMany(refused);
+        }
+
+        if (await factors.VerifyPasskeyAsync(credential, expected: null) is not { } passkey)
         {
             Error = PasskeyFailureMessage;
             return Page();

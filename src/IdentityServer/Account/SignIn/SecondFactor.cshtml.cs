@@ -48,13 +48,19 @@ public sealed class SecondFactorModel(PendingSignIn pending, UserManager<Applica
 
     public async Task<IActionResult> OnPostPasskeyAsync([FromForm] string? credential) => await WithUserAsync(async user =>
     {
-        if (await factors.VerifyPasskeyAsync(credential, expected: user, requireConfirmedEmail: false) is not { } passkey)
+        if (await limits.CheckSignInAsync(HttpContext, user.Email ?? user.Id) is { } refused)
+        {
+            Error = PageRefusals.Refuse(Response, refused);
+            return Page();
+        }
+
+        if (await factors.VerifyPasskeyAsync(credential, expected: user) is not { } passkey)
         {
             Error = LoginModel.PasskeyFailureMessage;
             return Page();
         }
 
-        return await CompleteAsync(user, SignInMethods.PasswordAnd(passkey.Methods[0]), passkey.Factor);
+        return await CompleteAsync(user, passkey.Methods[0], passkey.Factor);
     });
 
     private async Task<IActionResult> CheckCodeAsync(ApplicationUser user, Func<Task<Verdict>> verify, string method, string factor)
@@ -82,22 +88,24 @@ public sealed class SecondFactorModel(PendingSignIn pending, UserManager<Applica
             return Page();
         }
 
-        return await CompleteAsync(user, SignInMethods.PasswordAnd(method), factor);
+        return await CompleteAsync(user, method, await factors.InstanceOfAsync(user, factor));
     }
 
-    private async Task<IActionResult> CompleteAsync(ApplicationUser user, IReadOnlyList<string> methods, string factor)
+    /// <param name="method">The second factor's amr value.</param>
+    /// <param name="factor">Which factor it was (SecondFactors.InstanceOfAsync), recorded with the sign-in.</param>
+    private async Task<IActionResult> CompleteAsync(ApplicationUser user, string method, string factor)
     {
         var returnUrl = SafeReturnUrl.From(Url, ReturnUrl);
         if (await pending.ReadAsync(HttpContext) is { } signIn)
         {
             pending.End(HttpContext);
-            if (!await sessions.SignInAsync(user, signIn.Persistent, HttpContext, methods, factor))
+            if (!await sessions.SignInAsync(user, signIn.Persistent, HttpContext, SignInMethods.PasswordAnd(method), factor))
             {
                 Error = LoginModel.UnavailableMessage;
                 return Page();
             }
         }
-        else if (!await sessions.StepUpAsync(user, HttpContext, methods, factor))
+        else if (!await sessions.StepUpAsync(user, HttpContext, SignInMethods.Adding(SignInFacts.Of(User).Methods, method), factor))
         {
             return RedirectToPage(LoginModel.PageName, new { returnUrl });
         }
