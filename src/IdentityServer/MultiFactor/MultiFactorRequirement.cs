@@ -34,8 +34,8 @@ public sealed class MultiFactorRequirement(IOpenIddictApplicationManager applica
     /// Back to an authorization request, marked as declined; null for any other return URL. The mark needs no
     /// protection: all it can do is make the request fail.
     /// </summary>
-    public static string? DeclineUrl(string returnUrl) =>
-        returnUrl.StartsWith(AuthorizationPath + "?", StringComparison.Ordinal)
+    public static string? DeclineUrl(HttpRequest request, string returnUrl) =>
+        returnUrl.StartsWith(request.PathBase + AuthorizationPath + "?", StringComparison.Ordinal)
             ? $"{returnUrl}&{DeclinedParameter}=1"
             : null;
 }

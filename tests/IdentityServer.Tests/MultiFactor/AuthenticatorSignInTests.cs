@@ -24,9 +24,26 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
         var wrong = await browser.SubmitAsync(enrolment, "form", new Dictionary<string, string> { ["code"] = "000000" });
 
         Assert.Equal(SecondFactorModel.WrongCodeMessage, wrong.Document!.QuerySelector("#authenticator-error")!.TextContent);
-        // Still a password alone: no second step.
-        var again = await PasswordAsync(Server.CreateBrowser(), email);
-        Assert.NotEqual("/Account/SecondFactor", again.Url.AbsolutePath);
+        // Still a password alone: signed in by it, no second step.
+        var other = Server.CreateBrowser();
+        await PasswordAsync(other, email);
+        Assert.Equal("/Account/Security", (await other.NavigateAsync("/Account/Security")).Url.AbsolutePath);
+    }
+
+    [Fact]
+    public async Task Enrolled_WrongCodePostedToTheEnrolmentPage_KeyNeverShownAgain()
+    {
+        var (browser, _) = await SignedInAsync();
+        var enrolment = await browser.NavigateAsync("/Account/TwoFactor/Authenticator");
+        var key = enrolment.Document!.QuerySelector("#authenticator-key")!.TextContent;
+        await browser.SubmitAsync(enrolment, "form", new Dictionary<string, string> { ["code"] = Totp.Code(key.Replace(" ", "")) });
+
+        // The form as it was, posted again with a wrong code (what a stolen session would try).
+        var again = await browser.SubmitAsync(enrolment, "form", new Dictionary<string, string> { ["code"] = "000000" });
+
+        Assert.DoesNotContain(key, again.Body);
+        Assert.Null(again.Document?.QuerySelector("#authenticator-key"));
+        Assert.Null(again.Document?.QuerySelector("#authenticator-qr"));
     }
 
     [Fact]

@@ -134,6 +134,27 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
         var afterRemoval = await OAuth.RefreshAsync(phone.Client, SpaClientId, refreshed.Get("refresh_token"));
         Assert.Equal("sfa", Acr(afterRemoval.Get("access_token")));
         Assert.Equal(["pwd"], Amr(afterRemoval.Get("id_token")));
+
+        // A new app is another factor: the old sign-in does not get its level back.
+        await EnrolAuthenticatorAsync(browser);
+        var afterReEnrolment = await OAuth.RefreshAsync(phone.Client, SpaClientId, afterRemoval.Get("refresh_token"));
+        Assert.Equal("sfa", Acr(afterReEnrolment.Get("access_token")));
+    }
+
+    [Fact]
+    public async Task PendingSignIn_PasswordRightSecondFactorNotGiven_NoTokensNoAccountPages()
+    {
+        var (browser, email) = await SignedInAsync();
+        await EnrolAuthenticatorAsync(browser);
+        var attacker = _server.CreateBrowser();
+
+        var secondFactor = await PasswordAsync(attacker, email);
+
+        Assert.Equal("/Account/SecondFactor", secondFactor.Url.AbsolutePath);
+        var authorize = await attacker.NavigateAsync(OAuth.AuthorizeUrl(SpaClientId, SpaRedirectUri, "openid", Pkce.Create()));
+        Assert.Null(authorize.ExternalRedirect);
+        Assert.Equal("/Account/Login", authorize.Url.AbsolutePath);
+        Assert.Equal("/Account/Login", (await attacker.NavigateAsync("/Account/TwoFactor")).Url.AbsolutePath);
     }
 
     [Fact]
@@ -206,6 +227,14 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.BadRequest, "invalid_grant", PasswordGrant.SecondFactorNeededDescription),
             (right.Status, right.Get("error"), right.Get("error_description")));
         Assert.Equal(PasswordGrant.FailureDescription, wrong.Get("error_description"));
+
+        // A role that requires a factor, and none enrolled yet: the same answer.
+        var auditor = await _server.CreateUserAsync(Password, "auditor");
+        var required = await OAuth.PostAsync(api, "/connect/token", new Dictionary<string, string>
+        {
+            ["grant_type"] = "password", ["client_id"] = AuthApiClient.ClientId, ["username"] = auditor.Email!, ["password"] = Password, ["scope"] = "openid",
+        });
+        Assert.Equal(PasswordGrant.SecondFactorNeededDescription, required.Get("error_description"));
     }
 
     private async Task<(Browser Browser, string Email)> SignedInAsync()

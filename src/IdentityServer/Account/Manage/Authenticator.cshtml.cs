@@ -42,7 +42,7 @@ public sealed class AuthenticatorModel(UserManager<ApplicationUser> users, Facto
 
     public string ContinueUrl => SafeReturnUrl.From(Url, ReturnUrl) is var url && url != "/" ? url : TwoFactorModel.Path;
 
-    public string? DeclineUrl => MultiFactorRequirement.DeclineUrl(SafeReturnUrl.From(Url, ReturnUrl));
+    public string? DeclineUrl => MultiFactorRequirement.DeclineUrl(Request, SafeReturnUrl.From(Url, ReturnUrl));
 
     public async Task<IActionResult> OnGetAsync() => await WithUserAsync(ShowAsync);
 

@@ -30,7 +30,7 @@ public sealed class SecondFactorModel(PendingSignIn pending, UserManager<Applica
     public string? Error { get; private set; }
 
     /// <summary>Where "cancel" goes: back to the request, marked as declined (the client gets an error).</summary>
-    public string? DeclineUrl => MultiFactorRequirement.DeclineUrl(SafeReturnUrl.From(Url, ReturnUrl));
+    public string? DeclineUrl => MultiFactorRequirement.DeclineUrl(Request, SafeReturnUrl.From(Url, ReturnUrl));
 
     public async Task<IActionResult> OnGetAsync() => await WithUserAsync(_ => Task.FromResult<IActionResult>(Page()));
 
