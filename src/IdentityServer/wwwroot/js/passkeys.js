@@ -13,14 +13,6 @@
     return;
   }
 
-  // Identity accepts a credential only from the origin the request's Origin header names. The server's Referrer-Policy
-  // (no-referrer) makes a browser send "Origin: null" with a form post (Fetch 3.2.5), so these pages use same-origin:
-  // the form post names this origin, and other origins still get no Referer.
-  const referrer = document.createElement('meta');
-  referrer.name = 'referrer';
-  referrer.content = 'same-origin';
-  document.head.append(referrer);
-
   let pending;
 
   async function options(form) {
