@@ -22,6 +22,7 @@ public static class MultiFactorSetup
             // (WebAuthn 6.2.3), and a passkey must be discoverable, to sign in without typing a name first.
             options.UserVerificationRequirement = "required";
             options.ResidentKeyRequirement = "required";
+            options.ValidateOrigin = PasskeyOrigin.IsThisServerAsync;
         });
         builder.Services.AddScoped<SecondFactors>();
         builder.Services.AddScoped<FactorChanges>();

@@ -71,7 +71,9 @@ export async function resume() {
  * (user.state.stepUp). A sign-in that fails or is abandoned takes the action with it: nothing retries it later.
  */
 export async function stepUp(challenge, action) {
-  await manager.signinRedirect({ acr_values: challenge.acrValues, max_age: challenge.maxAge, state: { stepUp: action } });
+  // Whose action it was: if someone else signs in at the prompt (a shared computer), it is not theirs to run.
+  const sub = (await manager.getUser())?.profile.sub;
+  await manager.signinRedirect({ acr_values: challenge.acrValues, max_age: challenge.maxAge, state: { stepUp: { ...action, sub } } });
 }
 
 /** A 401 asking for a different or more recent sign-in (RFC 9470 3): what to sign in with, or null. */

@@ -29,7 +29,7 @@ export async function show(userId, isAdmin, stepUpAction) {
   me = userId;
   admin = isAdmin;
   await load();
-  if (stepUpAction) await retry(stepUpAction);
+  if (stepUpAction?.sub === userId) await retry(stepUpAction);
 }
 
 async function retry(action) {

@@ -35,6 +35,9 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
 
     public string? Error { get; private set; }
 
+    /// <summary>A passkey was just refused: the browser is not offered to autofill one again at once (passkeys.js).</summary>
+    public bool PasskeyRefused { get; private set; }
+
     public void OnGet()
     {
     }
@@ -97,6 +100,7 @@ public sealed class LoginModel(CredentialCheck credentials, SessionSignIn sessio
 
         if (await factors.VerifyPasskeyAsync(credential, expected: null) is not { } passkey)
         {
+            PasskeyRefused = true;
             Error = PasskeyFailureMessage;
             return Page();
         }

@@ -1,7 +1,7 @@
 // Passkey ceremonies (WebAuthn) for the sign-in, second-factor and account pages: a form marked data-passkey="get"
 // or "create" asks its page for options (POST ?handler=PasskeyOptions, with the form's antiforgery token), hands them to
 // the browser, and posts the credential back in its hidden "credential" field. The server checks everything; this file
-// only carries JSON between the page and the authenticator. A form marked data-conditional also offers the user's
+// only carries JSON between the page and the authenticator. A form marked data-conditional="true" also offers the user's
 // passkeys in the username field's autofill (WebAuthn conditional mediation), where the browser supports it.
 'use strict';
 
@@ -19,6 +19,11 @@
     const url = new URL(form.action, location.href);
     url.searchParams.set('handler', 'PasskeyOptions');
     const response = await fetch(url, { method: 'POST', body: new FormData(form), credentials: 'same-origin' });
+    // Sent to sign in again first (adding a passkey needs a recent sign-in): go there, as a form post would.
+    if (response.redirected && new URL(response.url).pathname === '/Account/Login') {
+      location.assign(response.url);
+      throw new DOMException('Signing in again first.', 'AbortError');
+    }
     if (!response.ok) throw new Error(`The passkey options could not be loaded (${response.status}).`);
     return response.json();
   }
@@ -58,7 +63,8 @@
     });
   });
 
-  const conditional = document.querySelector('form[data-passkey="get"][data-conditional]');
+  // Not again right after a passkey the server refused: the browser could offer the same one at once, in a loop.
+  const conditional = document.querySelector('form[data-passkey="get"][data-conditional="true"]');
   if (conditional && PublicKeyCredential.isConditionalMediationAvailable) {
     PublicKeyCredential.isConditionalMediationAvailable().then((available) => {
       if (available) ceremony(conditional, 'conditional').catch((error) => report(conditional, error));
