@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Connect;
 using RedisJwt.IdentityServer.Data;
 
 namespace RedisJwt.IdentityServer.MultiFactor;
@@ -16,13 +18,13 @@ public static class MultiFactorSetup
     {
         builder.Services.AddOptions<MultiFactorSettings>().BindConfiguration(MultiFactorSettings.Section)
             .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.Configure<IdentityPasskeyOptions>(options =>
+        builder.Services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<ServerSettings>>((options, server) =>
         {
             // Every passkey sign-in is two factors (SignInMethods.Passkey): the authenticator must verify the user
             // (WebAuthn 6.2.3), and a passkey must be discoverable, to sign in without typing a name first.
             options.UserVerificationRequirement = "required";
             options.ResidentKeyRequirement = "required";
-            options.ValidateOrigin = PasskeyOrigin.IsThisServerAsync;
+            PasskeyOrigin.Configure(options, server.Value.Issuer!);
         });
         builder.Services.AddScoped<SecondFactors>();
         builder.Services.AddScoped<FactorChanges>();

@@ -3,15 +3,23 @@ using Microsoft.AspNetCore.Identity;
 namespace RedisJwt.IdentityServer.MultiFactor;
 
 /// <summary>
-/// Which origin a passkey ceremony may come from (WebAuthn 7.1 step 9, 7.2 step 13): this server's own, as the request
-/// reached it (behind the proxy, the forwarded scheme and host), never from a frame of another site. Identity's default
-/// compares it with the request's Origin header instead, which browsers send as "null" on a form post from a page
-/// whose Referrer-Policy is no-referrer, as all of ours are (Operations/SecurityHeaders).
+/// Whose passkeys these are (the RP ID, WebAuthn 5.1.2) and which origin a ceremony may come from (7.1 step 9, 7.2 step
+/// 13): the issuer's host and origin, so that neither a sibling subdomain's page (which a browser lets ask for the
+/// parent's passkeys) nor a forged Host header counts; never from a frame of another site. An issuer on an IP address,
+/// which cannot be an RP ID (loopback development), leaves both to the request, and the origin must then be the
+/// request's own. Identity's default compares the origin with the request's Origin header, which a client chooses
+/// (and browsers send as "null" from our no-referrer pages).
 /// </summary>
 public static class PasskeyOrigin
 {
-    public static ValueTask<bool> IsThisServerAsync(PasskeyOriginValidationContext context) =>
-        ValueTask.FromResult(!context.CrossOrigin && string.Equals(context.Origin, Of(context.HttpContext.Request), StringComparison.Ordinal));
+    public static void Configure(IdentityPasskeyOptions options, Uri issuer)
+    {
+        var pinned = issuer.HostNameType == UriHostNameType.Dns;
+        options.ServerDomain = pinned ? issuer.IdnHost : null;
+        var issuerOrigin = issuer.GetLeftPart(UriPartial.Authority);
+        options.ValidateOrigin = context => ValueTask.FromResult(!context.CrossOrigin
+            && string.Equals(context.Origin, pinned ? issuerOrigin : Of(context.HttpContext.Request), StringComparison.Ordinal));
+    }
 
     /// <summary>The request's origin as a browser serializes it (HTML, "ASCII serialization of an origin").</summary>
     public static string Of(HttpRequest request) => $"{request.Scheme}://{request.Host.ToUriComponent()}";
