@@ -14,8 +14,10 @@ public sealed class Browser(HttpClient client)
     /// <summary>Follows redirects within the server; stops at a redirect to another host (a client's callback).</summary>
     public async Task<Navigation> NavigateAsync(string url) => await FollowAsync(await client.GetAsync(url), new Uri(client.BaseAddress!, url));
 
+    /// <param name="headers">Request headers a browser would add (an Origin, for the WebAuthn ceremonies).</param>
     public async Task<Navigation> SubmitAsync(Navigation page, string formSelector,
-        IReadOnlyDictionary<string, string>? values = null, (string Name, string Value)? submitter = null)
+        IReadOnlyDictionary<string, string>? values = null, (string Name, string Value)? submitter = null,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
         var form = page.Document?.QuerySelector<IHtmlFormElement>(formSelector)
             ?? throw new InvalidOperationException($"No form '{formSelector}' on {page.Url}: {page.Body}");
@@ -34,7 +36,13 @@ public sealed class Browser(HttpClient client)
 
         var actionAttribute = form.GetAttribute("action");
         Uri action = string.IsNullOrEmpty(actionAttribute) ? page.Url : new Uri(page.Url, actionAttribute);
-        var response = await client.PostAsync(action, new FormUrlEncodedContent(fields));
+        using var request = new HttpRequestMessage(HttpMethod.Post, action) { Content = new FormUrlEncodedContent(fields) };
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.Add(name, value);
+        }
+
+        var response = await client.SendAsync(request);
         return await FollowAsync(response, action);
     }
 
