@@ -104,11 +104,10 @@ public sealed class PasskeySignInTests(MessageFolderServer messages) : IClassFix
     /// <summary>
     /// An assertion made on another origin (a subdomain page may ask for the parent's RP ID, WebAuthn 5.1.4.1 step 7)
     /// and relayed to the server with that origin in the Origin header too: the origin must be the server's own
-    /// (WebAuthn 7.2 step 13), not whatever the request claims.
-    /// SERVER BUG, skipped so the suite stays green: IdentityPasskeyOptions.ValidateOrigin is not set, so Identity compares
-    /// clientData.origin with the request's own Origin header, and this forged sign-in succeeds (amr hwk mfa, acr mfa).
+    /// (WebAuthn 7.2 step 13), not whatever the request claims. (Identity's default compared it with the request's Origin
+    /// header, and this forged sign-in succeeded: see MultiFactor/PasskeyOrigin.)
     /// </summary>
-    [Fact(Skip = "Server bug: passkey origin checked against the request's Origin header, not the issuer's origin (report of branch passkeyforge)")]
+    [Fact]
     public async Task PasskeyAlone_AnotherOriginClaimedByTheRequestToo_Refused()
     {
         const string sibling = "http://evil.localhost";
