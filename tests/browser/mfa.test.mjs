@@ -343,6 +343,8 @@ async function authorizationRequest(page, base = identity) {
     url,
     async redeem() {
       const returned = new URL((await called).url());
+      // The browser is still on its way to the callback: let it land, so the test's next navigation is not cut off.
+      await page.waitForURL((url) => url.href.startsWith(urls.spa), { waitUntil: 'load' });
       assert.equal(returned.searchParams.get('state'), state);
       const code = returned.searchParams.get('code');
       assert.ok(code, `no code: ${returned}`);
