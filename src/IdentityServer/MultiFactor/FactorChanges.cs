@@ -23,21 +23,35 @@ public sealed class FactorChanges(UserManager<ApplicationUser> users, SignInMana
     /// <summary>How recent a sign-in must be to add a factor or replace the recovery codes (GitHub's "sudo mode").</summary>
     public static readonly TimeSpan RecentSignIn = TimeSpan.FromMinutes(15);
 
-    /// <summary>Whether the signed-in user presented their credentials within <see cref="RecentSignIn"/>.</summary>
+    /// <summary>
+    /// Whether the signed-in user signed in with their credentials (a password, or a passkey) within
+    /// <see cref="RecentSignIn"/>: a step-up with a second factor alone, e.g. a recovery code, does not count.
+    /// </summary>
     public bool IsRecent(System.Security.Claims.ClaimsPrincipal principal) =>
-        principal.GetAuthenticationTime() is { } authenticatedAt && clock.GetUtcNow() - authenticatedAt <= RecentSignIn;
+        principal.GetSignedInAt() is { } signedInAt && clock.GetUtcNow() - signedInAt <= RecentSignIn;
 
-    /// <summary>The authenticator key to show for enrolment: the one not yet confirmed, or a new one.</summary>
-    public async Task<string> PendingAuthenticatorKeyAsync(ApplicationUser user)
+    /// <summary>
+    /// The authenticator key to show for enrolment in the session <paramref name="sessionId"/>: the one it was shown
+    /// already, or a new one. A key shown to another session (someone who signed in with the password and left without
+    /// confirming) is never the one the owner sets up later.
+    /// </summary>
+    /// <returns>The key, and whether it is new (the security stamp moved with it: the caller renews its cookie).</returns>
+    public async Task<(string Key, bool New)> PendingAuthenticatorKeyAsync(ApplicationUser user, string sessionId)
     {
-        if (await users.GetAuthenticatorKeyAsync(user) is { Length: > 0 } key)
+        if (await users.GetAuthenticatorKeyAsync(user) is { Length: > 0 } key
+            && await users.GetAuthenticationTokenAsync(user, PendingKeyProvider, PendingKeySession) == sessionId)
         {
-            return key;
+            return (key, false);
         }
 
         await users.ResetAuthenticatorKeyAsync(user);
-        return (await users.GetAuthenticatorKeyAsync(user))!;
+        await users.SetAuthenticationTokenAsync(user, PendingKeyProvider, PendingKeySession, sessionId);
+        return ((await users.GetAuthenticatorKeyAsync(user))!, true);
     }
+
+    // Which session the unconfirmed key was shown to (a session id: no secret).
+    private const string PendingKeyProvider = "[RedisJwt]";
+    private const string PendingKeySession = "AuthenticatorKey.PendingSession";
 
     /// <summary>The first code from the app confirms the enrolment; the codes then, if this is the first factor.</summary>
     /// <returns>The verdict, and new recovery codes to show once (empty when the user had some already).</returns>

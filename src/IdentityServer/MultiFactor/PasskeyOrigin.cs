@@ -16,7 +16,8 @@ public static class PasskeyOrigin
     {
         var pinned = issuer.HostNameType == UriHostNameType.Dns;
         options.ServerDomain = pinned ? issuer.IdnHost : null;
-        var issuerOrigin = issuer.GetLeftPart(UriPartial.Authority);
+        // As browsers serialize it: the host in punycode (WHATWG URL), the port only when not the scheme's default.
+        var issuerOrigin = $"{issuer.Scheme}://{issuer.IdnHost}{(issuer.IsDefaultPort ? "" : $":{issuer.Port}")}";
         options.ValidateOrigin = context => ValueTask.FromResult(!context.CrossOrigin
             && string.Equals(context.Origin, pinned ? issuerOrigin : Of(context.HttpContext.Request), StringComparison.Ordinal));
     }

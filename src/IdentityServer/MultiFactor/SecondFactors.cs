@@ -109,15 +109,14 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
         }
 
         var user = result.Succeeded ? result.User : null;
-        var accepted = user is not null && (expected is null || user.Id == expected.Id);
+        // Alone, the rules a password sign-in obeys; as the second step, whose user passed them with the password, a
+        // lock since (an admin's, or guesses at their codes) still holds.
+        var accepted = user is not null && (expected is null || user.Id == expected.Id)
+            && (expected is null ? await credentials.MaySignInAsync(user) : !await users.IsLockedOutAsync(user));
         if (user is not null)
         {
             events.SecondFactor("passkey", accepted, user.Id);
         }
-
-        // Alone, the rules a password sign-in obeys; as the second step, whose user passed them with the password, a
-        // lock since (an admin's, or guesses at their codes) still holds.
-        accepted = accepted && (expected is null ? await credentials.MaySignInAsync(user!) : !await users.IsLockedOutAsync(user!));
 
         if (!accepted)
         {

@@ -33,6 +33,22 @@ public static class SessionClaims
     /// </summary>
     public const string SecondFactor = "redisjwt_second_factor";
 
+    /// <summary>
+    /// A private claim (the cookie only): when the user last signed in with their credentials (a password, or a
+    /// passkey), which a step-up with a second factor alone does not move, unlike auth_time. FactorChanges.IsRecent
+    /// asks it before a factor is added.
+    /// </summary>
+    public const string SignedInAt = "redisjwt_signed_in_at";
+
+    public static Claim SignedIn(DateTimeOffset time) =>
+        new(SignedInAt, time.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64);
+
+    /// <summary>The <see cref="SignedInAt"/> claim as a time; null when absent.</summary>
+    public static DateTimeOffset? GetSignedInAt(this ClaimsPrincipal principal) =>
+        long.TryParse(principal.FindFirst(SignedInAt)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
     public static string NewSessionId() => Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>
@@ -40,7 +56,8 @@ public static class SessionClaims
     /// describe the sign-in, which no refresh repeats.
     /// </summary>
     public static IEnumerable<Claim> OfTheSignIn(ClaimsPrincipal principal) =>
-        principal.Claims.Where(claim => claim.Type is SessionId or Claims.AuthenticationTime or Claims.AuthenticationMethodReference or SecondFactor)
+        principal.Claims.Where(claim => claim.Type is SessionId or Claims.AuthenticationTime or Claims.AuthenticationMethodReference
+                or SecondFactor or SignedInAt)
             .Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType));
 
     public static string? GetSessionId(this ClaimsPrincipal principal) => principal.FindFirst(SessionId)?.Value;

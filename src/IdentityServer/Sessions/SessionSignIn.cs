@@ -28,7 +28,9 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
             return false;
         }
 
-        await signIns.SignInWithClaimsAsync(user, persistent, CookieClaims(started.SessionId!, started.AuthenticatedAt!.Value, methods, secondFactor));
+        var claims = CookieClaims(started.SessionId!, started.AuthenticatedAt!.Value, methods, secondFactor);
+        claims.Add(SessionClaims.SignedIn(started.AuthenticatedAt!.Value));
+        await signIns.SignInWithClaimsAsync(user, persistent, claims);
         return true;
     }
 
@@ -45,8 +47,10 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
             return false;
         }
 
-        await signIns.SignInWithClaimsAsync(user, current.Properties?.IsPersistent ?? false,
-            CookieClaims(sid, clock.GetUtcNow(), methods, secondFactor));
+        // The sign-in's own time stays: a second factor alone is no fresh sign-in (FactorChanges.IsRecent).
+        var claims = CookieClaims(sid, clock.GetUtcNow(), methods, secondFactor);
+        claims.AddRange(current.Principal.FindAll(SessionClaims.SignedInAt).Select(claim => new System.Security.Claims.Claim(claim.Type, claim.Value)));
+        await signIns.SignInWithClaimsAsync(user, current.Properties?.IsPersistent ?? false, claims);
         return true;
     }
 
@@ -67,11 +71,19 @@ public sealed class SessionSignIn(SignInManager<ApplicationUser> signIns, Sessio
     /// After the security stamp of a signed-in user changed (e.g. confirming their email): the same session and sign-in
     /// time, in a cookie issued with the new stamp, which the old one would fail at its next check.
     /// </summary>
-    public async Task RenewCookieAsync(ApplicationUser user, HttpContext http)
+    /// <param name="secondFactor">The name the sign-in's second factor has now, when the change renamed it (new
+    /// recovery codes replacing the ones it used); null keeps it.</param>
+    public async Task RenewCookieAsync(ApplicationUser user, HttpContext http, string? secondFactor = null)
     {
         var current = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        await signIns.SignInWithClaimsAsync(user, current.Properties?.IsPersistent ?? false,
-            current.Principal is { } principal ? [.. SessionClaims.OfTheSignIn(principal)] : []);
+        var claims = current.Principal is { } principal ? SessionClaims.OfTheSignIn(principal).ToList() : [];
+        if (secondFactor is not null)
+        {
+            claims.RemoveAll(claim => claim.Type == SessionClaims.SecondFactor);
+            claims.Add(new(SessionClaims.SecondFactor, secondFactor));
+        }
+
+        await signIns.SignInWithClaimsAsync(user, current.Properties?.IsPersistent ?? false, claims);
     }
 
     /// <summary>A session without a cookie, for a sign-in that yields tokens only (the password grant).</summary>

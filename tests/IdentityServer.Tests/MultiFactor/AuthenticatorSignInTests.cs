@@ -69,6 +69,22 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
     }
 
     [Fact]
+    public async Task EnrolmentKey_ShownToAnotherSession_NotTheOneTheOwnerSetsUp()
+    {
+        var (owner, email) = await SignedInAsync();
+        // Someone with the password opens the enrolment page, copies the key, and leaves without confirming.
+        var intruder = Server.CreateBrowser();
+        await PasswordAsync(intruder, email);
+        var copied = (await intruder.NavigateAsync("/Account/TwoFactor/Authenticator")).Document!.QuerySelector("#authenticator-key")!.TextContent;
+
+        var shown = (await owner.NavigateAsync("/Account/TwoFactor/Authenticator")).Document!.QuerySelector("#authenticator-key")!.TextContent;
+
+        Assert.NotEqual(copied, shown);
+        var (key, _) = await EnrolAuthenticatorAsync(owner);
+        Assert.Equal(shown.Replace(" ", ""), key);
+    }
+
+    [Fact]
     public async Task Code_UsedTwice_RefusedTheSecondTime()
     {
         var (browser, email) = await SignedInAsync();

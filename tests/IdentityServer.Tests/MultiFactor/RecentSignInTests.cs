@@ -42,6 +42,22 @@ public sealed class RecentSignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OldSession_SteppedUpWithASecondFactorAlone_StillCannotAddAFactor()
+    {
+        var (browser, _) = await SignedInAsync();
+        var (key, _) = await EnrolAuthenticatorAsync(browser);
+        _clock.Offset += TimeSpan.FromMinutes(16);
+
+        // A code glimpsed over the owner's shoulder, typed into the browser they left signed in.
+        var steppedUp = await SubmitCodeAsync(browser, await browser.NavigateAsync("/Account/SecondFactor"), Totp.Code(key, 1));
+        Assert.Null(steppedUp.Document?.QuerySelector("#second-factor-error"));
+
+        var page = await browser.NavigateAsync("/Account/TwoFactor");
+        var planted = await browser.SubmitAsync(page, "#add-passkey", new Dictionary<string, string> { ["name"] = "Planted" });
+        Assert.Equal("/Account/Login", planted.Url.AbsolutePath);
+    }
+
+    [Fact]
     public async Task SignedInAgain_AfterAnOldSession_EnrolmentGoesAhead()
     {
         var (browser, email) = await SignedInAsync();

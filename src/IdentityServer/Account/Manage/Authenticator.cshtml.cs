@@ -70,7 +70,7 @@ public sealed class AuthenticatorModel(UserManager<ApplicationUser> users, Facto
         // of the app just set up. Trust on first use: whoever has the password of an account without a factor could
         // enrol theirs, which is why enrolment needs a recent password and the owner is emailed.
         user = (await users.FindByIdAsync(user.Id))!;
-        var signedIn = SignInFacts.Of(User);
+        var signedIn = await factors.CurrentAsync(user, SignInFacts.Of(User));
         if (signedIn.Level == SignInMethods.MultiFactor)
         {
             await sessions.RenewCookieAsync(user, HttpContext);
@@ -104,7 +104,12 @@ public sealed class AuthenticatorModel(UserManager<ApplicationUser> users, Facto
 
     private async Task<IActionResult> ShowAsync(ApplicationUser user)
     {
-        var key = await changes.PendingAuthenticatorKeyAsync(user);
+        var (key, isNew) = await changes.PendingAuthenticatorKeyAsync(user, User.GetSessionId()!);
+        if (isNew)
+        {
+            await sessions.RenewCookieAsync((await users.FindByIdAsync(user.Id))!, HttpContext);
+        }
+
         SharedKey = string.Join(' ', key.ToLowerInvariant().Chunk(4).Select(chunk => new string(chunk)));
         QrCodeDataUri = AuthenticatorUri.QrCodeDataUri(AuthenticatorUri.For(IssuerName, user.Email!, key));
         return Page();

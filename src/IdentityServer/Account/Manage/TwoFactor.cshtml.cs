@@ -81,7 +81,14 @@ public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInMan
         // Codes recover a factor: none without one.
         if ((await factors.EnrolledAsync(user)).Any)
         {
+            var usedCodes = await factors.InstanceOfAsync(user, Factors.RecoveryCodes) == SignInFacts.Of(User).SecondFactor;
             RecoveryCodes = await changes.ReplaceRecoveryCodesAsync(user);
+            // Signed in with one of the old codes (the usual path after losing a phone): the session keeps its level,
+            // under the new codes' name.
+            if (usedCodes)
+            {
+                await sessions.RenewCookieAsync(user, HttpContext, await factors.InstanceOfAsync(user, Factors.RecoveryCodes));
+            }
         }
 
         return await ShowAsync(user);
@@ -136,7 +143,7 @@ public sealed class TwoFactorModel(UserManager<ApplicationUser> users, SignInMan
 
     // Adding a factor or new recovery codes: a session alone is not enough (MultiFactor/FactorChanges).
     private async Task<IActionResult> WithRecentSignInAsync(Func<ApplicationUser, Task<IActionResult>> action) =>
-        changes.IsRecent(User) ? await WithUserAsync(action) : RecentSignIn.SignInAgain(this, Path);
+        changes.IsRecent(User) ? await WithUserAsync(action) : RecentSignIn.SignInAgain(this, Request.PathBase + Path);
 
     private static byte[]? DecodeId(string? id)
     {

@@ -20,7 +20,8 @@
     url.searchParams.set('handler', 'PasskeyOptions');
     const response = await fetch(url, { method: 'POST', body: new FormData(form), credentials: 'same-origin' });
     // Sent to sign in again first (adding a passkey needs a recent sign-in): go there, as a form post would.
-    if (response.redirected && new URL(response.url).pathname === '/Account/Login') {
+    const landed = new URL(response.url);
+    if (response.redirected && landed.origin === location.origin && landed.pathname.endsWith('/Account/Login')) {
       location.assign(response.url);
       throw new DOMException('Signing in again first.', 'AbortError');
     }
