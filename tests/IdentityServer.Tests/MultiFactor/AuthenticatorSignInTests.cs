@@ -18,7 +18,7 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
     [Fact]
     public async Task Enrolment_WrongFirstCode_NotTurnedOn()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(Server);
         var enrolment = await browser.NavigateAsync("/Account/TwoFactor/Authenticator");
 
         var wrong = await browser.SubmitAsync(enrolment, "form", new Dictionary<string, string> { ["code"] = "000000" });
@@ -33,7 +33,7 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
     [Fact]
     public async Task Enrolled_WrongCodePostedToTheEnrolmentPage_KeyNeverShownAgain()
     {
-        var (browser, _) = await SignedInAsync();
+        var (browser, _) = await SignedInAsync(Server);
         var enrolment = await browser.NavigateAsync("/Account/TwoFactor/Authenticator");
         var key = enrolment.Document!.QuerySelector("#authenticator-key")!.TextContent;
         await browser.SubmitAsync(enrolment, "form", new Dictionary<string, string> { ["code"] = Totp.Code(key.Replace(" ", "")) });
@@ -49,7 +49,7 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
     [Fact]
     public async Task Enrolled_PasswordThenCode_SignsInWithTwoFactors()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(Server);
         var (key, recoveryCodes) = await EnrolAuthenticatorAsync(browser);
         Assert.Equal(10, recoveryCodes.Distinct().Count());
 
@@ -71,7 +71,7 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
     [Fact]
     public async Task EnrolmentKey_ShownToAnotherSession_NotTheOneTheOwnerSetsUp()
     {
-        var (owner, email) = await SignedInAsync();
+        var (owner, email) = await SignedInAsync(Server);
         // Someone with the password opens the enrolment page, copies the key, and leaves without confirming.
         var intruder = Server.CreateBrowser();
         await PasswordAsync(intruder, email);
@@ -87,7 +87,7 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
     [Fact]
     public async Task Code_UsedTwice_RefusedTheSecondTime()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(Server);
         var (key, _) = await EnrolAuthenticatorAsync(browser);
         var code = Totp.Code(key, 1);
 
@@ -103,7 +103,7 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
     [Fact]
     public async Task WrongCodes_LockTheAccount_PasswordRefusedToo()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(Server);
         await EnrolAuthenticatorAsync(browser);
         var attacker = Server.CreateBrowser();
         var page = await PasswordAsync(attacker, email);
@@ -122,7 +122,7 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
     [Fact]
     public async Task RecoveryCode_SignsInOnce_AndTheOwnerIsTold()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(Server);
         var (_, recoveryCodes) = await EnrolAuthenticatorAsync(browser);
         // As a user types it from paper: upper case, spaces for dashes.
         var typed = recoveryCodes[0].ToUpperInvariant().Replace('-', ' ');
@@ -137,13 +137,5 @@ public sealed class AuthenticatorSignInTests(MessageFolderServer messages) : ICl
         var second = Server.CreateBrowser();
         var reused = await SubmitRecoveryCodeAsync(second, await PasswordAsync(second, email), typed);
         Assert.Equal(SecondFactorModel.WrongCodeMessage, reused.Document!.QuerySelector("#second-factor-error")!.TextContent);
-    }
-
-    private async Task<(Browser Browser, string Email)> SignedInAsync()
-    {
-        var user = await Server.CreateUserAsync(Password);
-        var browser = Server.CreateBrowser();
-        await OAuth.SignInAsync(browser, user.Email!, Password);
-        return (browser, user.Email!);
     }
 }

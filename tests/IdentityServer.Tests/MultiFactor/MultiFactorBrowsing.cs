@@ -12,6 +12,15 @@ internal static class MultiFactorBrowsing
 {
     public const string Password = "Str0ng!Password";
 
+    /// <summary>A new user, signed in with the password in a browser of their own.</summary>
+    public static async Task<(Browser Browser, string Email)> SignedInAsync(IdentityServerFactory server)
+    {
+        var user = await server.CreateUserAsync(Password);
+        var browser = server.CreateBrowser();
+        await OAuth.SignInAsync(browser, user.Email!, Password);
+        return (browser, user.Email!);
+    }
+
     /// <summary>Enrols an authenticator app from the account page; returns its key and the recovery codes shown once.</summary>
     public static async Task<(string Key, IReadOnlyList<string> RecoveryCodes)> EnrolAuthenticatorAsync(Browser browser)
     {

@@ -38,7 +38,7 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
     [Fact]
     public async Task PasswordOnly_TokensSaySingleFactor_AndDiscoveryNamesTheLevels()
     {
-        var (browser, _) = await SignedInAsync();
+        var (browser, _) = await SignedInAsync(_server);
 
         var tokens = await TokensAsync(browser, "openid posts.read");
 
@@ -56,7 +56,7 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
     public async Task AcrValuesMfa_SingleFactorSession_StepsUpWithinTheSession()
     {
         // A password-only session, from before the user enrolled an authenticator in another browser.
-        var (laptop, email) = await SignedInAsync();
+        var (laptop, email) = await SignedInAsync(_server);
         var before = await TokensAsync(laptop, "openid");
         Assert.Equal("sfa", Acr(before.Get("id_token")));
         var phone = _server.CreateBrowser();
@@ -77,7 +77,7 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
     [Fact]
     public async Task AcrValuesMfa_PromptNone_LoginRequired_AndDeclined_UnmetAuthenticationRequirements()
     {
-        var (browser, _) = await SignedInAsync();
+        var (browser, _) = await SignedInAsync(_server);
 
         var silent = await browser.NavigateAsync(OAuth.AuthorizeUrl(SpaClientId, SpaRedirectUri, "openid", Pkce.Create(),
             extra: [("acr_values", "mfa"), ("prompt", "none")]));
@@ -94,7 +94,7 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
     [Fact]
     public async Task ClientRequiringMfa_UserWithoutFactor_EnrolsThenGetsMfaTokens()
     {
-        var (browser, _) = await SignedInAsync();
+        var (browser, _) = await SignedInAsync(_server);
         var pkce = Pkce.Create();
 
         var enrolment = await browser.NavigateAsync(OAuth.AuthorizeUrl(StrictClientId, StrictRedirectUri, "openid offline_access", pkce));
@@ -117,7 +117,7 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
     [Fact]
     public async Task FactorRemoved_RefreshOfAnMfaSignIn_SaysSingleFactorFromThen()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(_server);
         var (key, _) = await EnrolAuthenticatorAsync(browser);
         var phone = _server.CreateBrowser();
         await SubmitCodeAsync(phone, await PasswordAsync(phone, email), Totp.Code(key, 1));
@@ -144,7 +144,7 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
     [Fact]
     public async Task PendingSignIn_PasswordRightSecondFactorNotGiven_NoTokensNoAccountPages()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(_server);
         await EnrolAuthenticatorAsync(browser);
         var attacker = _server.CreateBrowser();
 
@@ -160,7 +160,7 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
     [Fact]
     public async Task RemovingAFactor_WrongConfirmation_NothingRemoved()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(_server);
         await EnrolAuthenticatorAsync(browser);
 
         var page = await browser.NavigateAsync("/Account/TwoFactor");
@@ -211,7 +211,7 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
     [Fact]
     public async Task PasswordGrant_AccountWithSecondFactor_ClearErrorAfterTheRightPasswordOnly()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(_server);
         await EnrolAuthenticatorAsync(browser);
         using var api = _server.CreateClient();
 
@@ -235,14 +235,6 @@ public sealed class MultiFactorPolicyTests : IAsyncLifetime
             ["grant_type"] = "password", ["client_id"] = AuthApiClient.ClientId, ["username"] = auditor.Email!, ["password"] = Password, ["scope"] = "openid",
         });
         Assert.Equal(PasswordGrant.SecondFactorNeededDescription, required.Get("error_description"));
-    }
-
-    private async Task<(Browser Browser, string Email)> SignedInAsync()
-    {
-        var user = await _server.CreateUserAsync(Password);
-        var browser = _server.CreateBrowser();
-        await OAuth.SignInAsync(browser, user.Email!, Password);
-        return (browser, user.Email!);
     }
 
     private static string Sid(TokenResponse tokens) =>

@@ -21,7 +21,7 @@ public sealed class PasskeySignInTests(MessageFolderServer messages) : IClassFix
     [Fact]
     public async Task Added_ListedWithRecoveryCodes_ThenSignsInAloneWithTwoFactors()
     {
-        var (browser, _) = await SignedInAsync();
+        var (browser, _) = await SignedInAsync(Server);
         using var passkey = new PasskeyForge();
 
         var added = await AddPasskeyAsync(browser, passkey, name: "Work laptop");
@@ -210,7 +210,7 @@ public sealed class PasskeySignInTests(MessageFolderServer messages) : IClassFix
     [Fact]
     public async Task Removed_SignIn_Refused()
     {
-        var (browser, _) = await SignedInAsync();
+        var (browser, _) = await SignedInAsync(Server);
         using var passkey = new PasskeyForge();
         await AddedPasskeyAsync(browser, passkey);
         var page = await browser.NavigateAsync("/Account/TwoFactor");
@@ -232,7 +232,7 @@ public sealed class PasskeySignInTests(MessageFolderServer messages) : IClassFix
     [MemberData(nameof(RegistrationForgeries))]
     public async Task Add_ForgedAttestation_NotAdded(string wrong)
     {
-        var (browser, _) = await SignedInAsync();
+        var (browser, _) = await SignedInAsync(Server);
         var forgery = wrong switch
         {
             "no user verification" => PasskeyForge.Forgery.None with { UserVerified = false },
@@ -265,17 +265,9 @@ public sealed class PasskeySignInTests(MessageFolderServer messages) : IClassFix
 
     private async Task<(string Email, PasskeyForge Passkey)> RegisteredAsync(bool backupEligible = false)
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(Server);
         var passkey = new PasskeyForge(backupEligible);
         await AddedPasskeyAsync(browser, passkey);
         return (email, passkey);
-    }
-
-    private async Task<(Browser Browser, string Email)> SignedInAsync()
-    {
-        var user = await Server.CreateUserAsync(Password);
-        var browser = Server.CreateBrowser();
-        await OAuth.SignInAsync(browser, user.Email!, Password);
-        return (browser, user.Email!);
     }
 }

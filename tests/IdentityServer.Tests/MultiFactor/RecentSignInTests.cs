@@ -24,10 +24,10 @@ public sealed class RecentSignInTests : IAsyncLifetime
     [Fact]
     public async Task OldSession_AddingAFactorOrNewCodes_SentToSignInAgain()
     {
-        var (enrolled, enrolledEmail) = await SignedInAsync();
+        var (enrolled, enrolledEmail) = await SignedInAsync(_server);
         await EnrolAuthenticatorAsync(enrolled);
         var page = await enrolled.NavigateAsync("/Account/TwoFactor");
-        var (plain, _) = await SignedInAsync();
+        var (plain, _) = await SignedInAsync(_server);
 
         _clock.Offset += TimeSpan.FromMinutes(16);
 
@@ -44,7 +44,7 @@ public sealed class RecentSignInTests : IAsyncLifetime
     [Fact]
     public async Task OldSession_SteppedUpWithASecondFactorAlone_StillCannotAddAFactor()
     {
-        var (browser, _) = await SignedInAsync();
+        var (browser, _) = await SignedInAsync(_server);
         var (key, _) = await EnrolAuthenticatorAsync(browser);
         _clock.Offset += TimeSpan.FromMinutes(16);
 
@@ -60,7 +60,7 @@ public sealed class RecentSignInTests : IAsyncLifetime
     [Fact]
     public async Task SignedInAgain_AfterAnOldSession_EnrolmentGoesAhead()
     {
-        var (browser, email) = await SignedInAsync();
+        var (browser, email) = await SignedInAsync(_server);
         _clock.Offset += TimeSpan.FromMinutes(16);
         Assert.Equal("/Account/Login", (await browser.NavigateAsync("/Account/TwoFactor/Authenticator")).Url.AbsolutePath);
 
@@ -68,13 +68,5 @@ public sealed class RecentSignInTests : IAsyncLifetime
 
         var enrolment = await browser.NavigateAsync("/Account/TwoFactor/Authenticator");
         Assert.NotNull(enrolment.Document!.QuerySelector("#authenticator-key"));
-    }
-
-    private async Task<(Browser Browser, string Email)> SignedInAsync()
-    {
-        var user = await _server.CreateUserAsync(Password);
-        var browser = _server.CreateBrowser();
-        await OAuth.SignInAsync(browser, user.Email!, Password);
-        return (browser, user.Email!);
     }
 }
