@@ -189,7 +189,7 @@ public static partial class ClientDescriptors
         if (seed.GrantTypes.Contains(GrantTypes.AuthorizationCode))
         {
             descriptor.Permissions.UnionWith([Permissions.Endpoints.Authorization, Permissions.Endpoints.EndSession,
-                Permissions.ResponseTypes.Code]);
+                Permissions.Endpoints.PushedAuthorization, Permissions.ResponseTypes.Code]);
             descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
         }
 

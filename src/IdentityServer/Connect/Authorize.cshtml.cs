@@ -66,7 +66,7 @@ public sealed class AuthorizeModel(
         var login = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         var user = login.Succeeded ? await users.GetUserAsync(login.Principal) : null;
         var authenticatedAt = login.Principal?.GetAuthenticationTime();
-        if (user is null || freshSignIn.IsNeeded(request, authenticatedAt))
+        if (user is null || freshSignIn.IsNeeded(request, authenticatedAt, FormRepost.OwnParameter(Request, FreshSignIn.MarkerParameter)))
         {
             if (request.HasPromptValue(PromptValues.None))
             {
@@ -90,7 +90,7 @@ public sealed class AuthorizeModel(
         var signedIn = await factors.CurrentAsync(user, SignInFacts.Of(login.Principal!));
         if (signedIn.Level != SignInMethods.MultiFactor && await multiFactor.AppliesAsync(request, application, user))
         {
-            if (MultiFactorRequirement.WasDeclined(request))
+            if (FormRepost.OwnParameter(Request, MultiFactorRequirement.DeclinedParameter) is not null)
             {
                 return Forbid(Errors.UnmetAuthenticationRequirements, "The user did not complete the second factor this request requires.");
             }

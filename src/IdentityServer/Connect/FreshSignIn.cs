@@ -27,7 +27,8 @@ public sealed class FreshSignIn(IDataProtectionProvider protection, TimeProvider
         protection.CreateProtector("RedisJwt.IdentityServer.FreshSignIn.v1").ToTimeLimitedDataProtector();
 
     /// <param name="authenticatedAt">The signed-in user's auth_time; null when unknown.</param>
-    public bool IsNeeded(OpenIddictRequest request, DateTimeOffset? authenticatedAt)
+    /// <param name="marker">The <see cref="MarkerParameter"/> the browser came back with (FormRepost.OwnParameter).</param>
+    public bool IsNeeded(OpenIddictRequest request, DateTimeOffset? authenticatedAt, string? marker)
     {
         var maxAge = request.MaxAge;
         if (!request.HasPromptValue(PromptValues.Login) && maxAge is null)
@@ -40,7 +41,7 @@ public sealed class FreshSignIn(IDataProtectionProvider protection, TimeProvider
             return true;
         }
 
-        if (AskedAt(request) is { } asked && time >= asked)
+        if (AskedAt(request, marker) is { } asked && time >= asked)
         {
             return false;
         }
@@ -53,9 +54,9 @@ public sealed class FreshSignIn(IDataProtectionProvider protection, TimeProvider
     public string Marker(OpenIddictRequest request) => _markers.Protect(
         $"{clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}|{Binding(request)}", MarkerLifetime);
 
-    private DateTimeOffset? AskedAt(OpenIddictRequest request)
+    private DateTimeOffset? AskedAt(OpenIddictRequest request, string? marker)
     {
-        if (request.GetParameter(MarkerParameter)?.ToString() is not { Length: > 0 } marker)
+        if (string.IsNullOrEmpty(marker))
         {
             return null;
         }

@@ -16,6 +16,7 @@ public static class OpenIddictSetup
     public const string IntrospectionPath = "connect/introspect";
     public const string RevocationPath = "connect/revoke";
     public const string EndSessionPath = "connect/logout";
+    public const string PushedAuthorizationPath = "connect/par";
 
     public static IHostApplicationBuilder AddOpenIdConnectServer(this IHostApplicationBuilder builder)
     {
@@ -36,7 +37,10 @@ public static class OpenIddictSetup
                     .SetUserInfoEndpointUris(UserInfoPath)
                     .SetIntrospectionEndpointUris(IntrospectionPath)
                     .SetRevocationEndpointUris(RevocationPath)
-                    .SetEndSessionEndpointUris(EndSessionPath);
+                    .SetEndSessionEndpointUris(EndSessionPath)
+                    // RFC 9126: the client posts the authorization request itself, authenticated, and sends the
+                    // browser with a short-lived, single-use request_uri only.
+                    .SetPushedAuthorizationEndpointUris(PushedAuthorizationPath);
 
                 options.AllowAuthorizationCodeFlow()
                     .AllowRefreshTokenFlow()
@@ -88,7 +92,7 @@ public static class OpenIddictSetup
         // Read from the URIs OpenIddict serves them at, so a moved endpoint cannot be left out.
         builder.Services.AddOptions<OAuthEndpointOptions>().Configure<IOptions<OpenIddictServerOptions>>((oauth, server) =>
             oauth.Paths.AddRange([.. new[] { server.Value.TokenEndpointUris, server.Value.IntrospectionEndpointUris,
-                server.Value.RevocationEndpointUris, server.Value.UserInfoEndpointUris }
+                server.Value.RevocationEndpointUris, server.Value.UserInfoEndpointUris, server.Value.PushedAuthorizationEndpointUris }
                 .SelectMany(uris => uris).Select(uri => new PathString("/" + uri.OriginalString.TrimStart('/')))]));
 
         builder.Services.AddOptions<OpenIddictServerAspNetCoreOptions>()

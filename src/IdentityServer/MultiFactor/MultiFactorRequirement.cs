@@ -27,9 +27,6 @@ public sealed class MultiFactorRequirement(IOpenIddictApplicationManager applica
     private static string? PreferredLevel(OpenIddictRequest request) =>
         request.GetAcrValues().FirstOrDefault(SignInMethods.Levels.Contains);
 
-    /// <summary>True when the user cancelled the second factor this request asked for.</summary>
-    public static bool WasDeclined(OpenIddictRequest request) => request.GetParameter(DeclinedParameter) is not null;
-
     /// <summary>
     /// Back to an authorization request, marked as declined; null for any other return URL. The mark needs no
     /// protection: all it can do is make the request fail.
