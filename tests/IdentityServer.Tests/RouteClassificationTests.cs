@@ -43,7 +43,7 @@ public sealed class RouteClassificationTests(IdentityServerFactory server) : ICl
             .SelectMany(property => (IEnumerable<Uri>)property.GetValue(options)!)
             .ToList();
 
-        Assert.Equal(["/connect/token", "/connect/introspect", "/connect/revoke", "/connect/userinfo"],
+        Assert.Equal(["/connect/token", "/connect/introspect", "/connect/revoke", "/connect/userinfo", "/connect/par"],
             OAuthPaths.Select(path => path.Value));
         Assert.DoesNotContain(endpoints, uri => !navigations.Contains(uri)
             && !OAuthPaths.Contains(new PathString("/" + uri.OriginalString.TrimStart('/')))

@@ -61,6 +61,11 @@ public static class BoardSignIn
         options.ClientSecret = settings.ClientSecret;
         options.ResponseType = OpenIdConnectResponseType.Code;
         options.UsePkce = true;
+        // The authorization request goes to the server over the back channel, authenticated with the client secret;
+        // the browser carries only its request_uri (RFC 9126). Refuse to sign in without it.
+        options.PushedAuthorizationBehavior = PushedAuthorizationBehavior.Require;
+        // No x-client-SKU / x-client-ver beside it: the library's version is nobody's business.
+        options.DisableTelemetry = true;
         // The code comes back on a top-level GET redirect, so the correlation and nonce cookies can be
         // SameSite=Lax, which works over the plain HTTP of the local demo (form_post needs SameSite=None,
         // which browsers accept only on Secure cookies). PKCE and the client secret protect the code.

@@ -119,6 +119,11 @@ public static partial class ClientDescriptors
             Invalid(nameof(ClientSeed.RedirectUris), "the authorization_code grant needs at least one RedirectUri.");
         }
 
+        if (seed.RequirePushedAuthorizationRequests && !seed.GrantTypes.Contains(GrantTypes.AuthorizationCode))
+        {
+            Invalid(nameof(ClientSeed.RequirePushedAuthorizationRequests), "only a client of the authorization_code grant sends authorization requests.");
+        }
+
         CheckUris(nameof(ClientSeed.RedirectUris), seed.RedirectUris, rules, isPublic == true, Invalid);
         CheckUris(nameof(ClientSeed.PostLogoutRedirectUris), seed.PostLogoutRedirectUris, rules, isPublic == true, Invalid);
 
@@ -191,6 +196,10 @@ public static partial class ClientDescriptors
             descriptor.Permissions.UnionWith([Permissions.Endpoints.Authorization, Permissions.Endpoints.EndSession,
                 Permissions.Endpoints.PushedAuthorization, Permissions.ResponseTypes.Code]);
             descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+            if (seed.RequirePushedAuthorizationRequests)
+            {
+                descriptor.Requirements.Add(Requirements.Features.PushedAuthorizationRequests);
+            }
         }
 
         if (seed.GrantTypes.Count > 0)

@@ -47,6 +47,10 @@ public sealed class ClientRegistration
     /// <summary>Every sign-in to this client must be multi-factor.</summary>
     [JsonPropertyName("require_mfa")]
     public bool? RequireMfa { get; set; }
+
+    /// <summary>Authorization requests only through the pushed authorization endpoint (RFC 9126 section 6).</summary>
+    [JsonPropertyName("require_pushed_authorization_requests")]
+    public bool? RequirePushedAuthorizationRequests { get; set; }
 }
 
 /// <summary>A registered client as the API and CLI show it. Never its secret, except once in <see cref="ClientSecret"/>.</summary>
@@ -62,6 +66,7 @@ public sealed record ClientView(
     [property: JsonPropertyName("introspection")] bool Introspection,
     [property: JsonPropertyName("require_auth_time")] bool RequireAuthTime,
     [property: JsonPropertyName("require_mfa")] bool RequireMfa,
+    [property: JsonPropertyName("require_pushed_authorization_requests")] bool RequirePushedAuthorizationRequests,
     // Seeded from Seed:Clients at every start: the API and CLI leave such a client alone (409).
     [property: JsonPropertyName("managed_by_configuration")] bool ManagedByConfiguration)
 {
@@ -82,6 +87,7 @@ public sealed record ClientView(
         Introspection = Introspection,
         RequireAuthTime = RequireAuthTime,
         RequireMfa = RequireMfa,
+        RequirePushedAuthorizationRequests = RequirePushedAuthorizationRequests,
     };
 }
 

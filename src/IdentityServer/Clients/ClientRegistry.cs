@@ -218,6 +218,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             Introspection = registration.Introspection ?? false,
             RequireAuthTime = registration.RequireAuthTime ?? false,
             RequireMfa = registration.RequireMfa ?? false,
+            RequirePushedAuthorizationRequests = registration.RequirePushedAuthorizationRequests ?? false,
         };
 
         if (type is null)
@@ -265,6 +266,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             descriptor.Permissions.Contains(Permissions.Endpoints.Introspection),
             ClientProperties.RequiresAuthTime(descriptor),
             ClientProperties.RequiresMfa(descriptor),
+            descriptor.Requirements.Contains(Requirements.Features.PushedAuthorizationRequests),
             IsManagedByConfiguration(clientId));
     }
 

@@ -18,6 +18,7 @@ public sealed class ClientsArguments
           --scope <scope> (repeat, or space-separated)  --introspection | --no-introspection
           --require-auth-time | --no-require-auth-time   (ID tokens always carry auth_time)
           --require-mfa | --no-require-mfa               (every sign-in to the client is multi-factor)
+          --require-par | --no-require-par               (authorization requests only pushed, RFC 9126)
         """;
 
     private static readonly string[] Verbs = ["list", "show", "add", "update", "remove", "rotate-secret"];
@@ -36,10 +37,11 @@ public sealed class ClientsArguments
         [nameof(ClientRegistration.Introspection)] = "--introspection",
         [nameof(ClientRegistration.RequireAuthTime)] = "--require-auth-time",
         [nameof(ClientRegistration.RequireMfa)] = "--require-mfa",
+        [nameof(ClientRegistration.RequirePushedAuthorizationRequests)] = "--require-par",
     };
 
     // On/off options: --introspection and --no-introspection, and so on.
-    private static readonly string[] Flags = ["--introspection", "--require-auth-time", "--require-mfa"];
+    private static readonly string[] Flags = ["--introspection", "--require-auth-time", "--require-mfa", "--require-par"];
 
     private static readonly HashSet<string> ListOptions = ["--grant", "--redirect-uri", "--post-logout-redirect-uri", "--scope"];
 
@@ -167,6 +169,9 @@ public sealed class ClientsArguments
         current.Introspection = Single("--introspection", null) is { } introspection ? introspection == "true" : current.Introspection;
         current.RequireAuthTime = Single("--require-auth-time", null) is { } requireAuthTime ? requireAuthTime == "true" : current.RequireAuthTime;
         current.RequireMfa = Single("--require-mfa", null) is { } requireMfa ? requireMfa == "true" : current.RequireMfa;
+        current.RequirePushedAuthorizationRequests = Single("--require-par", null) is { } requirePar
+            ? requirePar == "true"
+            : current.RequirePushedAuthorizationRequests;
         return current;
     }
 }

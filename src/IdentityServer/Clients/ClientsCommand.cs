@@ -97,6 +97,7 @@ public static class ClientsCommand
             $"introspection: {(client.Introspection ? "yes" : "no")}",
             $"require_auth_time: {(client.RequireAuthTime ? "yes" : "no")}",
             $"require_mfa: {(client.RequireMfa ? "yes" : "no")}",
+            $"require_pushed_authorization_requests: {(client.RequirePushedAuthorizationRequests ? "yes" : "no")}",
             $"managed_by_configuration: {(client.ManagedByConfiguration ? "yes (Seed:Clients)" : "no")}",
         ];
         foreach (var line in lines)

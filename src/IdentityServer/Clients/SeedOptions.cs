@@ -44,6 +44,9 @@ public sealed class ClientSeed
 
     /// <summary>Every sign-in to this client must be multi-factor.</summary>
     public bool RequireMfa { get; set; }
+
+    /// <summary>Authorization requests only through the pushed authorization endpoint (RFC 9126 section 6).</summary>
+    public bool RequirePushedAuthorizationRequests { get; set; }
 }
 
 public sealed class ApiScopeSeed

@@ -11,8 +11,45 @@ namespace RedisJwt.IdentityServer.Tests.PushedAuthorization;
 /// Pushed authorization requests (RFC 9126): the client posts the request, the browser carries only a request_uri,
 /// which works once, for that client, and through every detour of the sign-in (login, a fresh sign-in, a second factor).
 /// </summary>
-public sealed class PushedAuthorizationTests(IdentityServerFactory server) : IClassFixture<IdentityServerFactory>
+public sealed class PushedAuthorizationTests(PushedAuthorizationTests.Server fixture) : IClassFixture<PushedAuthorizationTests.Server>
 {
+    private const string RequiringClientId = "pushed-only-app";
+    private const string RequiringRedirectUri = "http://127.0.0.1:5022/callback";
+
+    /// <summary>The demo clients, and one registered with require_pushed_authorization_requests.</summary>
+    public sealed class Server : IAsyncLifetime
+    {
+        public IdentityServerFactory Factory { get; } = Create(NewDatabaseName(), NewRedisPrefix(), new Dictionary<string, string?>
+        {
+            [$"Seed:Clients:{RequiringClientId}:Type"] = "public",
+            [$"Seed:Clients:{RequiringClientId}:ConsentType"] = "implicit",
+            [$"Seed:Clients:{RequiringClientId}:GrantTypes:0"] = "authorization_code",
+            [$"Seed:Clients:{RequiringClientId}:RedirectUris:0"] = RequiringRedirectUri,
+            [$"Seed:Clients:{RequiringClientId}:Scopes:0"] = "openid",
+            [$"Seed:Clients:{RequiringClientId}:RequirePushedAuthorizationRequests"] = "true",
+        });
+
+        public Task InitializeAsync() => Factory.InitializeAsync();
+
+        public Task DisposeAsync() => Factory.DisposeAsync().AsTask();
+    }
+
+    private IdentityServerFactory server => fixture.Factory;
+
+    [Fact]
+    public async Task RequiringClient_PlainRequest_InvalidRequest_PushedRequest_Code()
+    {
+        var (browser, _) = await SignedInAsync(server);
+        var pkce = Pkce.Create();
+
+        var plain = await browser.NavigateAsync(OAuth.AuthorizeUrl(RequiringClientId, RequiringRedirectUri, "openid", pkce));
+        Assert.Equal("invalid_request", ErrorOf(plain));
+
+        var requestUri = await PushAsync(browser.Client, pkce, clientId: RequiringClientId, redirectUri: RequiringRedirectUri);
+        var pushed = await browser.NavigateAsync(AuthorizeWith(requestUri, RequiringClientId));
+        Assert.True(pushed.RedirectParameters.ContainsKey("code"), string.Join(", ", pushed.RedirectParameters));
+    }
+
     [Fact]
     public async Task Discovery_AdvertisesTheEndpoint()
     {
@@ -104,14 +141,23 @@ public sealed class PushedAuthorizationTests(IdentityServerFactory server) : ICl
         Assert.False(other.ExternalRedirect is not null && other.RedirectParameters.ContainsKey("code"), other.Body);
     }
 
-    private static string AuthorizeWith(string requestUri) => QueryHelpers.AddQueryString("/connect/authorize",
-        new Dictionary<string, string?> { ["client_id"] = SpaClientId, ["request_uri"] = requestUri });
+    private static string AuthorizeWith(string requestUri, string clientId = SpaClientId) => QueryHelpers.AddQueryString("/connect/authorize",
+        new Dictionary<string, string?> { ["client_id"] = clientId, ["request_uri"] = requestUri });
 
-    private static async Task<string> PushAsync(HttpClient client, Pkce pkce, params (string Name, string Value)[] extra)
+    // An error is shown on the server's error page, or sent to the client's redirect URI (RFC 6749 4.1.2.1).
+    private static string? ErrorOf(Navigation page) =>
+        page.ExternalRedirect is not null ? page.RedirectParameters.GetValueOrDefault("error")
+        : page.Body.Contains("invalid_request", StringComparison.Ordinal) ? "invalid_request" : null;
+
+    private static Task<string> PushAsync(HttpClient client, Pkce pkce, params (string Name, string Value)[] extra) =>
+        PushAsync(client, pkce, SpaClientId, SpaRedirectUri, extra);
+
+    private static async Task<string> PushAsync(HttpClient client, Pkce pkce, string clientId, string redirectUri,
+        params (string Name, string Value)[] extra)
     {
         var form = new Dictionary<string, string>
         {
-            ["client_id"] = SpaClientId, ["redirect_uri"] = SpaRedirectUri, ["response_type"] = "code", ["scope"] = "openid",
+            ["client_id"] = clientId, ["redirect_uri"] = redirectUri, ["response_type"] = "code", ["scope"] = "openid",
             ["state"] = "pushed", ["nonce"] = "n-1", ["code_challenge"] = pkce.Challenge, ["code_challenge_method"] = "S256",
         };
         foreach (var (name, value) in extra)

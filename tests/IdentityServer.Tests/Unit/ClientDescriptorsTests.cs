@@ -25,8 +25,9 @@ public sealed class ClientDescriptorsTests
         Assert.Equal(
             new[]
             {
-                Permissions.Endpoints.Authorization, Permissions.Endpoints.EndSession, Permissions.Endpoints.Revocation,
-                Permissions.Endpoints.Token, Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken,
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.EndSession, Permissions.Endpoints.PushedAuthorization,
+                Permissions.Endpoints.Revocation, Permissions.Endpoints.Token, Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.RefreshToken,
                 Permissions.ResponseTypes.Code, Permissions.Prefixes.Scope + "posts.read",
             }.Order(),
             descriptor.Permissions.Order());
@@ -38,6 +39,19 @@ public sealed class ClientDescriptorsTests
         var descriptor = ClientDescriptors.Create("api", new ClientSeed { Secret = "s", Introspection = true });
 
         Assert.Equal([Permissions.Endpoints.Introspection], descriptor.Permissions);
+    }
+
+    [Fact]
+    public void Create_RequirePushedAuthorizationRequests_OpenIddictRequirement_OnlyForTheCodeFlow()
+    {
+        var seed = Spa();
+        Assert.DoesNotContain(Requirements.Features.PushedAuthorizationRequests, ClientDescriptors.Create("spa", seed).Requirements);
+        seed.RequirePushedAuthorizationRequests = true;
+
+        Assert.Contains(Requirements.Features.PushedAuthorizationRequests, ClientDescriptors.Create("spa", seed).Requirements);
+        var machine = new ClientSeed { Type = "confidential", Secret = "s", GrantTypes = ["client_credentials"], RequirePushedAuthorizationRequests = true };
+        Assert.Contains(ClientDescriptors.Validate("machine", machine, new ClientRules()),
+            error => error.Field == nameof(ClientSeed.RequirePushedAuthorizationRequests));
     }
 
     [Fact]
