@@ -124,6 +124,31 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
     }
 
     [Fact]
+    public async Task RequirePushedAuthorizationRequests_AcceptedReturned_AndOnlyForTheCodeFlow()
+    {
+        var admin = await MachineAdminTokenAsync();
+        var clientId = NewClientId();
+
+        var created = await SendAsync(HttpMethod.Post, "/admin/clients", admin, new
+        {
+            client_id = clientId, client_type = "public", consent_type = "implicit", grant_types = new[] { "authorization_code" },
+            redirect_uris = new[] { "https://acme.example/signin-oidc" }, scope = "openid", require_pushed_authorization_requests = true,
+        });
+        var machine = await SendAsync(HttpMethod.Post, "/admin/clients", admin, new
+        {
+            client_id = NewClientId(), client_type = "confidential", grant_types = new[] { "client_credentials" },
+            scope = "posts.read", require_pushed_authorization_requests = true,
+        });
+
+        Assert.True(created.Status == HttpStatusCode.Created, created.Body);
+        Assert.True(created.Json.GetProperty("require_pushed_authorization_requests").GetBoolean());
+        Assert.True((await SendAsync(HttpMethod.Get, $"/admin/clients/{clientId}", admin)).Json
+            .GetProperty("require_pushed_authorization_requests").GetBoolean());
+        Assert.Equal(HttpStatusCode.BadRequest, machine.Status);
+        Assert.True(machine.Json.GetProperty("errors").TryGetProperty("require_pushed_authorization_requests", out _), machine.Body);
+    }
+
+    [Fact]
     public async Task RotateSecret_OldSecretRefusedAtOnceNewOneWorks()
     {
         var admin = await MachineAdminTokenAsync();

@@ -88,6 +88,23 @@ public sealed class ClientsCommandTests(IdentityServerFactory server) : IClassFi
         Assert.False(await RequiresMfaAsync(clientId));
     }
 
+    [Fact]
+    public async Task Update_RequireParFlag_ShownAndOnAndOff()
+    {
+        var clientId = $"cli-{Guid.NewGuid():N}"[..12];
+        var (addExit, added, addErrors) = await RunAsync("add", "--client-id", clientId, "--type", "public", "--consent", "implicit",
+            "--grant", "authorization_code", "--redirect-uri", "https://cli.example/cb", "--scope", "openid");
+        Assert.True(addExit == 0, addErrors);
+        Assert.Contains("require_pushed_authorization_requests: no", added);
+
+        var (flagExit, flagged, flagErrors) = await RunAsync("update", clientId, "--require-par");
+        Assert.True(flagExit == 0, flagErrors);
+        Assert.Contains("require_pushed_authorization_requests: yes", flagged);
+        Assert.Contains("require_mfa: no", flagged); // the other flags untouched
+
+        Assert.Contains("require_pushed_authorization_requests: no", (await RunAsync("update", clientId, "--no-require-par")).Output);
+    }
+
     [Theory]
     [InlineData(2, "Unknown command", "frobnicate")]
     [InlineData(2, "needs a client id", "show")]
