@@ -16,6 +16,7 @@ public sealed class CorsTests(IdentityServerFactory server) : IClassFixture<Iden
         { "/connect/userinfo", "GET" },
         { "/connect/userinfo", "POST" },
         { "/connect/revoke", "POST" },
+        { "/connect/par", "POST" },
         // No endpoint is mapped here yet: the CORS middleware answers the preflight by itself.
         { "/auth/login", "POST" },
         { "/auth/me", "PUT" },

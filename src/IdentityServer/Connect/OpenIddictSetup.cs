@@ -80,6 +80,7 @@ public static class OpenIddictSetup
                 server.IdentityTokenLifetime = value.IdentityTokenLifetime;
                 server.AuthorizationCodeLifetime = value.AuthorizationCodeLifetime;
                 server.RefreshTokenLifetime = value.RefreshTokenLifetime;
+                server.RequestTokenLifetime = value.PushedRequestLifetime;
                 server.RefreshTokenReuseLeeway = value.RefreshTokenReuseLeeway;
 
                 // "plain" offers no protection against an intercepted code (RFC 9700 2.1.1): S256 only.

@@ -24,6 +24,12 @@ public sealed class ServerSettings : IValidatableObject
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
+    /// How long a pushed request's request_uri works (RFC 9126 2.2: short). It is spent when the code is issued, and
+    /// must last through the sign-in it may lead to: long enough to type a password and a second factor.
+    /// </summary>
+    public TimeSpan PushedRequestLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// How long a redeemed refresh token may be presented again (a client retrying after a lost response).
     /// Zero: any replay is treated as theft and rejected with invalid_grant (RFC 9700 4.14.2).
     /// </summary>
@@ -46,6 +52,7 @@ public sealed class ServerSettings : IValidatableObject
             (nameof(IdentityTokenLifetime), IdentityTokenLifetime),
             (nameof(AuthorizationCodeLifetime), AuthorizationCodeLifetime),
             (nameof(RefreshTokenLifetime), RefreshTokenLifetime),
+            (nameof(PushedRequestLifetime), PushedRequestLifetime),
         })
         {
             if (value <= TimeSpan.Zero)

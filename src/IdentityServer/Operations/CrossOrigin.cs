@@ -16,6 +16,8 @@ public static class CrossOrigin
     {
         app.UseCorsUnder(ServiceCors.ConfiguredOrigins,
             "/" + OpenIddictSetup.TokenPath, "/" + OpenIddictSetup.UserInfoPath, "/" + OpenIddictSetup.RevocationPath,
+            // A SPA pushes its authorization requests (RFC 9126) from its own origin.
+            "/" + OpenIddictSetup.PushedAuthorizationPath,
             // The JSON API for first-party apps (register, login, refresh, me, password), whatever it maps.
             AuthEndpoints.Prefix);
         // Discovery and JWKS are public metadata that SPA libraries (e.g. oidc-client-ts) fetch from their own origin.

@@ -63,6 +63,7 @@ public static class IdentityRateLimits
         {
             options.AddEventHandler(ClientAuthenticationLimits.Descriptor);
             options.AddEventHandler(RevocationsPerClientLimit.Descriptor);
+            options.AddEventHandler(PushedRequestsPerClientLimit.Descriptor);
         });
         builder.AddDistributedRateLimits();
         builder.Services.AddSingleton<SignInLimits>();

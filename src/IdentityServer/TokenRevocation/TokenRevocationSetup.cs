@@ -24,6 +24,7 @@ public static class TokenRevocationSetup
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor);
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyIntrospectionResponseContext>.Descriptor);
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyUserInfoResponseContext>.Descriptor);
+            options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyPushedAuthorizationResponseContext>.Descriptor);
         });
         return builder;
     }

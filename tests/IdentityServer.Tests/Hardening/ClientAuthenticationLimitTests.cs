@@ -105,6 +105,24 @@ public sealed class ClientAuthenticationLimitTests : IAsyncLifetime
         AssertTooMany(answers[^1]);
     }
 
+    [Fact]
+    public async Task WrongSecrets_AtThePushedAuthorizationEndpoint_LimitedLikeAtTheTokenEndpoint()
+    {
+        const string guesser = "203.0.113.9";
+        var answers = new List<TokenResponse>();
+        for (var attempt = 0; attempt < PerClientAndIp + 1; attempt++)
+        {
+            answers.Add(await PostAsync(_servers.Alternate(attempt), "/connect/par", guesser, new Dictionary<string, string>
+            {
+                ["redirect_uri"] = ThirdPartyRedirectUri, ["response_type"] = "code", ["scope"] = "openid",
+                ["code_challenge"] = Pkce.Create().Challenge, ["code_challenge_method"] = "S256",
+            }, (ThirdPartyClientId, $"wrong-{attempt}")));
+        }
+
+        Assert.All(answers.Take(PerClientAndIp), answer => Assert.Equal("invalid_client", answer.Error));
+        AssertTooMany(answers[^1]);
+    }
+
     private static Task<TokenResponse> ClientCredentialsAsync(IdentityServerFactory server, string ip, string secret) =>
         PostAsync(server, "/connect/token", ip, new Dictionary<string, string>
         {

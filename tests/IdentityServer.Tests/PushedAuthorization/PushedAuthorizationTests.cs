@@ -117,6 +117,25 @@ public sealed class PushedAuthorizationTests(PushedAuthorizationTests.Server fix
     }
 
     [Fact]
+    public async Task ConfidentialClient_PushesWithoutItsSecret_InvalidClient()
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["client_id"] = ThirdPartyClientId, ["redirect_uri"] = ThirdPartyRedirectUri, ["response_type"] = "code",
+            ["scope"] = "openid", ["code_challenge"] = Pkce.Create().Challenge, ["code_challenge_method"] = "S256",
+        };
+        using var client = server.CreateClient();
+
+        var anonymous = await OAuth.PostAsync(client, "/connect/par", form);
+        var wrong = await OAuth.PostAsync(client, "/connect/par", form, (ThirdPartyClientId, "not-the-secret"));
+        var right = await OAuth.PostAsync(client, "/connect/par", form, (ThirdPartyClientId, ThirdPartySecret));
+
+        Assert.Equal("invalid_client", anonymous.Get("error"));
+        Assert.Equal("invalid_client", wrong.Get("error"));
+        Assert.Equal(HttpStatusCode.Created, right.Status);
+    }
+
+    [Fact]
     public async Task RequestUri_UsedTwice_Refused()
     {
         var (browser, _) = await SignedInAsync(server);
@@ -144,10 +163,10 @@ public sealed class PushedAuthorizationTests(PushedAuthorizationTests.Server fix
     private static string AuthorizeWith(string requestUri, string clientId = SpaClientId) => QueryHelpers.AddQueryString("/connect/authorize",
         new Dictionary<string, string?> { ["client_id"] = clientId, ["request_uri"] = requestUri });
 
-    // An error is shown on the server's error page, or sent to the client's redirect URI (RFC 6749 4.1.2.1).
+    // An error is sent to the client's redirect URI (RFC 6749 4.1.2.1), or shown on the server's error page.
     private static string? ErrorOf(Navigation page) =>
         page.ExternalRedirect is not null ? page.RedirectParameters.GetValueOrDefault("error")
-        : page.Body.Contains("invalid_request", StringComparison.Ordinal) ? "invalid_request" : null;
+        : page.Document?.QuerySelector("#oauth-error code")?.TextContent;
 
     private static Task<string> PushAsync(HttpClient client, Pkce pkce, params (string Name, string Value)[] extra) =>
         PushAsync(client, pkce, SpaClientId, SpaRedirectUri, extra);
