@@ -29,9 +29,15 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
     public async Task<Enrolled> EnrolledAsync(ApplicationUser user)
     {
         var dates = await ledger.ListAsync(user.Id);
-        return new(dates.ContainsKey(Factors.Authenticator) && user.TwoFactorEnabled,
-            [.. await users.GetPasskeysAsync(user)], await users.CountRecoveryCodesAsync(user), dates);
+        return new(HasAuthenticator(user, dates), [.. await users.GetPasskeysAsync(user)], await users.CountRecoveryCodesAsync(user), dates);
     }
+
+    // Set up, not just shown: Identity keeps a key before its first code confirms it; the ledger records the confirmation.
+    private static bool HasAuthenticator(ApplicationUser user, IReadOnlyDictionary<string, FactorDates> dates) =>
+        user.TwoFactorEnabled && dates.ContainsKey(Factors.Authenticator);
+
+    private async Task<bool> HasAuthenticatorAsync(ApplicationUser user) =>
+        user.TwoFactorEnabled && HasAuthenticator(user, await ledger.ListAsync(user.Id));
 
     /// <summary>
     /// A user in one of MultiFactor:RequiredRoles, who may not sign in with a password alone. Compared as Identity
@@ -56,7 +62,7 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
         var digits = new string((code ?? "").Where(char.IsAsciiDigit).ToArray());
         var verdict = await credentials.VerifyCodeAsync(user, async () =>
             digits.Length == 6
-            && (enrolling || (await EnrolledAsync(user)).Authenticator)
+            && (enrolling || await HasAuthenticatorAsync(user))
             && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, digits)
             && await codeGuard.TryUseOnceAsync(user.Id, digits));
         events.SecondFactor("totp", verdict == Verdict.Right, user.Id);
@@ -146,7 +152,10 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
     /// one does not bring the old sign-ins back to mfa.
     /// </summary>
     public async Task<string> InstanceOfAsync(ApplicationUser user, string factor) =>
-        (await ledger.ListAsync(user.Id)).TryGetValue(factor, out var dates)
+        InstanceOf(factor, await ledger.ListAsync(user.Id));
+
+    private static string InstanceOf(string factor, IReadOnlyDictionary<string, FactorDates> ledgerDates) =>
+        ledgerDates.TryGetValue(factor, out var dates)
             ? $"{factor}@{dates.CreatedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)}"
             : factor;
 
@@ -161,6 +170,6 @@ public sealed class SecondFactors(UserManager<ApplicationUser> users, SignInMana
         // A recovery code stands in for the factors it backs up: as long as any of them is still there.
         return instance.Split('@') is [var factor, _]
             && (factor == Factors.Authenticator ? enrolled.Authenticator : factor == Factors.RecoveryCodes && enrolled.Any)
-            && await InstanceOfAsync(user, factor) == instance;
+            && InstanceOf(factor, enrolled.Dates) == instance;
     }
 }
