@@ -87,9 +87,10 @@ public sealed class SigningKeyRefresher(SigningKeyRing ring, IConnectionMultiple
         {
             await redis.GetSubscriber().UnsubscribeAsync(keys.SigningKeysChannel);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
         {
-            // Going away anyway.
+            // Going away anyway. Disposed: under a test host the app's own Run() may dispose the services (and the
+            // shared connection) while the factory's StopAsync is still stopping us.
         }
 
         await base.StopAsync(cancellationToken);
