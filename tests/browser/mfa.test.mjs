@@ -188,10 +188,11 @@ test('an admin deleting another user\'s post in the SPA is stepped up: enrolment
     await post.waitFor();
     const id = await post.getAttribute('data-id');
 
-    const stepUp = page.waitForRequest((request) => request.url().startsWith(`${urls.identity}/connect/authorize`));
+    // The SPA pushes its authorization requests (RFC 9126): what it asks for is in the pushed form, not the address.
+    const stepUp = page.waitForRequest(`${urls.identity}/connect/par`);
     await post.locator('button.delete').click();
     // BoardApi asks for a recent multi-factor sign-in (RFC 9470 3), and the SPA asks the IdentityServer for one.
-    const authorize = new URL((await stepUp).url());
+    const pushed = new URLSearchParams((await stepUp).postData());
     assert.equal(deletes.length, 1);
     assert.equal(deletes[0].status(), 401);
     const challenge = await deletes[0].headerValue('www-authenticate');
