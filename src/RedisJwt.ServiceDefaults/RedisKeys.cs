@@ -119,6 +119,12 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     public RedisKey AuthenticatorCodeUse(string userId, string code) =>
         $"{_prefix}totp-used:{userId}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{userId}\n{code}")))}";
 
+    /// <summary>
+    /// The server's DPoP nonce (RFC 9449 section 8) for one rotation window: the first instance to need it sets it (NX),
+    /// every other instance reads the same value, and it expires a few windows later.
+    /// </summary>
+    public RedisKey DPoPNonce(long window) => $"{_prefix}dpop-nonce:{window}";
+
     private static string RateLimitPartition(string partition) => PlainPartition().IsMatch(partition)
         ? partition
         : "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(partition)));

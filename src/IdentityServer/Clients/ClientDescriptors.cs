@@ -188,6 +188,7 @@ public static partial class ClientDescriptors
 
         ClientProperties.SetRequireAuthTime(descriptor, seed.RequireAuthTime);
         ClientProperties.SetRequireMfa(descriptor, seed.RequireMfa);
+        ClientProperties.SetRequireDPoP(descriptor, seed.RequireDPoP);
         descriptor.RedirectUris.UnionWith(seed.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(seed.PostLogoutRedirectUris);
 

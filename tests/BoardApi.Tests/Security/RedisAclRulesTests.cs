@@ -45,7 +45,7 @@ public sealed class RedisAclRulesTests
         .. Topics.SelectMany(topic => new[] { Keys.MessageStream(topic), Keys.MessageRetries(topic), Keys.MessageDeadLetters(topic) }),
         .. Topics.Select(topic => Keys.RateLimit($"messages.{topic}", "send")),
         .. PolicyNames(typeof(IdentityRateLimits)).Select(policy => Keys.RateLimit(policy, "203.0.113.7")),
-        Keys.KnownDevices(User), Keys.AuthenticatorCodeUse(User, "123456"),
+        Keys.KnownDevices(User), Keys.AuthenticatorCodeUse(User, "123456"), Keys.DPoPNonce(5_900_000),
     ]);
 
     private static IEnumerable<string> BoardOnlyKeys() => Names(
@@ -80,6 +80,7 @@ public sealed class RedisAclRulesTests
         [nameof(RedisKeys.MessageDeadLetters)] = "identity-server",
         [nameof(RedisKeys.KnownDevices)] = "identity-server",
         [nameof(RedisKeys.AuthenticatorCodeUse)] = "identity-server",
+        [nameof(RedisKeys.DPoPNonce)] = "identity-server",
     };
 
     [Fact]
