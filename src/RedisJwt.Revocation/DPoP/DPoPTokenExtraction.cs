@@ -28,6 +28,12 @@ internal sealed class DPoPTokenExtraction : IOpenIddictValidationHandler<Process
 
     public ValueTask HandleAsync(ProcessAuthenticationContext context)
     {
+        // Introspection mode never runs the token validation the binding is checked in: a DPoP token is not taken at all.
+        if (context.Options.ValidationType == OpenIddictValidationType.Introspection)
+        {
+            return default;
+        }
+
         string? header = context.Transaction.GetHttpRequest()?.Headers.Authorization;
         // Scheme names are case-insensitive (RFC 9110 11.1).
         if (string.IsNullOrEmpty(context.AccessToken) && header is not null && header.Length > Prefix.Length
