@@ -29,7 +29,7 @@ public static class Cors
 
     /// <summary>
     /// A preflight the configured-origins policy allowed: the origin echoed, the method, Authorization,
-    /// Content-Type and traceparent (W3C Trace Context), ten minutes of caching, and no credentials (bearer tokens, not cookies: a cross-origin page
+    /// Content-Type, traceparent (W3C Trace Context) and DPoP (a proof, RFC 9449 4.1), ten minutes of caching, and no credentials (bearer tokens, not cookies: a cross-origin page
     /// never rides on the user's session).
     /// </summary>
     public static void AssertPreflightAllowed(HttpResponseMessage response, string origin, string method)
@@ -37,7 +37,7 @@ public static class Cors
         Assert.Equal(System.Net.HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(origin, Header(response, "Access-Control-Allow-Origin"));
         Assert.Contains(method.ToLowerInvariant(), HeaderItems(response, "Access-Control-Allow-Methods"));
-        Assert.Equal(["authorization", "content-type", "traceparent"], HeaderItems(response, "Access-Control-Allow-Headers"));
+        Assert.Equal(["authorization", "content-type", "dpop", "traceparent"], HeaderItems(response, "Access-Control-Allow-Headers"));
         Assert.Equal("600", Header(response, "Access-Control-Max-Age"));
         Assert.Null(Header(response, "Access-Control-Allow-Credentials"));
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using RedisJwt.Revocation.DPoP;
 
 namespace RedisJwt.ServiceDefaults.Hosting;
 
@@ -38,7 +39,8 @@ public static class ServiceCors
             cors.AddPolicy(ConfiguredOrigins, policy => policy
                 .WithOrigins([.. settings.Value.AllowedOrigins])
                 .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete)
-                .WithHeaders(HeaderNames.Authorization, HeaderNames.ContentType, TraceParentHeader)
+                // DPoP: a browser app's proof of its key (RFC 9449 4.1) beside a DPoP-bound token.
+                .WithHeaders(HeaderNames.Authorization, HeaderNames.ContentType, TraceParentHeader, DPoPProofValidator.HeaderName)
                 // A browser app needs these to back off (503) and to tell why a token was refused (RFC 6750 3).
                 .WithExposedHeaders(HeaderNames.RetryAfter, HeaderNames.WWWAuthenticate)
                 .SetPreflightMaxAge(PreflightMaxAge));

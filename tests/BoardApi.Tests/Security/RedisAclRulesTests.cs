@@ -50,6 +50,7 @@ public sealed class RedisAclRulesTests
 
     private static IEnumerable<string> BoardOnlyKeys() => Names(
     [
+        Keys.DPoPProofUse("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", "jti-1"),
         Keys.PostListGeneration, $"{Keys.BoardCacheInstance}posts:generation-1:20::",
         .. PolicyNames(typeof(BoardRateLimits)).Select(policy => Keys.RateLimit(policy, User)),
     ]);
@@ -80,6 +81,7 @@ public sealed class RedisAclRulesTests
         [nameof(RedisKeys.MessageDeadLetters)] = "identity-server",
         [nameof(RedisKeys.KnownDevices)] = "identity-server",
         [nameof(RedisKeys.AuthenticatorCodeUse)] = "identity-server",
+        [nameof(RedisKeys.DPoPProofUse)] = "board-api",
     };
 
     [Fact]
