@@ -211,6 +211,22 @@ public sealed class DPoPTests(BoardFixture fixture) : IClassFixture<BoardFixture
         Assert.Equal(issuer, discovery.GetProperty("issuer").GetString());
     }
 
+    [Fact]
+    public async Task ResourceMetadata_ResourceConfiguredWithAPath_DocumentAndChallengesFollowRfc9728()
+    {
+        await using var board = new BoardApiFactory(fixture.Identity.Issuer, redisPrefix: fixture.Identity.RedisPrefix,
+            overrides: new Dictionary<string, string?> { ["Auth:Resource"] = "https://api.example.com/board/" });
+        board.StartServer();
+
+        var metadata = await board.CreateClient(accessToken: null).GetFromJsonAsync<JsonElement>("/.well-known/oauth-protected-resource");
+        using var refused = await board.CreateClient("not-a-jwt").GetAsync("/posts");
+
+        Assert.Equal("https://api.example.com/board", metadata.GetProperty("resource").GetString());
+        // RFC 9728 3.1: the well-known part goes between the host and the resource's path.
+        Assert.Contains("resource_metadata=\"https://api.example.com/.well-known/oauth-protected-resource/board\"",
+            Assert.Single(refused.Headers.WwwAuthenticate).Parameter);
+    }
+
     public void Dispose() => _key.Dispose();
 
     private async Task<string> BoundTokenAsync(string scope = "posts.read posts.write") =>
