@@ -41,6 +41,9 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// <summary>The revocation channel: see <see cref="RevocationKeys.Channel"/>.</summary>
     public RedisChannel RevocationChannel => _revocations.Channel;
 
+    /// <summary>A DPoP proof's jti, recorded once: see <see cref="RevocationKeys.DPoPProofUse"/>.</summary>
+    public RedisKey DPoPProofUse(string thumbprint, string jti) => _revocations.DPoPProofUse(thumbprint, jti);
+
     /// <summary>The pub/sub channel the client_id of each created, changed or deleted client is published on.</summary>
     public RedisChannel ClientChangesChannel => RedisChannel.Literal($"{_prefix}clients:changed");
 

@@ -28,6 +28,13 @@ public sealed class TokenValidationSettings : IValidatableObject
 
     public TokenValidationMode Mode { get; set; } = TokenValidationMode.Jwt;
 
+    /// <summary>
+    /// BoardApi's resource identifier (RFC 9728 2), e.g. https://board.example.com: what its metadata document says it
+    /// is. Unset, it is the URL each request reached BoardApi by (scheme, host and path base, after the trusted proxy's
+    /// forwarded headers), the same URL DPoP proofs are checked against.
+    /// </summary>
+    public Uri? Resource { get; set; }
+
     /// <summary>BoardApi's own client at the IdentityServer, used to authenticate introspection requests.</summary>
     public string ClientId { get; set; } = "board-api";
 
@@ -58,6 +65,13 @@ public sealed class TokenValidationSettings : IValidatableObject
         else if (Issuer is not null && Issuer.Scheme != Uri.UriSchemeHttps && !AllowInsecureHttp)
         {
             yield return new ValidationResult("Auth:Issuer must use https unless Auth:AllowInsecureHttp is true (development only).", [nameof(Issuer)]);
+        }
+
+        if (Resource is not null && (!Resource.IsAbsoluteUri || Resource.Scheme is not ("https" or "http")
+            || (Resource.Scheme != Uri.UriSchemeHttps && !AllowInsecureHttp) || Resource.Query.Length > 0 || Resource.Fragment.Length > 0))
+        {
+            yield return new ValidationResult(
+                "Auth:Resource must be an absolute https URL without query or fragment (http only with Auth:AllowInsecureHttp).", [nameof(Resource)]);
         }
 
         if (Mode == TokenValidationMode.Introspection && (string.IsNullOrWhiteSpace(ClientId) || string.IsNullOrWhiteSpace(ClientSecret)))

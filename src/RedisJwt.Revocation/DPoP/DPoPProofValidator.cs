@@ -13,7 +13,7 @@ using StackExchange.Redis;
 namespace RedisJwt.Revocation.DPoP;
 
 /// <summary>
-/// Checks a request's DPoP proof (RFC 9449 4.3): the one place that does, for resource servers
+/// Checks a request's DPoP proof (RFC 9449 4.3): the one place that does, for resource servers (<see cref="DPoPSetup.UseDPoP"/>)
 /// and the IdentityServer's token and userinfo endpoints alike. A proof used once is refused everywhere afterwards: its
 /// <c>jti</c> is recorded in Redis, shared by every instance.
 /// </summary>

@@ -26,4 +26,21 @@ public static class DPoPSetup
         services.TryAddSingleton<DPoPProofValidator>();
         return services;
     }
+
+    /// <summary>
+    /// Makes an OpenIddict-validated resource server accept DPoP-bound access tokens (RFC 9449 7): <c>Authorization: DPoP
+    /// &lt;token&gt;</c> with a proof for this request, signed by the key the token's <c>cnf.jkt</c> names. A bound
+    /// token presented as a bearer token, a bearer token presented as DPoP, or a missing, invalid or replayed proof get
+    /// 401 with a <c>DPoP</c> challenge; when the proofs already used cannot be known (Redis unreachable), 503.
+    /// Bearer tokens without a binding work as before.
+    /// </summary>
+    public static OpenIddictValidationBuilder UseDPoP(this OpenIddictValidationBuilder builder)
+    {
+        builder.Services.AddDPoPProofs();
+        RevocationSetup.AddEventHandlerOnce(builder, DPoPTokenExtraction.Descriptor);
+        RevocationSetup.AddEventHandlerOnce(builder, DPoPBindingCheck.Descriptor);
+        RevocationSetup.AddEventHandlerOnce(builder, DPoPChallenge.Descriptor);
+        RevocationSetup.AddEventHandlerOnce(builder, UnavailableChallenge.Descriptor);
+        return builder;
+    }
 }
