@@ -3,6 +3,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.Revocation;
+using RedisJwt.Revocation.DPoP;
 using RedisJwt.ServiceDefaults.Hosting;
 using RedisJwt.ServiceDefaults.Caching;
 
@@ -33,6 +34,7 @@ public static class AuthApiSetup
                 options.UseLocalServer();
                 options.AddAudiences(AuthApiSettings.AccountScope);
                 options.UseRedisRevocation();
+                options.UseDPoP();
                 options.AddEventHandler(ChallengeErrors.Descriptor);
                 // Only the Authorization header (RFC 6750 2.1; RFC 9700 4.3.2): never a token in a URL or a form.
                 options.UseAspNetCore()

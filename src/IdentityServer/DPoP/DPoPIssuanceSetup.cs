@@ -5,8 +5,8 @@ namespace RedisJwt.IdentityServer.DPoP;
 public static class DPoPIssuanceSetup
 {
     /// <summary>
-    /// DPoP at the token endpoint (RFC 9449): proofs checked by the resource servers' own validator, server nonces,
-    /// bound tokens, <c>token_type=DPoP</c>, and the algorithms in discovery.
+    /// DPoP (RFC 9449) at the token endpoint: proofs checked by the resource servers' own validator, server nonces,
+    /// bound tokens, <c>token_type=DPoP</c>, and the algorithms in discovery; and at userinfo, a protected resource.
     /// </summary>
     public static IHostApplicationBuilder AddDPoPIssuance(this IHostApplicationBuilder builder)
     {
@@ -16,7 +16,10 @@ public static class DPoPIssuanceSetup
         builder.Services.AddOpenIddict().AddServer(options => options
             .AddEventHandler(BindIssuedTokens.Descriptor)
             .AddEventHandler(AnswerDPoPTokens.Descriptor)
-            .AddEventHandler(AdvertiseDPoP.Descriptor));
+            .AddEventHandler(AdvertiseDPoP.Descriptor)
+            .AddEventHandler(UserInfoDPoP.ExtractToken.Descriptor)
+            .AddEventHandler(UserInfoDPoP.CheckBinding.Descriptor)
+            .AddEventHandler(UserInfoDPoP.AnswerInDPoPScheme.Descriptor));
         return builder;
     }
 }

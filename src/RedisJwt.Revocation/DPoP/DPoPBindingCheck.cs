@@ -12,9 +12,6 @@ namespace RedisJwt.Revocation.DPoP;
 /// </summary>
 internal sealed class DPoPBindingCheck(DPoPProofValidator proofs) : IOpenIddictValidationHandler<ValidateTokenContext>
 {
-    /// <summary>RFC 9449 7.1: the error for a missing, invalid or replayed proof.</summary>
-    public const string InvalidProof = "invalid_dpop_proof";
-
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
         = OpenIddictValidationHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
             .UseSingletonHandler<DPoPBindingCheck>()
@@ -34,45 +31,15 @@ internal sealed class DPoPBindingCheck(DPoPProofValidator proofs) : IOpenIddictV
         }
 
         var dpop = context.Transaction.DPoP();
-        var (thumbprint, certificateBound) = DPoPConfirmation.Read(principal);
-        if (thumbprint is null)
+        var verdict = await DPoPBindingRule.CheckAsync(proofs, request, context.Token!, principal, dpop.PresentedAsDPoP, context.CancellationToken);
+        dpop.TokenBound = verdict.TokenBound;
+        if (verdict.Error is { } error)
         {
-            // RFC 9449 7.2 leaves open whether a bearer token may come as DPoP; refused, so that the scheme always says
-            // what the token is, and a client that thinks its token is bound learns at once that it is not. A proof sent
-            // beside a bearer token is ignored (RFC 9449 7.2 allows it).
-            if (dpop.PresentedAsDPoP)
-            {
-                context.Reject(error: Errors.InvalidToken, uri: "",
-                    description: "The access token is not bound to a DPoP key; present it with the Bearer scheme.");
-            }
-
+            context.Reject(error: error, description: verdict.ErrorDescription, uri: "");
             return;
         }
 
-        dpop.TokenBound = true;
-        if (!dpop.PresentedAsDPoP)
-        {
-            // RFC 9449 7.2: a bound token downgraded to Bearer is what a thief without the key would send.
-            context.Reject(error: Errors.InvalidToken, uri: "",
-                description: "The access token is bound to a DPoP key; present it with the DPoP scheme and a DPoP proof.");
-            return;
-        }
-
-        var proof = await proofs.ValidateAsync(request, context.Token, thumbprint, context.CancellationToken);
-        switch (proof.Status)
-        {
-            case DPoPProofStatus.Valid:
-                // Checked here; OpenIddict's step would throw on a jkt. A certificate binding beside it is still its to check.
-                context.DisableProofOfPossessionValidation = !certificateBound;
-                break;
-
-            case DPoPProofStatus.Unavailable:
-                context.Reject(error: Errors.ServerError, description: proof.ErrorDescription, uri: "");
-                break;
-
-            default:
-                context.Reject(error: InvalidProof, description: proof.ErrorDescription, uri: "");
-                break;
-        }
+        // Checked here; OpenIddict's step would throw on a jkt. A certificate binding beside it is still its to check.
+        context.DisableProofOfPossessionValidation = verdict.TokenBound && !verdict.CertificateBound;
     }
 }

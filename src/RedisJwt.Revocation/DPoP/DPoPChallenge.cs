@@ -19,8 +19,6 @@ namespace RedisJwt.Revocation.DPoP;
 internal sealed class DPoPChallenge(IOptionsMonitor<OpenIddictValidationAspNetCoreOptions> aspNetCore)
     : IOpenIddictValidationHandler<ProcessChallengeContext>
 {
-    private static readonly string Algorithms = string.Join(' ', DPoPProofValidator.Algorithms);
-
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
         = OpenIddictValidationHandlerDescriptor.CreateBuilder<ProcessChallengeContext>()
             .AddFilter<RequireHttpRequest>()
@@ -42,7 +40,7 @@ internal sealed class DPoPChallenge(IOptionsMonitor<OpenIddictValidationAspNetCo
         if (dpop.PresentedAsDPoP || dpop.TokenBound)
         {
             // OpenIddict answers an error it does not know with 400; RFC 9449 7.1 says 401.
-            if (context.Response.Error == DPoPBindingCheck.InvalidProof)
+            if (context.Response.Error == DPoPBindingRule.InvalidProofError)
             {
                 response.StatusCode = StatusCodes.Status401Unauthorized;
             }
@@ -78,9 +76,7 @@ internal sealed class DPoPChallenge(IOptionsMonitor<OpenIddictValidationAspNetCo
             parameters[name] = text;
         }
 
-        parameters["algs"] = Algorithms;
-        return $"{DPoPProofValidator.Scheme} " + string.Join(", ",
-            parameters.Select(parameter => $"{parameter.Key}=\"{parameter.Value.Replace("\\", "\\\\").Replace("\"", "\\\"")}\""));
+        return DPoPBindingRule.Challenge(parameters);
     }
 
     private static bool IsBearer(string? challenge) =>
