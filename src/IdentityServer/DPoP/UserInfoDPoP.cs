@@ -19,7 +19,6 @@ public static class UserInfoDPoP
 {
     private const string PresentedAsDPoPProperty = ".redisjwt_userinfo_dpop";
     private const string TokenBoundProperty = ".redisjwt_userinfo_dpop_bound";
-    private const string Prefix = DPoPProofValidator.Scheme + " ";
 
     public sealed class ExtractToken : IOpenIddictServerHandler<ExtractUserInfoRequestContext>
     {
@@ -33,12 +32,10 @@ public static class UserInfoDPoP
 
         public ValueTask HandleAsync(ExtractUserInfoRequestContext context)
         {
-            string? header = context.Transaction.GetHttpRequest()?.Headers.Authorization;
-            // Scheme names are case-insensitive (RFC 9110 11.1).
-            if (context.Request is { AccessToken: null } request && header is not null && header.Length > Prefix.Length
-                && header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+            if (context.Request is { AccessToken: null } request
+                && DPoPBindingRule.TokenFrom(context.Transaction.GetHttpRequest()?.Headers.Authorization) is { } token)
             {
-                request.AccessToken = header[Prefix.Length..];
+                request.AccessToken = token;
                 context.Transaction.Properties[PresentedAsDPoPProperty] = true;
             }
 

@@ -15,6 +15,15 @@ public static class DPoPBindingRule
 
     private static readonly string Algorithms = string.Join(' ', DPoPProofValidator.Algorithms);
 
+    private const string Prefix = DPoPProofValidator.Scheme + " ";
+
+    /// <summary>The token of an <c>Authorization: DPoP &lt;token&gt;</c> header (RFC 9449 7.1), else null.</summary>
+    public static string? TokenFrom(string? authorization) =>
+        // Scheme names are case-insensitive (RFC 9110 11.1).
+        authorization is not null && authorization.Length > Prefix.Length && authorization.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+            ? authorization[Prefix.Length..]
+            : null;
+
     /// <summary>
     /// Checks <paramref name="accessToken"/> (already validated, its claims in <paramref name="principal"/>) against how it
     /// came: a token bound to a key (<c>cnf.jkt</c>) only as <c>Authorization: DPoP</c> with a valid, unused proof of

@@ -24,8 +24,6 @@ internal sealed class DPoPTokenExtraction : IOpenIddictValidationHandler<Process
             .SetType(OpenIddictValidationHandlerType.Custom)
             .Build();
 
-    private const string Prefix = DPoPProofValidator.Scheme + " ";
-
     public ValueTask HandleAsync(ProcessAuthenticationContext context)
     {
         // Introspection mode never runs the token validation the binding is checked in: a DPoP token is not taken at all.
@@ -34,12 +32,10 @@ internal sealed class DPoPTokenExtraction : IOpenIddictValidationHandler<Process
             return default;
         }
 
-        string? header = context.Transaction.GetHttpRequest()?.Headers.Authorization;
-        // Scheme names are case-insensitive (RFC 9110 11.1).
-        if (string.IsNullOrEmpty(context.AccessToken) && header is not null && header.Length > Prefix.Length
-            && header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        if (string.IsNullOrEmpty(context.AccessToken)
+            && DPoPBindingRule.TokenFrom(context.Transaction.GetHttpRequest()?.Headers.Authorization) is { } token)
         {
-            context.AccessToken = header[Prefix.Length..];
+            context.AccessToken = token;
             context.Transaction.DPoP().PresentedAsDPoP = true;
         }
 
