@@ -17,6 +17,7 @@ public static class DPoPIssuanceSetup
             .AddEventHandler(BindIssuedTokens.Descriptor)
             .AddEventHandler(AnswerDPoPTokens.Descriptor)
             .AddEventHandler(AdvertiseDPoP.Descriptor)
+            .AddEventHandler(PushedRequestProofs.Descriptor)
             .AddEventHandler(UserInfoDPoP.ExtractToken.Descriptor)
             .AddEventHandler(UserInfoDPoP.CheckBinding.Descriptor)
             .AddEventHandler(UserInfoDPoP.AnswerInDPoPScheme.Descriptor));

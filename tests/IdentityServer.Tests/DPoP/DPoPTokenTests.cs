@@ -190,6 +190,52 @@ public sealed class DPoPTokenTests(DPoPTokenTests.Servers servers) : IClassFixtu
     }
 
     [Fact]
+    public async Task Push_WithAProof_BindsTheCodeToItsKey()
+    {
+        using var key = DPoPKey.CreateEs256();
+        using var thief = DPoPKey.CreateEs256();
+        var browser = First.CreateBrowser();
+        await OAuth.SignInAsync(browser, DemoEmail, DemoPassword);
+        var pkce = Pkce.Create();
+        var push = new HttpRequestMessage(HttpMethod.Post, "/connect/par")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["client_id"] = SpaClientId, ["redirect_uri"] = SpaRedirectUri, ["response_type"] = "code",
+                ["scope"] = "openid offline_access posts.read", ["code_challenge"] = pkce.Challenge, ["code_challenge_method"] = "S256",
+            }),
+        };
+        push.Headers.Add("DPoP", key.Proof("POST", new Uri(First.Issuer, "connect/par").ToString()));
+        var pushed = await TokenResponse.ReadAsync(await browser.Client.SendAsync(push));
+        Assert.True(pushed.Status == HttpStatusCode.Created, pushed.Body);
+        var (code, _) = await OAuth.AuthorizeAsync(browser,
+            $"/connect/authorize?client_id={SpaClientId}&request_uri={Uri.EscapeDataString(pushed.Get("request_uri"))}");
+
+        Assert.Equal("invalid_grant", (await WithNonceAsync(First, Redeem(code, pkce), thief)).Error);
+        Assert.Equal(HttpStatusCode.OK, (await WithNonceAsync(First, Redeem(code, pkce), key)).Status);
+    }
+
+    [Fact]
+    public async Task Push_ProofAndDPoPJktOfAnotherKey_InvalidDPoPProof()
+    {
+        using var key = DPoPKey.CreateEs256();
+        using var other = DPoPKey.CreateEs256();
+        var push = new HttpRequestMessage(HttpMethod.Post, "/connect/par")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["client_id"] = SpaClientId, ["redirect_uri"] = SpaRedirectUri, ["response_type"] = "code", ["scope"] = "openid",
+                ["code_challenge"] = Pkce.Create().Challenge, ["code_challenge_method"] = "S256", ["dpop_jkt"] = other.Thumbprint,
+            }),
+        };
+        push.Headers.Add("DPoP", key.Proof("POST", new Uri(First.Issuer, "connect/par").ToString()));
+
+        var pushed = await TokenResponse.ReadAsync(await First.CreateApiClient().SendAsync(push));
+
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_dpop_proof"), (pushed.Status, pushed.Error));
+    }
+
+    [Fact]
     public async Task Authorize_MalformedDPoPJkt_InvalidRequest()
     {
         var browser = First.CreateBrowser();
