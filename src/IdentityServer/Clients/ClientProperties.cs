@@ -50,4 +50,27 @@ public static class ClientProperties
 
     public static async ValueTask<bool> RequiresMfaAsync(IOpenIddictApplicationManager applications, object application) =>
         (await applications.GetPropertiesAsync(application)).TryGetValue(RequireMfa, out var value) && value.ValueKind == JsonValueKind.True;
+
+    /// <summary>
+    /// A resource server's own resource identifier (RFC 9728's name for it): the client may introspect the access
+    /// tokens issued for that resource (see <see cref="Connect.IntrospectionByResourceServer"/>).
+    /// </summary>
+    public const string Resource = "resource";
+
+    public static void SetResource(OpenIddictApplicationDescriptor descriptor, string? resource)
+    {
+        if (string.IsNullOrEmpty(resource))
+        {
+            descriptor.Properties.Remove(Resource);
+        }
+        else
+        {
+            descriptor.Properties[Resource] = JsonSerializer.SerializeToElement(resource);
+        }
+    }
+
+    public static async ValueTask<string?> ResourceAsync(IOpenIddictApplicationManager applications, object application) =>
+        (await applications.GetPropertiesAsync(application)).TryGetValue(Resource, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 }

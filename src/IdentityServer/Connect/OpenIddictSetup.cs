@@ -59,6 +59,10 @@ public static class OpenIddictSetup
                 // RFC 9068: access tokens are signed JWTs any resource server can verify from the JWKS.
                 options.DisableAccessTokenEncryption();
 
+                // Audiences are resource identifiers, no client_id: a resource server's client introspects the tokens
+                // for the resource it is.
+                options.AddEventHandler(IntrospectionByResourceServer.ValidateDescriptor)
+                    .AddEventHandler(IntrospectionByResourceServer.HandleDescriptor);
                 options.AddEventHandler(InactiveWhenNotIntrospectable.Descriptor);
 
                 options.UseAspNetCore()
