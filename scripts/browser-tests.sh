@@ -73,7 +73,9 @@ for project in src/IdentityServer src/BoardApi src/BoardSpa samples/ThirdPartyWe
 done
 (cd "$REPO_ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 
-# The demo's seeded clients and BoardApi's resource identifier (its URL), moved to this run's ports.
+# The demo's seeded clients and BoardApi's resource identifier (its URL), moved to this run's ports. The SPA pushes its
+# authorization requests (RFC 9126); here the server requires it of board-spa, so that a request of the SPA's that went
+# through the address bar fails a test.
 start_service src/IdentityServer "$IDS" \
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Redis__KeyPrefix=$PREFIX \
   ConnectionStrings__IdentityDb="$(db browser_identity "$REDISJWT_TEST_POSTGRES_IDENTITY")" \
@@ -83,6 +85,7 @@ start_service src/IdentityServer "$IDS" \
   Cors__AllowedOrigins__0="$SPA" Messages__Folder__Path="$SCRATCH/messages" \
   "Seed__Clients__board-spa__RedirectUris__0=$SPA/callback" \
   "Seed__Clients__board-spa__PostLogoutRedirectUris__0=$SPA/" \
+  Seed__Clients__board-spa__RequirePushedAuthorizationRequests=true \
   "Seed__Clients__third-party-demo__RedirectUris__0=$THIRD_PARTY/signin-oidc" \
   "Seed__Clients__third-party-demo__PostLogoutRedirectUris__0=$THIRD_PARTY/signout-callback-oidc" \
   "Seed__ApiScopes__posts.read__Resource=$BOARD/" "Seed__ApiScopes__posts.write__Resource=$BOARD/" \

@@ -48,6 +48,7 @@ app.UseAuthorization();
 app.UseMalformedInputGuard();
 
 app.MapServiceHealth();
+app.MapProtectedResourceMetadata();
 app.MapPosts();
 
 app.Run();

@@ -1,3 +1,6 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
 using StackExchange.Redis;
 
 namespace RedisJwt.Revocation;
@@ -27,4 +30,12 @@ public sealed class RevocationKeys(string prefix)
 
     /// <summary>The pub/sub channel each revocation is published on, in its encoded form.</summary>
     public RedisChannel Channel => RedisChannel.Literal($"{prefix}revocations");
+
+    /// <summary>
+    /// Set (NX, "1") by the first request presenting a DPoP proof, until the proof could no longer be accepted: the same
+    /// <paramref name="jti"/> from the same key (<paramref name="thumbprint"/>) again is a replay (RFC 9449 11.1), at this
+    /// or any other instance. The jti is hashed: it is the client's choice, of any length and characters.
+    /// </summary>
+    public RedisKey DPoPProofUse(string thumbprint, string jti) =>
+        $"{prefix}dpop-jti:{thumbprint}:{Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(jti)))}";
 }

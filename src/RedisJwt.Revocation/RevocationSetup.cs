@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpenIddict.Validation;
 
 namespace RedisJwt.Revocation;
 
@@ -26,7 +27,7 @@ public static class RevocationSetup
         builder.Services.AddHostedService<RevocationSubscriber>();
 
         builder.AddEventHandler(RevocationCheck.Descriptor);
-        builder.AddEventHandler(UnavailableChallenge.Descriptor);
+        AddEventHandlerOnce(builder, UnavailableChallenge.Descriptor);
         return builder;
     }
 
@@ -38,9 +39,18 @@ public static class RevocationSetup
         return services;
     }
 
-    private static void AddRevocationOptions(IServiceCollection services)
+    /// <summary>A handler that both <see cref="UseRedisRevocation"/> and DPoP add must run once, not twice.</summary>
+    internal static void AddEventHandlerOnce(OpenIddictValidationBuilder builder, OpenIddictValidationHandlerDescriptor descriptor)
     {
-        // The IdentityServer calls both entry points: bind and validate the settings once, not twice.
+        if (!builder.Services.Any(service => service.ServiceType == descriptor.ServiceDescriptor.ServiceType))
+        {
+            builder.AddEventHandler(descriptor);
+        }
+    }
+
+    internal static void AddRevocationOptions(IServiceCollection services)
+    {
+        // The IdentityServer calls several entry points: bind and validate the settings once, not twice.
         if (services.Any(service => service.ServiceType == typeof(RevocationKeys)))
         {
             return;

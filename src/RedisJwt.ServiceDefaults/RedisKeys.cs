@@ -41,6 +41,9 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// <summary>The revocation channel: see <see cref="RevocationKeys.Channel"/>.</summary>
     public RedisChannel RevocationChannel => _revocations.Channel;
 
+    /// <summary>A DPoP proof's jti, recorded once: see <see cref="RevocationKeys.DPoPProofUse"/>.</summary>
+    public RedisKey DPoPProofUse(string thumbprint, string jti) => _revocations.DPoPProofUse(thumbprint, jti);
+
     /// <summary>The pub/sub channel the client_id of each created, changed or deleted client is published on.</summary>
     public RedisChannel ClientChangesChannel => RedisChannel.Literal($"{_prefix}clients:changed");
 
@@ -118,6 +121,12 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// </summary>
     public RedisKey AuthenticatorCodeUse(string userId, string code) =>
         $"{_prefix}totp-used:{userId}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{userId}\n{code}")))}";
+
+    /// <summary>
+    /// The server's DPoP nonce (RFC 9449 section 8) for one rotation window: the first instance to need it sets it (NX),
+    /// every other instance reads the same value, and it expires a few windows later.
+    /// </summary>
+    public RedisKey DPoPNonce(long window) => $"{_prefix}dpop-nonce:{window}";
 
     private static string RateLimitPartition(string partition) => PlainPartition().IsMatch(partition)
         ? partition

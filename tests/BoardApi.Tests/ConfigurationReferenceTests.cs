@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using RedisJwt.BoardApi;
 using RedisJwt.IdentityServer;
+using RedisJwt.Revocation;
 using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 
@@ -14,7 +15,7 @@ namespace RedisJwt.BoardApi.Tests;
 public sealed class ConfigurationReferenceTests
 {
     private static readonly Assembly[] Services =
-        [typeof(IdentityServerMarker).Assembly, typeof(BoardApiMarker).Assembly, typeof(RedisKeys).Assembly];
+        [typeof(IdentityServerMarker).Assembly, typeof(BoardApiMarker).Assembly, typeof(RedisKeys).Assembly, typeof(RevocationOptions).Assembly];
 
     // Sections bound per name rather than as one object: the placeholder stands for the name.
     private static readonly Dictionary<string, string> NamedSections = new() { ["RateLimits:Policies"] = "RateLimits:Policies:<policy>" };

@@ -61,7 +61,7 @@ public sealed class CorsTests(BoardFixture fixture) : IClassFixture<BoardFixture
         // The app can read the 401 and its WWW-Authenticate (RFC 6750 3), e.g. to tell an expired token.
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(SpaOrigin, Header(response, "Access-Control-Allow-Origin"));
-        Assert.Equal(["retry-after", "www-authenticate"], HeaderItems(response, "Access-Control-Expose-Headers"));
+        Assert.Equal(["dpop-nonce", "retry-after", "www-authenticate"], HeaderItems(response, "Access-Control-Expose-Headers"));
     }
 
     [Fact]

@@ -132,7 +132,7 @@ public sealed class PostValidationTests(BoardFixture fixture) : IClassFixture<Bo
     public async Task List_NulWithoutToken_Unauthorized()
     {
         // Input is looked at only for a caller with a token.
-        AssertInvalidToken(await fixture.Board.CreateClient(accessToken: null).GetAsync("/posts?author=a%00b"));
+        AssertNoTokenChallenges(await fixture.Board.CreateClient(accessToken: null).GetAsync("/posts?author=a%00b"));
     }
 
     [Fact]

@@ -15,10 +15,12 @@ namespace RedisJwt.BoardApi.Tests;
 public sealed class StepUpTests(BoardFixture fixture) : IClassFixture<BoardFixture>
 {
     private const string Challenge =
-        "Bearer error=\"insufficient_user_authentication\", error_description=\"This action requires a multi-factor sign-in.\", acr_values=\"mfa\", max_age=\"600\"";
+        "Bearer error=\"insufficient_user_authentication\", error_description=\"This action requires a multi-factor sign-in.\", acr_values=\"mfa\", max_age=\"600\", " +
+        "resource_metadata=\"http://localhost/.well-known/oauth-protected-resource\"";
 
     private const string StaleChallenge =
-        "Bearer error=\"insufficient_user_authentication\", error_description=\"This action requires a more recent multi-factor sign-in.\", acr_values=\"mfa\", max_age=\"600\"";
+        "Bearer error=\"insufficient_user_authentication\", error_description=\"This action requires a more recent multi-factor sign-in.\", acr_values=\"mfa\", max_age=\"600\", " +
+        "resource_metadata=\"http://localhost/.well-known/oauth-protected-resource\"";
 
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(10);
 
@@ -138,6 +140,29 @@ public sealed class StepUpTests(BoardFixture fixture) : IClassFixture<BoardFixtu
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(IdentityServerFactory.SpaOrigin, Header(response, "Access-Control-Allow-Origin"));
         Assert.Contains("www-authenticate", HeaderItems(response, "Access-Control-Expose-Headers"));
+    }
+
+    [Fact]
+    public async Task Delete_AdminWithDPoPBoundTokenWithoutAcr_DPoPStepUpChallengeAndKept()
+    {
+        // RFC 9449 7.1: a request that used DPoP is answered in the DPoP scheme, with its algs.
+        var (forge, post) = await SomeonesPostAsync();
+        using var key = DPoPKey.CreateEs256();
+        var token = forge.Create(claims =>
+        {
+            Admin()(claims);
+            claims["cnf"] = new Dictionary<string, object> { ["jkt"] = key.Thumbprint };
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/posts/{post}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("DPoP", token);
+        request.Headers.Add("DPoP", key.Proof("DELETE", $"http://localhost/posts/{post}", token));
+
+        using var response = await fixture.Board.CreateClient(accessToken: null).SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal($"DPoP{Challenge["Bearer".Length..]}, algs=\"RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512\"",
+            Assert.Single(response.Headers.WwwAuthenticate).ToString());
+        Assert.Equal(HttpStatusCode.OK, (await PostsClient.For(fixture.Board, forge.Create()).GetRawAsync(post)).StatusCode);
     }
 
     private async Task<(TokenForge Forge, Guid Post)> SomeonesPostAsync()

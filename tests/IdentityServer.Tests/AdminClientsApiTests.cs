@@ -149,6 +149,32 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
     }
 
     [Fact]
+    public async Task DPoPBoundAccessTokens_AcceptedReturned_ThenTokensOnlyWithAProof()
+    {
+        var admin = await MachineAdminTokenAsync();
+        var clientId = NewClientId();
+
+        var created = await SendAsync(HttpMethod.Post, "/admin/clients", admin, new
+        {
+            client_id = clientId, client_type = "confidential", grant_types = new[] { "client_credentials" },
+            scope = "posts.read", dpop_bound_access_tokens = true,
+        });
+
+        Assert.True(created.Status == HttpStatusCode.Created, created.Body);
+        Assert.True(created.Json.GetProperty("dpop_bound_access_tokens").GetBoolean());
+        var secret = created.Json.GetProperty("client_secret").GetString()!;
+        Assert.Equal("invalid_dpop_proof", (await ClientCredentialsAsync(clientId, secret, "posts.read")).Error);
+
+        var updated = await SendAsync(HttpMethod.Put, $"/admin/clients/{clientId}", admin, new
+        {
+            consent_type = "explicit", grant_types = new[] { "client_credentials" }, scope = "posts.read", dpop_bound_access_tokens = false,
+        });
+        Assert.True(updated.Status == HttpStatusCode.OK, updated.Body);
+        Assert.False(updated.Json.GetProperty("dpop_bound_access_tokens").GetBoolean());
+        Assert.Equal("Bearer", (await ClientCredentialsAsync(clientId, secret, "posts.read")).Get("token_type"));
+    }
+
+    [Fact]
     public async Task RotateSecret_OldSecretRefusedAtOnceNewOneWorks()
     {
         var admin = await MachineAdminTokenAsync();

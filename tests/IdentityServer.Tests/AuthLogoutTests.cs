@@ -31,8 +31,11 @@ public sealed class AuthLogoutTests(IdentityServerFactory server) : IClassFixtur
         var response = await AuthApiClient.LogoutAsync(server.CreateApiClient(), accessToken: null!);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.Status);
-        Assert.Equal("Bearer error=\"invalid_token\", error_description=\"The request carries no access token.\"",
-            response.Headers!.WwwAuthenticate.ToString());
+        // Either scheme would do (RFC 9449 7.1): the Bearer challenge says what is wrong, the DPoP one which proofs count.
+        var challenges = response.Headers!.WwwAuthenticate.ToList();
+        Assert.Equal(["Bearer", "DPoP"], challenges.Select(challenge => challenge.Scheme));
+        Assert.Equal("error=\"invalid_token\", error_description=\"The request carries no access token.\"", challenges[0].Parameter);
+        Assert.StartsWith("algs=\"", challenges[1].Parameter);
         Assert.Equal("application/problem+json", response.ContentType);
     }
 

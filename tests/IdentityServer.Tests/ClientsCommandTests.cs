@@ -105,6 +105,23 @@ public sealed class ClientsCommandTests(IdentityServerFactory server) : IClassFi
         Assert.Contains("require_pushed_authorization_requests: no", (await RunAsync("update", clientId, "--no-require-par")).Output);
     }
 
+    [Fact]
+    public async Task Update_RequireDPoPFlag_ShownAndOnAndOff()
+    {
+        var clientId = $"cli-{Guid.NewGuid():N}"[..12];
+        var (addExit, added, addErrors) = await RunAsync("add", "--client-id", clientId, "--type", "confidential",
+            "--grant", "client_credentials", "--scope", "posts.read");
+        Assert.True(addExit == 0, addErrors);
+        Assert.Contains("dpop_bound_access_tokens: no", added);
+
+        var (flagExit, flagged, flagErrors) = await RunAsync("update", clientId, "--require-dpop");
+        Assert.True(flagExit == 0, flagErrors);
+        Assert.Contains("dpop_bound_access_tokens: yes", flagged);
+        Assert.Contains("require_mfa: no", flagged); // the other flags untouched
+
+        Assert.Contains("dpop_bound_access_tokens: no", (await RunAsync("update", clientId, "--no-require-dpop")).Output);
+    }
+
     [Theory]
     [InlineData(2, "Unknown command", "frobnicate")]
     [InlineData(2, "needs a client id", "show")]

@@ -61,7 +61,7 @@ public sealed class CorsTests(IdentityServerFactory server) : IClassFixture<Iden
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("unsupported_grant_type", await response.Content.ReadAsStringAsync());
         Assert.Equal(SpaOrigin, Header(response, "Access-Control-Allow-Origin"));
-        Assert.Equal(["retry-after", "www-authenticate"], HeaderItems(response, "Access-Control-Expose-Headers"));
+        Assert.Equal(["dpop-nonce", "retry-after", "www-authenticate"], HeaderItems(response, "Access-Control-Expose-Headers"));
     }
 
     [Fact]

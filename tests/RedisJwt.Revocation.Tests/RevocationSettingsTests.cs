@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation;
+using RedisJwt.Revocation.DPoP;
 
 namespace RedisJwt.Revocation.Tests;
 
@@ -48,6 +51,34 @@ public sealed class RevocationSettingsTests
         Assert.False(services.GetRequiredService<IOptions<RevocationOptions>>().Value.CheckEnabled);
     }
 
+    [Theory]
+    [InlineData("DPoP:ProofLifetime", "00:00:00")]
+    [InlineData("DPoP:ProofLifetime", "00:30:00")]
+    [InlineData("DPoP:ClockSkew", "-00:00:01")]
+    [InlineData("DPoP:ClockSkew", "00:10:00")]
+    public void DPoPWindow_OutOfRange_RefusedNamingTheSetting(string setting, string value)
+    {
+        using var services = ApiWith("Production", (setting, value));
+
+        var refused = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<DPoPOptions>>().Value);
+
+        Assert.Contains(setting, refused.Message);
+    }
+
+    [Fact]
+    public void RevocationAndDPoP_BothUsed_EachHandlerOnce()
+    {
+        using var services = ApiWith("Production");
+
+        var handlers = services.GetRequiredService<IOptions<OpenIddictValidationOptions>>().Value.Handlers;
+
+        // Both add the 503 for an outage; twice would run it twice.
+        Assert.Single(handlers, handler => handler.ServiceDescriptor.ServiceType == typeof(UnavailableChallenge));
+        Assert.Equal(handlers.Count, handlers.Select(handler => handler.ServiceDescriptor.ServiceType).Distinct().Count());
+        Assert.Single(handlers, handler => handler.ServiceDescriptor.ServiceType == typeof(DPoPBindingCheck));
+        Assert.Equal("redisjwt:dpop-jti:", services.GetRequiredService<RevocationKeys>().DPoPProofUse("t", "j").ToString()[..18]);
+    }
+
     private static ServiceProvider ApiWith(string environment, params (string Key, string Value)[] settings)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
@@ -56,7 +87,11 @@ public sealed class RevocationSettingsTests
             builder.Configuration[key] = value;
         }
 
-        builder.Services.AddOpenIddict().AddValidation(options => options.UseRedisRevocation());
+        // A static issuer configuration, so the validation options can be built without discovery.
+        builder.Services.AddOpenIddict().AddValidation(options => options.UseDPoP().UseRedisRevocation().UseDPoP()
+            .SetIssuer("https://id.example.com/")
+            .SetConfiguration(new OpenIddictConfiguration { Issuer = new Uri("https://id.example.com/") }));
+        builder.Services.AddDPoPProofs();
         return builder.Services.BuildServiceProvider();
     }
 }

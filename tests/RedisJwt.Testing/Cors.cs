@@ -9,7 +9,7 @@ public static class Cors
         using var request = new HttpRequestMessage(HttpMethod.Options, path);
         request.Headers.Add("Origin", origin);
         request.Headers.Add("Access-Control-Request-Method", method);
-        request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
+        request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type,dpop");
         return await client.SendAsync(request);
     }
 
@@ -29,7 +29,7 @@ public static class Cors
 
     /// <summary>
     /// A preflight the configured-origins policy allowed: the origin echoed, the method, Authorization,
-    /// Content-Type and traceparent (W3C Trace Context), ten minutes of caching, and no credentials (bearer tokens, not cookies: a cross-origin page
+    /// Content-Type, traceparent (W3C Trace Context) and DPoP (RFC 9449), ten minutes of caching, and no credentials (bearer tokens, not cookies: a cross-origin page
     /// never rides on the user's session).
     /// </summary>
     public static void AssertPreflightAllowed(HttpResponseMessage response, string origin, string method)
@@ -37,7 +37,7 @@ public static class Cors
         Assert.Equal(System.Net.HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(origin, Header(response, "Access-Control-Allow-Origin"));
         Assert.Contains(method.ToLowerInvariant(), HeaderItems(response, "Access-Control-Allow-Methods"));
-        Assert.Equal(["authorization", "content-type", "traceparent"], HeaderItems(response, "Access-Control-Allow-Headers"));
+        Assert.Equal(["authorization", "content-type", "dpop", "traceparent"], HeaderItems(response, "Access-Control-Allow-Headers"));
         Assert.Equal("600", Header(response, "Access-Control-Max-Age"));
         Assert.Null(Header(response, "Access-Control-Allow-Credentials"));
     }

@@ -188,10 +188,11 @@ test('an admin deleting another user\'s post in the SPA is stepped up: enrolment
     await post.waitFor();
     const id = await post.getAttribute('data-id');
 
-    const stepUp = page.waitForRequest((request) => request.url().startsWith(`${urls.identity}/connect/authorize`));
+    // The SPA pushes its authorization requests (RFC 9126): what it asks for is in the pushed form, not the address.
+    const stepUp = page.waitForRequest(`${urls.identity}/connect/par`);
     await post.locator('button.delete').click();
     // BoardApi asks for a recent multi-factor sign-in (RFC 9470 3), and the SPA asks the IdentityServer for one.
-    const authorize = new URL((await stepUp).url());
+    const pushed = new URLSearchParams((await stepUp).postData());
     assert.equal(deletes.length, 1);
     assert.equal(deletes[0].status(), 401);
     const challenge = await deletes[0].headerValue('www-authenticate');
@@ -199,8 +200,8 @@ test('an admin deleting another user\'s post in the SPA is stepped up: enrolment
     assert.match(challenge, /error="insufficient_user_authentication"/);
     assert.match(challenge, /acr_values="mfa"/);
     assert.match(challenge, /max_age="600"/);
-    assert.equal(authorize.searchParams.get('acr_values'), 'mfa');
-    assert.equal(authorize.searchParams.get('max_age'), '600');
+    assert.equal(pushed.get('acr_values'), 'mfa');
+    assert.equal(pushed.get('max_age'), '600');
 
     // No second factor yet: the IdentityServer takes the admin through enrolment, then back to the SPA.
     await page.waitForURL(`${urls.identity}/Account/TwoFactor/Authenticator**`);
@@ -324,18 +325,25 @@ async function turnOffTwoFactor(context, key) {
 }
 
 /**
- * An authorization request of the Board SPA's client (code + PKCE, RFC 7636) started at BASE; the code that comes back
- * to the SPA's callback is redeemed here. redeem() resolves to the ID token's claims.
+ * An authorization request of the Board SPA's client (code + PKCE, RFC 7636), pushed as the SPA pushes it (RFC 9126;
+ * these tests' server requires it of board-spa), for the browser to start at BASE; the code that comes back to the
+ * SPA's callback is redeemed here. redeem() resolves to the ID token's claims.
  */
 async function authorizationRequest(page, base = identity) {
   const verifier = randomBytes(32).toString('base64url');
   const redirectUri = `${urls.spa}/callback`;
   const state = randomBytes(8).toString('hex');
-  const url = `${base}/connect/authorize?${new URLSearchParams({
-    client_id: 'board-spa', response_type: 'code', scope: 'openid profile', redirect_uri: redirectUri, state,
-    nonce: randomBytes(8).toString('hex'), code_challenge_method: 'S256',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-  })}`;
+  const push = await fetch(`${urls.identity}/connect/par`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      client_id: 'board-spa', response_type: 'code', scope: 'openid profile', redirect_uri: redirectUri, state,
+      nonce: randomBytes(8).toString('hex'), code_challenge_method: 'S256',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    }),
+  });
+  const pushed = await push.json();
+  assert.equal(push.status, 201, JSON.stringify(pushed));
+  const url = `${base}/connect/authorize?${new URLSearchParams({ client_id: 'board-spa', request_uri: pushed.request_uri })}`;
   // Only watched, not intercepted (Playwright routes no request a redirect leads to): the SPA loads, finds no state of
   // its own for this response and redeems nothing.
   const called = page.waitForRequest((request) => request.url().startsWith(`${redirectUri}?`), { timeout: 60_000 });

@@ -1,4 +1,5 @@
-// The Board SPA in a real browser: code + PKCE sign-in, posts CRUD through BoardApi, silent renewal, sign-out.
+// The Board SPA in a real browser: code + PKCE sign-in with pushed authorization requests, posts CRUD through
+// BoardApi, silent renewal, sign-out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -51,6 +52,83 @@ test('sign in, then create, edit and delete a post; markup in a post stays text'
   await page.locator(`#posts > li[data-id="${id}"]`).waitFor({ state: 'detached' });
   await reloadPosts(page);
   assert.equal(await page.locator(`#posts > li[data-id="${id}"]`).count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test('sign-in pushes its authorization request: the address bar carries only client_id and request_uri', async () => {
+  const user = await registerUser(browser, 'pusher');
+  const page = await newPage(browser);
+  const pushes = [];
+  const authorizeUrls = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(`${urls.identity}/connect/authorize`)) authorizeUrls.push(new URL(request.url()));
+  });
+  // Passed through as it is, its answer kept: the page leaves at once, and a response's body with it.
+  await page.route(`${urls.identity}/connect/par`, async (route) => {
+    const response = await route.fetch();
+    pushes.push({ request: route.request(), status: response.status(), answer: await response.json() });
+    await route.fulfill({ response });
+  });
+  await signInToSpa(page, user);
+  assert.equal(await page.textContent('#user-name'), user.displayName);
+
+  // RFC 9126 2.1: the whole request, posted as a form by the public client, which names itself in the body.
+  assert.equal(pushes.length, 1);
+  const { request: push, status, answer } = pushes[0];
+  assert.equal(push.method(), 'POST');
+  assert.match(await push.headerValue('content-type'), /^application\/x-www-form-urlencoded/);
+  const pushed = new URLSearchParams(push.postData());
+  assert.equal(pushed.get('client_id'), 'board-spa');
+  assert.equal(pushed.get('redirect_uri'), `${urls.spa}/callback`);
+  assert.equal(pushed.get('response_type'), 'code');
+  assert.equal(pushed.get('code_challenge_method'), 'S256');
+  assert.match(pushed.get('code_challenge') ?? '', /^[\w-]{43}$/);
+  assert.match(pushed.get('scope') ?? '', /\bopenid\b/);
+  assert.ok(pushed.get('state'));
+  assert.equal(status, 201);
+  const requestUri = answer.request_uri;
+  assert.match(requestUri, /^urn:ietf:params:oauth:request_uri:/);
+
+  // RFC 9126 4: the SPA sent the browser to the authorization endpoint with the reference alone. The way back to it
+  // after the sign-in form (the server's own marker added) carries none of the pushed parameters either.
+  const [sent, ...back] = authorizeUrls;
+  assert.deepEqual([...sent.searchParams.keys()].sort(), ['client_id', 'request_uri'], sent.href);
+  assert.equal(sent.searchParams.get('client_id'), 'board-spa');
+  assert.equal(sent.searchParams.get('request_uri'), requestUri);
+  for (const url of back) {
+    assert.equal(url.searchParams.get('request_uri'), requestUri);
+    for (const name of pushed.keys()) if (name !== 'client_id') assert.equal(url.searchParams.has(name), false, url.href);
+  }
+  assert.deepEqual(page.errors, []);
+});
+
+test('a refused push is shown on the page, and the browser stays in the SPA', async () => {
+  const page = await newPage(browser);
+  // The request arrives at the real endpoint wrong in one way: a redirect_uri the client never registered.
+  await page.route(`${urls.identity}/connect/par`, (route) => {
+    const body = new URLSearchParams(route.request().postData());
+    body.set('redirect_uri', `${urls.spa}/elsewhere`);
+    return route.continue({ postData: body.toString() });
+  });
+  const refused = page.waitForResponse(`${urls.identity}/connect/par`);
+  const authorizeRequests = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(`${urls.identity}/connect/authorize`)) authorizeRequests.push(request.url());
+  });
+  await page.goto(urls.spa);
+  await page.click('#sign-in');
+
+  const answer = await refused;
+  assert.equal(answer.status(), 400);
+  const { error, error_description: description } = await answer.json();
+  assert.equal(error, 'invalid_request');
+  const banner = page.locator('#banner');
+  await banner.waitFor();
+  assert.equal(await banner.textContent(), `Sign-in could not start: ${description}`);
+  assert.equal(await banner.getAttribute('data-kind'), 'error');
+  assert.equal(new URL(page.url()).origin, urls.spa);
+  assert.equal(await page.isVisible('#sign-in'), true);
+  assert.deepEqual(authorizeRequests, []);
   assert.deepEqual(page.errors, []);
 });
 

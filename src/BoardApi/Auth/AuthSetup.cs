@@ -10,6 +10,7 @@ using OpenIddict.Validation.SystemNetHttp;
 using Polly;
 using Polly.Retry;
 using RedisJwt.Revocation;
+using RedisJwt.Revocation.DPoP;
 using RedisJwt.ServiceDefaults.Hosting;
 
 namespace RedisJwt.BoardApi.Auth;
@@ -30,7 +31,10 @@ public static class AuthSetup
                 options.AddEventHandler(ChallengeErrors.Descriptor);
                 options.AddEventHandler(CountValidatedTokens.Descriptor);
                 options.AddEventHandler(CountRejectedTokens.Descriptor);
+                options.AddEventHandler(ResourceMetadataChallenge.Descriptor);
                 options.UseRedisRevocation();
+                // DPoP-bound tokens (RFC 9449) besides bearer tokens; a bound token only with a proof of its key.
+                options.UseDPoP();
                 options.UseSystemNetHttp();
                 // Only the Authorization header (RFC 6750 2.1): a token in a URL or form leaks into logs, histories and
                 // Referer headers (RFC 9700 4.3.2), and a form-borne token invites CSRF.
@@ -70,6 +74,7 @@ public static class AuthSetup
                 }
             });
 
+        builder.Services.AddSingleton<ProtectedResource>();
         builder.Services.AddSingleton<TokenValidationMetrics>();
         builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         builder.Services.AddAuthorizationBuilder()

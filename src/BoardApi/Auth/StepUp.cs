@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
+using RedisJwt.Revocation.DPoP;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace RedisJwt.BoardApi.Auth;
@@ -46,7 +47,8 @@ public sealed class StepUp(IOptions<StepUpSettings> settings, TimeProvider clock
 
     /// <summary>
     /// 401 with <c>WWW-Authenticate: Bearer error="insufficient_user_authentication", error_description, acr_values,
-    /// max_age</c> (RFC 9470 3; quoted like its examples), and the same as RFC 9457 problem details, like BoardApi's
+    /// max_age, resource_metadata</c> (RFC 9470 3, quoted like its examples; RFC 9728 5.1), the DPoP scheme with its
+    /// algs instead when the token came as DPoP (RFC 9449 7.1), and the same as RFC 9457 problem details, like BoardApi's
     /// other errors.
     /// </summary>
     public sealed class Challenge(string description, TimeSpan maxAge) : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
@@ -57,13 +59,19 @@ public sealed class StepUp(IOptions<StepUpSettings> settings, TimeProvider clock
 
         public int? StatusCode => StatusCodes.Status401Unauthorized;
 
-        public string WwwAuthenticate =>
-            $"Bearer error=\"{InsufficientUserAuthentication}\", error_description=\"{description}\", " +
-            $"acr_values=\"{MultiFactor}\", max_age=\"{((long)maxAge.TotalSeconds).ToString(CultureInfo.InvariantCulture)}\"";
+        public string WwwAuthenticate(HttpRequest request)
+        {
+            var dpop = request.Headers.Authorization.ToString().StartsWith($"{DPoPProofValidator.Scheme} ", StringComparison.OrdinalIgnoreCase);
+            var metadata = request.HttpContext.RequestServices.GetRequiredService<ProtectedResource>().MetadataUrl(request);
+            return $"{(dpop ? DPoPProofValidator.Scheme : Schemes.Bearer)} error=\"{InsufficientUserAuthentication}\", error_description=\"{description}\", " +
+                $"acr_values=\"{MultiFactor}\", max_age=\"{((long)maxAge.TotalSeconds).ToString(CultureInfo.InvariantCulture)}\", " +
+                $"{ProtectedResource.MetadataParameter}=\"{metadata}\"" +
+                (dpop ? $", algs=\"{string.Join(' ', DPoPProofValidator.Algorithms)}\"" : "");
+        }
 
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers.WWWAuthenticate = WwwAuthenticate;
+            httpContext.Response.Headers.WWWAuthenticate = WwwAuthenticate(httpContext.Request);
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, detail: description)
                 .ExecuteAsync(httpContext);
         }

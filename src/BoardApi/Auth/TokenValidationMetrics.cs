@@ -43,6 +43,7 @@ public sealed class TokenValidationMetrics
             null or Errors.MissingToken => "missing",
             Errors.ServerError or Errors.TemporarilyUnavailable => "unavailable",
             _ when revoked => "revoked",
+            ResourceMetadataChallenge.InvalidDPoPProof => "invalid_dpop_proof",
             _ when description == RequireSubject.Description => "no_subject",
             _ => uri?[(uri.LastIndexOf('/') + 1)..] switch
             {

@@ -5,6 +5,7 @@ using OpenIddict.Validation;
 using OpenIddict.Validation.AspNetCore;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.Revocation;
+using RedisJwt.Revocation.DPoP;
 using RedisJwt.ServiceDefaults.Hosting;
 using RedisJwt.ServiceDefaults.Caching;
 
@@ -34,6 +35,7 @@ public static class AuthApiSetup
             {
                 options.UseLocalServer();
                 options.UseRedisRevocation();
+                options.UseDPoP();
                 options.AddEventHandler(ChallengeErrors.Descriptor);
                 // Only the Authorization header (RFC 6750 2.1; RFC 9700 4.3.2): never a token in a URL or a form.
                 options.UseAspNetCore()

@@ -200,6 +200,7 @@ public static partial class ClientDescriptors
 
         ClientProperties.SetRequireAuthTime(descriptor, seed.RequireAuthTime);
         ClientProperties.SetRequireMfa(descriptor, seed.RequireMfa);
+        ClientProperties.SetRequireDPoP(descriptor, seed.RequireDPoP);
         ClientProperties.SetResource(descriptor, seed.Resource);
         descriptor.RedirectUris.UnionWith(seed.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(seed.PostLogoutRedirectUris);

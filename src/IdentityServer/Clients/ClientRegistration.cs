@@ -51,6 +51,10 @@ public sealed class ClientRegistration
     /// <summary>Authorization requests only through the pushed authorization endpoint (RFC 9126 section 6).</summary>
     [JsonPropertyName("require_pushed_authorization_requests")]
     public bool? RequirePushedAuthorizationRequests { get; set; }
+
+    /// <summary>Every token request carries a DPoP proof, so every access token is sender-constrained (RFC 9449 5.2).</summary>
+    [JsonPropertyName("dpop_bound_access_tokens")]
+    public bool? RequireDPoP { get; set; }
 }
 
 /// <summary>A registered client as the API and CLI show it. Never its secret, except once in <see cref="ClientSecret"/>.</summary>
@@ -67,6 +71,7 @@ public sealed record ClientView(
     [property: JsonPropertyName("require_auth_time")] bool RequireAuthTime,
     [property: JsonPropertyName("require_mfa")] bool RequireMfa,
     [property: JsonPropertyName("require_pushed_authorization_requests")] bool RequirePushedAuthorizationRequests,
+    [property: JsonPropertyName("dpop_bound_access_tokens")] bool RequireDPoP,
     // Seeded from Seed:Clients at every start: the API and CLI leave such a client alone (409).
     [property: JsonPropertyName("managed_by_configuration")] bool ManagedByConfiguration)
 {
@@ -88,6 +93,7 @@ public sealed record ClientView(
         RequireAuthTime = RequireAuthTime,
         RequireMfa = RequireMfa,
         RequirePushedAuthorizationRequests = RequirePushedAuthorizationRequests,
+        RequireDPoP = RequireDPoP,
     };
 }
 

@@ -219,6 +219,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             RequireAuthTime = registration.RequireAuthTime ?? false,
             RequireMfa = registration.RequireMfa ?? false,
             RequirePushedAuthorizationRequests = registration.RequirePushedAuthorizationRequests ?? false,
+            RequireDPoP = registration.RequireDPoP ?? false,
         };
 
         if (type is null)
@@ -267,6 +268,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             ClientProperties.RequiresAuthTime(descriptor),
             ClientProperties.RequiresMfa(descriptor),
             descriptor.Requirements.Contains(Requirements.Features.PushedAuthorizationRequests),
+            ClientProperties.RequiresDPoP(descriptor),
             IsManagedByConfiguration(clientId));
     }
 

@@ -19,6 +19,7 @@ public sealed class ClientsArguments
           --require-auth-time | --no-require-auth-time   (ID tokens always carry auth_time)
           --require-mfa | --no-require-mfa               (every sign-in to the client is multi-factor)
           --require-par | --no-require-par               (authorization requests only pushed, RFC 9126)
+          --require-dpop | --no-require-dpop             (every token request carries a DPoP proof, RFC 9449)
         """;
 
     private static readonly string[] Verbs = ["list", "show", "add", "update", "remove", "rotate-secret"];
@@ -38,10 +39,11 @@ public sealed class ClientsArguments
         [nameof(ClientRegistration.RequireAuthTime)] = "--require-auth-time",
         [nameof(ClientRegistration.RequireMfa)] = "--require-mfa",
         [nameof(ClientRegistration.RequirePushedAuthorizationRequests)] = "--require-par",
+        [nameof(ClientRegistration.RequireDPoP)] = "--require-dpop",
     };
 
     // On/off options: --introspection and --no-introspection, and so on.
-    private static readonly string[] Flags = ["--introspection", "--require-auth-time", "--require-mfa", "--require-par"];
+    private static readonly string[] Flags = ["--introspection", "--require-auth-time", "--require-mfa", "--require-par", "--require-dpop"];
 
     private static readonly HashSet<string> ListOptions = ["--grant", "--redirect-uri", "--post-logout-redirect-uri", "--scope"];
 
@@ -172,6 +174,7 @@ public sealed class ClientsArguments
         current.RequirePushedAuthorizationRequests = Single("--require-par", null) is { } requirePar
             ? requirePar == "true"
             : current.RequirePushedAuthorizationRequests;
+        current.RequireDPoP = Single("--require-dpop", null) is { } requireDPoP ? requireDPoP == "true" : current.RequireDPoP;
         return current;
     }
 }

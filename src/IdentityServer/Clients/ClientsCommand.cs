@@ -98,6 +98,7 @@ public static class ClientsCommand
             $"require_auth_time: {(client.RequireAuthTime ? "yes" : "no")}",
             $"require_mfa: {(client.RequireMfa ? "yes" : "no")}",
             $"require_pushed_authorization_requests: {(client.RequirePushedAuthorizationRequests ? "yes" : "no")}",
+            $"dpop_bound_access_tokens: {(client.RequireDPoP ? "yes" : "no")}",
             $"managed_by_configuration: {(client.ManagedByConfiguration ? "yes (Seed:Clients)" : "no")}",
         ];
         foreach (var line in lines)

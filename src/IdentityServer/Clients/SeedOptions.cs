@@ -56,6 +56,9 @@ public sealed class ClientSeed
 
     /// <summary>Authorization requests only through the pushed authorization endpoint (RFC 9126 section 6).</summary>
     public bool RequirePushedAuthorizationRequests { get; set; }
+
+    /// <summary>Every token request carries a DPoP proof, so every access token is sender-constrained (RFC 9449 5.2).</summary>
+    public bool RequireDPoP { get; set; }
 }
 
 public sealed class ApiScopeSeed

@@ -10,6 +10,7 @@ using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Consent;
 using RedisJwt.IdentityServer.Account.SignIn;
+using RedisJwt.IdentityServer.DPoP;
 using RedisJwt.IdentityServer.Data;
 using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.Sessions;
@@ -140,6 +141,12 @@ public sealed class AuthorizeModel(
                 || await ClientProperties.RequiresAuthTimeAsync(applications, application),
         };
         var principal = await principals.CreateAsync(user, scopes, signIn, authorizationId: null);
+        // RFC 9449 10: the code is redeemed only with a proof of the key the client named here.
+        if (DPoPBinding.BindCode(principal, request) is { } badKey)
+        {
+            return Forbid(Errors.InvalidRequest, badKey);
+        }
+
         if (mustAsk)
         {
             await consents.RememberAsync(principal, userId, applicationId);

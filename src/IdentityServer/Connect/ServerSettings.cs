@@ -35,6 +35,12 @@ public sealed class ServerSettings : IValidatableObject
     /// </summary>
     public TimeSpan RefreshTokenReuseLeeway { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How often the DPoP nonce the token endpoint requires changes (RFC 9449 section 8). A nonce is accepted for one to
+    /// two of these, so it also bounds how long a DPoP proof made in advance can be used.
+    /// </summary>
+    public TimeSpan DPoPNonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Issuer is { IsAbsoluteUri: false })
@@ -53,6 +59,7 @@ public sealed class ServerSettings : IValidatableObject
             (nameof(AuthorizationCodeLifetime), AuthorizationCodeLifetime),
             (nameof(RefreshTokenLifetime), RefreshTokenLifetime),
             (nameof(PushedRequestLifetime), PushedRequestLifetime),
+            (nameof(DPoPNonceLifetime), DPoPNonceLifetime),
         })
         {
             if (value <= TimeSpan.Zero)

@@ -6,6 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.DPoP;
 using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
@@ -34,6 +35,12 @@ public static class TokenEndpoint
             return refused;
         }
 
+        // Every grant: a DPoP proof, if sent (or required), decides what the tokens are bound to (RFC 9449 5).
+        if (await context.RequestServices.GetRequiredService<TokenRequestProofs>().CheckAsync(context, request) is { } badProof)
+        {
+            return badProof;
+        }
+
         if (request.IsClientCredentialsGrantType())
         {
             return await ClientCredentialsAsync(request, applications, scopeManager,
@@ -49,6 +56,11 @@ public static class TokenEndpoint
         // lockout by failed sign-ins does not stop the user's own sessions; an admin's lock has ended them already.)
         var grant = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         var granted = grant.Principal!;
+        if (DPoPBinding.Refusal(granted, context) is { } unproved)
+        {
+            return unproved;
+        }
+
         var user = await users.FindByIdAsync(granted.GetClaim(Claims.Subject)!);
         if (user is null || !await signIns.CanSignInAsync(user))
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using RedisJwt.Revocation.DPoP;
 
 namespace RedisJwt.ServiceDefaults.Hosting;
 
@@ -38,9 +39,10 @@ public static class ServiceCors
             cors.AddPolicy(ConfiguredOrigins, policy => policy
                 .WithOrigins([.. settings.Value.AllowedOrigins])
                 .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete)
-                .WithHeaders(HeaderNames.Authorization, HeaderNames.ContentType, TraceParentHeader)
-                // A browser app needs these to back off (503) and to tell why a token was refused (RFC 6750 3).
-                .WithExposedHeaders(HeaderNames.RetryAfter, HeaderNames.WWWAuthenticate)
+                .WithHeaders(HeaderNames.Authorization, HeaderNames.ContentType, TraceParentHeader, DPoPProofValidator.HeaderName)
+                // A browser app needs these to back off (503), to tell why a token was refused (RFC 6750 3, RFC 9449 7.1)
+                // and to put the server's nonce in its next DPoP proof (RFC 9449 8).
+                .WithExposedHeaders(HeaderNames.RetryAfter, HeaderNames.WWWAuthenticate, "DPoP-Nonce")
                 .SetPreflightMaxAge(PreflightMaxAge));
 
             cors.AddPolicy(AnyOrigin, policy => policy

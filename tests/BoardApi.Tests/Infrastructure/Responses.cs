@@ -16,6 +16,17 @@ public static class Responses
         Assert.Contains("error=\"invalid_token\"", challenge.Parameter);
     }
 
+    /// <summary>
+    /// 401 for a request that carried no token (in the Authorization header): a Bearer challenge with
+    /// <c>error="invalid_token"</c>, and a DPoP one, since a DPoP-bound token would do too (RFC 9449 7.1).
+    /// </summary>
+    public static void AssertNoTokenChallenges(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(["Bearer", "DPoP"], response.Headers.WwwAuthenticate.Select(challenge => challenge.Scheme));
+        Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.First().Parameter);
+    }
+
     /// <summary>An RFC 9457 validation problem naming <paramref name="field"/>.</summary>
     public static async Task<string> AssertFieldErrorAsync(HttpResponseMessage response, string field)
     {

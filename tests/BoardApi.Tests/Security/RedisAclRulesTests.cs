@@ -31,6 +31,9 @@ public sealed class RedisAclRulesTests
         Keys.Revoked(Revoked.Family("aid-1", Later)), Keys.Revoked(Revoked.User(User, DateTimeOffset.UtcNow, Later)),
         Keys.RevocationIndex);
 
+    // DPoP proofs seen, by whichever service a proof was sent to (the token endpoint, userinfo, /auth, BoardApi).
+    private static readonly string[] DPoPProofs = Names(Keys.DPoPProofUse("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", "jti-1"));
+
     // The default topics: each a stream with its retries and dead letters, and a send quota (TopicConsumer's policy).
     private static readonly string[] Topics = [.. new MessagingSettings().AllTopics.Select(topic => topic.Name)];
 
@@ -45,7 +48,7 @@ public sealed class RedisAclRulesTests
         .. Topics.SelectMany(topic => new[] { Keys.MessageStream(topic), Keys.MessageRetries(topic), Keys.MessageDeadLetters(topic) }),
         .. Topics.Select(topic => Keys.RateLimit($"messages.{topic}", "send")),
         .. PolicyNames(typeof(IdentityRateLimits)).Select(policy => Keys.RateLimit(policy, "203.0.113.7")),
-        Keys.KnownDevices(User), Keys.AuthenticatorCodeUse(User, "123456"),
+        Keys.KnownDevices(User), Keys.AuthenticatorCodeUse(User, "123456"), Keys.DPoPNonce(5_900_000),
     ]);
 
     private static IEnumerable<string> BoardOnlyKeys() => Names(
@@ -80,6 +83,8 @@ public sealed class RedisAclRulesTests
         [nameof(RedisKeys.MessageDeadLetters)] = "identity-server",
         [nameof(RedisKeys.KnownDevices)] = "identity-server",
         [nameof(RedisKeys.AuthenticatorCodeUse)] = "identity-server",
+        [nameof(RedisKeys.DPoPNonce)] = "identity-server",
+        [nameof(RedisKeys.DPoPProofUse)] = "identity-server, board-api",
     };
 
     [Fact]
@@ -101,7 +106,7 @@ public sealed class RedisAclRulesTests
     [Fact]
     public void IdentityServer_EveryKeyAndChannelItUses_ReadAndWritable()
     {
-        var unreachable = IdentityOnlyKeys().Concat(Revocations).Where(key => !Identity.CanRead(key) || !Identity.CanWrite(key)).ToList();
+        var unreachable = IdentityOnlyKeys().Concat(Revocations).Concat(DPoPProofs).Where(key => !Identity.CanRead(key) || !Identity.CanWrite(key)).ToList();
 
         Assert.Empty(unreachable);
         Assert.All(new[] { Keys.RevocationChannel, Keys.ClientChangesChannel, Keys.SigningKeysChannel },
@@ -112,7 +117,7 @@ public sealed class RedisAclRulesTests
     [Fact]
     public void BoardApi_EveryKeyAndChannelItUses_Reachable_RevocationsReadOnly()
     {
-        Assert.All(BoardOnlyKeys(), key => Assert.True(Board.CanRead(key) && Board.CanWrite(key), key));
+        Assert.All(BoardOnlyKeys().Concat(DPoPProofs), key => Assert.True(Board.CanRead(key) && Board.CanWrite(key), key));
         Assert.All(Revocations, key => Assert.True(Board.CanRead(key), key));
         Assert.True(Board.CanUseChannel(Keys.RevocationChannel.ToString()));
     }

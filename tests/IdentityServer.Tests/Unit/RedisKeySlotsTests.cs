@@ -38,6 +38,7 @@ public sealed class RedisKeySlotsTests : IDisposable
         [nameof(RedisKeys.MessageLock)] = null,
         [nameof(RedisKeys.KnownDevices)] = null,
         [nameof(RedisKeys.AuthenticatorCodeUse)] = null,
+        [nameof(RedisKeys.DPoPProofUse)] = null,
     };
 
     private static readonly RedisKeys Keys = new(Options.Create(new RedisOptions { KeyPrefix = "redisjwt:" }));

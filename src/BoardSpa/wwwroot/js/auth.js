@@ -2,7 +2,9 @@
 // Tokens are held in memory only (InMemoryWebStorage): a script injected into the page could still use them
 // while it runs, but nothing outlives the tab or can be read back from storage later. The price: a reload
 // loses them, so the app quietly redirects once to the IdentityServer (prompt=none), whose session cookie
-// signs the user straight back in.
+// signs the user straight back in. Every authorization request is pushed (RFC 9126, par.js): the address bar carries
+// only a request_uri.
+import { PushingRedirectNavigator } from './par.js';
 
 const RESUME_KEY = 'board.resume';
 
@@ -21,7 +23,7 @@ function notify(user, message) {
 
 export function init(config) {
   const origin = window.location.origin;
-  manager = new oidc.UserManager({
+  const settings = {
     authority: config.authority,
     client_id: config.clientId,
     redirect_uri: `${origin}/callback`,
@@ -36,7 +38,8 @@ export function init(config) {
     accessTokenExpiringNotificationTimeInSeconds: config.renewSecondsBeforeExpiry,
     loadUserInfo: true,
     monitorSession: false,
-  });
+  };
+  manager = new oidc.UserManager(settings, new PushingRedirectNavigator(settings));
   manager.events.addUserLoaded((user) => {
     renewals += 1;
     notify(user);
@@ -54,14 +57,25 @@ export async function currentUser() {
 
 export async function signIn() {
   sessionStorage.setItem(RESUME_KEY, '1');
-  await manager.signinRedirect();
+  await redirectToSignIn();
+}
+
+/** A sign-in that could not start (its pushed request refused, the IdentityServer unreachable): shown, not dropped. */
+export class SignInFailed extends Error {}
+
+async function redirectToSignIn(args) {
+  try {
+    await manager.signinRedirect(args);
+  } catch (error) {
+    throw new SignInFailed(`Sign-in could not start: ${describe(error)}`);
+  }
 }
 
 /** After a reload: try once to get back in without a prompt; false if this tab never signed in. */
 export async function resume() {
   if (sessionStorage.getItem(RESUME_KEY) !== '1') return false;
   sessionStorage.removeItem(RESUME_KEY);
-  await manager.signinRedirect({ prompt: 'none', state: { resumed: true } });
+  await redirectToSignIn({ prompt: 'none', state: { resumed: true } });
   return true;
 }
 
@@ -73,7 +87,7 @@ export async function resume() {
 export async function stepUp(challenge, action) {
   // Whose action it was: if someone else signs in at the prompt (a shared computer), it is not theirs to run.
   const sub = (await manager.getUser())?.profile.sub;
-  await manager.signinRedirect({ acr_values: challenge.acrValues, max_age: challenge.maxAge, state: { stepUp: { ...action, sub } } });
+  await redirectToSignIn({ acr_values: challenge.acrValues, max_age: challenge.maxAge, state: { stepUp: { ...action, sub } } });
 }
 
 /** A 401 asking for a different or more recent sign-in (RFC 9470 3): what to sign in with, or null. */

@@ -53,7 +53,7 @@ async function start() {
 
   auth.onChange((user, message) => (user ? showTokenStatus(user) : signedOut(message)));
   document.addEventListener('board:message', (event) => banner(event.detail, 'error'));
-  $('sign-in').addEventListener('click', () => auth.signIn());
+  $('sign-in').addEventListener('click', () => auth.signIn().catch((error) => banner(error.message, 'error')));
   $('sign-out').addEventListener('click', () => auth.signOut());
   $('show-sessions').addEventListener('click', async () => {
     showView('sessions');
@@ -70,7 +70,11 @@ async function start() {
 
   const user = await auth.currentUser();
   if (user) return signedIn(user);
-  if (await auth.resume()) return undefined;
+  try {
+    if (await auth.resume()) return undefined;
+  } catch (error) {
+    return signedOut(error.message);
+  }
   return signedOut();
 }
 

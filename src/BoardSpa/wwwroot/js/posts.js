@@ -1,7 +1,7 @@
 // The board: list, create, edit and delete posts. Everything a user wrote goes in through textContent and
 // input values, never as HTML, so a "<script>" in a post is just text.
 import { posts as api, ApiError } from './api.js';
-import { SignedOut, SteppingUp } from './auth.js';
+import { SignedOut, SignInFailed, SteppingUp } from './auth.js';
 
 const list = document.getElementById('posts');
 const empty = document.getElementById('no-posts');
@@ -139,7 +139,8 @@ function fill(item, post) {
 /** Shows the error where it belongs; false when the user is signed out (the app shows that itself). */
 function report(error, target) {
   if (error instanceof SignedOut || error instanceof SteppingUp) return false;
-  const message = error instanceof ApiError ? error.message : 'The board cannot be reached right now.';
+  const message = error instanceof ApiError || error instanceof SignInFailed
+    ? error.message : 'The board cannot be reached right now.';
   if (target) {
     target.textContent = message;
     target.hidden = false;

@@ -1,0 +1,111 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.Extensions.Options;
+using OpenIddict.Validation;
+using OpenIddict.Validation.AspNetCore;
+using RedisJwt.Revocation.DPoP;
+using RedisJwt.ServiceDefaults.Hosting;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Validation.OpenIddictValidationEvents;
+
+namespace RedisJwt.BoardApi.Auth;
+
+/// <summary>
+/// BoardApi as an OAuth protected resource (RFC 9728): its identifier, the metadata document telling a client which
+/// authorization server, scopes and token kinds it takes, and where that document is.
+/// </summary>
+public sealed class ProtectedResource(IOptions<TokenValidationSettings> settings)
+{
+    /// <summary>RFC 9728 3: the well-known suffix of the metadata document.</summary>
+    public const string MetadataPath = "/.well-known/oauth-protected-resource";
+
+    /// <summary>The challenge parameter pointing at the metadata (RFC 9728 5.1).</summary>
+    public const string MetadataParameter = "resource_metadata";
+
+    // A client reads it on each 401 at most; the settings it reflects change with a deployment.
+    public const string CacheControl = "public, max-age=3600";
+
+    /// <summary>
+    /// Auth:Resource, or else the URL this request reached BoardApi by (scheme, host and path base, as the trusted
+    /// proxy's forwarded headers set them): the same URL a DPoP proof's htu is checked against. No trailing slash.
+    /// </summary>
+    public Uri Identifier(HttpRequest request) =>
+        settings.Value.Resource ?? new Uri(UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase));
+
+    /// <summary>RFC 9728 3.1: the well-known suffix between the host and the identifier's path.</summary>
+    public string MetadataUrl(HttpRequest request)
+    {
+        var resource = Identifier(request);
+        return $"{resource.GetLeftPart(UriPartial.Authority)}{MetadataPath}{Path(resource)}";
+    }
+
+    public Metadata MetadataFor(HttpRequest request)
+    {
+        var resource = Identifier(request);
+        return new Metadata(
+            $"{resource.GetLeftPart(UriPartial.Authority)}{Path(resource)}",
+            [settings.Value.Issuer!.AbsoluteUri],
+            [Scopes.PostsRead, Scopes.PostsWrite],
+            // Only the Authorization header (AuthSetup turns the query string and form off).
+            ["header"],
+            DPoPProofValidator.Algorithms,
+            DPoPBoundAccessTokensRequired: false);
+    }
+
+    private static string Path(Uri resource) => resource.AbsolutePath == "/" ? "" : resource.AbsolutePath.TrimEnd('/');
+
+    /// <summary>RFC 9728 2: the protected resource metadata.</summary>
+    public sealed record Metadata(
+        [property: JsonPropertyName("resource")] string Resource,
+        [property: JsonPropertyName("authorization_servers")] IReadOnlyList<string> AuthorizationServers,
+        [property: JsonPropertyName("scopes_supported")] IReadOnlyList<string> ScopesSupported,
+        [property: JsonPropertyName("bearer_methods_supported")] IReadOnlyList<string> BearerMethodsSupported,
+        [property: JsonPropertyName("dpop_signing_alg_values_supported")] IReadOnlyList<string> DPoPSigningAlgValuesSupported,
+        [property: JsonPropertyName("dpop_bound_access_tokens_required")] bool DPoPBoundAccessTokensRequired);
+}
+
+public static class ProtectedResourceSetup
+{
+    /// <summary><c>GET /.well-known/oauth-protected-resource</c>: anonymous, any origin, cacheable.</summary>
+    public static IEndpointRouteBuilder MapProtectedResourceMetadata(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(ProtectedResource.MetadataPath, (HttpContext context, ProtectedResource resource) =>
+            {
+                context.Response.Headers.CacheControl = ProtectedResource.CacheControl;
+                return TypedResults.Json(resource.MetadataFor(context.Request));
+            })
+            .AllowAnonymous()
+            .RequireCors(ServiceCors.AnyOrigin);
+        return endpoints;
+    }
+}
+
+/// <summary>
+/// Every 401 from token validation names the metadata document (RFC 9728 5.1), so a client that was refused can find
+/// out which authorization server to ask and what kind of token to bring. In the Bearer and the DPoP challenge alike.
+/// </summary>
+public sealed class ResourceMetadataChallenge(ProtectedResource resource) : IOpenIddictValidationHandler<ProcessChallengeContext>
+{
+    /// <summary>RFC 9449 7.1: the 401 for a missing, invalid or replayed DPoP proof.</summary>
+    public const string InvalidDPoPProof = "invalid_dpop_proof";
+
+    public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
+        = OpenIddictValidationHandlerDescriptor.CreateBuilder<ProcessChallengeContext>()
+            .UseSingletonHandler<ResourceMetadataChallenge>()
+            // Before OpenIddict writes the challenge from the response's parameters.
+            .SetOrder(OpenIddictValidationAspNetCoreHandlers.AttachWwwAuthenticateHeader<ProcessChallengeContext>.Descriptor.Order - 500)
+            .SetType(OpenIddictValidationHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(ProcessChallengeContext context)
+    {
+        if (context.Response.Error is Errors.InvalidToken or Errors.MissingToken or InvalidDPoPProof
+            && context.Transaction.GetHttpRequest() is { } request)
+        {
+            context.Response[ProtectedResource.MetadataParameter] = resource.MetadataUrl(request);
+        }
+
+        return default;
+    }
+}
