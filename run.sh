@@ -17,6 +17,9 @@ PG_PASSWORD=redisjwt-dev
 REDIS_PORT=6380
 ISSUER=http://127.0.0.1:5001
 BOARD_API=http://127.0.0.1:5002
+# BoardApi's resource identifier (RFC 8707), the aud of its tokens: its URL. The account and admin APIs' are
+# $ISSUER/auth and $ISSUER/admin, derived by the IdentityServer.
+BOARD_RESOURCE=$BOARD_API/
 BOARD_SPA=http://127.0.0.1:5173
 THIRD_PARTY=http://127.0.0.1:5003
 CERT_DIR=$REPO_ROOT/certs/dev
@@ -63,7 +66,7 @@ cat <<EOF
   RedisJwt (Development)
   issuer     $ISSUER
   discovery  $ISSUER/.well-known/openid-configuration
-  BoardApi   $BOARD_API/posts
+  BoardApi   $BOARD_API/posts  (resource $BOARD_RESOURCE; account API $ISSUER/auth, admin API $ISSUER/admin)
   Board SPA  $BOARD_SPA  (sign in with the demo user)
   account    $ISSUER/Account/Security
   messages   $DATA_DIR/messages  (what would be emailed: verification links, alerts)
@@ -103,6 +106,8 @@ Credentials__SigningCertificatePath="$CERT_DIR/signing.crt" \
 Credentials__SigningKeyPath="$CERT_DIR/signing.key" \
 Credentials__EncryptionCertificatePath="$CERT_DIR/encryption.crt" \
 Credentials__EncryptionKeyPath="$CERT_DIR/encryption.key" \
+  env "Seed__ApiScopes__posts.read__Resource=$BOARD_RESOURCE" "Seed__ApiScopes__posts.write__Resource=$BOARD_RESOURCE" \
+  "Seed__Clients__board-api__Resource=$BOARD_RESOURCE" \
   dotnet run --no-build --project "$REPO_ROOT/src/IdentityServer" --no-launch-profile &
 IDS_PID=$!
 
@@ -112,6 +117,7 @@ ConnectionStrings__BoardDb="$(pg_role_connection "$PG_PORT" redisjwt_board "$PG_
 ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" \
 Auth__Issuer="$ISSUER/" \
 Auth__AllowInsecureHttp=true \
+Auth__Audience="$BOARD_RESOURCE" \
   dotnet run --no-build --project "$REPO_ROOT/src/BoardApi" --no-launch-profile &
 BOARD_PID=$!
 

@@ -77,6 +77,7 @@ IDS_ENV=(
 BOARD_ENV=(Logging__LogLevel__RedisJwt.Access=Warning
   ConnectionStrings__BoardDb="$(pg_role_connection "$PG_PORT" bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
+  Auth__Audience=http://127.0.0.1:5002/ # the IdentityServer's Development resource for BoardApi (the Benchmark instance has no default)
   RateLimits__Policies__board-reads__PermitLimit=10000000)
 
 log "starting 2 IdentityServer and 3 BoardApi processes"

@@ -31,6 +31,8 @@ BOARD_ON=27811 BOARD_ON2=27812 BOARD_OFF=27813
 PEER=27901
 CLIENT=bench-client SECRET=bench-client-secret
 INTROSPECTOR=board-api INTROSPECTOR_SECRET=bench-board-api-secret
+# BoardApi's resource identifier (RFC 8707): the aud of the tokens, its Auth:Audience (any of its instances' URLs will do).
+BOARD_RESOURCE=http://127.0.0.1:$BOARD_ON/
 STARTED=$(date +%s)
 # The 1-minute load average before anything starts: a busy machine makes every figure slower.
 LOADAVG=$(cut -d ' ' -f 1 /proc/loadavg)
@@ -85,7 +87,8 @@ IDS_ENV=(
   "Seed__Clients__${CLIENT}__GrantTypes__0=client_credentials"
   "Seed__Clients__${CLIENT}__Scopes__0=posts.read" "Seed__Clients__${CLIENT}__Scopes__1=posts.write"
   "Seed__Clients__${INTROSPECTOR}__Type=confidential" "Seed__Clients__${INTROSPECTOR}__Secret=$INTROSPECTOR_SECRET"
-  "Seed__Clients__${INTROSPECTOR}__Introspection=true"
+  "Seed__Clients__${INTROSPECTOR}__Introspection=true" "Seed__Clients__${INTROSPECTOR}__Resource=$BOARD_RESOURCE"
+  "Seed__ApiScopes__posts.read__Resource=$BOARD_RESOURCE" "Seed__ApiScopes__posts.write__Resource=$BOARD_RESOURCE"
   # One client asks as fast as it can: the per-client limits stay on (a Redis call per request) but never refuse; the
   # propagation scenario revokes 1,000 tokens in a few seconds.
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
@@ -93,7 +96,7 @@ IDS_ENV=(
 )
 BOARD_ENV=(ConnectionStrings__BoardDb="$(db bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
-  RateLimits__Policies__board-reads__PermitLimit=10000000)
+  Auth__Audience="$BOARD_RESOURCE" RateLimits__Policies__board-reads__PermitLimit=10000000)
 
 # start_dotnet NAME PROJECT PORT [KEY=VALUE...]: a service in the background; exec keeps the PID the server's own.
 start_dotnet() {

@@ -73,8 +73,9 @@ for project in src/IdentityServer src/BoardApi src/BoardSpa samples/ThirdPartyWe
 done
 (cd "$REPO_ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 
-# The demo's seeded clients, moved to this run's ports. The SPA pushes its authorization requests (RFC 9126); here the
-# server requires it of board-spa, so that a request of the SPA's that went through the address bar fails a test.
+# The demo's seeded clients and BoardApi's resource identifier (its URL), moved to this run's ports. The SPA pushes its
+# authorization requests (RFC 9126); here the server requires it of board-spa, so that a request of the SPA's that went
+# through the address bar fails a test.
 start_service src/IdentityServer "$IDS" \
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Redis__KeyPrefix=$PREFIX \
   ConnectionStrings__IdentityDb="$(db browser_identity "$REDISJWT_TEST_POSTGRES_IDENTITY")" \
@@ -87,12 +88,14 @@ start_service src/IdentityServer "$IDS" \
   Seed__Clients__board-spa__RequirePushedAuthorizationRequests=true \
   "Seed__Clients__third-party-demo__RedirectUris__0=$THIRD_PARTY/signin-oidc" \
   "Seed__Clients__third-party-demo__PostLogoutRedirectUris__0=$THIRD_PARTY/signout-callback-oidc" \
+  "Seed__ApiScopes__posts.read__Resource=$BOARD/" "Seed__ApiScopes__posts.write__Resource=$BOARD/" \
+  "Seed__Clients__board-api__Resource=$BOARD/" \
   RateLimits__Policies__sign-in-per-account__PermitLimit=1000 RateLimits__Policies__sign-in-per-ip__PermitLimit=1000 \
   RateLimits__Policies__registrations-per-ip__PermitLimit=1000
 start_service src/BoardApi "$BOARD" \
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Redis__KeyPrefix=$PREFIX \
   ConnectionStrings__BoardDb="$(db browser_board "$REDISJWT_TEST_POSTGRES_BOARD")" \
-  Auth__Issuer="$IDS/" Auth__AllowInsecureHttp=true Cors__AllowedOrigins__0="$SPA"
+  Auth__Issuer="$IDS/" Auth__AllowInsecureHttp=true Auth__Audience="$BOARD/" Cors__AllowedOrigins__0="$SPA"
 start_service src/BoardSpa "$SPA" \
   Spa__Authority="$IDS/" Spa__BoardApi="$BOARD/" Spa__RenewSecondsBeforeExpiry=$RENEW_SECONDS_BEFORE_EXPIRY
 start_service samples/ThirdPartyWeb "$THIRD_PARTY" Oidc__Authority="$IDS/" BoardApi__BaseUrl="$BOARD/"

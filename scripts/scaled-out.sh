@@ -27,6 +27,8 @@ ISSUER_PORT=47443
 BOARD_API_PORT=47444
 # "localhost", not id.localhost: BoardApi resolves the issuer's name itself, and only browsers know *.localhost.
 ISSUER=https://localhost:$ISSUER_PORT/
+# BoardApi's resource identifier (RFC 8707), the aud of its tokens: its public URL, at nginx.
+BOARD_RESOURCE=https://localhost:$BOARD_API_PORT/
 CERT_DIR=$REPO_ROOT/certs/dev
 LOG_DIR=$DATA_DIR/logs
 
@@ -82,6 +84,9 @@ run_service() {
       ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)"
       Server__Issuer="$ISSUER"
       Server__AllowInsecureHttp=false
+      Seed__ApiScopes__posts.read__Resource="$BOARD_RESOURCE"
+      Seed__ApiScopes__posts.write__Resource="$BOARD_RESOURCE"
+      Seed__Clients__board-api__Resource="$BOARD_RESOURCE"
       Credentials__SigningCertificatePath="$CERT_DIR/signing.crt"
       Credentials__SigningKeyPath="$CERT_DIR/signing.key"
       Credentials__EncryptionCertificatePath="$CERT_DIR/encryption.crt"
@@ -95,6 +100,7 @@ run_service() {
       ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)"
       Auth__Issuer="$ISSUER"
       Auth__AllowInsecureHttp=false
+      Auth__Audience="$BOARD_RESOURCE"
       SSL_CERT_FILE="$CERT_DIR/tls-ca.crt"
     )
   fi
@@ -161,7 +167,7 @@ cat <<EOF
 
   RedisJwt, scaled out (nginx: TLS, round robin, no sticky sessions)
   issuer     $ISSUER  (IdentityServer on 127.0.0.1:${IDENTITY_PORTS[0]} and :${IDENTITY_PORTS[1]})
-  BoardApi   https://localhost:$BOARD_API_PORT/posts  (on 127.0.0.1:${BOARD_PORTS[0]} and :${BOARD_PORTS[1]})
+  BoardApi   ${BOARD_RESOURCE}posts  (on 127.0.0.1:${BOARD_PORTS[0]} and :${BOARD_PORTS[1]}; resource $BOARD_RESOURCE)
   TLS        trust $CERT_DIR/tls-ca.crt (curl --cacert, or a browser's authorities)
   demo user  demo@redisjwt.local / Demo!Passw0rd
   logs       $LOG_DIR  (nginx.log names the instance that served each request)

@@ -153,7 +153,7 @@ const lines = [
     + `pool capped at ${s.pool} connections (Npgsql's default, 100 per process, exhausts PostgreSQL's default 100 in all).`,
   '',
   '1. **Token endpoint**: `POST` client_credentials, `client_secret_basic`, scope `posts.read`; an RS256 JWT access token '
-    + '(audience `board-api`, 15 minutes). Ours: `/connect/token` (no token row for client_credentials tokens; their revocation is by jti in Redis). '
+    + '(15 minutes; audience BoardApi\'s resource identifier, its URL, at ours, `board-api` at the peer). Ours: `/connect/token` (no token row for client_credentials tokens; their revocation is by jti in Redis). '
     + 'Peer: `/token`, the same client, a resource server whose `accessTokenFormat` is `jwt`.',
   '2. **Introspection** (RFC 7662) of one access token obtained before the run, by the resource-server client `board-api` '
     + '(`client_secret_basic`). Ours introspects the JWT. oidc-provider refuses to introspect JWTs (`unsupported_token_type`), '

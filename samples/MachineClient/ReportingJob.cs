@@ -57,13 +57,14 @@ public sealed class ReportingJob(HttpClient boardApi, OpenIddictClientService op
             var result = await openIddict.AuthenticateWithClientCredentialsAsync(new()
             {
                 Scopes = [.. settings.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries)],
+                Resources = string.IsNullOrEmpty(settings.Resource) ? null : [settings.Resource],
                 CancellationToken = cancellationToken,
             });
             return result.AccessToken;
         }
         catch (OpenIddictExceptions.ProtocolException exception)
         {
-            // invalid_client (wrong id or secret), invalid_scope, unauthorized_client, or a server it cannot use.
+            // invalid_client (wrong id or secret), invalid_scope, invalid_target, unauthorized_client, or a server it cannot use.
             throw new ReportingException(
                 $"The token request to {settings.Issuer} as {settings.ClientId} failed: {exception.Error}: {exception.ErrorDescription}", exception);
         }

@@ -15,4 +15,10 @@ public sealed class ReportingSettings
     public string Scope { get; set; } = "posts.read";
 
     public Uri BoardApi { get; set; } = new("http://127.0.0.1:5002/");
+
+    /// <summary>
+    /// BoardApi's resource identifier (RFC 8707; its Auth:Audience), so the token is for BoardApi alone. Empty: no
+    /// resource parameter, and the token names every resource of the scope.
+    /// </summary>
+    public string Resource { get; set; } = "http://127.0.0.1:5002/";
 }

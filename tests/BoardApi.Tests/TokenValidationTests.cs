@@ -88,9 +88,12 @@ public sealed class TokenValidationTests(BoardFixture fixture) : IClassFixture<B
         AssertInvalidToken(await ListPostsAsync((await ForgeAsync()).Create(type: "JWT")));
     }
 
-    [Fact]
-    public async Task Token_ForOtherAudience_InvalidToken() =>
-        AssertInvalidToken(await ListPostsAsync((await ForgeAsync()).Create(claims => claims["aud"] = "other-api")));
+    [Theory]
+    [InlineData("other-api")]
+    [InlineData("board-api")] // the audience before resource identifiers, and BoardApi's client id
+    [InlineData("http://127.0.0.1:5002")] // BoardApi's resource, but not character for character
+    public async Task Token_ForOtherAudience_InvalidToken(string audience) =>
+        AssertInvalidToken(await ListPostsAsync((await ForgeAsync()).Create(claims => claims["aud"] = audience)));
 
     [Fact]
     public async Task Token_FromOtherIssuer_InvalidToken() =>

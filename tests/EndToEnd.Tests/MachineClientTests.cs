@@ -27,6 +27,8 @@ public sealed class MachineClientTests(SampleDeployment deployment)
         var token = new JsonWebToken(report.AccessToken);
         Assert.Equal("reporting-service", token.Subject);
         Assert.Equal("posts.read", token.GetClaim("scope").Value);
+        // It names BoardApi's resource (RFC 8707): the token is for BoardApi alone.
+        Assert.Equal([IdentityServerFactory.BoardApiResource], token.Audiences);
         Assert.Contains(title, report.Titles);
     }
 

@@ -24,10 +24,10 @@ public sealed class AuthLoginTests(IdentityServerFactory server) : IClassFixture
         Assert.False(string.IsNullOrEmpty(response.Get("refresh_token")));
 
         // Exactly what /connect/token issues: an RFC 9068 JWT for the APIs, with the session and family ids.
-        var access = await OAuth.ValidateJwtAsync(client, response.Get("access_token"), "board-api", "at+jwt");
+        var access = await OAuth.ValidateJwtAsync(client, response.Get("access_token"), IdentityServerFactory.BoardApiResource, "at+jwt");
         Assert.Equal(user.Id, access.Subject);
         Assert.Equal(AuthApiClient.ClientId, access.GetClaim("client_id").Value);
-        Assert.Contains("account", access.Audiences);
+        Assert.Equal(new[] { server.AccountResource, IdentityServerFactory.BoardApiResource }.Order(StringComparer.Ordinal), access.Audiences.Order(StringComparer.Ordinal));
         Assert.False(string.IsNullOrEmpty(access.GetClaim("sid").Value));
         Assert.False(string.IsNullOrEmpty(access.GetClaim("aid").Value));
         // Personal data stays out of the access token; the ID token has what the scopes grant.

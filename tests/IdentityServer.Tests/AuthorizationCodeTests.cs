@@ -50,7 +50,7 @@ public sealed class AuthorizationCodeTests(IdentityServerFactory server) : IClas
         Assert.Equal("Test User", idToken.GetClaim("name").Value);
         Assert.Equal("1991-02-03", idToken.GetClaim("birthdate").Value);
 
-        var access = await OAuth.ValidateJwtAsync(browser.Client, tokens.Get("access_token"), "board-api", "at+jwt");
+        var access = await OAuth.ValidateJwtAsync(browser.Client, tokens.Get("access_token"), BoardApiResource, "at+jwt");
         Assert.Equal(user.Id, access.Subject);
         Assert.Equal(SpaClientId, access.GetClaim("client_id").Value);
         Assert.Equal(SpaScopes.Split(' ').Order(), access.GetClaim("scope").Value.Split(' ').Order());
@@ -80,7 +80,7 @@ public sealed class AuthorizationCodeTests(IdentityServerFactory server) : IClas
         var tokens = await OAuth.RedeemCodeAsync(browser.Client, SpaClientId, SpaRedirectUri, code, pkce.Verifier);
 
         var idToken = await OAuth.ValidateJwtAsync(browser.Client, tokens.Get("id_token"), SpaClientId, "JWT");
-        var access = await OAuth.ValidateJwtAsync(browser.Client, tokens.Get("access_token"), "board-api", "at+jwt");
+        var access = await OAuth.ValidateJwtAsync(browser.Client, tokens.Get("access_token"), BoardApiResource, "at+jwt");
         foreach (var claim in new[] { "name", "email", "birthdate", "role" })
         {
             Assert.False(idToken.TryGetClaim(claim, out _), $"ID token carries '{claim}' without its scope");

@@ -18,11 +18,11 @@ public sealed class ClientCredentialsTests(IdentityServerFactory server) : IClas
         Assert.Equal("Bearer", response.Get("token_type"));
         Assert.InRange(response.Json.GetProperty("expires_in").GetInt32(), 890, 900);
 
-        var jwt = await OAuth.ValidateJwtAsync(client, response.Get("access_token"), "board-api", "at+jwt");
+        var jwt = await OAuth.ValidateJwtAsync(client, response.Get("access_token"), IdentityServerFactory.BoardApiResource, "at+jwt");
         Assert.Equal("RS256", jwt.Alg);
         Assert.Equal("at+jwt", jwt.Typ);
         Assert.Equal(IdentityServerFactory.DefaultIssuer, jwt.Issuer);
-        Assert.Equal(["board-api"], jwt.Audiences);
+        Assert.Equal([IdentityServerFactory.BoardApiResource], jwt.Audiences);
         Assert.Equal(IdentityServerFactory.ThirdPartyClientId, jwt.Subject);
         Assert.Equal(IdentityServerFactory.ThirdPartyClientId, jwt.GetClaim("client_id").Value);
         Assert.Equal("posts.read", jwt.GetClaim("scope").Value);

@@ -23,7 +23,7 @@ public sealed class MigrateCommandTests
             await using var migrations = new NpgsqlCommand("SELECT count(*) FROM \"__EFMigrationsHistory\"", connection);
             Assert.True((long)(await migrations.ExecuteScalarAsync())! > 0);
             await using var scope = new NpgsqlCommand("SELECT \"Resources\" FROM \"OpenIddictScopes\" WHERE \"Name\" = 'posts.read'", connection);
-            Assert.Contains("board-api", (string)(await scope.ExecuteScalarAsync())!);
+            Assert.Contains(IdentityServerFactory.BoardApiResource, (string)(await scope.ExecuteScalarAsync())!);
         }
 
         // The migrated, seeded database serves a Production instance that does not migrate by itself.

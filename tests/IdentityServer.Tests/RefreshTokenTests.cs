@@ -18,8 +18,8 @@ public sealed class RefreshTokenTests(IdentityServerFactory server) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, refreshed.Status);
         Assert.NotEqual(spa.RefreshToken, refreshed.Get("refresh_token"));
         Assert.NotEqual(spa.AccessToken, refreshed.Get("access_token"));
-        var before = await OAuth.ValidateJwtAsync(spa.Browser.Client, spa.AccessToken, "board-api", "at+jwt");
-        var after = await OAuth.ValidateJwtAsync(spa.Browser.Client, refreshed.Get("access_token"), "board-api", "at+jwt");
+        var before = await OAuth.ValidateJwtAsync(spa.Browser.Client, spa.AccessToken, BoardApiResource, "at+jwt");
+        var after = await OAuth.ValidateJwtAsync(spa.Browser.Client, refreshed.Get("access_token"), BoardApiResource, "at+jwt");
         Assert.Equal(before.GetClaim("sid").Value, after.GetClaim("sid").Value);
         Assert.Equal(before.Subject, after.Subject);
         Assert.Equal(before.GetClaim("scope").Value, after.GetClaim("scope").Value);

@@ -30,7 +30,7 @@ public sealed class RestartTests
         await using var restarted = Create(database, prefix);
         var client = restarted.CreateClient();
         Assert.Equal(Kids(jwksBefore), Kids(await client.GetStringAsync("/.well-known/jwks")));
-        await OAuth.ValidateJwtAsync(client, spa.AccessToken, "board-api", "at+jwt");
+        await OAuth.ValidateJwtAsync(client, spa.AccessToken, BoardApiResource, "at+jwt");
         Assert.True((await OAuth.IntrospectAsync(client, spa.AccessToken)).Json.GetProperty("active").GetBoolean());
         // Refresh tokens are encrypted with the encryption certificate: the restarted server can still read them.
         Assert.Equal(HttpStatusCode.OK, (await OAuth.RefreshAsync(client, SpaClientId, spa.RefreshToken)).Status);

@@ -25,6 +25,8 @@ internal static class ServerCommand
         start.Environment["ConnectionStrings__Redis"] = TestServers.RedisAs(Service.IdentityServer);
         start.Environment["Redis__KeyPrefix"] = redisPrefix;
         start.Environment["Server__Issuer"] = "https://id.example.test/";
+        start.Environment["Seed__ApiScopes__posts.read__Resource"] = IdentityServerFactory.BoardApiResource;
+        start.Environment["Seed__ApiScopes__posts.write__Resource"] = IdentityServerFactory.BoardApiResource;
         start.Environment["Messages__Providers__Email"] = "folder";
         start.Environment["Messages__Providers__Sms"] = "folder";
         start.Environment["Messages__Folder__Path"] = Path.Combine(Path.GetTempPath(), "redisjwt-messages", "commands");

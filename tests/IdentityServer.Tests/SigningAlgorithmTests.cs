@@ -21,7 +21,7 @@ public sealed class SigningAlgorithmTests
 
         var token = await OAuth.ClientCredentialsAsync(client, "posts.read");
 
-        var jwt = await OAuth.ValidateJwtAsync(client, token, "board-api", "at+jwt", algorithm);
+        var jwt = await OAuth.ValidateJwtAsync(client, token, IdentityServerFactory.BoardApiResource, "at+jwt", algorithm);
         Assert.Equal(algorithm, jwt.Alg);
         var key = Assert.Single(JsonDocument.Parse(await client.GetStringAsync("/.well-known/jwks")).RootElement.GetProperty("keys").EnumerateArray());
         Assert.Equal(algorithm, key.GetProperty("alg").GetString());
@@ -29,7 +29,7 @@ public sealed class SigningAlgorithmTests
         var discovery = JsonDocument.Parse(await client.GetStringAsync("/.well-known/openid-configuration")).RootElement;
         Assert.Equal([algorithm], discovery.GetProperty("id_token_signing_alg_values_supported").EnumerateArray().Select(value => value.GetString()));
         // RFC 8725 3.1: a verifier held to RS256 refuses the token.
-        await Assert.ThrowsAnyAsync<Xunit.Sdk.XunitException>(() => OAuth.ValidateJwtAsync(client, token, "board-api", "at+jwt"));
+        await Assert.ThrowsAnyAsync<Xunit.Sdk.XunitException>(() => OAuth.ValidateJwtAsync(client, token, IdentityServerFactory.BoardApiResource, "at+jwt"));
 
         var introspection = await OAuth.IntrospectAsync(client, token);
         Assert.Equal(HttpStatusCode.OK, introspection.Status);

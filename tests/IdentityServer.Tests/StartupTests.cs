@@ -108,6 +108,42 @@ public sealed class StartupTests
         Assert.Contains("ConnectionStrings:Redis: no Sentinel at 127.0.0.1:1 named the primary of service \"redisjwt\"", error.ToString());
     }
 
+    [Fact]
+    public async Task Production_ApiScopeWithoutResource_RefusesToStartNamingIt()
+    {
+        var error = await StartAsync("Production", new() { ["Seed:ApiScopes:posts.read:Resource"] = "" });
+
+        Assert.Contains("Seed:ApiScopes:posts.read:Resource is required", error.ToString());
+    }
+
+    [Theory]
+    [InlineData("board-api", "must be an absolute URI without a fragment")]
+    [InlineData("https://api.example.test/#posts", "must be an absolute URI without a fragment")]
+    [InlineData("https://API.example.test", "must be written in its normal form, \"https://api.example.test/\"")]
+    public async Task ApiScopeResourceNotAResourceIdentifier_RefusesToStart(string resource, string message)
+    {
+        var error = await StartAsync("Development", new() { ["Seed:ApiScopes:posts.write:Resource"] = resource });
+
+        Assert.Contains($"Seed:ApiScopes:posts.write:Resource \"{resource}\" {message}", error.ToString());
+    }
+
+    [Fact]
+    public async Task OwnApiScopeWithAnotherResource_RefusesToStart()
+    {
+        // The account API's resource is derived from the issuer; the old audience "account" is refused, not kept.
+        var error = await StartAsync("Development", new() { ["Seed:ApiScopes:account:Resource"] = "account" });
+
+        Assert.Contains("Seed:ApiScopes:account:Resource is http://localhost/auth, derived from Server:Issuer", error.ToString());
+    }
+
+    [Fact]
+    public async Task ResourceServerClientOfAnUnknownResource_RefusesToStart()
+    {
+        var error = await StartAsync("Development", new() { ["Seed:Clients:board-api:Resource"] = "https://elsewhere.example.test/" });
+
+        Assert.Contains("\"https://elsewhere.example.test/\" is not the resource of any API scope", error.ToString());
+    }
+
     private static async Task<Exception> StartAsync(string environment, Dictionary<string, string?> overrides)
     {
         await using var factory = IdentityServerFactory.Create(IdentityServerFactory.NewDatabaseName(),

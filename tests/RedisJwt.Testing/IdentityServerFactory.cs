@@ -27,6 +27,11 @@ public sealed class IdentityServerFactory : ServiceFactory<IdentityServerMarker>
     public const string ThirdPartyRedirectUri = "http://127.0.0.1:5003/signin-oidc";
     public const string ThirdPartySecret = "test-third-party-secret";
     public const string BoardApiClientId = "board-api";
+    /// <summary>
+    /// BoardApi's resource identifier (RFC 8707), the aud of its tokens: what the posts scopes grant and BoardApi's
+    /// Auth:Audience, as in Development (run.sh's BoardApi URL). Not the client id above, which is BoardApi as a client.
+    /// </summary>
+    public const string BoardApiResource = "http://127.0.0.1:5002/";
     public const string BoardApiSecret = "test-board-api-secret";
     /// <summary>The seeded machine client allowed the admin scope (client administration).</summary>
     public const string AdminAutomationClientId = "admin-automation";
@@ -78,6 +83,9 @@ public sealed class IdentityServerFactory : ServiceFactory<IdentityServerMarker>
         ["Seed:Clients:third-party-demo:Secret"] = ThirdPartySecret,
         ["Seed:Clients:board-api:Secret"] = BoardApiSecret,
         ["Seed:Clients:admin-automation:Secret"] = AdminAutomationSecret,
+        // Development has these; the tests of other environments need them too.
+        ["Seed:ApiScopes:posts.read:Resource"] = BoardApiResource,
+        ["Seed:ApiScopes:posts.write:Resource"] = BoardApiResource,
         // A first-party admin console users sign in to (the admin scope is for configured clients only).
         [$"Seed:Clients:{AdminConsoleClientId}:Type"] = "public",
         [$"Seed:Clients:{AdminConsoleClientId}:ConsentType"] = "implicit",
@@ -101,6 +109,12 @@ public sealed class IdentityServerFactory : ServiceFactory<IdentityServerMarker>
 
     /// <summary>Also the base address of every client this factory creates.</summary>
     public Uri Issuer => new(Settings["Server:Issuer"]!);
+
+    /// <summary>The account API's resource identifier (the /auth endpoints): {issuer}auth.</summary>
+    public string AccountResource => Issuer.AbsoluteUri + "auth";
+
+    /// <summary>The admin API's resource identifier (/admin/clients): {issuer}admin.</summary>
+    public string AdminResource => Issuer.AbsoluteUri + "admin";
 
     public static string NewDatabaseName() => $"ids_test_{Guid.NewGuid():N}";
 

@@ -22,9 +22,14 @@ public sealed class TokenValidationSettings : IValidatableObject
     /// <summary>Development and tests only: accept an issuer on plain HTTP.</summary>
     public bool AllowInsecureHttp { get; set; }
 
-    /// <summary>The <c>aud</c> an access token must carry to be accepted here (RFC 9068 4).</summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "Auth:Audience is required.")]
-    public string Audience { get; set; } = "board-api";
+    /// <summary>
+    /// BoardApi's resource identifier (RFC 8707), its public base URL: the <c>aud</c> an access token must carry to be
+    /// accepted here (RFC 9068 4) and the <c>resource</c> a client names to get one. The IdentityServer's posts scopes
+    /// name the same (Seed:ApiScopes:posts.read:Resource), and so must the metadata's <see cref="Resource"/>.
+    /// </summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage =
+        "Auth:Audience is required: BoardApi's resource identifier, its public base URL (e.g. https://api.example.com/), the same as the IdentityServer's Seed:ApiScopes:posts.read:Resource.")]
+    public string Audience { get; set; } = "";
 
     public TokenValidationMode Mode { get; set; } = TokenValidationMode.Jwt;
 
@@ -65,6 +70,19 @@ public sealed class TokenValidationSettings : IValidatableObject
         else if (Issuer is not null && Issuer.Scheme != Uri.UriSchemeHttps && !AllowInsecureHttp)
         {
             yield return new ValidationResult("Auth:Issuer must use https unless Auth:AllowInsecureHttp is true (development only).", [nameof(Issuer)]);
+        }
+
+        // As the IdentityServer requires of the resource (it compares character for character).
+        if (!string.IsNullOrEmpty(Audience))
+        {
+            if (!Uri.TryCreate(Audience, UriKind.Absolute, out var resource) || resource.IsFile || resource.Fragment.Length > 0)
+            {
+                yield return new ValidationResult($"Auth:Audience \"{Audience}\" must be an absolute URI without a fragment (RFC 8707 2).", [nameof(Audience)]);
+            }
+            else if (resource.AbsoluteUri != Audience)
+            {
+                yield return new ValidationResult($"Auth:Audience \"{Audience}\" must be written in its normal form, \"{resource.AbsoluteUri}\".", [nameof(Audience)]);
+            }
         }
 
         if (Resource is not null && (!Resource.IsAbsoluteUri || Resource.Scheme is not ("https" or "http")

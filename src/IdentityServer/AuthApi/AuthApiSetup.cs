@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
+using OpenIddict.Validation;
 using OpenIddict.Validation.AspNetCore;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.Revocation;
@@ -28,11 +30,10 @@ public static class AuthApiSetup
                 options.AddEventHandler(AuthResponsesNameScopes.Descriptor);
             })
             // The account endpoints are a resource server of this same issuer: tokens are checked with the server's
-            // own keys, for the "account" audience, against the same Redis revocations as at any other API.
+            // own keys, for the account API's audience, against the same Redis revocations as at any other API.
             .AddValidation(options =>
             {
                 options.UseLocalServer();
-                options.AddAudiences(AuthApiSettings.AccountScope);
                 options.UseRedisRevocation();
                 options.UseDPoP();
                 options.AddEventHandler(ChallengeErrors.Descriptor);
@@ -42,11 +43,18 @@ public static class AuthApiSetup
                     .DisableAccessTokenExtractionFromBodyForm();
             });
 
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(AuthEndpoints.AccountPolicy, policy => policy
+        // Its audience is its resource identifier, {issuer}auth (OwnApiResources): deferred, as the issuer is a setting.
+        builder.Services.AddOptions<OpenIddictValidationOptions>().Configure<IOptions<ServerSettings>>((validation, server) =>
+            validation.Audiences.Add(OwnApiResources.Account(server.Value.Issuer!)));
+        builder.Services.AddOptions<AuthorizationOptions>().Configure<IOptions<ServerSettings>>((authorization, server) =>
+        {
+            var audience = OwnApiResources.Account(server.Value.Issuer!);
+            authorization.AddPolicy(AuthEndpoints.AccountPolicy, policy => policy
                 .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireAssertion(context => context.User.HasScope(AuthApiSettings.AccountScope)));
+                // The audience too: validation also accepts the admin API's, which is not this API's.
+                .RequireAssertion(context => context.User.HasScope(AuthApiSettings.AccountScope) && context.User.HasAudience(audience)));
+        });
 
         return builder;
     }

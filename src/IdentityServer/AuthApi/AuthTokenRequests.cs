@@ -31,12 +31,20 @@ public static class AuthTokenRequests
 
         [Required, StringLength(256)]
         public string? Password { get; set; }
+
+        /// <summary>Optional: the one API the access token is for (RFC 8707), e.g. the account API, {issuer}auth.</summary>
+        [StringLength(2048)]
+        public string? Resource { get; set; }
     }
 
     public sealed class RefreshRequest
     {
         [Required, JsonPropertyName("refresh_token")]
         public string? RefreshToken { get; set; }
+
+        /// <summary>Optional: the one API of the grant the new access token is for; the refresh token keeps them all.</summary>
+        [StringLength(2048)]
+        public string? Resource { get; set; }
     }
 
     /// <summary>Marks, on the request's features, a token request that came in as /auth/login or /auth/refresh.</summary>
@@ -99,14 +107,14 @@ public static class AuthTokenRequests
             return (null, invalid);
         }
 
-        return (new()
+        return (WithResource(new()
         {
             [Parameters.GrantType] = GrantTypes.Password,
             [Parameters.ClientId] = clientId,
             [Parameters.Username] = login.Email!,
             [Parameters.Password] = login.Password!,
             [Parameters.Scope] = string.Join(' ', await ScopesOfAsync(context, clientId)),
-        }, null);
+        }, login.Resource), null);
     }
 
     private static async Task<(Dictionary<string, string>?, IResult?)> RefreshParametersAsync(HttpRequest request, string clientId)
@@ -122,12 +130,23 @@ public static class AuthTokenRequests
             return (null, invalid);
         }
 
-        return (new()
+        return (WithResource(new()
         {
             [Parameters.GrantType] = GrantTypes.RefreshToken,
             [Parameters.ClientId] = clientId,
             [Parameters.RefreshToken] = refresh.RefreshToken!,
-        }, null);
+        }, refresh.Resource), null);
+    }
+
+    // Passed on as is: the token endpoint judges it like any resource parameter.
+    private static Dictionary<string, string> WithResource(Dictionary<string, string> parameters, string? resource)
+    {
+        if (resource is not null)
+        {
+            parameters[Parameters.Resource] = resource;
+        }
+
+        return parameters;
     }
 
     // Everything the first-party app is allowed: sign-in (openid), a refresh token if it may refresh, its scopes.

@@ -10,8 +10,9 @@ namespace RedisJwt.IdentityServer.Clients;
 /// <param name="AnyHttpHost">Development: plain-http redirect URIs on any host, not only on loopback.</param>
 /// <param name="ReservedScopes">Scopes only configuration may grant (the admin API and CLI may not): they act on the
 /// user's account or on the server itself, which no registered third party should be able to.</param>
+/// <param name="KnownResources">The API scopes' resources (a resource server client names one); null: not checked.</param>
 public sealed record ClientRules(string? FirstPartyClientId = null, IReadOnlySet<string>? KnownScopes = null, bool AnyHttpHost = true,
-    IReadOnlySet<string>? ReservedScopes = null);
+    IReadOnlySet<string>? ReservedScopes = null, IReadOnlySet<string>? KnownResources = null);
 
 /// <summary>One broken rule, by the <see cref="ClientSeed"/> property it concerns ("ClientId" for the id).</summary>
 public sealed record ClientError(string Field, string Message);
@@ -102,6 +103,17 @@ public static partial class ClientDescriptors
             Invalid(nameof(ClientSeed.Introspection), "a public client cannot call the introspection endpoint.");
         }
 
+        // The API it is: what it introspects tokens for, so nothing without introspection.
+        if (!string.IsNullOrEmpty(seed.Resource) && !seed.Introspection)
+        {
+            Invalid(nameof(ClientSeed.Resource), "a Resource is the API a resource server is, for introspection: set Introspection too.");
+        }
+        else if (!string.IsNullOrEmpty(seed.Resource) && rules.KnownResources is { } resources && !resources.Contains(seed.Resource))
+        {
+            Invalid(nameof(ClientSeed.Resource), $"\"{seed.Resource}\" is not the resource of any API scope; "
+                + $"this server's are {string.Join(" ", resources.Order(StringComparer.Ordinal))}.");
+        }
+
         if (seed.GrantTypes.FirstOrDefault(grant => !SupportedGrants.Contains(grant)) is { } unsupported)
         {
             Invalid(nameof(ClientSeed.GrantTypes), $"grant type \"{unsupported}\" is not supported.");
@@ -189,6 +201,7 @@ public static partial class ClientDescriptors
         ClientProperties.SetRequireAuthTime(descriptor, seed.RequireAuthTime);
         ClientProperties.SetRequireMfa(descriptor, seed.RequireMfa);
         ClientProperties.SetRequireDPoP(descriptor, seed.RequireDPoP);
+        ClientProperties.SetResource(descriptor, seed.Resource);
         descriptor.RedirectUris.UnionWith(seed.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(seed.PostLogoutRedirectUris);
 

@@ -5,7 +5,7 @@ namespace RedisJwt.IdentityServer.Clients;
 
 /// <summary>
 /// Client metadata beyond OpenIddict's own columns, kept in the application's properties under their RFC 7591 / OIDC
-/// Dynamic Client Registration names. Each is an on/off flag, absent when off.
+/// Dynamic Client Registration names. Each is an on/off flag, absent when off, but the resource server's resource.
 /// </summary>
 public static class ClientProperties
 {
@@ -59,4 +59,27 @@ public static class ClientProperties
 
     private static async ValueTask<bool> HasFlagAsync(IOpenIddictApplicationManager applications, object application, string name) =>
         (await applications.GetPropertiesAsync(application)).TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.True;
+
+    /// <summary>
+    /// A resource server's own resource identifier (RFC 9728's name for it): the client may introspect the access
+    /// tokens issued for that resource (see <see cref="Connect.IntrospectionByResourceServer"/>).
+    /// </summary>
+    public const string Resource = "resource";
+
+    public static void SetResource(OpenIddictApplicationDescriptor descriptor, string? resource)
+    {
+        if (string.IsNullOrEmpty(resource))
+        {
+            descriptor.Properties.Remove(Resource);
+        }
+        else
+        {
+            descriptor.Properties[Resource] = JsonSerializer.SerializeToElement(resource);
+        }
+    }
+
+    public static async ValueTask<string?> ResourceAsync(IOpenIddictApplicationManager applications, object application) =>
+        (await applications.GetPropertiesAsync(application)).TryGetValue(Resource, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 }

@@ -8,7 +8,7 @@ namespace RedisJwt.IdentityServer.Clients;
 
 /// <summary>The <see cref="ClientRules"/> of this server, for the seed and for the admin API and CLI alike.</summary>
 public sealed class ClientRulesSource(IOptions<OpenIddictServerOptions> server, IOptions<AuthApiSettings> authApi,
-    IHostEnvironment environment, IOpenIddictScopeManager scopes)
+    IHostEnvironment environment, IOpenIddictScopeManager scopes, IOptions<SeedOptions> seed)
 {
     /// <summary>Before the seed has written anything: the standard scopes and the configured API scopes.</summary>
     public ClientRules ForSeed() => Rules(server.Value.Scopes);
@@ -36,5 +36,6 @@ public sealed class ClientRulesSource(IOptions<OpenIddictServerOptions> server, 
     };
 
     private ClientRules Rules(IEnumerable<string> knownScopes) =>
-        new(authApi.Value.ClientId, knownScopes.ToHashSet(StringComparer.Ordinal), AnyHttpHost: environment.IsDevelopment());
+        new(authApi.Value.ClientId, knownScopes.ToHashSet(StringComparer.Ordinal), AnyHttpHost: environment.IsDevelopment(),
+            KnownResources: seed.Value.ApiScopes.Values.Select(scope => scope.Resource).ToHashSet(StringComparer.Ordinal));
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OpenIddict.EntityFrameworkCore.Models;
 
 namespace RedisJwt.IdentityServer.Clients;
@@ -10,7 +11,9 @@ public static class ClientsSetup
     /// </summary>
     public static IHostApplicationBuilder AddClients(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
+        builder.Services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IPostConfigureOptions<SeedOptions>, ApiScopeResources>();
+        builder.Services.AddSingleton<IValidateOptions<SeedOptions>, ApiScopeResources>();
         builder.Services.AddScoped<ClientSeeder>();
 
         builder.Services.AddOpenIddict().AddCore(options =>

@@ -8,7 +8,10 @@ public sealed class SeedOptions
     /// <summary>Keyed by client_id. Secrets belong in environment variables or user-secrets, never appsettings.json.</summary>
     public Dictionary<string, ClientSeed> Clients { get; set; } = [];
 
-    /// <summary>Keyed by scope name; each API scope grants access to one resource (its <c>aud</c>).</summary>
+    /// <summary>
+    /// Keyed by scope name; each API scope grants access to one resource, whose identifier is the <c>aud</c> of its
+    /// tokens and what a request's <c>resource</c> parameter names (RFC 8707; see <see cref="ApiScopeResources"/>).
+    /// </summary>
     public Dictionary<string, ApiScopeSeed> ApiScopes { get; set; } = [];
 
     public DemoUserSeed? DemoUser { get; set; }
@@ -39,6 +42,12 @@ public sealed class ClientSeed
     /// <summary>A resource server that may call the introspection endpoint.</summary>
     public bool Introspection { get; set; }
 
+    /// <summary>
+    /// With <see cref="Introspection"/>: the resource identifier of the API this client is (one of the API scopes'
+    /// resources; BoardApi's board-api: BoardApi's Auth:Audience). It may introspect the access tokens for it.
+    /// </summary>
+    public string? Resource { get; set; }
+
     /// <summary>ID tokens always carry auth_time (OIDC Dynamic Client Registration 1.0 section 2).</summary>
     public bool RequireAuthTime { get; set; }
 
@@ -56,6 +65,10 @@ public sealed class ApiScopeSeed
 {
     public string DisplayName { get; set; } = "";
 
+    /// <summary>
+    /// An absolute URI in its normal form: the API's public base URL (BoardApi's is its Auth:Audience). Left unset
+    /// for the account and admin scopes, whose resources are this server's own APIs, derived from the issuer.
+    /// </summary>
     public string Resource { get; set; } = "";
 }
 

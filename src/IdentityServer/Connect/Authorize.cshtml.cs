@@ -34,6 +34,7 @@ public sealed class AuthorizeModel(
     FreshSignIn freshSignIn,
     SecondFactors factors,
     MultiFactorRequirement multiFactor,
+    ResourceIndicators resourceIndicators,
     IAntiforgery antiforgery) : PageModel
 {
     public const string DecisionField = "consent_decision";
@@ -106,7 +107,8 @@ public sealed class AuthorizeModel(
 
         var applicationId = (await applications.GetIdAsync(application))!;
         var userId = await users.GetUserIdAsync(user);
-        var scopes = request.GetScopes();
+        // Resources named (RFC 8707 2.1): the grant is for them alone, so consent is asked for the scopes it keeps.
+        var scopes = await resourceIndicators.GrantedScopesAsync(request.GetScopes(), request.GetResources());
         var consentType = await applications.GetConsentTypeAsync(application);
         var consented = consentType == ConsentTypes.Explicit && await consents.HasConsentedAsync(userId, applicationId, scopes);
 

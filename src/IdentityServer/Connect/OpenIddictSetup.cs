@@ -59,6 +59,18 @@ public static class OpenIddictSetup
                 // RFC 9068: access tokens are signed JWTs any resource server can verify from the JWKS.
                 options.DisableAccessTokenEncryption();
 
+                // RFC 8707: a client names a resource through the scopes that grant it, one check of ours for every
+                // grant (ResourceIndicators) instead of a second list of resource permissions per client.
+                options.IgnoreResourcePermissions();
+                options.AddEventHandler(ValidateResourceIndicators.AuthorizationDescriptor)
+                    .AddEventHandler(ValidateResourceIndicators.PushedAuthorizationDescriptor)
+                    .AddEventHandler(ValidateResourceIndicators.TokenDescriptor)
+                    .AddEventHandler(AccessTokenForResource.Descriptor);
+
+                // Audiences are resource identifiers, no client_id: a resource server's client introspects the tokens
+                // for the resource it is.
+                options.AddEventHandler(IntrospectionByResourceServer.ValidateDescriptor)
+                    .AddEventHandler(IntrospectionByResourceServer.HandleDescriptor);
                 options.AddEventHandler(InactiveWhenNotIntrospectable.Descriptor);
 
                 options.UseAspNetCore()
@@ -75,6 +87,8 @@ public static class OpenIddictSetup
                 var value = settings.Value;
                 // Advertise the configured API scopes in discovery next to the standard ones.
                 server.Scopes.UnionWith(seed.Value.ApiScopes.Keys);
+                // The resources a request may name (RFC 8707): those of the API scopes; any other is invalid_target.
+                server.Resources.UnionWith(seed.Value.ApiScopes.Values.Select(scope => new Uri(scope.Resource, UriKind.Absolute)));
                 server.Issuer = value.Issuer;
                 server.AccessTokenLifetime = value.AccessTokenLifetime;
                 server.IdentityTokenLifetime = value.IdentityTokenLifetime;
@@ -102,6 +116,7 @@ public static class OpenIddictSetup
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<ScopeResources>();
+        builder.Services.AddScoped<ResourceIndicators>();
         builder.Services.AddScoped<UserPrincipalFactory>();
         builder.Services.AddSingleton<FreshSignIn>();
         builder.Services.AddScoped<PasswordGrant>();

@@ -21,6 +21,7 @@ public sealed class BoardApiFactory(Uri issuer, string? databaseName = null, str
     {
         ["Auth:Issuer"] = issuer.AbsoluteUri,
         ["Auth:AllowInsecureHttp"] = "true",
+        ["Auth:Audience"] = IdentityServerFactory.BoardApiResource,
         // Tests rotate keys within seconds; production waits 30 s between forced metadata refreshes.
         ["Auth:MetadataRefreshInterval"] = "00:00:01",
         ["Cors:AllowedOrigins:0"] = IdentityServerFactory.SpaOrigin,

@@ -24,7 +24,7 @@ public sealed class TokenForge(RSA issuerKey, string kid, string issuer)
         return new TokenForge(key, Assert.Single(jwks.Keys).Kid, identity.Issuer.AbsoluteUri);
     }
 
-    /// <summary>A well-formed RFC 9068 access token for board-api; <paramref name="change"/> alters the claims.</summary>
+    /// <summary>A well-formed RFC 9068 access token for BoardApi (its resource as aud); <paramref name="change"/> alters the claims.</summary>
     public string Create(Action<Dictionary<string, object>>? change = null, string type = "at+jwt",
         SigningCredentials? signWith = null)
     {
@@ -63,7 +63,7 @@ public sealed class TokenForge(RSA issuerKey, string kid, string issuer)
         return new Dictionary<string, object>
         {
             ["iss"] = issuer,
-            ["aud"] = "board-api",
+            ["aud"] = IdentityServerFactory.BoardApiResource,
             ["sub"] = "forged-subject",
             ["client_id"] = IdentityServerFactory.SpaClientId,
             ["scope"] = "posts.read posts.write",

@@ -27,6 +27,7 @@ public sealed class TokenValidationSettingsTests
         {
             Issuer = new Uri("https://id.example.com/"),
             AllowInsecureHttp = allowInsecureHttp,
+            Audience = "https://board.example.com/",
             Resource = new Uri(resource, UriKind.RelativeOrAbsolute),
         };
         var errors = new List<ValidationResult>();

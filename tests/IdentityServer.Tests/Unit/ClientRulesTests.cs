@@ -84,4 +84,28 @@ public sealed class ClientRulesTests
         Assert.Contains("\"account\"", error.Message);
         Assert.Empty(Validate("https://app.example/cb", rules with { ReservedScopes = null }, "openid", "account"));
     }
+
+    [Fact]
+    public void ResourceServer_ItsResource_StoredForIntrospection()
+    {
+        var rules = Production with { KnownResources = new HashSet<string> { "https://api.example/" } };
+        var board = new ClientSeed { Secret = "s", Introspection = true, Resource = "https://api.example/" };
+
+        Assert.Empty(ClientDescriptors.Validate("board", board, rules));
+        Assert.Equal("https://api.example/", ClientDescriptors.Describe("board", board).Properties[ClientProperties.Resource].GetString());
+    }
+
+    [Theory]
+    [InlineData(false, "https://api.example/", "set Introspection too")]
+    [InlineData(true, "https://other.example/", "is not the resource of any API scope")]
+    public void ResourceServer_WithoutIntrospectionOrOfAnUnknownResource_ErrorOnResource(bool introspection, string resource, string message)
+    {
+        var rules = Production with { KnownResources = new HashSet<string> { "https://api.example/" } };
+
+        var error = Assert.Single(ClientDescriptors.Validate("board",
+            new ClientSeed { Secret = "s", Introspection = introspection, Resource = resource }, rules));
+
+        Assert.Equal(nameof(ClientSeed.Resource), error.Field);
+        Assert.Contains(message, error.Message);
+    }
 }
