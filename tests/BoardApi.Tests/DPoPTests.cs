@@ -16,7 +16,8 @@ namespace RedisJwt.BoardApi.Tests;
 public sealed class DPoPTests(BoardFixture fixture) : IClassFixture<BoardFixture>, IDisposable
 {
     private const string Posts = "http://localhost/posts";
-    private const string Metadata = "http://localhost/.well-known/oauth-protected-resource";
+    // Where BoardApi's resource identifier (Auth:Audience, run.sh's http://127.0.0.1:5002/) has its metadata (RFC 9728 3.1).
+    private const string Metadata = "http://127.0.0.1:5002/.well-known/oauth-protected-resource";
 
     private readonly DPoPKey _key = DPoPKey.CreateEs256();
 
@@ -191,7 +192,7 @@ public sealed class DPoPTests(BoardFixture fixture) : IClassFixture<BoardFixture
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.True(response.Headers.CacheControl is { Public: true, MaxAge.TotalSeconds: > 0 }, response.Headers.CacheControl?.ToString());
         var metadata = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("http://localhost", metadata.GetProperty("resource").GetString());
+        Assert.Equal(IdentityServerFactory.BoardApiResource, metadata.GetProperty("resource").GetString());
         Assert.Equal([fixture.Identity.Issuer.AbsoluteUri], Strings(metadata, "authorization_servers"));
         Assert.Equal(["posts.read", "posts.write"], Strings(metadata, "scopes_supported"));
         Assert.Equal(["header"], Strings(metadata, "bearer_methods_supported"));
@@ -212,16 +213,17 @@ public sealed class DPoPTests(BoardFixture fixture) : IClassFixture<BoardFixture
     }
 
     [Fact]
-    public async Task ResourceMetadata_ResourceConfiguredWithAPath_DocumentAndChallengesFollowRfc9728()
+    public async Task ResourceMetadata_AudienceWithAPath_DocumentAndChallengesFollowRfc9728()
     {
         await using var board = new BoardApiFactory(fixture.Identity.Issuer, redisPrefix: fixture.Identity.RedisPrefix,
-            overrides: new Dictionary<string, string?> { ["Auth:Resource"] = "https://api.example.com/board/" });
+            overrides: new Dictionary<string, string?> { ["Auth:Audience"] = "https://api.example.com/board/" });
         board.StartServer();
 
         var metadata = await board.CreateClient(accessToken: null).GetFromJsonAsync<JsonElement>("/.well-known/oauth-protected-resource");
         using var refused = await board.CreateClient("not-a-jwt").GetAsync("/posts");
 
-        Assert.Equal("https://api.example.com/board", metadata.GetProperty("resource").GetString());
+        // The resource identifier as tokens and clients name it (RFC 9728 3.3), trailing slash and all.
+        Assert.Equal("https://api.example.com/board/", metadata.GetProperty("resource").GetString());
         // RFC 9728 3.1: the well-known part goes between the host and the resource's path.
         Assert.Contains("resource_metadata=\"https://api.example.com/.well-known/oauth-protected-resource/board\"",
             Assert.Single(refused.Headers.WwwAuthenticate).Parameter);

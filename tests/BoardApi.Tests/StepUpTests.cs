@@ -16,11 +16,11 @@ public sealed class StepUpTests(BoardFixture fixture) : IClassFixture<BoardFixtu
 {
     private const string Challenge =
         "Bearer error=\"insufficient_user_authentication\", error_description=\"This action requires a multi-factor sign-in.\", acr_values=\"mfa\", max_age=\"600\", " +
-        "resource_metadata=\"http://localhost/.well-known/oauth-protected-resource\"";
+        "resource_metadata=\"http://127.0.0.1:5002/.well-known/oauth-protected-resource\"";
 
     private const string StaleChallenge =
         "Bearer error=\"insufficient_user_authentication\", error_description=\"This action requires a more recent multi-factor sign-in.\", acr_values=\"mfa\", max_age=\"600\", " +
-        "resource_metadata=\"http://localhost/.well-known/oauth-protected-resource\"";
+        "resource_metadata=\"http://127.0.0.1:5002/.well-known/oauth-protected-resource\"";
 
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(10);
 

@@ -27,24 +27,18 @@ public sealed class ProtectedResource(IOptions<TokenValidationSettings> settings
     public const string CacheControl = "public, max-age=3600";
 
     /// <summary>
-    /// Auth:Resource, or else the URL this request reached BoardApi by (scheme, host and path base, as the trusted
-    /// proxy's forwarded headers set them): the same URL a DPoP proof's htu is checked against. No trailing slash.
+    /// BoardApi's one resource identifier, Auth:Audience (RFC 8707): what tokens for it carry as <c>aud</c>, what
+    /// clients name as <c>resource</c>, and what the metadata says it is (RFC 9728 3.3 wants them to be the same).
     /// </summary>
-    public Uri Identifier(HttpRequest request) =>
-        settings.Value.Resource ?? new Uri(UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase));
+    public Uri Identifier => new(settings.Value.Audience);
 
     /// <summary>RFC 9728 3.1: the well-known suffix between the host and the identifier's path.</summary>
-    public string MetadataUrl(HttpRequest request)
-    {
-        var resource = Identifier(request);
-        return $"{resource.GetLeftPart(UriPartial.Authority)}{MetadataPath}{Path(resource)}";
-    }
+    public string MetadataUrl => $"{Identifier.GetLeftPart(UriPartial.Authority)}{MetadataPath}{Path(Identifier)}";
 
-    public Metadata MetadataFor(HttpRequest request)
+    public Metadata MetadataDocument()
     {
-        var resource = Identifier(request);
         return new Metadata(
-            $"{resource.GetLeftPart(UriPartial.Authority)}{Path(resource)}",
+            settings.Value.Audience,
             [settings.Value.Issuer!.AbsoluteUri],
             [Scopes.PostsRead, Scopes.PostsWrite],
             // Only the Authorization header (AuthSetup turns the query string and form off).
@@ -73,7 +67,7 @@ public static class ProtectedResourceSetup
         endpoints.MapGet(ProtectedResource.MetadataPath, (HttpContext context, ProtectedResource resource) =>
             {
                 context.Response.Headers.CacheControl = ProtectedResource.CacheControl;
-                return TypedResults.Json(resource.MetadataFor(context.Request));
+                return TypedResults.Json(resource.MetadataDocument());
             })
             .AllowAnonymous()
             .RequireCors(ServiceCors.AnyOrigin);
@@ -87,9 +81,6 @@ public static class ProtectedResourceSetup
 /// </summary>
 public sealed class ResourceMetadataChallenge(ProtectedResource resource) : IOpenIddictValidationHandler<ProcessChallengeContext>
 {
-    /// <summary>RFC 9449 7.1: the 401 for a missing, invalid or replayed DPoP proof.</summary>
-    public const string InvalidDPoPProof = "invalid_dpop_proof";
-
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
         = OpenIddictValidationHandlerDescriptor.CreateBuilder<ProcessChallengeContext>()
             .UseSingletonHandler<ResourceMetadataChallenge>()
@@ -100,10 +91,9 @@ public sealed class ResourceMetadataChallenge(ProtectedResource resource) : IOpe
 
     public ValueTask HandleAsync(ProcessChallengeContext context)
     {
-        if (context.Response.Error is Errors.InvalidToken or Errors.MissingToken or InvalidDPoPProof
-            && context.Transaction.GetHttpRequest() is { } request)
+        if (context.Response.Error is Errors.InvalidToken or Errors.MissingToken or DPoPBindingRule.InvalidProofError)
         {
-            context.Response[ProtectedResource.MetadataParameter] = resource.MetadataUrl(request);
+            context.Response[ProtectedResource.MetadataParameter] = resource.MetadataUrl;
         }
 
         return default;

@@ -62,7 +62,7 @@ public sealed class StepUp(IOptions<StepUpSettings> settings, TimeProvider clock
         public string WwwAuthenticate(HttpRequest request)
         {
             var dpop = request.Headers.Authorization.ToString().StartsWith($"{DPoPProofValidator.Scheme} ", StringComparison.OrdinalIgnoreCase);
-            var metadata = request.HttpContext.RequestServices.GetRequiredService<ProtectedResource>().MetadataUrl(request);
+            var metadata = request.HttpContext.RequestServices.GetRequiredService<ProtectedResource>().MetadataUrl;
             return $"{(dpop ? DPoPProofValidator.Scheme : Schemes.Bearer)} error=\"{InsufficientUserAuthentication}\", error_description=\"{description}\", " +
                 $"acr_values=\"{MultiFactor}\", max_age=\"{((long)maxAge.TotalSeconds).ToString(CultureInfo.InvariantCulture)}\", " +
                 $"{ProtectedResource.MetadataParameter}=\"{metadata}\"" +

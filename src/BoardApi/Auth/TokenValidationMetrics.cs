@@ -1,3 +1,4 @@
+using RedisJwt.Revocation.DPoP;
 using System.Diagnostics.Metrics;
 using OpenIddict.Validation;
 using RedisJwt.Revocation;
@@ -43,7 +44,7 @@ public sealed class TokenValidationMetrics
             null or Errors.MissingToken => "missing",
             Errors.ServerError or Errors.TemporarilyUnavailable => "unavailable",
             _ when revoked => "revoked",
-            ResourceMetadataChallenge.InvalidDPoPProof => "invalid_dpop_proof",
+            DPoPBindingRule.InvalidProofError => "invalid_dpop_proof",
             _ when description == RequireSubject.Description => "no_subject",
             _ => uri?[(uri.LastIndexOf('/') + 1)..] switch
             {

@@ -25,20 +25,13 @@ public sealed class TokenValidationSettings : IValidatableObject
     /// <summary>
     /// BoardApi's resource identifier (RFC 8707), its public base URL: the <c>aud</c> an access token must carry to be
     /// accepted here (RFC 9068 4) and the <c>resource</c> a client names to get one. The IdentityServer's posts scopes
-    /// name the same (Seed:ApiScopes:posts.read:Resource), and so must the metadata's <see cref="Resource"/>.
+    /// name the same (Seed:ApiScopes:posts.read:Resource), and its RFC 9728 metadata publishes it as its <c>resource</c>.
     /// </summary>
     [Required(AllowEmptyStrings = false, ErrorMessage =
         "Auth:Audience is required: BoardApi's resource identifier, its public base URL (e.g. https://api.example.com/), the same as the IdentityServer's Seed:ApiScopes:posts.read:Resource.")]
     public string Audience { get; set; } = "";
 
     public TokenValidationMode Mode { get; set; } = TokenValidationMode.Jwt;
-
-    /// <summary>
-    /// BoardApi's resource identifier (RFC 9728 2), e.g. https://board.example.com: what its metadata document says it
-    /// is. Unset, it is the URL each request reached BoardApi by (scheme, host and path base, after the trusted proxy's
-    /// forwarded headers), the same URL DPoP proofs are checked against.
-    /// </summary>
-    public Uri? Resource { get; set; }
 
     /// <summary>BoardApi's own client at the IdentityServer, used to authenticate introspection requests.</summary>
     public string ClientId { get; set; } = "board-api";
@@ -83,13 +76,6 @@ public sealed class TokenValidationSettings : IValidatableObject
             {
                 yield return new ValidationResult($"Auth:Audience \"{Audience}\" must be written in its normal form, \"{resource.AbsoluteUri}\".", [nameof(Audience)]);
             }
-        }
-
-        if (Resource is not null && (!Resource.IsAbsoluteUri || Resource.Scheme is not ("https" or "http")
-            || (Resource.Scheme != Uri.UriSchemeHttps && !AllowInsecureHttp) || Resource.Query.Length > 0 || Resource.Fragment.Length > 0))
-        {
-            yield return new ValidationResult(
-                "Auth:Resource must be an absolute https URL without query or fragment (http only with Auth:AllowInsecureHttp).", [nameof(Resource)]);
         }
 
         if (Mode == TokenValidationMode.Introspection && (string.IsNullOrWhiteSpace(ClientId) || string.IsNullOrWhiteSpace(ClientSecret)))

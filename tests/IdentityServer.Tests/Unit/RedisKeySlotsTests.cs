@@ -39,6 +39,7 @@ public sealed class RedisKeySlotsTests : IDisposable
         [nameof(RedisKeys.KnownDevices)] = null,
         [nameof(RedisKeys.AuthenticatorCodeUse)] = null,
         [nameof(RedisKeys.DPoPProofUse)] = null,
+        [nameof(RedisKeys.DPoPNonce)] = null,
     };
 
     private static readonly RedisKeys Keys = new(Options.Create(new RedisOptions { KeyPrefix = "redisjwt:" }));
