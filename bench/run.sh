@@ -233,6 +233,31 @@ for ((round = 1; round <= ROUNDS; round++)); do
   measure posts check-off "$round" boardapi-off bearer-get.lua "http://127.0.0.1:$BOARD_OFF/posts/$POST_ID" BENCH_TOKEN="$BOARD_TOKEN"
 done
 
+# 3b. The same GET with a DPoP-bound token and a new proof each request (RFC 9449), against the bearer token, on the
+# same instance. Proofs are signed before each run (bench/suite/dpop.mjs: 1.5 times what the last bearer run's
+# requests/s would use) and are accepted for 90 s only, so no run of this scenario may last more than 60 s.
+if ((WARMUP_SECONDS > 60 || SECONDS_PER_RUN > 60)); then
+  skip posts-dpop "DPoP proofs are signed before a run and accepted for 90 s: runs of more than 60 s would outlast them"
+else
+  log "3b. BoardApi GET /posts/{id} (:$BOARD_ON), DPoP proof vs bearer token, $ROUNDS alternating rounds"
+  DPOP_URL=http://127.0.0.1:$BOARD_ON/posts/$POST_ID
+  # Both tokens new, so that neither expires (15 minutes) however long the runs.
+  BEARER_TOKEN=$(client_token "${ISSUER}connect/token" "$CLIENT" "$SECRET" "posts.read posts.write")
+  DPOP_TOKEN=$(node "$BENCH/suite/dpop.mjs" token "$SCRATCH/dpop-key.json" "${ISSUER}connect/token" "$CLIENT" "$SECRET" "posts.read posts.write")
+  # dpop_proofs SECONDS: the proofs of the next run; wrk's threads (run_wrk's -t2) take distinct lines.
+  dpop_proofs() {
+    node "$BENCH/suite/dpop.mjs" proofs "$SCRATCH/dpop-key.json" "$DPOP_URL" "$DPOP_TOKEN" "$SCRATCH/wrk.json" "$1" "$SCRATCH/dpop-proofs"
+  }
+  DPOP_WRK=(BENCH_TOKEN="$DPOP_TOKEN" BENCH_PROOFS="$SCRATCH/dpop-proofs" BENCH_THREADS=2)
+  dpop_proofs "$WARMUP_SECONDS"
+  run_wrk dpop-get.lua "$DPOP_URL" "$WARMUP_SECONDS" /dev/null "${DPOP_WRK[@]}"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    measure posts-dpop bearer "$round" boardapi-on bearer-get.lua "$DPOP_URL" BENCH_TOKEN="$BEARER_TOKEN"
+    dpop_proofs "$SECONDS_PER_RUN"
+    measure posts-dpop dpop "$round" boardapi-on dpop-get.lua "$DPOP_URL" "${DPOP_WRK[@]}"
+  done
+fi
+
 log "4. revocation propagation: $REVOCATIONS revocations at IdentityServer B of tokens from A, until both BoardApi reject"
 PROPAGATION=$(dotnet "$BENCH/RevocationLatency/bin/Release/net10.0/RevocationLatency.dll" \
   "http://127.0.0.1:$IDS_A/" "http://127.0.0.1:$IDS_B/" "http://127.0.0.1:$BOARD_ON/,http://127.0.0.1:$BOARD_ON2/" \

@@ -66,13 +66,17 @@ const SCENARIOS = [
   ['token-ES256', 'token endpoint, ES256'],
   ['introspection', 'introspection'],
   ['posts', 'BoardApi GET /posts/{id}'],
+  ['posts-dpop', 'BoardApi GET /posts/{id}, DPoP'],
 ];
+// The two servers of a scenario, the first over the second in the ratios; ours / peer where not named.
+const PAIRS = { posts: ['check-on', 'check-off'], 'posts-dpop': ['dpop', 'bearer'] };
 const ROLES = {
-  'identityserver-a': '1, 2, 4 (issues the tokens)', 'identityserver-b': '4 (revokes)', 'boardapi-on': '3 (check on), 4',
+  'identityserver-a': '1, 2, 4 (issues the tokens)', 'identityserver-b': '4 (revokes)', 'boardapi-on': '3 (check on), 3b, 4',
   'boardapi-on-2': '4', 'boardapi-off': '3 (check off)', 'identityserver-PS256': '5', 'identityserver-ES256': '5',
   'oidc-provider-RS256': '1, 2', 'oidc-provider-PS256': '5', 'oidc-provider-ES256': '5', redis: 'all of ours',
 };
-const SERVER_NAMES = { ours: 'ours', peer: 'oidc-provider', 'check-on': 'ours, check on', 'check-off': 'ours, check off' };
+const SERVER_NAMES = { ours: 'ours', peer: 'oidc-provider', 'check-on': 'ours, check on', 'check-off': 'ours, check off',
+  dpop: 'ours, DPoP proof', bearer: 'ours, Bearer' };
 
 const rows = [];
 for (const [scenario, title] of SCENARIOS) {
@@ -81,8 +85,7 @@ for (const [scenario, title] of SCENARIOS) {
     rows.push(`| ${title} | — | skipped: ${skipped.reason.replaceAll('|', '\\|')} ||||||||||`);
     continue;
   }
-  const mine = scenario === 'posts' ? find(scenario, 'check-on') : find(scenario, 'ours');
-  const other = scenario === 'posts' ? find(scenario, 'check-off') : find(scenario, 'peer');
+  const [mine, other] = (PAIRS[scenario] ?? ['ours', 'peer']).map((server) => find(scenario, server));
   for (const entry of [mine, other].filter(Boolean)) {
     const isMine = entry === mine && other;
     const ratio = isMine ? f(mine.m.rps / other.m.rps) : '';
@@ -108,6 +111,13 @@ goal('revocation check costs under 10% (on/off requests/s at least 0.90)', onOff
 goal('revocation propagation p99 under 50 ms', propagation ? propagation.propagation_ms.p99 < 50 : undefined,
   propagation ? `${propagation.propagation_ms.p99} ms` : 'not measured');
 goal('no failed request in any load run', totalErrors === 0, `${totalErrors} failed`);
+const [dpop, bearer] = PAIRS['posts-dpop'].map((server) => find('posts-dpop', server));
+if (dpop && bearer) {
+  const busy = [...dpop.rounds, ...bearer.rounds].filter((r) => r.other > 5).length;
+  goals.push(`- ℹ️ DPoP / Bearer at BoardApi GET /posts/{id}: requests/s ${f(dpop.m.rps / bearer.m.rps)}, CPU/request of BoardApi `
+    + `${f(dpop.m.serverCpu / bearer.m.serverCpu)} (${f(dpop.m.serverCpu, 0)} vs ${f(bearer.m.serverCpu, 0)} µs), of PostgreSQL + Redis `
+    + `${f(dpop.m.storeCpu / bearer.m.storeCpu)}${busy ? ` (⚠️ busy: ${busy} of its ${dpop.rounds.length + bearer.rounds.length} runs shared the machine with other work)` : ''}`);
+}
 const disturbed = series.flatMap((x) => x.rounds).filter((r) => r.other > 5).length;
 if (disturbed) goals.push(`- ⚠️ ${disturbed} measured run${disturbed > 1 ? 's' : ''} shared the machine with other work (other load above 5%): their figures are low`);
 
@@ -160,6 +170,10 @@ const lines = [
     + 'so the peer introspects an opaque token of the same API, the only kind it introspects.',
   `3. **BoardApi \`GET /posts/{id}\`** with a valid bearer token (a post created through the API first), revocation check on vs `
     + `off (\`Revocation__CheckEnabled=false\`), ${s.rounds} alternating rounds each: medians. No peer.`,
+  `   - 3b. **The same with DPoP** (RFC 9449) on the check-on instance: a DPoP-bound token (\`cnf.jkt\`, from client_credentials with `
+    + 'a proof and the server\'s nonce) and a new ES256 proof each request (checked, then its jti recorded in Redis), vs a bearer '
+    + `token, ${s.rounds} alternating rounds each: medians. The proofs are signed before each run (\`bench/suite/dpop.mjs\`), `
+    + 'so neither wrk\'s nor the server\'s CPU includes signing them.',
   '4. **Revocation propagation**: two IdentityServer and two BoardApi processes; each revocation at IdentityServer B of a token '
     + 'issued by A, timed from B\'s answer until both BoardApi processes answer 401 (`bench/RevocationLatency`).',
   '5. **Signing algorithms**: scenario 1 with `Credentials__SigningAlgorithm=PS256` and `=ES256` (the peer with the same '
@@ -172,7 +186,7 @@ const lines = [
   '## Results',
   '',
   'CPU/request: user + system time of the server process (and, for ours, of PostgreSQL and Redis) over the measured run, '
-    + 'divided by its requests. Ratios: ours / peer (scenario 3: on / off). Errors: socket errors (a timeout is a request unanswered after 2 s) + answers of 400 or more. '
+    + 'divided by its requests. Ratios: ours / peer (scenario 3: on / off; 3b: DPoP / Bearer). Errors: socket errors (a timeout is a request unanswered after 2 s) + answers of 400 or more. '
     + 'Other load: CPU spent meanwhile by processes outside the benchmark (neither the servers, PostgreSQL, Redis nor wrk), '
     + `in % of all cores; above a few % the run was disturbed (load average before the run: ${s.loadavg}).`,
   '',
@@ -210,7 +224,7 @@ const lines = [
 ];
 writeFileSync(join(resultsDir, 'latest.md'), `${lines.join('\n')}\n`);
 const SHORT = { 'token-RS256': 'token RS256', 'token-PS256': 'token PS256', 'token-ES256': 'token ES256',
-  introspection: 'introspection', posts: 'GET /posts/{id}' };
+  introspection: 'introspection', posts: 'GET /posts/{id}', 'posts-dpop': 'GET /posts/{id}' };
 const chartSeries = SCENARIOS.flatMap(([id]) => series.filter((entry) => entry.scenario === id));
 writeFileSync(join(resultsDir, 'latency.svg'), latencyChart(chartSeries.map((entry) => ({
   group: entry.scenario,
