@@ -64,6 +64,24 @@ public sealed class IntrospectionModeTests(IntrospectionBoardFixture fixture) : 
     }
 
     [Fact]
+    public async Task Request_WithDPoPBoundToken_InvalidTokenNot500()
+    {
+        // Introspection answers the token's cnf; with no local validation here its proof cannot be checked.
+        using var key = DPoPKey.CreateEs256();
+        var tokens = await DPoPTokenRequests.WithNonceAsync(fixture.Identity, new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["scope"] = "posts.read",
+        }, key, (IdentityServerFactory.ThirdPartyClientId, IdentityServerFactory.ThirdPartySecret));
+        var token = tokens.Get("access_token");
+        Assert.Equal(key.Thumbprint, DPoPTokenRequests.BoundKeyOf(token));
+
+        AssertInvalidToken(await fixture.Board.CreateClient(token).GetAsync("/posts"));
+        // Nor does its metadata offer DPoP (RFC 9728 2).
+        var metadata = await fixture.Board.CreateClient(null).GetStringAsync("/.well-known/oauth-protected-resource");
+        Assert.DoesNotContain("dpop_signing_alg_values_supported", metadata);
+    }
+
+    [Fact]
     public async Task Request_WithIdToken_InvalidToken()
     {
         var user = await fixture.SignInNewUserAsync();

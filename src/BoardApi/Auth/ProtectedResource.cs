@@ -43,7 +43,8 @@ public sealed class ProtectedResource(IOptions<TokenValidationSettings> settings
             [Scopes.PostsRead, Scopes.PostsWrite],
             // Only the Authorization header (AuthSetup turns the query string and form off).
             ["header"],
-            DPoPProofValidator.Algorithms,
+            // Introspection mode takes no DPoP-bound tokens (the RedisJwt.Revocation README says why): none advertised.
+            settings.Value.Mode == TokenValidationMode.Jwt ? DPoPProofValidator.Algorithms : null,
             DPoPBoundAccessTokensRequired: false);
     }
 
@@ -55,7 +56,8 @@ public sealed class ProtectedResource(IOptions<TokenValidationSettings> settings
         [property: JsonPropertyName("authorization_servers")] IReadOnlyList<string> AuthorizationServers,
         [property: JsonPropertyName("scopes_supported")] IReadOnlyList<string> ScopesSupported,
         [property: JsonPropertyName("bearer_methods_supported")] IReadOnlyList<string> BearerMethodsSupported,
-        [property: JsonPropertyName("dpop_signing_alg_values_supported")] IReadOnlyList<string> DPoPSigningAlgValuesSupported,
+        [property: JsonPropertyName("dpop_signing_alg_values_supported"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        IReadOnlyList<string>? DPoPSigningAlgValuesSupported,
         [property: JsonPropertyName("dpop_bound_access_tokens_required")] bool DPoPBoundAccessTokensRequired);
 }
 

@@ -10,7 +10,7 @@ namespace RedisJwt.IdentityServer.Connect;
 /// A resource server introspects the access tokens for its own resource (RFC 7662 4 leaves who may ask about which
 /// token to the server). OpenIddict lets a client introspect, and see the claims of, an access token only when its
 /// client_id is one of the token's audiences; audiences are resource identifiers (RFC 8707), never a client_id. So a
-/// client registered as the resource server of one (<see cref="ClientSeed.Resource"/>: BoardApi's board-api) counts as
+/// client registered as the resource server of one (<see cref="ClientSeed.Resource"/>: the board-api client, for BoardApi's URL) counts as
 /// that audience for its own request alone, and the answer's <c>aud</c> is still the token's.
 /// </summary>
 public sealed class IntrospectionByResourceServer(IOpenIddictApplicationManager applications) :

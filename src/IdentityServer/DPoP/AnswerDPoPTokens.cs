@@ -2,6 +2,7 @@ using Microsoft.AspNetCore;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.Revocation.DPoP;
+using StackExchange.Redis;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace RedisJwt.IdentityServer.DPoP;
@@ -29,7 +30,14 @@ public sealed class AnswerDPoPTokens(DPoPNonces nonces) : IOpenIddictServerHandl
         context.Response.TokenType = DPoPProofValidator.Scheme;
         if (context.Transaction.GetHttpRequest()?.HttpContext.Response is { } response)
         {
-            response.Headers[TokenRequestProofs.NonceHeader] = await nonces.CurrentAsync();
+            try
+            {
+                response.Headers[TokenRequestProofs.NonceHeader] = await nonces.CurrentAsync();
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                // The tokens are issued already: answer them. The next request is told the nonce (use_dpop_nonce).
+            }
         }
     }
 }

@@ -13,8 +13,9 @@ namespace RedisJwt.IdentityServer.DPoP;
 /// Server-provided DPoP nonces (RFC 9449 section 8): one random value per window of
 /// <see cref="ServerSettings.DPoPNonceLifetime"/>, shared by every instance through Redis, so a nonce one instance
 /// handed out is good at the next. The current and the previous window's values are accepted: a nonce given out just
-/// before a rotation still works once. A proof must carry a recent nonce, so a proof made in advance by a thief
-/// (who once ran script in the page) expires with the window.
+/// before a rotation still works once, and so is the next window's: an instance whose clock runs a little ahead may have
+/// handed it out already. A proof must carry a recent nonce, so a proof made in advance by a thief (who once ran script
+/// in the page) expires with the window.
 /// </summary>
 public sealed class DPoPNonces(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ServerSettings> settings, TimeProvider clock)
 {
@@ -31,7 +32,8 @@ public sealed class DPoPNonces(IConnectionMultiplexer redis, RedisKeys keys, IOp
         }
 
         var window = CurrentWindow();
-        return Same(nonce, await OfWindowAsync(window)) || Same(nonce, await OfWindowAsync(window - 1));
+        return Same(nonce, await OfWindowAsync(window)) || Same(nonce, await OfWindowAsync(window - 1))
+            || Same(nonce, await OfWindowAsync(window + 1));
     }
 
     private long CurrentWindow() => clock.GetUtcNow().ToUnixTimeMilliseconds() / (long)settings.Value.DPoPNonceLifetime.TotalMilliseconds;
@@ -50,7 +52,7 @@ public sealed class DPoPNonces(IConnectionMultiplexer redis, RedisKeys keys, IOp
             settings.Value.DPoPNonceLifetime * 3, keepTtl: false, When.NotExists);
         var value = stored.IsNull ? candidate : stored.ToString();
         _known[window] = value;
-        foreach (var old in _known.Keys.Where(key => key < window - 1))
+        foreach (var old in _known.Keys.Where(key => key < CurrentWindow() - 1))
         {
             _known.TryRemove(old, out _);
         }

@@ -35,7 +35,7 @@ public sealed class PushedRequestProofs(DPoPProofValidator proofs) : IOpenIddict
                 return;
 
             case DPoPProofStatus.Valid when (string?)context.Request[DPoPBinding.CodeBindingParameter] is { } named && named != proof.Thumbprint:
-                context.Reject(error: TokenRequestProofs.InvalidProofError,
+                context.Reject(error: DPoPBindingRule.InvalidProofError,
                     description: "dpop_jkt names another key than the one the DPoP proof is signed with (RFC 9449 10.1).");
                 return;
 
@@ -44,7 +44,7 @@ public sealed class PushedRequestProofs(DPoPProofValidator proofs) : IOpenIddict
                 return;
 
             case DPoPProofStatus.Invalid:
-                context.Reject(error: TokenRequestProofs.InvalidProofError, description: proof.ErrorDescription);
+                context.Reject(error: DPoPBindingRule.InvalidProofError, description: proof.ErrorDescription);
                 return;
 
             default:

@@ -16,9 +16,6 @@ namespace RedisJwt.IdentityServer.DPoP;
 /// </summary>
 public sealed class TokenRequestProofs(DPoPProofValidator proofs, DPoPNonces nonces, IOpenIddictApplicationManager applications)
 {
-    /// <summary>RFC 9449 section 5: the proof is missing where required, or invalid.</summary>
-    public const string InvalidProofError = "invalid_dpop_proof";
-
     /// <summary>RFC 9449 section 8: try again with the nonce in the DPoP-Nonce header.</summary>
     public const string UseNonceError = "use_dpop_nonce";
 
@@ -35,13 +32,13 @@ public sealed class TokenRequestProofs(DPoPProofValidator proofs, DPoPNonces non
             switch (proof.Status)
             {
                 case DPoPProofStatus.Absent when await ClientProperties.RequiresDPoPAsync(applications, application):
-                    return OAuthErrors.Forbid(InvalidProofError, "This client must send a DPoP proof with every token request (RFC 9449).");
+                    return OAuthErrors.Forbid(DPoPBindingRule.InvalidProofError, "This client must send a DPoP proof with every token request (RFC 9449).");
 
                 case DPoPProofStatus.Absent:
                     return null;
 
                 case DPoPProofStatus.Invalid:
-                    return OAuthErrors.Forbid(InvalidProofError, proof.ErrorDescription ?? "The DPoP proof is invalid.");
+                    return OAuthErrors.Forbid(DPoPBindingRule.InvalidProofError, proof.ErrorDescription ?? "The DPoP proof is invalid.");
 
                 case DPoPProofStatus.Valid when !await nonces.IsCurrentAsync(proof.Nonce):
                     http.Response.Headers[NonceHeader] = await nonces.CurrentAsync();

@@ -79,7 +79,8 @@ public sealed class DPoPProofValidator(IConnectionMultiplexer redis, RevocationK
         }
 
         // Last, so that only a proof good in every other respect is recorded (RFC 9449 11.1). Kept until the proof's iat
-        // could no longer be accepted, even by an instance whose clock is the skew behind.
+        // could no longer be accepted (the client's clock may be the skew off either way; the servers' clocks are assumed
+        // to agree, NTP, far closer than that).
         var settings = options.Value;
         try
         {

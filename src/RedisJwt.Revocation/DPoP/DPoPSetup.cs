@@ -39,6 +39,7 @@ public static class DPoPSetup
         builder.Services.AddDPoPProofs();
         RevocationSetup.AddEventHandlerOnce(builder, DPoPTokenExtraction.Descriptor);
         RevocationSetup.AddEventHandlerOnce(builder, DPoPBindingCheck.Descriptor);
+        RevocationSetup.AddEventHandlerOnce(builder, IntrospectedBoundTokens.Descriptor);
         RevocationSetup.AddEventHandlerOnce(builder, DPoPChallenge.Descriptor);
         RevocationSetup.AddEventHandlerOnce(builder, UnavailableChallenge.Descriptor);
         return builder;

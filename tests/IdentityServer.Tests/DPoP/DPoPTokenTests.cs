@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using RedisJwt.Testing;
-using static RedisJwt.IdentityServer.Tests.DPoP.DPoPTokenRequests;
+using static RedisJwt.Testing.DPoPTokenRequests;
 using static RedisJwt.Testing.IdentityServerFactory;
 
 namespace RedisJwt.IdentityServer.Tests.DPoP;

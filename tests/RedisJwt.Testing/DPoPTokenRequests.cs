@@ -1,11 +1,10 @@
 using System.Text;
 using System.Text.Json;
-using RedisJwt.Testing;
 
-namespace RedisJwt.IdentityServer.Tests.DPoP;
+namespace RedisJwt.Testing;
 
 /// <summary>Token requests with a DPoP proof (RFC 9449 5), as a client library makes them, nonce round trip included.</summary>
-internal static class DPoPTokenRequests
+public static class DPoPTokenRequests
 {
     /// <summary>One token request with a proof made by <paramref name="key"/> (null: no proof) carrying <paramref name="nonce"/>.</summary>
     public static async Task<TokenResponse> PostAsync(IdentityServerFactory server, IDictionary<string, string> form,
