@@ -48,13 +48,15 @@ public static class AuthTokenRequests
     }
 
     /// <summary>Marks, on the request's features, a token request that came in as /auth/login or /auth/refresh.</summary>
-    private sealed class TranslatedTokenRequestFeature
-    {
-        public static readonly TranslatedTokenRequestFeature Instance = new();
-    }
+    private sealed record TranslatedTokenRequestFeature(PathString OriginalPath);
 
     /// <summary>Whether this request came in as /auth/login or /auth/refresh.</summary>
     public static bool IsTranslated(HttpContext context) => context.Features.Get<TranslatedTokenRequestFeature>() is not null;
+
+    /// <summary>The path the client posted to: /auth/login or /auth/refresh for a translated request (what a DPoP
+    /// proof's htu names, RFC 9449 4.2), else the request's own.</summary>
+    public static PathString AddressedPath(HttpContext context) =>
+        context.Features.Get<TranslatedTokenRequestFeature>()?.OriginalPath ?? context.Request.Path;
 
     /// <summary>Before routing and authentication, which must see the rewritten request.</summary>
     public static IApplicationBuilder UseAuthTokenRequests(this IApplicationBuilder app) => app.Use(async (context, next) =>
@@ -89,8 +91,8 @@ public static class AuthTokenRequests
         request.ContentType = "application/x-www-form-urlencoded";
         // The client is named in the form; credentials in a header would make OpenIddict see two.
         request.Headers.Authorization = default;
+        context.Features.Set(new TranslatedTokenRequestFeature(request.Path));
         request.Path = "/" + OpenIddictSetup.TokenPath;
-        context.Features.Set(TranslatedTokenRequestFeature.Instance);
         await next(context);
     });
 

@@ -1,5 +1,6 @@
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using RedisJwt.IdentityServer.AuthApi;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.Revocation.DPoP;
@@ -28,7 +29,8 @@ public sealed class TokenRequestProofs(DPoPProofValidator proofs, DPoPNonces non
             ?? throw new InvalidOperationException("The client application cannot be found.");
         try
         {
-            var proof = await proofs.ValidateAsync(http.Request, accessToken: null, expectedThumbprint: null, http.RequestAborted);
+            var proof = await proofs.ValidateAsync(http.Request, AuthTokenRequests.AddressedPath(http), accessToken: null,
+                expectedThumbprint: null, http.RequestAborted);
             switch (proof.Status)
             {
                 case DPoPProofStatus.Absent when await ClientProperties.RequiresDPoPAsync(applications, application):

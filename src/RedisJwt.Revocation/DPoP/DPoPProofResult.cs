@@ -1,6 +1,6 @@
 namespace RedisJwt.Revocation.DPoP;
 
-/// <summary>What <see cref="DPoPProofValidator.ValidateAsync"/> found.</summary>
+/// <summary>What <see cref="DPoPProofValidator"/> found.</summary>
 public enum DPoPProofStatus
 {
     /// <summary>The request carries no DPoP header.</summary>

@@ -58,8 +58,21 @@ public sealed class DPoPProofValidator(IConnectionMultiplexer redis, RevocationK
     /// <param name="accessToken">When given, the proof must carry its hash (<c>ath</c>, RFC 9449 4.2).</param>
     /// <param name="expectedThumbprint">When given, the proof's key must be this one (the token's <c>cnf.jkt</c>).</param>
     /// <param name="cancellationToken">Cancels the wait for Redis.</param>
-    public async ValueTask<DPoPProofResult> ValidateAsync(HttpRequest request, string? accessToken, string? expectedThumbprint,
-        CancellationToken cancellationToken = default)
+    public ValueTask<DPoPProofResult> ValidateAsync(HttpRequest request, string? accessToken, string? expectedThumbprint,
+        CancellationToken cancellationToken = default) =>
+        ValidateAsync(request, request.Path, accessToken, expectedThumbprint, cancellationToken);
+
+    /// <summary>
+    /// The same, for a request the host has rewritten on its way in: <paramref name="path"/> is the path the client
+    /// addressed (with the request's scheme, host and path base, the URL its <c>htu</c> must name).
+    /// </summary>
+    /// <param name="request">The request carrying the proof.</param>
+    /// <param name="path">The path the client sent the request to.</param>
+    /// <param name="accessToken">When given, the proof must carry its hash (<c>ath</c>, RFC 9449 4.2).</param>
+    /// <param name="expectedThumbprint">When given, the proof's key must be this one (the token's <c>cnf.jkt</c>).</param>
+    /// <param name="cancellationToken">Cancels the wait for Redis.</param>
+    public async ValueTask<DPoPProofResult> ValidateAsync(HttpRequest request, PathString path, string? accessToken,
+        string? expectedThumbprint, CancellationToken cancellationToken = default)
     {
         var headers = request.Headers[HeaderName];
         if (headers.Count == 0)
@@ -72,7 +85,7 @@ public sealed class DPoPProofValidator(IConnectionMultiplexer redis, RevocationK
             return Invalid("The request carries more than one DPoP header.");
         }
 
-        var (result, jti) = Inspect(headers[0] ?? "", request, accessToken, expectedThumbprint);
+        var (result, jti) = Inspect(headers[0] ?? "", request, path, accessToken, expectedThumbprint);
         if (result.Status != DPoPProofStatus.Valid)
         {
             return result;
@@ -96,7 +109,7 @@ public sealed class DPoPProofValidator(IConnectionMultiplexer redis, RevocationK
         }
     }
 
-    private (DPoPProofResult Result, string? Jti) Inspect(string proof, HttpRequest request, string? accessToken, string? expectedThumbprint)
+    private (DPoPProofResult Result, string? Jti) Inspect(string proof, HttpRequest request, PathString path, string? accessToken, string? expectedThumbprint)
     {
         var parts = proof.Split('.');
         if (proof.Length > MaxProofLength || parts.Length != 3 || parts.Any(part => part.Length == 0 || part.AsSpan().ContainsAnyExcept(Base64UrlAlphabet)))
@@ -124,7 +137,7 @@ public sealed class DPoPProofValidator(IConnectionMultiplexer redis, RevocationK
         }
 
         var claims = payload.RootElement;
-        var claimsError = CheckClaims(claims, request, accessToken, out var jti, out var nonce);
+        var claimsError = CheckClaims(claims, request, path, accessToken, out var jti, out var nonce);
         if (claimsError is not null)
         {
             return (Invalid(claimsError), null);
@@ -238,7 +251,7 @@ public sealed class DPoPProofValidator(IConnectionMultiplexer redis, RevocationK
     private const string BadSignature = "The DPoP proof's signature does not verify with its jwk.";
 
     // RFC 9449 4.3 steps 8-12: the claims tie the proof to this request, now, and this access token.
-    private string? CheckClaims(JsonElement claims, HttpRequest request, string? accessToken, out string jti, out string? nonce)
+    private string? CheckClaims(JsonElement claims, HttpRequest request, PathString path, string? accessToken, out string jti, out string? nonce)
     {
         jti = Text(claims, "jti") ?? "";
         nonce = null;
@@ -252,7 +265,7 @@ public sealed class DPoPProofValidator(IConnectionMultiplexer redis, RevocationK
             return "The DPoP proof's htm is not this request's method.";
         }
 
-        if (Text(claims, "htu") is not { } htu || Normalize(htu) is not { } proofUrl || proofUrl != Normalize(RequestUrl(request)))
+        if (Text(claims, "htu") is not { } htu || Normalize(htu) is not { } proofUrl || proofUrl != Normalize(RequestUrl(request, path)))
         {
             return "The DPoP proof's htu is not this request's URL.";
         }
@@ -309,8 +322,8 @@ public sealed class DPoPProofValidator(IConnectionMultiplexer redis, RevocationK
             ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)
             : null;
 
-    private static string RequestUrl(HttpRequest request) =>
-        UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path);
+    private static string RequestUrl(HttpRequest request, PathString path) =>
+        UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, path);
 
     private static JsonDocument? ParseObject(string part)
     {

@@ -92,6 +92,41 @@ public sealed class DPoPProtectedResourceTests(IdentityServerFactory server) : I
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
 
+    [Fact]
+    public async Task AuthApi_LoginAndRefresh_ProofsNameTheAuthUrls_RefreshTokenBoundToTheKey()
+    {
+        using var key = DPoPKey.CreateEs256();
+        var login = new { email = DemoEmail, password = DemoPassword };
+
+        // The proof names the URL the client posts to (RFC 9449 4.2), not the token endpoint it is translated to.
+        var challenge = await AuthPostAsync("/auth/login", login, key.Proof("POST", Url("/auth/login")));
+        var nonce = NonceOf(challenge);
+        var tokens = await AuthPostAsync("/auth/login", login, key.Proof("POST", Url("/auth/login"), nonce: nonce));
+        Assert.True(tokens.Status == HttpStatusCode.OK, tokens.Body);
+        Assert.Equal(key.Thumbprint, BoundKeyOf(tokens.Get("access_token")));
+        var refresh = new Dictionary<string, string> { ["refresh_token"] = tokens.Get("refresh_token") };
+
+        var withoutProof = await AuthPostAsync("/auth/refresh", refresh, proof: null);
+        Assert.NotEqual(HttpStatusCode.OK, withoutProof.Status);
+        Assert.Contains("DPoP key", withoutProof.Body);
+
+        var refreshed = await AuthPostAsync("/auth/refresh", refresh, key.Proof("POST", Url("/auth/refresh"), nonce: nonce));
+        Assert.True(refreshed.Status == HttpStatusCode.OK, refreshed.Body);
+        Assert.Equal(key.Thumbprint, BoundKeyOf(refreshed.Get("access_token")));
+    }
+
+    private async Task<TokenResponse> AuthPostAsync(string path, object body, string? proof)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = System.Net.Http.Json.JsonContent.Create(body) };
+        if (proof is not null)
+        {
+            request.Headers.Add("DPoP", proof);
+        }
+
+        using var response = await server.CreateApiClient().SendAsync(request);
+        return await TokenResponse.ReadAsync(response);
+    }
+
     private string Url(string path) => new Uri(server.Issuer, path).ToString();
 
     private async Task<string> BoundTokenAsync(DPoPKey key)
