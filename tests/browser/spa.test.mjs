@@ -2,9 +2,9 @@
 // API), posts CRUD through BoardApi, silent renewal, sign-out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import {
-  urls, launch, newPage, screenshot, registerUser, signInToSpa, submitSignIn, reloadPosts, accessTokenLifetimeSeconds,
+  urls, launch, newPage, screenshot, registerUser, signInToSpa, submitSignIn, reloadPosts, accessTokenLifetimeSeconds, dpopProof,
 } from './support.mjs';
 
 let browser;
@@ -285,7 +285,7 @@ test('a token taken from the page is refused elsewhere: as a bearer token, with 
     const bearer = await fetch(call.url, { headers: { Authorization: `Bearer ${call.token}` } });
     assert.equal(bearer.status, 401, call.url);
     const otherKey = await fetch(call.url, {
-      headers: { Authorization: `DPoP ${call.token}`, DPoP: proofFromNode(key, call.method, call.url, call.token) },
+      headers: { Authorization: `DPoP ${call.token}`, DPoP: dpopProof(key, call.method, call.url, { token: call.token }) },
     });
     assert.equal(otherKey.status, 401, call.url);
     assert.match(otherKey.headers.get('www-authenticate') ?? '', /^DPoP /);
@@ -392,17 +392,6 @@ async function described({ url, request }) {
 
 function jwtPayload(token) {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url'));
-}
-
-/** A DPoP proof signed in Node with a key of the test's own: what a thief holding only the token can make. */
-function proofFromNode({ privateKey, publicKey }, method, url, token) {
-  const { crv, kty, x, y } = publicKey.export({ format: 'jwk' });
-  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const input = `${part({ typ: 'dpop+jwt', alg: 'ES256', jwk: { crv, kty, x, y } })}.${part({
-    jti: randomUUID(), htm: method, htu: url.split('?')[0], iat: Math.floor(Date.now() / 1000),
-    ath: createHash('sha256').update(token).digest('base64url'),
-  })}`;
-  return `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
 }
 
 // oidc-client-ts's IndexedDbDPoPStore: database "oidc", object store "dpop", the client_id's { keys, nonce }.
