@@ -210,11 +210,15 @@ test('an admin deleting another user\'s post in the SPA is stepped up: enrolment
     assert.equal(await page.locator('#decline-second-factor').count(), 1);
     await screenshot(page, 'identity-authenticator-required');
     ({ key } = await enrolAuthenticator(page));
+    // The retry is awaited itself: the post leaving the list could also be the new page still loading it.
+    const retried = page.waitForResponse((response) => response.request().method() === 'DELETE'
+      && response.url() === `${urls.board}/posts/${id}`);
     await page.click('#continue');
     await page.waitForURL(`${urls.spa}/**`);
     await page.waitForSelector('#board:not([hidden])');
 
     // Retried once after the callback, now with acr=mfa: the post is gone, for BoardApi too.
+    await retried;
     await page.locator(`#posts > li[data-id="${id}"]`).waitFor({ state: 'detached' });
     assert.deepEqual(deletes.map((response) => response.status()), [401, 204]);
     await reloadPosts(page);
