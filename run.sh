@@ -96,6 +96,8 @@ dotnet build "$REPO_ROOT/samples/ThirdPartyWeb" -v quiet -nologo
 # and environment below. Both run in the background and the script waits, so
 # that a TERM sent to it reaches the trap at once (Ctrl-C works either way).
 # Plain HTTP on loopback only; anything reachable from outside needs TLS.
+# The demo requires of the Board SPA what it does: pushed requests and DPoP-bound tokens. Here, not in
+# appsettings.Development.json, whose seed the .NET tests use to redeem board-spa codes plainly.
 ASPNETCORE_URLS=$ISSUER \
 ConnectionStrings__IdentityDb="$(pg_role_connection "$PG_PORT" redisjwt_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")" \
 ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" \
@@ -108,6 +110,7 @@ Credentials__EncryptionCertificatePath="$CERT_DIR/encryption.crt" \
 Credentials__EncryptionKeyPath="$CERT_DIR/encryption.key" \
   env "Seed__ApiScopes__posts.read__Resource=$BOARD_RESOURCE" "Seed__ApiScopes__posts.write__Resource=$BOARD_RESOURCE" \
   "Seed__Clients__board-api__Resource=$BOARD_RESOURCE" \
+  Seed__Clients__board-spa__RequirePushedAuthorizationRequests=true Seed__Clients__board-spa__RequireDPoP=true \
   dotnet run --no-build --project "$REPO_ROOT/src/IdentityServer" --no-launch-profile &
 IDS_PID=$!
 

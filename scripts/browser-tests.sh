@@ -74,8 +74,8 @@ done
 (cd "$REPO_ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 
 # The demo's seeded clients and BoardApi's resource identifier (its URL), moved to this run's ports. The SPA pushes its
-# authorization requests (RFC 9126); here the server requires it of board-spa, so that a request of the SPA's that went
-# through the address bar fails a test.
+# authorization requests (RFC 9126) and binds its tokens (DPoP, RFC 9449); here the server requires both of board-spa,
+# so that a request of the SPA's that went through the address bar, or a token request without a proof, fails a test.
 # openid-client's relying party (openid-client.test.mjs): confidential, required to push and to bind its tokens; its
 # callback is caught in the browser, nothing listens there.
 CERTIFIED_RP=(Seed__Clients__certified-rp__Type=confidential Seed__Clients__certified-rp__ConsentType=implicit
@@ -94,7 +94,7 @@ start_service src/IdentityServer "$IDS" \
   Cors__AllowedOrigins__0="$SPA" Messages__Folder__Path="$SCRATCH/messages" \
   "Seed__Clients__board-spa__RedirectUris__0=$SPA/callback" \
   "Seed__Clients__board-spa__PostLogoutRedirectUris__0=$SPA/" \
-  Seed__Clients__board-spa__RequirePushedAuthorizationRequests=true \
+  Seed__Clients__board-spa__RequirePushedAuthorizationRequests=true Seed__Clients__board-spa__RequireDPoP=true \
   "Seed__Clients__third-party-demo__RedirectUris__0=$THIRD_PARTY/signin-oidc" \
   "Seed__Clients__third-party-demo__PostLogoutRedirectUris__0=$THIRD_PARTY/signout-callback-oidc" \
   "Seed__ApiScopes__posts.read__Resource=$BOARD/" "Seed__ApiScopes__posts.write__Resource=$BOARD/" \

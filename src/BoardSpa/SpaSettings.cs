@@ -30,5 +30,12 @@ public sealed class SpaSettings
         clientId = ClientId,
         scope = Scope,
         renewSecondsBeforeExpiry = RenewSecondsBeforeExpiry,
+        // RFC 8707 resource identifiers, compared character for character: BoardApi's is its URL as configured (its
+        // Auth:Audience, trailing slash kept), the account API's {issuer}auth.
+        resources = new
+        {
+            boardApi = BoardApi.ToString(),
+            account = $"{Authority.ToString().TrimEnd('/')}/auth",
+        },
     };
 }

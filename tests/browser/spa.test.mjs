@@ -1,9 +1,10 @@
-// The Board SPA in a real browser: code + PKCE sign-in with pushed authorization requests, posts CRUD through
-// BoardApi, silent renewal, sign-out.
+// The Board SPA in a real browser: code + PKCE sign-in with pushed authorization requests, DPoP-bound tokens (one per
+// API), posts CRUD through BoardApi, silent renewal, sign-out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import {
-  urls, launch, newPage, screenshot, registerUser, signInToSpa, submitSignIn, reloadPosts, accessTokenLifetimeSeconds,
+  urls, launch, newPage, screenshot, registerUser, signInToSpa, submitSignIn, reloadPosts, accessTokenLifetimeSeconds, dpopProof,
 } from './support.mjs';
 
 let browser;
@@ -169,15 +170,20 @@ test('sign-out goes through end-session: back in the SPA signed out, and the Ide
     if (response.url() === `${urls.identity}/connect/token` && response.ok()) issued.push(await response.json());
   });
   await signInToSpa(page, user);
+  // The refresh token is bound to the page's DPoP key, which sign-out deletes: a proof signed with it beforehand (and
+  // the server's nonce) lets the test try the refresh token afterwards.
+  const proof = await proofFromPage(page, `${urls.identity}/connect/token`, 'POST');
 
   await page.click('#sign-out');
   await page.waitForURL(`${urls.spa}/`);
   await page.waitForSelector('#landing:not([hidden])');
   assert.equal(await page.isHidden('#user-menu'), true);
+  assert.equal(await dpopKeyInPage(page), null);
 
   // The SPA's refresh token died with the session.
   const refresh = await fetch(`${urls.identity}/connect/token`, {
     method: 'POST',
+    headers: { DPoP: proof },
     body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'board-spa', refresh_token: issued.at(-1).refresh_token }),
   });
   assert.equal((await refresh.json()).error, 'invalid_grant');
@@ -187,16 +193,115 @@ test('sign-out goes through end-session: back in the SPA signed out, and the Ide
   assert.equal(await page.isVisible('#Input_Password'), true);
 });
 
-test('a reload keeps nothing in storage, yet the user is back without typing a password', async () => {
+test('a reload keeps nothing in storage but the DPoP key, yet the user is back without typing a password', async () => {
   const user = await registerUser(browser, 'reloader');
   const page = await newPage(browser);
+  const calls = apiCalls(page);
   await signInToSpa(page, user);
+  await reloadPosts(page);
+  const before = await lastCall(calls, urls.board);
 
+  calls.length = 0;
   await page.reload();
   await page.waitForSelector('#board:not([hidden])');
   assert.equal(await page.textContent('#user-name'), user.displayName);
+  await reloadPosts(page);
+  const after = await lastCall(calls, urls.board);
+  assert.equal((await after.request.response()).status(), 200);
+
+  // The same key signs after the reload (its thumbprint, the new token's cnf.jkt), a new token beside it.
+  assert.equal(after.thumbprint, before.thumbprint);
+  assert.equal(jwtPayload(after.token).cnf.jkt, before.thumbprint);
+  assert.notEqual(after.token, before.token);
+  // Kept in IndexedDB as a CryptoKey no script can export.
+  assert.deepEqual(await dpopKeyInPage(page), { extractable: false, exported: 'refused' });
   // A JWT (header "eyJ…") or an opaque token under any key would show here.
   assert.doesNotMatch(await storedText(page), /eyJ|access_token|refresh_token|id_token|code_verifier/);
+  assert.deepEqual(page.errors, []);
+});
+
+test("one DPoP-bound token per API: BoardApi's and the account API's, each call with a fresh proof of one key", async () => {
+  const user = await registerUser(browser, 'binder');
+  const page = await newPage(browser);
+  const calls = apiCalls(page);
+  const tokenRequests = [];
+  page.on('request', (request) => {
+    if (request.url() === `${urls.identity}/connect/token`) tokenRequests.push(request);
+  });
+  await signInToSpa(page, user);
+  await reloadPosts(page);
+  await page.click('#show-sessions');
+  await page.locator('#session-list > li').first().waitFor();
+
+  const board = await Promise.all(calls.filter((call) => call.url.startsWith(urls.board)).map(described));
+  const account = await Promise.all(calls.filter((call) => call.url.startsWith(urls.identity)).map(described));
+  assert.ok(board.length >= 2, `BoardApi calls: ${board.length}`);
+  assert.ok(account.length >= 1, `account API calls: ${account.length}`);
+  for (const call of [...board, ...account]) {
+    assert.equal(call.scheme, 'DPoP', call.url);
+    assert.equal(call.proofHeader.typ, 'dpop+jwt');
+    assert.equal(call.proofHeader.alg, 'ES256');
+    assert.equal(call.proof.htm, call.method);
+    assert.equal(call.proof.htu, call.url.split('?')[0]);
+    assert.equal(call.proof.ath, createHash('sha256').update(call.token).digest('base64url'));
+    assert.equal(jwtPayload(call.token).cnf.jkt, call.thumbprint);
+    assert.equal((await call.request.response()).status(), 200, call.url);
+  }
+  const all = [...board, ...account];
+  assert.equal(new Set(all.map((call) => call.proof.jti)).size, all.length, 'a new jti for every request');
+  assert.equal(new Set(all.map((call) => call.thumbprint)).size, 1, 'one key');
+
+  // RFC 8707: BoardApi's token names BoardApi alone, with the posts scopes; the account API's names the account API.
+  const boardToken = jwtPayload(board[0].token);
+  const accountToken = jwtPayload(account[0].token);
+  assert.deepEqual([boardToken.aud].flat(), [`${urls.board}/`]);
+  assert.deepEqual(boardToken.scope.split(' ').sort(), ['posts.read', 'posts.write']);
+  assert.deepEqual([accountToken.aud].flat(), [`${urls.identity}/auth`]);
+  assert.deepEqual(accountToken.scope.split(' '), ['account']);
+
+  // The code redeemed for BoardApi, a refresh for the account API; never a token request without a proof.
+  const bodies = await Promise.all(tokenRequests.map(async (request) => ({
+    body: new URLSearchParams(request.postData()), dpop: (await request.allHeaders()).dpop })));
+  for (const { dpop } of bodies) assert.ok(dpop, 'a DPoP proof on every token request');
+  const redeemed = bodies.find(({ body }) => body.get('grant_type') === 'authorization_code');
+  assert.equal(redeemed.body.get('resource'), `${urls.board}/`);
+  assert.ok(bodies.some(({ body }) => body.get('grant_type') === 'refresh_token' && body.get('resource') === `${urls.identity}/auth`));
+  assert.deepEqual(page.errors, []);
+});
+
+test('a token taken from the page is refused elsewhere: as a bearer token, with a proof of another key, or with its own proof again', async () => {
+  const user = await registerUser(browser, 'thief');
+  const page = await newPage(browser);
+  const calls = apiCalls(page);
+  await signInToSpa(page, user);
+  await reloadPosts(page);
+  await page.click('#show-sessions');
+  await page.locator('#session-list > li').first().waitFor();
+  const board = await lastCall(calls, urls.board);
+  const account = await lastCall(calls, urls.identity);
+
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  for (const call of [board, account]) {
+    const bearer = await fetch(call.url, { headers: { Authorization: `Bearer ${call.token}` } });
+    assert.equal(bearer.status, 401, call.url);
+    const otherKey = await fetch(call.url, {
+      headers: { Authorization: `DPoP ${call.token}`, DPoP: dpopProof(key, call.method, call.url, { token: call.token }) },
+    });
+    assert.equal(otherKey.status, 401, call.url);
+    assert.match(otherKey.headers.get('www-authenticate') ?? '', /^DPoP /);
+    // The page's own proof, replayed as it was sent: its jti is spent.
+    const replayed = await fetch(call.url, { headers: { Authorization: `DPoP ${call.token}`, DPoP: call.dpop } });
+    assert.equal(replayed.status, 401, call.url);
+  }
+  // Each token is for its own API only, even with a good proof.
+  const crossed = await fetch(`${urls.identity}/auth/sessions`, {
+    headers: { Authorization: `DPoP ${board.token}`, DPoP: await proofFromPage(page, `${urls.identity}/auth/sessions`, 'GET', { accessToken: board.token }) },
+  });
+  assert.equal(crossed.status, 401);
+  // The page itself still works.
+  await page.click('#close-sessions');
+  await reloadPosts(page);
+  assert.deepEqual(page.errors, []);
 });
 
 test('two requests refused at once share one refresh: the rotating refresh token is never spent twice', async () => {
@@ -204,8 +309,11 @@ test('two requests refused at once share one refresh: the rotating refresh token
   const page = await newPage(browser);
   await signInToSpa(page, user);
   const refreshes = [];
-  page.on('request', (request) => {
-    if (request.url().startsWith(`${urls.identity}/connect/token`)) refreshes.push(request.postData());
+  // A request refused with use_dpop_nonce (RFC 9449 8) spends nothing and is sent again: not counted.
+  page.on('response', async (response) => {
+    if (!response.url().startsWith(`${urls.identity}/connect/token`)) return;
+    if (response.status() === 400 && (await response.json()).error === 'use_dpop_nonce') return;
+    refreshes.push(response.request().postData());
   });
   // BoardApi refuses the next two list requests, as it would an expired token.
   let refusals = 2;
@@ -253,6 +361,81 @@ test('API calls carry a W3C traceparent, a new trace each, which BoardApi accept
   for (const request of calls) assert.ok((await request.response())?.ok(), request.url());
   assert.deepEqual(page.errors, []);
 });
+
+/** The page's calls to BoardApi and the account API (no preflights), as they are made. */
+function apiCalls(page) {
+  const calls = [];
+  page.on('request', (request) => {
+    const url = request.url();
+    if (request.method() !== 'OPTIONS' && (url.startsWith(`${urls.board}/posts`) || url.startsWith(`${urls.identity}/auth/`))) {
+      calls.push({ url, request });
+    }
+  });
+  return calls;
+}
+
+async function lastCall(calls, origin) {
+  const call = calls.filter((candidate) => candidate.url.startsWith(origin)).at(-1);
+  assert.ok(call, `a call to ${origin}`);
+  return described(call);
+}
+
+/** A call's token, its DPoP proof decoded and the proof key's RFC 7638 thumbprint. */
+async function described({ url, request }) {
+  const headers = await request.allHeaders();
+  const [scheme, token] = (headers.authorization ?? '').split(' ');
+  const [header, payload] = (headers.dpop ?? '.').split('.').slice(0, 2).map((part) => (part ? JSON.parse(Buffer.from(part, 'base64url')) : {}));
+  const { crv, kty, x, y } = header.jwk ?? {};
+  const thumbprint = createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
+  return { url, request, method: request.method(), scheme, token, dpop: headers.dpop, proofHeader: header, proof: payload, thumbprint };
+}
+
+function jwtPayload(token) {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url'));
+}
+
+// oidc-client-ts's IndexedDbDPoPStore: database "oidc", object store "dpop", the client_id's { keys, nonce }.
+const readDPoPState = () => new Promise((resolve, reject) => {
+  const open = indexedDB.open('oidc');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    if (!open.result.objectStoreNames.contains('dpop')) return resolve(undefined);
+    const get = open.result.transaction('dpop').objectStore('dpop').get('board-spa');
+    get.onerror = () => reject(get.error);
+    get.onsuccess = () => resolve(get.result);
+  };
+});
+
+/** The stored key: whether it says it is extractable, and what exporting its private half does; null if none. */
+async function dpopKeyInPage(page) {
+  return inPage(page, async (read) => {
+    const state = await read();
+    if (!state) return null;
+    const exported = await crypto.subtle.exportKey('pkcs8', state.keys.privateKey).then(() => 'exported', () => 'refused');
+    return { extractable: state.keys.privateKey.extractable, exported };
+  });
+}
+
+// The page's CSP allows no eval: the function and readDPoPState go as one expression (which CDP runs as it is).
+function inPage(page, fn, args = {}) {
+  return page.evaluate(`(${fn})(${readDPoPState}, ${JSON.stringify(args)})`);
+}
+
+/** A proof signed in the page with its stored key (with the stored server nonce, for the token endpoint). */
+async function proofFromPage(page, url, method, { accessToken } = {}) {
+  return inPage(page, async (read, { url, method, accessToken }) => {
+    const state = await read();
+    const encode = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const part = (value) => encode(new TextEncoder().encode(JSON.stringify(value)));
+    const { crv, kty, x, y } = await crypto.subtle.exportKey('jwk', state.keys.publicKey);
+    const payload = { jti: crypto.randomUUID(), htm: method, htu: url, iat: Math.floor(Date.now() / 1000) };
+    if (accessToken) payload.ath = encode(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken)));
+    if (state.nonce && !accessToken) payload.nonce = state.nonce;
+    const input = `${part({ typ: 'dpop+jwt', alg: 'ES256', jwk: { crv, kty, x, y } })}.${part(payload)}`;
+    const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, state.keys.privateKey, new TextEncoder().encode(input));
+    return `${input}.${encode(signature)}`;
+  }, { url, method, accessToken });
+}
 
 async function storedText(page) {
   return page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));

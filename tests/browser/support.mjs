@@ -1,6 +1,6 @@
 // Shared by the browser tests: the servers' addresses, Chromium, screenshots and the sign-in pages.
 import { mkdir } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 export const urls = {
@@ -91,4 +91,30 @@ export async function reloadPosts(page) {
   const loads = Number(await page.getAttribute('#posts', 'data-loads') ?? 0);
   await page.click('#reload-posts');
   await page.waitForFunction((before) => Number(document.getElementById('posts').dataset.loads ?? 0) > before, loads);
+}
+
+/**
+ * A token request with a DPoP proof (RFC 9449 5) of a key made here, as a client registered with RequireDPoP must send;
+ * the server's nonce (use_dpop_nonce, RFC 9449 8) is fetched by a first attempt that spends nothing.
+ */
+export async function dpopTokenRequest(body, key = generateKeyPairSync('ec', { namedCurve: 'P-256' })) {
+  const endpoint = `${urls.identity}/connect/token`;
+  let nonce;
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(endpoint, { method: 'POST', headers: { DPoP: dpopProof(key, 'POST', endpoint, { nonce }) }, body });
+    nonce = response.headers.get('dpop-nonce') ?? nonce;
+    if (response.status !== 400 || attempt > 1 || !nonce) return response;
+    if ((await response.clone().json()).error !== 'use_dpop_nonce') return response;
+  }
+}
+
+/** A DPoP proof (ES256) signed in Node with KEY: for a token (ath) or the token endpoint (nonce). */
+export function dpopProof({ privateKey, publicKey }, method, url, { token, nonce } = {}) {
+  const { crv, kty, x, y } = publicKey.export({ format: 'jwk' });
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const payload = { jti: randomUUID(), htm: method, htu: url.split('?')[0], iat: Math.floor(Date.now() / 1000) };
+  if (token) payload.ath = createHash('sha256').update(token).digest('base64url');
+  if (nonce) payload.nonce = nonce;
+  const input = `${part({ typ: 'dpop+jwt', alg: 'ES256', jwk: { crv, kty, x, y } })}.${part(payload)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
 }

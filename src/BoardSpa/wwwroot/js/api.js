@@ -15,17 +15,19 @@ export class ApiError extends Error {
   }
 }
 
-async function send(base, path, method = 'GET', body, { mayStepUp = true } = {}) {
+// Which API a call goes to picks its token (one per API, RFC 8707): 'boardApi' or 'account'.
+async function send(api, path, method = 'GET', body, { mayStepUp = true } = {}) {
+  const base = api === 'account' ? config.authority : config.boardApi;
   const options = { method, headers: { Accept: 'application/json', traceparent: traceparent() } };
   if (body !== undefined) {
     options.headers['Content-Type'] = 'application/json';
     options.body = JSON.stringify(body);
   }
-  const response = await authorizedFetch(`${base}${path}`, options);
+  const response = await authorizedFetch(api, `${base}${path}`, options);
   if (response.status === 204) return null;
   // BoardApi asks for a stronger or more recent sign-in (RFC 9470): sign in so, then retry once (posts.retry).
   const challenge = stepUpChallenge(response);
-  if (challenge && mayStepUp && base === config.boardApi) {
+  if (challenge && mayStepUp && api === 'boardApi') {
     await stepUp(challenge, { method, path, body });
     throw new SteppingUp();
   }
@@ -56,15 +58,15 @@ function messageFor(response, problem) {
 }
 
 export const posts = {
-  list: (cursor) => send(config.boardApi, `/posts${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
-  create: (post) => send(config.boardApi, '/posts', 'POST', post),
-  update: (id, post) => send(config.boardApi, `/posts/${id}`, 'PUT', post),
-  remove: (id) => send(config.boardApi, `/posts/${id}`, 'DELETE'),
+  list: (cursor) => send('boardApi', `/posts${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
+  create: (post) => send('boardApi', '/posts', 'POST', post),
+  update: (id, post) => send('boardApi', `/posts/${id}`, 'PUT', post),
+  remove: (id) => send('boardApi', `/posts/${id}`, 'DELETE'),
   // The action a step-up sign-in was for, once more; a second challenge is an error to show, not another sign-in.
-  retry: (action) => send(config.boardApi, action.path, action.method, action.body, { mayStepUp: false }),
+  retry: (action) => send('boardApi', action.path, action.method, action.body, { mayStepUp: false }),
 };
 
 export const sessions = {
-  list: () => send(config.authority, '/auth/sessions'),
-  endAll: () => send(config.authority, '/auth/sessions', 'DELETE'),
+  list: () => send('account', '/auth/sessions'),
+  endAll: () => send('account', '/auth/sessions', 'DELETE'),
 };

@@ -32,7 +32,7 @@ async function signedIn(user) {
   $('user-menu').hidden = false;
   showTokenStatus(user);
   showView('board');
-  // The role comes with the roles scope, in the ID token and userinfo; only a hint here, BoardApi decides.
+  // The role comes with the roles scope, in the ID token; only a hint here, BoardApi decides.
   const isAdmin = [user.profile.role ?? []].flat().includes('admin');
   await posts.show(user.profile.sub, isAdmin, user.state?.stepUp);
 }
