@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore;
 using OpenIddict.Validation;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Validation.OpenIddictValidationEvents;
 
 namespace RedisJwt.Revocation.DPoP;
