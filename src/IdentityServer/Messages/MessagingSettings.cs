@@ -3,7 +3,11 @@ using System.Text.RegularExpressions;
 
 namespace RedisJwt.IdentityServer.Messages;
 
-/// <summary>One segment's topic: a stream of its own, with its own consumer group and per-minute send limit.</summary>
+/// <summary>
+/// One topic: a stream of its own, with its own consumer group and per-minute send limit. A segment's topic is a
+/// routing target; a feature's own (<see cref="DedicatedTopic"/>) is written to directly. The optional settings below
+/// are null by default: no per-recipient lanes, and the Messages-wide retry settings.
+/// </summary>
 public sealed class MessageTopic
 {
     public string Name { get; set; } = "";
@@ -16,6 +20,24 @@ public sealed class MessageTopic
 
     /// <summary>The provider quota for this topic: at most this many sends per minute, across all instances.</summary>
     public int PerMinute { get; set; } = 600;
+
+    /// <summary>Sends in flight to one recipient in one consumer; more are deferred (not counted as attempts).</summary>
+    public int? PerRecipientConcurrency { get; set; }
+
+    /// <summary>Sends per minute to one recipient, across all instances; more are deferred (not counted as attempts).</summary>
+    public int? PerRecipientPerMinute { get; set; }
+
+    /// <summary>Overrides <see cref="MessagingSettings.MaxAttempts"/> for this topic.</summary>
+    public int? MaxAttempts { get; set; }
+
+    /// <summary>Overrides <see cref="MessagingSettings.RetryDelay"/> for this topic.</summary>
+    public TimeSpan? RetryDelay { get; set; }
+
+    /// <summary>Overrides <see cref="MessagingSettings.MaxRetryDelay"/> for this topic.</summary>
+    public TimeSpan? MaxRetryDelay { get; set; }
+
+    /// <summary>Overrides <see cref="MessagingSettings.SendTimeout"/> for this topic; below ClaimAfter too.</summary>
+    public TimeSpan? SendTimeout { get; set; }
 }
 
 /// <summary>The "Messages" section: topics (segments), dedup lock times, retries and consumers.</summary>
@@ -87,23 +109,19 @@ public sealed partial class MessagingSettings : IValidatableObject
         foreach (var (topic, index) in AllTopics.Select((topic, index) => (topic, index)))
         {
             var path = topic == DefaultTopic ? "Messages:DefaultTopic" : $"Messages:Topics:{index}";
-            if (!TopicName().IsMatch(topic.Name))
-            {
-                yield return new($"{path}:Name must be 1-48 characters of a-z, 0-9, '.', '_' or '-' (it names a stream), not \"{topic.Name}\".");
-            }
-            else if (!names.Add(topic.Name))
+            if (TopicName().IsMatch(topic.Name) && !names.Add(topic.Name))
             {
                 yield return new($"{path}:Name \"{topic.Name}\" is used twice.");
-            }
-
-            if (topic.PerMinute < 1)
-            {
-                yield return new($"{path}:PerMinute must be at least 1.");
             }
 
             if (topic.MinAge > topic.MaxAge)
             {
                 yield return new($"{path}: MinAge is above MaxAge.");
+            }
+
+            foreach (var problem in TopicProblems(topic, path))
+            {
+                yield return new(problem);
             }
         }
 
@@ -134,6 +152,37 @@ public sealed partial class MessagingSettings : IValidatableObject
             {
                 yield return new($"Messages:{name} must be positive.");
             }
+        }
+    }
+
+    /// <summary>A topic's limits and overrides, each problem naming the setting under <paramref name="path"/>.</summary>
+    public IEnumerable<string> TopicProblems(MessageTopic topic, string path)
+    {
+        if (!TopicName().IsMatch(topic.Name))
+        {
+            yield return $"{path}:Name must be 1-48 characters of a-z, 0-9, '.', '_' or '-' (it names a stream), not \"{topic.Name}\".";
+        }
+
+        foreach (var (name, value) in new[] { ("PerMinute", (int?)topic.PerMinute), ("PerRecipientConcurrency", topic.PerRecipientConcurrency),
+            ("PerRecipientPerMinute", topic.PerRecipientPerMinute), ("MaxAttempts", topic.MaxAttempts) })
+        {
+            if (value < 1)
+            {
+                yield return $"{path}:{name} must be at least 1.";
+            }
+        }
+
+        foreach (var (name, value) in new[] { ("RetryDelay", topic.RetryDelay), ("MaxRetryDelay", topic.MaxRetryDelay), ("SendTimeout", topic.SendTimeout) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                yield return $"{path}:{name} must be positive.";
+            }
+        }
+
+        if (topic.SendTimeout >= ClaimAfter)
+        {
+            yield return $"{path}:SendTimeout must be shorter than Messages:ClaimAfter: a send still in flight would be claimed and sent again.";
         }
     }
 
