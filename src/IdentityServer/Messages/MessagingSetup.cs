@@ -1,14 +1,20 @@
+using Microsoft.Extensions.Options;
 using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.Messages;
 
 public static class MessagingSetup
 {
-    /// <summary>The dispatcher, and this instance's consumers (one send limit per topic, its PerMinute). Needs AddRedis.</summary>
+    /// <summary>
+    /// The dispatcher, and this instance's consumers (one send limit per topic, its PerMinute) of the configured topics
+    /// and every <see cref="DedicatedTopic"/> a feature registers. Needs AddRedis.
+    /// </summary>
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<MessagingSettings>().BindConfiguration(MessagingSettings.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MessagingSettings>, DedicatedTopicsValidation>();
+        builder.Services.AddSingleton<MessageMetrics>();
         builder.Services.AddSingleton<MessageSealing>();
         builder.Services.AddSingleton<IMessageDispatcher, MessageDispatcher>();
         builder.Services.AddHostedService<MessageConsumers>();
