@@ -5,9 +5,13 @@ using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Messages;
 
-/// <summary>This instance's consumers: one loop per topic, all in the topics' shared consumer groups.</summary>
-public sealed class MessageConsumers(IOptions<MessagingSettings> settings, IConnectionMultiplexer redis, RedisKeys keys,
-    DistributedRateLimiter limiter, IServiceProvider services, TimeProvider clock, ILoggerFactory loggers) : BackgroundService
+/// <summary>
+/// This instance's consumers: one loop per topic, the configured ones and the features' dedicated ones, all in the
+/// topics' shared consumer groups.
+/// </summary>
+public sealed class MessageConsumers(IOptions<MessagingSettings> settings, IEnumerable<DedicatedTopic> dedicated,
+    IConnectionMultiplexer redis, RedisKeys keys, DistributedRateLimiter limiter, MessageMetrics metrics,
+    IServiceProvider services, TimeProvider clock, ILoggerFactory loggers) : BackgroundService
 {
     /// <summary>Unique per process start: a restarted process does not inherit (and never acknowledges) its old pending list.</summary>
     public string ConsumerName { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
@@ -21,8 +25,9 @@ public sealed class MessageConsumers(IOptions<MessagingSettings> settings, IConn
         }
 
         var logger = loggers.CreateLogger<TopicConsumer>();
-        return Task.WhenAll(options.AllTopics.Select(topic => Task.Run(() =>
-            new TopicConsumer(topic, ConsumerName, options, redis, keys, limiter, services, clock, logger).RunAsync(stoppingToken),
+        // Names are unique across both (DedicatedTopicsValidation, at start).
+        return Task.WhenAll(options.AllTopics.Concat(dedicated.Select(registered => registered.Topic)).Select(topic => Task.Run(() =>
+            new TopicConsumer(topic, ConsumerName, options, redis, keys, limiter, metrics, services, clock, logger).RunAsync(stoppingToken),
             CancellationToken.None)));
     }
 }
