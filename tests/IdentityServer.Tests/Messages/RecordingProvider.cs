@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.IdentityServer.Messages.Providers;
+using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 
 namespace RedisJwt.IdentityServer.Tests.Messages;
@@ -16,12 +17,26 @@ public sealed class RecordingProvider(Func<DeliveredMessage, CancellationToken, 
 
     public ConcurrentQueue<DeliveredMessage> Accepted { get; } = new();
 
+    /// <summary>The most sends in flight at once to each recipient.</summary>
+    public ConcurrentDictionary<string, int> MaxInFlight { get; } = new();
+
+    private readonly ConcurrentDictionary<string, int> _inFlight = new();
+
     public async Task SendAsync(DeliveredMessage message, CancellationToken cancellationToken)
     {
         Attempts.Enqueue(message);
-        if (behave is not null)
+        var inFlight = _inFlight.AddOrUpdate(message.Recipient, 1, (_, count) => count + 1);
+        MaxInFlight.AddOrUpdate(message.Recipient, inFlight, (_, max) => Math.Max(max, inFlight));
+        try
         {
-            await behave(message, cancellationToken);
+            if (behave is not null)
+            {
+                await behave(message, cancellationToken);
+            }
+        }
+        finally
+        {
+            _inFlight.AddOrUpdate(message.Recipient, 0, (_, count) => count - 1);
         }
 
         Accepted.Enqueue(message);
@@ -47,6 +62,19 @@ public sealed class RecordingProvider(Func<DeliveredMessage, CancellationToken, 
             redisPrefix ?? IdentityServerFactory.NewRedisPrefix(), overrides);
         server.TestServices = services => services.AddKeyedSingleton<IMessageProvider>(MessageChannels.Email, provider);
         return server;
+    }
+
+    /// <summary>
+    /// Writes an email straight to <paramref name="topic"/>'s stream, sealed, as a feature with a dedicated topic does
+    /// (no routing, no dedup lock: as many to one recipient as a test needs).
+    /// </summary>
+    public static async Task<MessageEntry> EnqueueAsync(IdentityServerFactory server, string topic, string recipient,
+        string kind = MessageKinds.PasswordChanged)
+    {
+        var entry = MessageEntry.New(Email(recipient, kind));
+        entry = entry with { Text = server.Services.GetRequiredService<MessageSealing>().Seal(entry) };
+        await server.AdminRedis.GetDatabase().StreamAddAsync(server.Services.GetRequiredService<RedisKeys>().MessageStream(topic), entry.ToFields());
+        return entry;
     }
 
     public static OutgoingMessage Email(string recipient, string kind = MessageKinds.PasswordChanged, DateOnly? birthDate = null) =>
