@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddBoardSignIn();
+builder.AddBackChannelLogout();
 builder.AddBoardClient();
 builder.Services.AddRazorPages();
 
@@ -29,6 +30,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapBoardSignIn();
+app.MapBackChannelLogout();
 app.MapRazorPages();
 
 app.Run();

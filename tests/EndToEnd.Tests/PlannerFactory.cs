@@ -2,7 +2,9 @@ using AcmePlanner;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RedisJwt.Testing;
 
 namespace RedisJwt.EndToEnd.Tests;
@@ -18,6 +20,9 @@ public sealed class PlannerFactory(SampleDeployment deployment) : WebApplication
     /// <summary>The planner's clock: moving it on makes the user's access token look expired to the planner only.</summary>
     public ShiftedClock Clock { get; } = new();
 
+    /// <summary>Everything the planner logs.</summary>
+    public LogCapture Logs { get; } = new();
+
     private readonly string _keys = Path.Combine(Path.GetTempPath(), $"planner-keys-{Guid.NewGuid():N}");
 
     /// <summary>A browser on the planner: keeps its cookies, stops at redirects to the IdentityServer.</summary>
@@ -28,6 +33,21 @@ public sealed class PlannerFactory(SampleDeployment deployment) : WebApplication
         HandleCookies = true,
     }));
 
+    /// <summary>
+    /// A user at the IdentityServer connects the planner in a new planner browser, answering the consent page. A new
+    /// user registers and signs in first, unless <paramref name="user"/> is given: then their session (the same sid).
+    /// </summary>
+    public async Task<(Browser Planner, Navigation Page, SignedInSpa User)> ConnectAsync(bool acceptConsent = true, SignedInSpa? user = null)
+    {
+        user ??= (await Deployment.RegisterAndSignInAsync(deployment.IdentityA)).Session;
+        var planner = CreateBrowser();
+        var authorize = (await planner.NavigateAsync("/signin")).ExternalRedirect!;
+
+        var (_, callback) = await OAuth.AuthorizeAsync(user.Browser, authorize.PathAndQuery, acceptConsent);
+
+        return (planner, await planner.NavigateAsync(QueryHelpers.AddQueryString("/signin-oidc", callback!)), user);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
@@ -36,7 +56,7 @@ public sealed class PlannerFactory(SampleDeployment deployment) : WebApplication
         builder.UseSetting("Oidc:ClientSecret", IdentityServerFactory.ThirdPartySecret);
         builder.UseSetting("BoardApi:BaseUrl", deployment.BoardA.BaseAddress.AbsoluteUri);
         builder.UseSetting("DataProtection:KeysFolder", _keys);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock).AddSingleton<ILoggerProvider>(Logs));
     }
 
     public override async ValueTask DisposeAsync()

@@ -4,6 +4,14 @@ namespace RedisJwt.EndToEnd.Tests;
 public sealed class SampleDeployment : Deployment
 {
     protected override bool SecondInstances => false;
+
+    // Each sample test registers and signs in users of its own, all from this machine's one address; the limits
+    // themselves are tested in IdentityServer.Tests.
+    protected override IReadOnlyDictionary<string, string?> IdentitySettings => new Dictionary<string, string?>
+    {
+        ["RateLimits:Policies:registrations-per-ip:PermitLimit"] = "1000",
+        ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "1000",
+    };
 }
 
 /// <summary>The sample tests share one deployment: each test makes its own user and posts.</summary>

@@ -39,7 +39,7 @@ public sealed class ThirdPartyWebTests(SampleDeployment deployment) : IAsyncLife
     [Fact]
     public async Task Consent_ShowsNameAndPosts_PostsForUser_SignsOutAtBoard()
     {
-        var (planner, board, identity) = await ConnectAsync(acceptConsent: true);
+        var (planner, board, identity) = await _planner.ConnectAsync(acceptConsent: true);
         Assert.Equal("/board", board.Url.AbsolutePath);
         Assert.Equal("E2E User", board.Document!.QuerySelector("#user-name")?.TextContent);
         Assert.NotNull(board.Document.QuerySelector("ul#posts"));
@@ -64,7 +64,7 @@ public sealed class ThirdPartyWebTests(SampleDeployment deployment) : IAsyncLife
         Assert.Equal("http://127.0.0.1:5003/signout-callback-oidc", logoutQuery["post_logout_redirect_uri"]);
         Assert.False(string.IsNullOrEmpty(logoutQuery["id_token_hint"]));
 
-        var back = await identity.NavigateAsync(logout.PathAndQuery);
+        var back = await identity.Browser.NavigateAsync(logout.PathAndQuery);
         var landing = await planner.NavigateAsync(back.ExternalRedirect!.PathAndQuery);
         Assert.NotNull(landing.Document!.QuerySelector("#signed-out"));
         Assert.NotNull((await planner.NavigateAsync("/board")).ExternalRedirect);
@@ -73,7 +73,7 @@ public sealed class ThirdPartyWebTests(SampleDeployment deployment) : IAsyncLife
     [Fact]
     public async Task ConsentDenied_FriendlyDeclinedPage()
     {
-        var (_, page, _) = await ConnectAsync(acceptConsent: false);
+        var (_, page, _) = await _planner.ConnectAsync(acceptConsent: false);
 
         Assert.Equal(HttpStatusCode.OK, page.Response.StatusCode);
         Assert.Equal("/", page.Url.AbsolutePath);
@@ -84,7 +84,7 @@ public sealed class ThirdPartyWebTests(SampleDeployment deployment) : IAsyncLife
     [Fact]
     public async Task ExpiredAccessToken_RefreshedOnceForParallelRequests_SessionGoesOn()
     {
-        var (planner, board, _) = await ConnectAsync(acceptConsent: true);
+        var (planner, board, _) = await _planner.ConnectAsync(acceptConsent: true);
         Assert.Equal("/board", board.Url.AbsolutePath);
 
         // Past the access token's 15 minutes, as far as the planner can tell: each page load now needs a refresh.
@@ -113,17 +113,5 @@ public sealed class ThirdPartyWebTests(SampleDeployment deployment) : IAsyncLife
         Assert.Equal("nosniff", headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("no-referrer", headers.GetValues("Referrer-Policy").Single());
         Assert.NotNull(landing.Document!.QuerySelector("a#connect[href='/signin']"));
-    }
-
-    /// <summary>A new user at the IdentityServer connects the planner, answering the consent page.</summary>
-    private async Task<(Browser Planner, Navigation Page, Browser Identity)> ConnectAsync(bool acceptConsent)
-    {
-        var (_, spa) = await Deployment.RegisterAndSignInAsync(deployment.IdentityA);
-        var planner = _planner.CreateBrowser();
-        var authorize = (await planner.NavigateAsync("/signin")).ExternalRedirect!;
-
-        var (_, callback) = await OAuth.AuthorizeAsync(spa.Browser, authorize.PathAndQuery, acceptConsent);
-
-        return (planner, await planner.NavigateAsync(QueryHelpers.AddQueryString("/signin-oidc", callback!)), spa.Browser);
     }
 }

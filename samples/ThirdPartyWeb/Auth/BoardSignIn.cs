@@ -83,7 +83,8 @@ public static class BoardSignIn
 
         options.SaveTokens = true;
         options.GetClaimsFromUserInfoEndpoint = true;
-        // Keep the standard claim names (sub, name) rather than the WS-Federation URIs.
+        // Keep the standard claim names (sub, name) rather than the WS-Federation URIs. The ID token's sid stays in the
+        // principal (ClaimActions delete only protocol claims: nonce, aud, iat...): back-channel logout ends sessions by it.
         options.MapInboundClaims = false;
         options.TokenValidationParameters.NameClaimType = "name";
         options.SignedOutRedirectUri = SignedOutPath;
