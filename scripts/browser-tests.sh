@@ -97,6 +97,7 @@ start_service src/IdentityServer "$IDS" \
   Seed__Clients__board-spa__RequirePushedAuthorizationRequests=true Seed__Clients__board-spa__RequireDPoP=true \
   "Seed__Clients__third-party-demo__RedirectUris__0=$THIRD_PARTY/signin-oidc" \
   "Seed__Clients__third-party-demo__PostLogoutRedirectUris__0=$THIRD_PARTY/signout-callback-oidc" \
+  "Seed__Clients__third-party-demo__BackChannelLogoutUri=$THIRD_PARTY/backchannel-logout" \
   "Seed__ApiScopes__posts.read__Resource=$BOARD/" "Seed__ApiScopes__posts.write__Resource=$BOARD/" \
   "Seed__Clients__board-api__Resource=$BOARD/" \
   "${CERTIFIED_RP[@]}" \

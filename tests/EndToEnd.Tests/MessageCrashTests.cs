@@ -29,6 +29,7 @@ public sealed class MessageCrashTests
             ["Messages:Webhook:Url"] = gateway.Url("/accept").ToString(),
             ["Messages:ClaimAfter"] = "00:00:02",
             ["Messages:SendTimeout"] = "00:00:01",
+            ["Logout:BackChannelTimeout"] = "00:00:01",
         };
 
         try

@@ -175,6 +175,49 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
     }
 
     [Fact]
+    public async Task LogoutUris_AcceptedReturned_UnderTheRulesOfRedirectUris()
+    {
+        var admin = await MachineAdminTokenAsync();
+        var clientId = NewClientId();
+        object CodeClient(string id, string backChannel, string? frontChannel = null, bool sessionRequired = true) => new
+        {
+            client_id = id, client_type = "public", consent_type = "implicit", grant_types = new[] { "authorization_code" },
+            redirect_uris = new[] { "https://acme.example/signin-oidc" }, scope = "openid",
+            backchannel_logout_uri = backChannel, backchannel_logout_session_required = sessionRequired,
+            frontchannel_logout_uri = frontChannel,
+        };
+
+        var created = await SendAsync(HttpMethod.Post, "/admin/clients", admin,
+            CodeClient(clientId, "https://acme.example/backchannel-logout", "https://acme.example/frontchannel-logout"));
+
+        Assert.True(created.Status == HttpStatusCode.Created, created.Body);
+        var shown = (await SendAsync(HttpMethod.Get, $"/admin/clients/{clientId}", admin)).Json;
+        Assert.Equal("https://acme.example/backchannel-logout", shown.GetProperty("backchannel_logout_uri").GetString());
+        Assert.True(shown.GetProperty("backchannel_logout_session_required").GetBoolean());
+        Assert.Equal("https://acme.example/frontchannel-logout", shown.GetProperty("frontchannel_logout_uri").GetString());
+        Assert.False(shown.GetProperty("frontchannel_logout_session_required").GetBoolean());
+
+        // A fragment, plain http off loopback, a script: refused, naming the field.
+        foreach (var uri in new[] { "https://acme.example/logout#x", "http://acme.example/logout", "javascript:alert(1)", "https://user:pw@acme.example/" })
+        {
+            var refused = await SendAsync(HttpMethod.Post, "/admin/clients", admin, CodeClient(NewClientId(), uri));
+            Assert.True(refused.Status == HttpStatusCode.BadRequest, $"{uri}: {refused.Body}");
+            Assert.Equal(["backchannel_logout_uri"], AuthApiClient.FieldsInError(refused));
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "/admin/clients", admin,
+            CodeClient(NewClientId(), "http://127.0.0.1:5003/backchannel-logout"))).Status);
+        var machine = await SendAsync(HttpMethod.Post, "/admin/clients", admin, new
+        {
+            client_id = NewClientId(), client_type = "confidential", grant_types = new[] { "client_credentials" },
+            scope = "posts.read", backchannel_logout_uri = "https://acme.example/backchannel-logout",
+        });
+        Assert.Equal(["backchannel_logout_uri"], AuthApiClient.FieldsInError(machine));
+        var noUri = await SendAsync(HttpMethod.Post, "/admin/clients", admin, CodeClient(NewClientId(), "", sessionRequired: true));
+        Assert.Equal(["backchannel_logout_session_required"], AuthApiClient.FieldsInError(noUri));
+    }
+
+    [Fact]
     public async Task RotateSecret_OldSecretRefusedAtOnceNewOneWorks()
     {
         var admin = await MachineAdminTokenAsync();

@@ -122,6 +122,24 @@ public sealed class ClientsCommandTests(IdentityServerFactory server) : IClassFi
         Assert.Contains("dpop_bound_access_tokens: no", (await RunAsync("update", clientId, "--no-require-dpop")).Output);
     }
 
+    [Fact]
+    public async Task LogoutUris_SetShownAndRemoved()
+    {
+        var clientId = $"cli-{Guid.NewGuid():N}"[..12];
+        var (addExit, added, addErrors) = await RunAsync("add", "--client-id", clientId, "--type", "public", "--grant", "authorization_code",
+            "--redirect-uri", "https://acme.example/cb", "--backchannel-logout-uri", "https://acme.example/bcl",
+            "--backchannel-logout-session-required", "--frontchannel-logout-uri", "https://acme.example/fcl");
+        Assert.True(addExit == 0, addErrors);
+        Assert.Contains("backchannel_logout_uri: https://acme.example/bcl", added);
+        Assert.Contains("backchannel_logout_session_required: yes", added);
+        Assert.Contains("frontchannel_logout_uri: https://acme.example/fcl", added);
+
+        var (exit, updated, errors) = await RunAsync("update", clientId, "--backchannel-logout-uri", "", "--no-backchannel-logout-session-required");
+        Assert.True(exit == 0, errors);
+        Assert.Contains("backchannel_logout_uri: " + Environment.NewLine, updated);
+        Assert.Contains("frontchannel_logout_uri: https://acme.example/fcl", updated);
+    }
+
     [Theory]
     [InlineData(2, "Unknown command", "frobnicate")]
     [InlineData(2, "needs a client id", "show")]

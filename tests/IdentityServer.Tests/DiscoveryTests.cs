@@ -34,6 +34,18 @@ public sealed class DiscoveryTests(IdentityServerFactory server) : IClassFixture
     }
 
     [Fact]
+    public async Task Discovery_AdvertisesBackAndFrontChannelLogoutWithSessions()
+    {
+        var json = JsonDocument.Parse(await server.CreateClient().GetStringAsync("/.well-known/openid-configuration")).RootElement;
+
+        foreach (var name in new[] { "backchannel_logout_supported", "backchannel_logout_session_supported",
+            "frontchannel_logout_supported", "frontchannel_logout_session_supported" })
+        {
+            Assert.True(json.GetProperty(name).GetBoolean(), name);
+        }
+    }
+
+    [Fact]
     public async Task Jwks_PublishesOnlyThePublicRsaSigningKey()
     {
         var client = server.CreateClient();

@@ -139,6 +139,8 @@ public static partial class ClientDescriptors
         CheckUris(nameof(ClientSeed.RedirectUris), seed.RedirectUris, rules, isPublic == true, Invalid);
         CheckUris(nameof(ClientSeed.PostLogoutRedirectUris), seed.PostLogoutRedirectUris, rules, isPublic == true, Invalid);
 
+        CheckLogoutUris(seed, rules, Invalid);
+
         if (rules.KnownScopes is { } known && seed.Scopes.Where(scope => !known.Contains(scope)).ToList() is [_, ..] unknown)
         {
             Invalid(nameof(ClientSeed.Scopes), $"unknown scope(s) {string.Join(", ", unknown.Select(scope => $"\"{scope}\""))}; "
@@ -176,6 +178,43 @@ public static partial class ClientDescriptors
         }
     }
 
+    // Logout URIs are called by this server (back-channel) or loaded in the user's browser (front-channel) with the
+    // session's sid: https, or plain http on loopback in Development. Only for clients that sign users in.
+    private static void CheckLogoutUris(ClientSeed seed, ClientRules rules, Action<string, string> invalid)
+    {
+        foreach (var (field, uri) in new[] { (nameof(ClientSeed.BackChannelLogoutUri), seed.BackChannelLogoutUri),
+            (nameof(ClientSeed.FrontChannelLogoutUri), seed.FrontChannelLogoutUri) })
+        {
+            if (uri is null)
+            {
+                continue;
+            }
+
+            if (!seed.GrantTypes.Contains(GrantTypes.AuthorizationCode))
+            {
+                invalid(field, "only a client of the authorization_code grant signs users in, so only it can be told of a logout.");
+            }
+            else if (!uri.IsAbsoluteUri || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+            {
+                invalid(field, $"\"{uri}\" must be an absolute URI without a fragment or user information.");
+            }
+            else if (!(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && rules.AnyHttpHost && uri.IsLoopback)))
+            {
+                invalid(field, $"\"{uri}\" must use https (http only on a loopback host, in Development).");
+            }
+        }
+
+        if (seed.BackChannelLogoutSessionRequired && seed.BackChannelLogoutUri is null)
+        {
+            invalid(nameof(ClientSeed.BackChannelLogoutSessionRequired), "needs a BackChannelLogoutUri.");
+        }
+
+        if (seed.FrontChannelLogoutSessionRequired && seed.FrontChannelLogoutUri is null)
+        {
+            invalid(nameof(ClientSeed.FrontChannelLogoutSessionRequired), "needs a FrontChannelLogoutUri.");
+        }
+    }
+
     // Outside Development, plain http only where nothing leaves the device: a native app's loopback listener, named by
     // IP (RFC 8252 8.3: "localhost" may resolve elsewhere). A web server (confidential client) uses https.
     private static bool IsAllowedScheme(Uri uri, ClientRules rules, bool isPublic) =>
@@ -202,6 +241,7 @@ public static partial class ClientDescriptors
         ClientProperties.SetRequireMfa(descriptor, seed.RequireMfa);
         ClientProperties.SetRequireDPoP(descriptor, seed.RequireDPoP);
         ClientProperties.SetResource(descriptor, seed.Resource);
+        ClientProperties.SetLogout(descriptor, seed);
         descriptor.RedirectUris.UnionWith(seed.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(seed.PostLogoutRedirectUris);
 

@@ -5,7 +5,7 @@ namespace RedisJwt.IdentityServer.Clients;
 
 /// <summary>
 /// Client metadata beyond OpenIddict's own columns, kept in the application's properties under their RFC 7591 / OIDC
-/// Dynamic Client Registration names. Each is an on/off flag, absent when off, but the resource server's resource.
+/// Dynamic Client Registration names. Each is an on/off flag, absent when off, or a text (a URI), absent when none.
 /// </summary>
 public static class ClientProperties
 {
@@ -60,21 +60,58 @@ public static class ClientProperties
     private static async ValueTask<bool> HasFlagAsync(IOpenIddictApplicationManager applications, object application, string name) =>
         (await applications.GetPropertiesAsync(application)).TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.True;
 
+    /// <summary>OIDC Back-Channel Logout 1.0 section 2.2: where logout tokens are POSTed when a session the client took part in ends.</summary>
+    public const string BackChannelLogoutUri = "backchannel_logout_uri";
+
+    /// <summary>Back-Channel Logout 1.0 section 2.2: the client needs the sid in every logout token.</summary>
+    public const string BackChannelLogoutSessionRequired = "backchannel_logout_session_required";
+
+    /// <summary>OIDC Front-Channel Logout 1.0 section 2: the page the end-session page loads in an iframe.</summary>
+    public const string FrontChannelLogoutUri = "frontchannel_logout_uri";
+
+    /// <summary>Front-Channel Logout 1.0 section 2: iss and sid in the iframe's URL (we always send them).</summary>
+    public const string FrontChannelLogoutSessionRequired = "frontchannel_logout_session_required";
+
+    public static void SetLogout(OpenIddictApplicationDescriptor descriptor, ClientSeed seed)
+    {
+        SetText(descriptor, BackChannelLogoutUri, seed.BackChannelLogoutUri?.AbsoluteUri);
+        SetFlag(descriptor, BackChannelLogoutSessionRequired, seed.BackChannelLogoutSessionRequired);
+        SetText(descriptor, FrontChannelLogoutUri, seed.FrontChannelLogoutUri?.AbsoluteUri);
+        SetFlag(descriptor, FrontChannelLogoutSessionRequired, seed.FrontChannelLogoutSessionRequired);
+    }
+
+    public static string? Text(OpenIddictApplicationDescriptor descriptor, string name) =>
+        descriptor.Properties.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    public static bool Flag(OpenIddictApplicationDescriptor descriptor, string name) => HasFlag(descriptor, name);
+
+    /// <summary>A URI the client registered (a logout URI), or null.</summary>
+    public static async ValueTask<Uri?> UriAsync(IOpenIddictApplicationManager applications, string clientId, string name,
+        CancellationToken cancellationToken = default) =>
+        await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application
+        && (await applications.GetPropertiesAsync(application, cancellationToken)).TryGetValue(name, out var value)
+        && value.ValueKind == JsonValueKind.String && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri)
+            ? uri
+            : null;
+
     /// <summary>
     /// A resource server's own resource identifier (RFC 9728's name for it): the client may introspect the access
     /// tokens issued for that resource (see <see cref="Connect.IntrospectionByResourceServer"/>).
     /// </summary>
     public const string Resource = "resource";
 
-    public static void SetResource(OpenIddictApplicationDescriptor descriptor, string? resource)
+    public static void SetResource(OpenIddictApplicationDescriptor descriptor, string? resource) =>
+        SetText(descriptor, Resource, resource);
+
+    private static void SetText(OpenIddictApplicationDescriptor descriptor, string name, string? value)
     {
-        if (string.IsNullOrEmpty(resource))
+        if (string.IsNullOrEmpty(value))
         {
-            descriptor.Properties.Remove(Resource);
+            descriptor.Properties.Remove(name);
         }
         else
         {
-            descriptor.Properties[Resource] = JsonSerializer.SerializeToElement(resource);
+            descriptor.Properties[name] = JsonSerializer.SerializeToElement(value);
         }
     }
 

@@ -55,6 +55,20 @@ public sealed class ClientRegistration
     /// <summary>Every token request carries a DPoP proof, so every access token is sender-constrained (RFC 9449 5.2).</summary>
     [JsonPropertyName("dpop_bound_access_tokens")]
     public bool? RequireDPoP { get; set; }
+
+    /// <summary>OIDC Back-Channel Logout 1.0 section 2.2; empty or null: none.</summary>
+    [JsonPropertyName("backchannel_logout_uri")]
+    public string? BackChannelLogoutUri { get; set; }
+
+    [JsonPropertyName("backchannel_logout_session_required")]
+    public bool? BackChannelLogoutSessionRequired { get; set; }
+
+    /// <summary>OIDC Front-Channel Logout 1.0 section 2; empty or null: none.</summary>
+    [JsonPropertyName("frontchannel_logout_uri")]
+    public string? FrontChannelLogoutUri { get; set; }
+
+    [JsonPropertyName("frontchannel_logout_session_required")]
+    public bool? FrontChannelLogoutSessionRequired { get; set; }
 }
 
 /// <summary>A registered client as the API and CLI show it. Never its secret, except once in <see cref="ClientSecret"/>.</summary>
@@ -72,6 +86,10 @@ public sealed record ClientView(
     [property: JsonPropertyName("require_mfa")] bool RequireMfa,
     [property: JsonPropertyName("require_pushed_authorization_requests")] bool RequirePushedAuthorizationRequests,
     [property: JsonPropertyName("dpop_bound_access_tokens")] bool RequireDPoP,
+    [property: JsonPropertyName("backchannel_logout_uri")] string? BackChannelLogoutUri,
+    [property: JsonPropertyName("backchannel_logout_session_required")] bool BackChannelLogoutSessionRequired,
+    [property: JsonPropertyName("frontchannel_logout_uri")] string? FrontChannelLogoutUri,
+    [property: JsonPropertyName("frontchannel_logout_session_required")] bool FrontChannelLogoutSessionRequired,
     // Seeded from Seed:Clients at every start: the API and CLI leave such a client alone (409).
     [property: JsonPropertyName("managed_by_configuration")] bool ManagedByConfiguration)
 {
@@ -94,6 +112,10 @@ public sealed record ClientView(
         RequireMfa = RequireMfa,
         RequirePushedAuthorizationRequests = RequirePushedAuthorizationRequests,
         RequireDPoP = RequireDPoP,
+        BackChannelLogoutUri = BackChannelLogoutUri,
+        BackChannelLogoutSessionRequired = BackChannelLogoutSessionRequired,
+        FrontChannelLogoutUri = FrontChannelLogoutUri,
+        FrontChannelLogoutSessionRequired = FrontChannelLogoutSessionRequired,
     };
 }
 

@@ -220,6 +220,10 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             RequireMfa = registration.RequireMfa ?? false,
             RequirePushedAuthorizationRequests = registration.RequirePushedAuthorizationRequests ?? false,
             RequireDPoP = registration.RequireDPoP ?? false,
+            BackChannelLogoutUri = Uris(nameof(ClientSeed.BackChannelLogoutUri), [.. NonEmpty(registration.BackChannelLogoutUri)]).FirstOrDefault(),
+            BackChannelLogoutSessionRequired = registration.BackChannelLogoutSessionRequired ?? false,
+            FrontChannelLogoutUri = Uris(nameof(ClientSeed.FrontChannelLogoutUri), [.. NonEmpty(registration.FrontChannelLogoutUri)]).FirstOrDefault(),
+            FrontChannelLogoutSessionRequired = registration.FrontChannelLogoutSessionRequired ?? false,
         };
 
         if (type is null)
@@ -235,6 +239,8 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             .GroupBy(error => error.Field)
             .ToDictionary(group => group.Key, group => group.Select(error => error.Message).Distinct().ToArray()));
     }
+
+    private static IEnumerable<string> NonEmpty(string? value) => string.IsNullOrEmpty(value) ? [] : [value];
 
     private async Task<ClientView> ViewAsync(object application, CancellationToken cancellationToken)
     {
@@ -269,6 +275,10 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             ClientProperties.RequiresMfa(descriptor),
             descriptor.Requirements.Contains(Requirements.Features.PushedAuthorizationRequests),
             ClientProperties.RequiresDPoP(descriptor),
+            ClientProperties.Text(descriptor, ClientProperties.BackChannelLogoutUri),
+            ClientProperties.Flag(descriptor, ClientProperties.BackChannelLogoutSessionRequired),
+            ClientProperties.Text(descriptor, ClientProperties.FrontChannelLogoutUri),
+            ClientProperties.Flag(descriptor, ClientProperties.FrontChannelLogoutSessionRequired),
             IsManagedByConfiguration(clientId));
     }
 

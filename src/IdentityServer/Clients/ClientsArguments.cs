@@ -20,6 +20,10 @@ public sealed class ClientsArguments
           --require-mfa | --no-require-mfa               (every sign-in to the client is multi-factor)
           --require-par | --no-require-par               (authorization requests only pushed, RFC 9126)
           --require-dpop | --no-require-dpop             (every token request carries a DPoP proof, RFC 9449)
+          --backchannel-logout-uri <uri>                 (logout tokens POSTed there; "" removes it)
+          --backchannel-logout-session-required | --no-backchannel-logout-session-required
+          --frontchannel-logout-uri <uri>                (loaded in an iframe at logout; "" removes it)
+          --frontchannel-logout-session-required | --no-frontchannel-logout-session-required
         """;
 
     private static readonly string[] Verbs = ["list", "show", "add", "update", "remove", "rotate-secret"];
@@ -40,10 +44,15 @@ public sealed class ClientsArguments
         [nameof(ClientRegistration.RequireMfa)] = "--require-mfa",
         [nameof(ClientRegistration.RequirePushedAuthorizationRequests)] = "--require-par",
         [nameof(ClientRegistration.RequireDPoP)] = "--require-dpop",
+        [nameof(ClientRegistration.BackChannelLogoutUri)] = "--backchannel-logout-uri",
+        [nameof(ClientRegistration.BackChannelLogoutSessionRequired)] = "--backchannel-logout-session-required",
+        [nameof(ClientRegistration.FrontChannelLogoutUri)] = "--frontchannel-logout-uri",
+        [nameof(ClientRegistration.FrontChannelLogoutSessionRequired)] = "--frontchannel-logout-session-required",
     };
 
     // On/off options: --introspection and --no-introspection, and so on.
-    private static readonly string[] Flags = ["--introspection", "--require-auth-time", "--require-mfa", "--require-par", "--require-dpop"];
+    private static readonly string[] Flags = ["--introspection", "--require-auth-time", "--require-mfa", "--require-par", "--require-dpop",
+        "--backchannel-logout-session-required", "--frontchannel-logout-session-required"];
 
     private static readonly HashSet<string> ListOptions = ["--grant", "--redirect-uri", "--post-logout-redirect-uri", "--scope"];
 
@@ -175,6 +184,14 @@ public sealed class ClientsArguments
             ? requirePar == "true"
             : current.RequirePushedAuthorizationRequests;
         current.RequireDPoP = Single("--require-dpop", null) is { } requireDPoP ? requireDPoP == "true" : current.RequireDPoP;
+        current.BackChannelLogoutUri = Single("--backchannel-logout-uri", current.BackChannelLogoutUri);
+        current.BackChannelLogoutSessionRequired = Single("--backchannel-logout-session-required", null) is { } backSid
+            ? backSid == "true"
+            : current.BackChannelLogoutSessionRequired;
+        current.FrontChannelLogoutUri = Single("--frontchannel-logout-uri", current.FrontChannelLogoutUri);
+        current.FrontChannelLogoutSessionRequired = Single("--frontchannel-logout-session-required", null) is { } frontSid
+            ? frontSid == "true"
+            : current.FrontChannelLogoutSessionRequired;
         return current;
     }
 }

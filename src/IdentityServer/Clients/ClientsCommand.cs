@@ -99,6 +99,10 @@ public static class ClientsCommand
             $"require_mfa: {(client.RequireMfa ? "yes" : "no")}",
             $"require_pushed_authorization_requests: {(client.RequirePushedAuthorizationRequests ? "yes" : "no")}",
             $"dpop_bound_access_tokens: {(client.RequireDPoP ? "yes" : "no")}",
+            $"backchannel_logout_uri: {client.BackChannelLogoutUri}",
+            $"backchannel_logout_session_required: {(client.BackChannelLogoutSessionRequired ? "yes" : "no")}",
+            $"frontchannel_logout_uri: {client.FrontChannelLogoutUri}",
+            $"frontchannel_logout_session_required: {(client.FrontChannelLogoutSessionRequired ? "yes" : "no")}",
             $"managed_by_configuration: {(client.ManagedByConfiguration ? "yes (Seed:Clients)" : "no")}",
         ];
         foreach (var line in lines)

@@ -59,6 +59,17 @@ public sealed class ClientSeed
 
     /// <summary>Every token request carries a DPoP proof, so every access token is sender-constrained (RFC 9449 5.2).</summary>
     public bool RequireDPoP { get; set; }
+
+    /// <summary>Where logout tokens are POSTed when a session the client took part in ends (OIDC Back-Channel Logout 1.0).</summary>
+    public Uri? BackChannelLogoutUri { get; set; }
+
+    /// <summary>Every logout token to the client carries the sid (ours always do, for a session's end).</summary>
+    public bool BackChannelLogoutSessionRequired { get; set; }
+
+    /// <summary>A page the end-session page loads in a hidden iframe, with iss and sid (OIDC Front-Channel Logout 1.0).</summary>
+    public Uri? FrontChannelLogoutUri { get; set; }
+
+    public bool FrontChannelLogoutSessionRequired { get; set; }
 }
 
 public sealed class ApiScopeSeed

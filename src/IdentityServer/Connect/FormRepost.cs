@@ -8,11 +8,11 @@ public static class FormRepost
 
     /// <summary>
     /// The OpenID Connect request's parameters (query or form), to post back as hidden fields with the user's answer,
-    /// minus that answer's own field and the antiforgery token.
+    /// minus the answers' own fields and the antiforgery token.
     /// </summary>
-    public static IEnumerable<KeyValuePair<string, StringValues>> RequestParameters(HttpRequest request, string answerField) =>
+    public static IEnumerable<KeyValuePair<string, StringValues>> RequestParameters(HttpRequest request, params string[] answerFields) =>
         (request.HasFormContentType ? request.Form : (IEnumerable<KeyValuePair<string, StringValues>>)request.Query)
-        .Where(parameter => parameter.Key != answerField && parameter.Key != AntiforgeryField);
+        .Where(parameter => !answerFields.Contains(parameter.Key) && parameter.Key != AntiforgeryField);
 
     /// <summary>
     /// A parameter this server added to the authorization request it sends the browser back to (a sign-in marker, a

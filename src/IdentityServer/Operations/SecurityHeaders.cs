@@ -49,6 +49,10 @@ public static class SecurityHeaders
     public static string Sha256Source(string script) =>
         $"sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(script)))}";
 
+    /// <summary>For the front-channel logout page: the usual policy, and these origins (and only these) in its iframes.</summary>
+    public static string PolicyFraming(IReadOnlyCollection<string> frameOrigins) =>
+        Policy(scriptSources: "'self'") + $"; frame-src {(frameOrigins.Count == 0 ? "'none'" : string.Join(' ', frameOrigins))}";
+
     // No form-action: the form_post page posts to the client's redirect URI, on another origin.
     private static string Policy(string scriptSources) =>
         $"default-src 'self'; script-src {scriptSources}; style-src 'self'; img-src 'self' data:; object-src 'none'; " +

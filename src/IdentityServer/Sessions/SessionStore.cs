@@ -123,12 +123,36 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
     public async Task<IReadOnlyList<string>> AuthorizationsAsync(string userId, string sid) =>
         [.. (await redis.GetDatabase().SetMembersAsync(keys.SessionAuthorizations(userId, sid))).Select(member => member.ToString())];
 
-    /// <summary>The session is over: it is no longer listed, its cookie stops working, and no token is issued in it.</summary>
-    public async Task EndAsync(string userId, string sid) =>
-        await redis.GetDatabase().HashDeleteAsync(keys.Sessions(userId), sid);
+    // Read and removed in one step: the clients returned are every client that ever got a token in the session, since
+    // RecordIssuanceScript adds one only while the field exists.
+    private const string EndScript = """
+        local value = redis.call('HGET', KEYS[1], ARGV[1])
+        redis.call('HDEL', KEYS[1], ARGV[1])
+        return value
+        """;
 
-    public async Task EndAllAsync(string userId) =>
-        await redis.GetDatabase().KeyDeleteAsync(keys.Sessions(userId));
+    private const string EndAllScript = """
+        local entries = redis.call('HGETALL', KEYS[1])
+        redis.call('UNLINK', KEYS[1])
+        local values = {}
+        for i = 2, #entries, 2 do values[#values + 1] = entries[i] end
+        return values
+        """;
+
+    /// <summary>The session is over: it is no longer listed, its cookie stops working, and no token is issued in it.</summary>
+    /// <returns>The session as it ended (with every client that took part in it); null when it was not there.</returns>
+    public async Task<SessionRecord?> EndAsync(string userId, string sid)
+    {
+        var value = (RedisValue)await redis.GetDatabase().ScriptEvaluateAsync(EndScript, [keys.Sessions(userId)], [sid]);
+        return value.HasValue ? Parse(value) : null;
+    }
+
+    /// <returns>Every session of the user as it ended, expired ones included (their clients may still hold a session).</returns>
+    public async Task<IReadOnlyList<SessionRecord>> EndAllAsync(string userId)
+    {
+        var values = (RedisValue[])(await redis.GetDatabase().ScriptEvaluateAsync(EndAllScript, [keys.Sessions(userId)]))!;
+        return [.. values.Select(Parse).OfType<SessionRecord>()];
+    }
 
     /// <summary>Once an ended session's token families are revoked, their list can go.</summary>
     public async Task ForgetAuthorizationsAsync(string userId, string sid) =>

@@ -3,6 +3,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using RedisJwt.IdentityServer.Account.Notifications;
 using RedisJwt.IdentityServer.Connect;
+using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Telemetry;
 using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
@@ -181,7 +182,7 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
             // Rejecting here also skips OpenIddict's own chain revocation, so the family is revoked here, in
             // PostgreSQL whatever happens, and in Redis if it answers.
             var cause = isCode ? RevocationCause.AuthorizationCodeReplay : RevocationCause.RefreshTokenReuse;
-            if (!await revoker.RevokeFamilyWhateverItTakesAsync(family, cause, subject))
+            if (!await revoker.RevokeFamilyWhateverItTakesAsync(family, cause, subject, clientId, context.Principal!.GetSessionId()))
             {
                 logger.LogError(isCode ? CodeReplayEvent : SecurityEvent,
                     "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using RedisJwt.IdentityServer.Connect;
+using RedisJwt.IdentityServer.Sessions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -55,7 +56,10 @@ public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager to
         var cause = context.EndpointType == OpenIddictServerEndpointType.Revocation
             ? RevocationCause.RevocationEndpoint
             : RevocationCause.RefreshTokenReuse;
-        if (!await revoker.RevokeFamilyWhateverItTakesAsync(family, cause, context.Principal.GetClaim(Claims.Subject)))
+        // The client revoking its own token knows its session is over; a reuse is news to it.
+        var reused = cause == RevocationCause.RefreshTokenReuse;
+        if (!await revoker.RevokeFamilyWhateverItTakesAsync(family, cause, context.Principal.GetClaim(Claims.Subject),
+            reused ? context.Request?.ClientId : null, reused ? context.Principal.GetSessionId() : null))
         {
             logger.LogError(DetectRedeemedTokenReuse.SecurityEvent,
                 "Token family {AuthorizationId} revoked in PostgreSQL but not in Redis: its access tokens stay valid at resource servers until they expire.", family);

@@ -4,6 +4,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.Logout;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.IdentityServer.Telemetry;
 using RedisJwt.Revocation;
@@ -14,11 +15,13 @@ namespace RedisJwt.IdentityServer.TokenRevocation;
 /// <summary>
 /// Every revocation the IdentityServer makes, each in the same order: Redis first (resource servers learn it
 /// within a second, and a failure there aborts before anything changed), then PostgreSQL (the token endpoint and
-/// introspection agree), then the session list. Each call is counted by cause and written to the audit log once it
-/// is recorded.
+/// introspection agree), then the session list. Every client that took part in an ended session is told through its
+/// back channel (<see cref="BackChannelLogouts"/>), queued as soon as the session is over. Each call is counted by cause
+/// and written to the audit log once it is recorded.
 /// </summary>
 public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IOpenIddictAuthorizationManager authorizations,
-    IOpenIddictTokenManager tokens, SessionStore sessions, IOptions<ServerSettings> settings, TimeProvider clock, AuthEvents events)
+    IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, SessionStore sessions, BackChannelLogouts logouts,
+    IOptions<ServerSettings> settings, TimeProvider clock, AuthEvents events, ILogger<Revoker> logger)
 {
     // Resource servers accept a token until exp plus their clock skew (at most 5 minutes, Auth:ClockSkew), so a
     // revocation must outlive that; one more minute covers a token being issued while we revoke.
@@ -45,10 +48,12 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
 
     /// <summary>
     /// For a detected theft, where refusing is no option: PostgreSQL in any case (the family can never be refreshed
-    /// again), Redis if it answers.
+    /// again), Redis if it answers. The client that held the family is told its session is over (back-channel logout),
+    /// when the family belongs to a session: its sign-in lived on those tokens.
     /// </summary>
     /// <returns>False when Redis could not record it (resource servers accept its access tokens until they expire).</returns>
-    public async Task<bool> RevokeFamilyWhateverItTakesAsync(string authorizationId, RevocationCause cause, string? userId)
+    public async Task<bool> RevokeFamilyWhateverItTakesAsync(string authorizationId, RevocationCause cause, string? userId,
+        string? clientId = null, string? sid = null)
     {
         var recorded = true;
         try
@@ -62,26 +67,47 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
 
         await RevokeInDatabaseAsync(authorizationId);
         events.Revoked(cause, recorded ? "token family" : "token family (PostgreSQL only)", userId);
+        if (clientId is not null && userId is not null && sid is not null)
+        {
+            try
+            {
+                await logouts.ClientSessionEndedAsync(clientId, userId, sid);
+            }
+            catch (Exception exception) when (exception is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                logger.LogError(exception, "Client {ClientId} could not be told that session {SessionId} ended: its back-channel logout was not queued.",
+                    clientId, sid);
+            }
+        }
+
         return recorded;
     }
 
-    public async Task EndSessionAsync(string userId, string sid, RevocationCause cause)
+    /// <returns>The session as it ended, with the clients that took part in it; null when it had already ended.</returns>
+    public async Task<SessionRecord?> EndSessionAsync(string userId, string sid, RevocationCause cause)
     {
-        await EndOneSessionAsync(userId, sid);
+        var ended = await EndOneSessionAsync(userId, sid);
         events.Revoked(cause, "session", userId);
+        return ended;
     }
 
-    private async Task EndOneSessionAsync(string userId, string sid)
+    private async Task<SessionRecord?> EndOneSessionAsync(string userId, string sid)
     {
         await writer.RevokeAsync(Revoked.Session(sid, AccessTokensExpireBy));
         // Ended before its families are read: from here no token request can add one (SessionStore.RecordIssuanceAsync).
-        await sessions.EndAsync(userId, sid);
+        var ended = await sessions.EndAsync(userId, sid);
+        if (ended is not null)
+        {
+            await logouts.SessionsEndedAsync(userId, [ended]);
+        }
+
         foreach (var authorizationId in await sessions.AuthorizationsAsync(userId, sid))
         {
             await RevokeInDatabaseAsync(authorizationId);
         }
 
         await sessions.ForgetAuthorizationsAsync(userId, sid);
+        return ended;
     }
 
     /// <summary>Every session of the user but one (a password change from that one).</summary>
@@ -110,7 +136,8 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
             .. known.Select(session => Revoked.Session(session.Sid, expiresBy))]);
 
         // Sessions end first: from then on no token request can start a family, so the list below is complete.
-        await sessions.EndAllAsync(userId);
+        var ended = await sessions.EndAllAsync(userId);
+        await logouts.SessionsEndedAsync(userId, ended);
 
         // Every token family of the user. Remembered consents are permanent authorizations and stay.
         var families = new List<object>();
@@ -128,9 +155,9 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         }
 
         await tokens.RevokeBySubjectAsync(userId);
-        foreach (var session in known)
+        foreach (var sid in known.Concat(ended).Select(session => session.Sid).Distinct(StringComparer.Ordinal))
         {
-            await sessions.ForgetAuthorizationsAsync(userId, session.Sid);
+            await sessions.ForgetAuthorizationsAsync(userId, sid);
         }
 
         events.Revoked(cause, "all sessions", userId);
@@ -157,6 +184,15 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         }
 
         events.Revoked(RevocationCause.ConsentWithdrawn, "client access", userId);
+
+        // The app's sign-ins in the user's live sessions lived on the tokens just revoked: it is told they are over.
+        if (await applications.FindByIdAsync(applicationId) is { } application && await applications.GetClientIdAsync(application) is { } clientId)
+        {
+            foreach (var session in (await sessions.ListAsync(userId)).Where(session => session.Clients.Contains(clientId)))
+            {
+                await logouts.ClientSessionEndedAsync(clientId, userId, session.Sid);
+            }
+        }
     }
 
     /// <summary>

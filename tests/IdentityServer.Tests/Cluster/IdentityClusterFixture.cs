@@ -69,6 +69,7 @@ public sealed class IdentityClusterFixture : IAsyncLifetime
         {
             ["Messages:ClaimAfter"] = "00:00:03",
             ["Messages:SendTimeout"] = "00:00:02.500",
+            ["Logout:BackChannelTimeout"] = "00:00:02.500",
         }), databaseName);
         server.TestServices += Watch.Watch;
         return server;

@@ -52,6 +52,7 @@ public sealed class RecordingProvider(Func<DeliveredMessage, CancellationToken, 
             ["Messages:MaxAttempts"] = "3",
             ["Messages:ClaimAfter"] = "00:00:02",
             ["Messages:SendTimeout"] = "00:00:01",
+            ["Logout:BackChannelTimeout"] = "00:00:01",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
