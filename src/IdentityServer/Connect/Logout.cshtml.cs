@@ -94,8 +94,8 @@ public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserMana
             }
         }
 
+        Frames = ended is null ? [] : await FramesOrNoneAsync(ended);
         await signIns.SignOutAsync();
-        Frames = ended is null ? [] : await frontChannel.FramesAsync(ended);
         if (Frames.Count == 0)
         {
             return Redirected();
@@ -105,6 +105,21 @@ public sealed class LogoutModel(SignInManager<ApplicationUser> signIns, UserMana
         HttpContext.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
         Response.Headers.ContentSecurityPolicy = FrontChannelLogout.ContentSecurityPolicy(Frames);
         return Page();
+    }
+
+    // The session has ended: a client that cannot be looked up now still gets its back-channel logout, and the user
+    // their redirect.
+    private async Task<IReadOnlyList<Uri>> FramesOrNoneAsync(SessionRecord ended)
+    {
+        try
+        {
+            return await frontChannel.FramesAsync(ended);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogError(exception, "Front-channel logout skipped: the session's clients could not be looked up.");
+            return [];
+        }
     }
 
     // OpenIddict redirects to the validated post_logout_redirect_uri (with state), or to "/" without one.

@@ -19,11 +19,20 @@ public sealed class BackChannelLogoutSender(IServiceScopeFactory scopes, LogoutT
 
     // Enough of a client's error_description to say why it refused, not enough to fill the dead letters.
     private const int MaxReasonLength = 200;
+    private const int MaxErrorBodyBytes = 4096;
 
     public async Task SendAsync(DeliveredMessage message, CancellationToken cancellationToken)
     {
-        var notice = JsonSerializer.Deserialize<LogoutNotice>(message.Text)
-            ?? throw new MessageNotAcceptedException("the notification is empty", permanent: true);
+        LogoutNotice notice;
+        try
+        {
+            notice = JsonSerializer.Deserialize<LogoutNotice>(message.Text) ?? throw new JsonException("empty");
+        }
+        catch (JsonException exception)
+        {
+            throw new MessageNotAcceptedException("the notification cannot be read", exception, permanent: true);
+        }
+
         if (await LogoutUriAsync(message.Recipient, cancellationToken) is not { } uri)
         {
             // Removed, or its back-channel URI withdrawn, since the logout: nobody left to tell.
@@ -40,7 +49,8 @@ public sealed class BackChannelLogoutSender(IServiceScopeFactory scopes, LogoutT
         HttpResponseMessage response;
         try
         {
-            response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            // Headers only: the body is read below, a bounded part of it, only on a refusal.
+            response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (HttpRequestException exception)
         {
@@ -68,11 +78,15 @@ public sealed class BackChannelLogoutSender(IServiceScopeFactory scopes, LogoutT
     }
 
     // Section 2.8: a refusal is a 400 with an OAuth-style error; its code and description say what the client disliked.
+    // At most the first few kilobytes are read: a client's answer must not fill this server's memory.
     private static async Task<string> ErrorOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            var buffer = new byte[MaxErrorBodyBytes];
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var length = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+            using var body = JsonDocument.Parse(buffer.AsMemory(0, length));
             var error = string.Join(": ", new[] { "error", "error_description" }
                 .Select(name => body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty(name, out var value)
                     && value.ValueKind == JsonValueKind.String ? value.GetString() : null)
@@ -80,7 +94,7 @@ public sealed class BackChannelLogoutSender(IServiceScopeFactory scopes, LogoutT
             var printable = new string([.. error.Where(character => !char.IsControl(character))]);
             return printable.Length == 0 ? "" : $" ({(printable.Length > MaxReasonLength ? printable[..MaxReasonLength] + "…" : printable)})";
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or IOException or HttpRequestException)
         {
             return "";
         }

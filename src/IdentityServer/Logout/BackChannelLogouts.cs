@@ -10,8 +10,8 @@ using StackExchange.Redis;
 
 namespace RedisJwt.IdentityServer.Logout;
 
-/// <summary>What a queued back-channel logout says: whose session ended (a null sid: every session of the user at the client).</summary>
-public sealed record LogoutNotice([property: JsonPropertyName("sub")] string Subject, [property: JsonPropertyName("sid")] string? SessionId);
+/// <summary>What a queued back-channel logout says: whose session ended.</summary>
+public sealed record LogoutNotice([property: JsonPropertyName("sub")] string Subject, [property: JsonPropertyName("sid")] string SessionId);
 
 /// <summary>
 /// Queues a back-channel logout (OIDC Back-Channel Logout 1.0) for every client that took part in an ended session and
@@ -54,8 +54,20 @@ public sealed class BackChannelLogouts(IConnectionMultiplexer redis, RedisKeys k
         }
     }
 
-    private async Task<bool> HasBackChannelAsync(string clientId) =>
-        await ClientProperties.UriAsync(applications, clientId, ClientProperties.BackChannelLogoutUri) is not null;
+    // The session is already gone when this runs: if the client cannot be looked up (PostgreSQL down), it is queued
+    // anyway rather than forgotten, and the sender, which looks again, drops it if it has no back-channel URI.
+    private async Task<bool> HasBackChannelAsync(string clientId)
+    {
+        try
+        {
+            return await ClientProperties.UriAsync(applications, clientId, ClientProperties.BackChannelLogoutUri) is not null;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Client {ClientId} could not be looked up; its back-channel logout is queued all the same.", clientId);
+            return true;
+        }
+    }
 
     private async Task QueueAsync(string clientId, LogoutNotice notice)
     {
@@ -64,7 +76,7 @@ public sealed class BackChannelLogouts(IConnectionMultiplexer redis, RedisKeys k
         entry = entry with { Text = sealing.Seal(entry) };
         await redis.GetDatabase().StreamAddAsync(keys.MessageStream(Topic), entry.ToFields(),
             maxLength: messaging.Value.StreamMaxLength, useApproximateMaxLength: true);
-        logger.LogInformation("Back-channel logout {NotificationId} for client {ClientId} (session {SessionId}) queued.",
+        logger.LogDebug("Back-channel logout {NotificationId} for client {ClientId} (session {SessionId}) queued.",
             entry.Id, clientId, notice.SessionId);
     }
 }

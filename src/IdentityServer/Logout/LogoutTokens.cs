@@ -22,20 +22,17 @@ public sealed class LogoutTokens(IOptionsMonitor<OpenIddictServerOptions> server
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     /// <param name="jti">The notification's id: the same on every delivery attempt, so a client can drop a repeat.</param>
-    /// <param name="sid">Null for a logout of every session of <paramref name="subject"/> at the client.</param>
-    public string Create(string clientId, string subject, string? sid, string jti)
+    /// <param name="sid">Always sent (section 2.4), so backchannel_logout_session_required is always met.</param>
+    public string Create(string clientId, string subject, string sid, string jti)
     {
         var now = clock.GetUtcNow();
         var claims = new Dictionary<string, object>
         {
             [Claims.JwtId] = jti,
             [Claims.Subject] = subject,
+            [SessionClaims.SessionId] = sid,
             ["events"] = new Dictionary<string, object> { [BackChannelLogoutEvent] = new Dictionary<string, object>() },
         };
-        if (sid is not null)
-        {
-            claims[SessionClaims.SessionId] = sid;
-        }
 
         return Handler.CreateToken(new SecurityTokenDescriptor
         {

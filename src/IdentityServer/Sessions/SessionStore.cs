@@ -33,11 +33,15 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
         await SaveAsync(userId, record);
     }
 
-    // Atomically: only if the session still exists, remember the token family and store the updated record.
-    // A session ended a moment ago (HDEL by the Revoker) is never brought back, and a family recorded here is
-    // always seen by a Revoker that ends the session afterwards.
+    // Atomically: only if the session still exists and is as this request read it, remember the token family and
+    // store the updated record. A session ended a moment ago (HDEL by the Revoker) is never brought back, a family
+    // recorded here is always seen by a Revoker that ends the session afterwards, and two requests updating the
+    // record at once cannot drop each other's client (-1: read it again), so its client list is every client that
+    // got tokens in the session: the ones its back-channel logout tells.
     private const string RecordIssuanceScript = """
-        if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+        local current = redis.call('HGET', KEYS[1], ARGV[1])
+        if not current then return 0 end
+        if current ~= ARGV[5] then return -1 end
         if ARGV[3] ~= '' then
           redis.call('SADD', KEYS[2], ARGV[3])
           redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -47,46 +51,62 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
         return 1
         """;
 
+    private const int Changed = -1;
+
+    // Each retry means another request's update went through, so n requests at once settle within n rounds; this many
+    // in a row is not contention but a fault.
+    private const int MaxUpdateAttempts = 64;
+
     /// <summary>Tokens are about to be issued in the session: remember the client and the token family, push the expiry.</summary>
     /// <returns>False when the session has ended (idle, at its absolute lifetime, or ended): no tokens may be issued in it.</returns>
-    public async Task<bool> RecordIssuanceAsync(string userId, string sid, string clientId, string? authorizationId)
-    {
-        if (await FindAsync(userId, sid) is not { } record)
-        {
-            return false;
-        }
-
-        return await MarkUsedAsync(userId, record with
-        {
-            Clients = record.Clients.Contains(clientId) ? record.Clients : [.. record.Clients, clientId],
-        }, authorizationId);
-    }
+    public Task<bool> RecordIssuanceAsync(string userId, string sid, string clientId, string? authorizationId) =>
+        UpdateAsync(userId, sid, authorizationId, record => record.Clients.Contains(clientId)
+            ? record
+            : record with { Clients = [.. record.Clients, clientId] });
 
     /// <summary>For a cookie: whether its session is alive, and if so, marked used (at most once a minute).</summary>
-    public async Task<bool> UseIfAliveAsync(string userId, string sid)
+    public Task<bool> UseIfAliveAsync(string userId, string sid) =>
+        UpdateAsync(userId, sid, authorizationId: null, change: null);
+
+    /// <param name="change">Null: a touch, skipped when the session was marked used within the last minute.</param>
+    private async Task<bool> UpdateAsync(string userId, string sid, string? authorizationId, Func<SessionRecord, SessionRecord>? change)
     {
-        if (await FindAsync(userId, sid) is not { } record)
+        var database = redis.GetDatabase();
+        for (var attempt = 1; ; attempt++)
         {
-            return false;
+            var stored = await database.HashGetAsync(keys.Sessions(userId), sid);
+            var now = clock.GetUtcNow();
+            if (!stored.HasValue || Parse(stored) is not { } record || record.ExpiresAt <= now)
+            {
+                return false;
+            }
+
+            if (change is null && now - record.LastSeenAt < TouchInterval)
+            {
+                return true;
+            }
+
+            var updated = (change?.Invoke(record) ?? record) with { LastSeenAt = now, ExpiresAt = ExpiryOf(record.CreatedAt, lastSeenAt: now) };
+            if (updated.ExpiresAt <= now)
+            {
+                // Past its absolute lifetime (a session recorded before the limits, with a longer expiry).
+                return false;
+            }
+
+            var result = (long)await database.ScriptEvaluateAsync(RecordIssuanceScript,
+                [keys.Sessions(userId), keys.SessionAuthorizations(userId, sid)],
+                [sid, JsonSerializer.Serialize(updated), authorizationId ?? "", (long)KeyLifetime.TotalMilliseconds, stored]);
+            if (result != Changed)
+            {
+                return result == 1;
+            }
+
+            if (attempt == MaxUpdateAttempts)
+            {
+                // Callers treat it as Redis unavailable: refused, nothing issued.
+                throw new TimeoutException($"Session {sid} kept changing while it was being updated.");
+            }
         }
-
-        return clock.GetUtcNow() - record.LastSeenAt < TouchInterval || await MarkUsedAsync(userId, record, authorizationId: null);
-    }
-
-    private async Task<bool> MarkUsedAsync(string userId, SessionRecord record, string? authorizationId)
-    {
-        var now = clock.GetUtcNow();
-        var updated = record with { LastSeenAt = now, ExpiresAt = ExpiryOf(record.CreatedAt, lastSeenAt: now) };
-        if (updated.ExpiresAt <= now)
-        {
-            // Past its absolute lifetime (a session recorded before the limits, with a longer expiry).
-            return false;
-        }
-
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(RecordIssuanceScript,
-            [keys.Sessions(userId), keys.SessionAuthorizations(userId, record.Sid)],
-            [record.Sid, JsonSerializer.Serialize(updated), authorizationId ?? "", (long)KeyLifetime.TotalMilliseconds]);
-        return (long)result == 1;
     }
 
     private DateTimeOffset ExpiryOf(DateTimeOffset createdAt, DateTimeOffset lastSeenAt)
@@ -147,7 +167,7 @@ public sealed class SessionStore(IConnectionMultiplexer redis, RedisKeys keys, I
         return value.HasValue ? Parse(value) : null;
     }
 
-    /// <returns>Every session of the user as it ended, expired ones included (their clients may still hold a session).</returns>
+    /// <returns>Every session of the user still recorded as it ended, with the clients that took part in each.</returns>
     public async Task<IReadOnlyList<SessionRecord>> EndAllAsync(string userId)
     {
         var values = (RedisValue[])(await redis.GetDatabase().ScriptEvaluateAsync(EndAllScript, [keys.Sessions(userId)]))!;

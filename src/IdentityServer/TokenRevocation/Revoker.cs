@@ -186,12 +186,20 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         events.Revoked(RevocationCause.ConsentWithdrawn, "client access", userId);
 
         // The app's sign-ins in the user's live sessions lived on the tokens just revoked: it is told they are over.
-        if (await applications.FindByIdAsync(applicationId) is { } application && await applications.GetClientIdAsync(application) is { } clientId)
+        // After the revocation, which it cannot undo: a failure here is logged, not reported as access kept.
+        try
         {
-            foreach (var session in (await sessions.ListAsync(userId)).Where(session => session.Clients.Contains(clientId)))
+            if (await applications.FindByIdAsync(applicationId) is { } application && await applications.GetClientIdAsync(application) is { } clientId)
             {
-                await logouts.ClientSessionEndedAsync(clientId, userId, session.Sid);
+                foreach (var session in (await sessions.ListAsync(userId)).Where(session => session.Clients.Contains(clientId)))
+                {
+                    await logouts.ClientSessionEndedAsync(clientId, userId, session.Sid);
+                }
             }
+        }
+        catch (Exception exception) when (exception is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            logger.LogError(exception, "The app withdrawn by user {UserId} could not be told its sessions ended: no back-channel logout queued.", userId);
         }
     }
 

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
+using RedisJwt.IdentityServer.Logout;
+using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
 using static RedisJwt.Testing.IdentityServerFactory;
 
@@ -48,6 +51,13 @@ public sealed class BackChannelLogoutCrashTests : IAsyncLifetime
         // The second POST is the other instance's: the first instance's never got an answer.
         await Eventually.TrueAsync(() => Task.FromResult(_receiver.Requests.Count >= 2), TimeSpan.FromSeconds(20));
 
+        // And done with: acknowledged in the group, neither waiting for a retry nor dead-lettered.
+        var keys = second.Services.GetRequiredService<RedisKeys>();
+        var redis = second.AdminRedis.GetDatabase();
+        await Eventually.TrueAsync(async () =>
+            (await redis.StreamPendingAsync(keys.MessageStream(BackChannelLogouts.Topic), "senders")).PendingMessageCount == 0);
+        Assert.Equal(0, await redis.SortedSetLengthAsync(keys.MessageRetries(BackChannelLogouts.Topic)));
+        Assert.False(await redis.KeyExistsAsync(keys.MessageDeadLetters(BackChannelLogouts.Topic)));
         Assert.Single(_receiver.AcceptedIds);
         var sid = new JsonWebToken(spa.IdToken).GetClaim("sid").Value;
         Assert.All(_receiver.Tokens, token => Assert.Equal(sid, token.GetClaim("sid").Value));

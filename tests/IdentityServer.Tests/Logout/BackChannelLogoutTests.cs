@@ -109,6 +109,43 @@ public sealed class BackChannelLogoutTests(LogoutServers servers) : IClassFixtur
         await ReceivedForAsync(new JsonWebToken(elsewhere.IdToken).GetClaim("sid").Value);
     }
 
+    [Theory]
+    [InlineData("lock")]
+    [InlineData("delete")]
+    public async Task AdminLockOrDelete_TellsTheClientsOfEverySession(string action)
+    {
+        var user = await Server.CreateUserAsync();
+        var spa = await SignedInSpa.StartAsync(Server, email: user.Email!, password: "Str0ng!Password");
+
+        await using (var scope = Server.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
+            var stored = (await users.FindByIdAsync(user.Id))!;
+            Assert.True((action == "lock"
+                ? await users.SetLockoutEndDateAsync(stored, DateTimeOffset.UtcNow.AddDays(1))
+                : await users.DeleteAsync(stored)).Succeeded);
+        }
+
+        var token = await ReceivedForAsync(new JsonWebToken(spa.IdToken).GetClaim("sid").Value);
+        Assert.Equal(user.Id, token.Subject);
+    }
+
+    [Fact]
+    public async Task AppAccessWithdrawn_TellsThatAppForTheSession()
+    {
+        var spa = await SignedInSpa.StartAsync(Server, email: (await Server.CreateUserAsync()).Email!, password: "Str0ng!Password");
+        var sid = new JsonWebToken(spa.IdToken).GetClaim("sid").Value;
+        await using (var scope = Server.Services.CreateAsyncScope())
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<OpenIddict.Abstractions.IOpenIddictApplicationManager>();
+            var application = (await applications.FindByClientIdAsync(SpaClientId))!;
+            await scope.ServiceProvider.GetRequiredService<TokenRevocation.Revoker>()
+                .RevokeClientAccessAsync(new JsonWebToken(spa.IdToken).Subject, (await applications.GetIdAsync(application))!);
+        }
+
+        await ReceivedForAsync(sid);
+    }
+
     [Fact]
     public async Task ClientDown_DeliveredOnceItIsBack()
     {

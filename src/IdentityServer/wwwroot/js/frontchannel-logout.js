@@ -22,6 +22,8 @@
     frame.hidden = true;
     frame.title = 'Signing out';
     frame.referrerPolicy = 'no-referrer';
+    // The client's page may run its script and clear its own cookies and storage, never navigate this page away.
+    frame.setAttribute('sandbox', 'allow-scripts allow-same-origin');
     frame.addEventListener('load', () => { if (--pending === 0) proceed(); }, { once: true });
     frame.src = item.dataset.frameSrc;
     item.append(frame);
