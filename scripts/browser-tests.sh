@@ -25,6 +25,9 @@ THIRD_PARTY=http://127.0.0.1:$((45003 + PORT_BASE))
 # Short enough that a test sees the SPA renew its access token silently, twice.
 ACCESS_TOKEN_LIFETIME=00:00:20
 RENEW_SECONDS_BEFORE_EXPIRY=12
+# How long the end-session page waits for a hanging front-channel logout iframe; shorter than the default 3 s, and
+# long enough for a screenshot of the page while it waits (logout.test.mjs).
+FRONT_CHANNEL_TIMEOUT_SECONDS=2
 
 PIDS=()
 cleanup() {
@@ -77,11 +80,14 @@ done
 # authorization requests (RFC 9126) and binds its tokens (DPoP, RFC 9449); here the server requires both of board-spa,
 # so that a request of the SPA's that went through the address bar, or a token request without a proof, fails a test.
 # openid-client's relying party (openid-client.test.mjs): confidential, required to push and to bind its tokens; its
-# callback is caught in the browser, nothing listens there.
+# callback, front-channel logout URI and post-logout redirect are caught in the browser (logout.test.mjs), nothing
+# listens there.
 CERTIFIED_RP=(Seed__Clients__certified-rp__Type=confidential Seed__Clients__certified-rp__ConsentType=implicit
   Seed__Clients__certified-rp__Secret=browser-tests-certified-rp-secret
   Seed__Clients__certified-rp__GrantTypes__0=authorization_code Seed__Clients__certified-rp__GrantTypes__1=refresh_token
   Seed__Clients__certified-rp__RedirectUris__0=http://127.0.0.1:5099/callback
+  Seed__Clients__certified-rp__PostLogoutRedirectUris__0=http://127.0.0.1:5099/signed-out
+  Seed__Clients__certified-rp__FrontChannelLogoutUri=http://127.0.0.1:5099/frontchannel-logout
   Seed__Clients__certified-rp__Scopes__0=openid Seed__Clients__certified-rp__Scopes__1=offline_access
   Seed__Clients__certified-rp__Scopes__2=posts.read Seed__Clients__certified-rp__Scopes__3=account
   Seed__Clients__certified-rp__RequirePushedAuthorizationRequests=true Seed__Clients__certified-rp__RequireDPoP=true)
@@ -89,6 +95,7 @@ start_service src/IdentityServer "$IDS" \
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Redis__KeyPrefix=$PREFIX \
   ConnectionStrings__IdentityDb="$(db browser_identity "$REDISJWT_TEST_POSTGRES_IDENTITY")" \
   Server__Issuer="$IDS/" Server__AllowInsecureHttp=true Server__AccessTokenLifetime=$ACCESS_TOKEN_LIFETIME \
+  Logout__FrontChannelTimeout="00:00:$FRONT_CHANNEL_TIMEOUT_SECONDS" \
   Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key" \
   Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key" \
   Cors__AllowedOrigins__0="$SPA" Messages__Folder__Path="$SCRATCH/messages" \
@@ -109,7 +116,9 @@ start_service src/BoardApi "$BOARD" \
   Auth__Issuer="$IDS/" Auth__AllowInsecureHttp=true Auth__Audience="$BOARD/" Cors__AllowedOrigins__0="$SPA"
 start_service src/BoardSpa "$SPA" \
   Spa__Authority="$IDS/" Spa__BoardApi="$BOARD/" Spa__RenewSecondsBeforeExpiry=$RENEW_SECONDS_BEFORE_EXPIRY
-start_service samples/ThirdPartyWeb "$THIRD_PARTY" Oidc__Authority="$IDS/" BoardApi__BaseUrl="$BOARD/"
+# The planner's back-channel logout receiver logs each logout it accepts at Information: logout.test.mjs reads it.
+start_service samples/ThirdPartyWeb "$THIRD_PARTY" Oidc__Authority="$IDS/" BoardApi__BaseUrl="$BOARD/" \
+  Logging__LogLevel__AcmePlanner.Auth.BackChannelLogout=Information
 
 wait_up "$IDS/health/ready" "$LOGS/IdentityServer.log" IdentityServer
 wait_up "$BOARD/health/ready" "$LOGS/BoardApi.log" BoardApi
@@ -121,7 +130,8 @@ rm -rf "$REPO_ROOT/test-artifacts"
 cd "$REPO_ROOT/tests/browser"
 rc=0
 IDS_URL=$IDS BOARD_URL=$BOARD SPA_URL=$SPA THIRD_PARTY_URL=$THIRD_PARTY \
-ACCESS_TOKEN_LIFETIME_SECONDS=20 ARTIFACTS="$REPO_ROOT/test-artifacts" \
+ACCESS_TOKEN_LIFETIME_SECONDS=20 FRONT_CHANNEL_TIMEOUT_SECONDS=$FRONT_CHANNEL_TIMEOUT_SECONDS ARTIFACTS="$REPO_ROOT/test-artifacts" \
+SERVICE_LOGS="$LOGS" \
   node --test --test-concurrency=1 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=junit --test-reporter-destination="$RESULTS/browser.junit.xml" \

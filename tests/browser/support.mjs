@@ -56,6 +56,14 @@ export async function submitSignIn(page, email, password) {
   await page.click('form button[type=submit]');
 }
 
+/** From Acme Planner's landing page (the third-party sample) to the IdentityServer's consent page, signing in on the way. */
+export async function reachConsent(page, user) {
+  await page.goto(urls.thirdParty);
+  await page.click('#connect');
+  await submitSignIn(page, user.email, user.password);
+  await page.waitForSelector('#consent-scopes');
+}
+
 /** On the IdentityServer's registration page: create the account (lands on "check your inbox", signed out). */
 export async function submitRegistration(page, { email, displayName, password = PASSWORD, birthDate = '1994-06-15' }) {
   await page.waitForURL(`${urls.identity}/Account/Register**`);
