@@ -11,7 +11,8 @@ using AngleSharp.Html.Parser;
 // planner's landing page with the planner's cookie until it shows the user signed out, which happens only once the
 // planner received and validated the logout token (BackChannelLogout.RejectEndedSessionAsync). The landing page, not
 // /board: /board calls BoardApi with the user's access token, and the token's revocation would end the session there
-// through another path. Latency = from just before the DELETE until the first poll that finds the session gone.
+// through another path. Latency = from just before the DELETE until the first poll (from then on, concurrently with the
+// DELETE) that finds the session gone.
 // CPU of the IdentityServer processes (/proc, ticks) is read around each round's logout window. Usage:
 //   LogoutLatency <identityA> <identityB> <planner> <email> <password> <logouts> <warm-up> <pid,pid> <clk_tck>
 if (args.Length != 9)
@@ -35,7 +36,7 @@ using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = fal
 var latencies = new List<double>(count);
 var deleteCalls = new List<double>(count);
 var signIns = new List<double>(count);
-var (missed, windowTicks, windowSeconds, idleTicksPerSecond) = (0, 0L, 0.0, 0.0);
+var (missed, endedBeforeAnswer, windowTicks, windowSeconds, idleTicksPerSecond) = (0, 0, 0L, 0.0, 0.0);
 for (var round = -warmUp; round < count; round++)
 {
     if (round == 0)
@@ -58,15 +59,9 @@ for (var round = -warmUp; round < count; round++)
     signIns.Add(signIn.Elapsed.TotalMilliseconds);
     var ticksBefore = Ticks();
     var latency = Stopwatch.StartNew();
-    using (var response = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Delete, new Uri(identityB, "account/sessions"))))
-    {
-        if (response.StatusCode != HttpStatusCode.NoContent)
-        {
-            throw new InvalidOperationException($"DELETE /account/sessions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        }
-    }
-
-    var deleteCall = latency.Elapsed.TotalMilliseconds;
+    // Polled while the DELETE is in flight too: the notification is queued before the request has finished its work
+    // (Revoker.EndAllSessionsAsync revokes the token families in the database after it), so the session may end first.
+    var deleting = DeleteAsync(browser, latency);
     bool? session;
     while ((session = await PlannerSessionAsync(browser)) == true && latency.Elapsed < deliveryTimeout)
     {
@@ -74,6 +69,7 @@ for (var round = -warmUp; round < count; round++)
     }
 
     var elapsed = latency.Elapsed;
+    var deleteCall = await deleting;
     if (session is null)
     {
         throw new InvalidOperationException("The planner's landing page shows neither state.");
@@ -89,6 +85,7 @@ for (var round = -warmUp; round < count; round++)
     windowTicks += Ticks() - ticksBefore;
     windowSeconds += latency.Elapsed.TotalSeconds;
     deleteCalls.Add(deleteCall);
+    endedBeforeAnswer += session == false && elapsed.TotalMilliseconds < deleteCall ? 1 : 0;
     if (session == true)
     {
         missed++;
@@ -113,19 +110,24 @@ Console.WriteLine(JsonSerializer.Serialize(new
     poll_ms = poll.TotalMilliseconds,
     latency_ms = Percentiles(latencies),
     delete_call_ms = Percentiles(deleteCalls),
+    // The DELETE's duration over the run, a quarter of the logouts at a time (the user's history grows each round).
+    delete_call_p50_by_quarter_ms = deleteCalls.Chunk(Math.Max(1, (deleteCalls.Count + 3) / 4))
+        .Select(quarter => Math.Round(quarter.Order().ElementAt((quarter.Length - 1) / 2), 2)).ToArray(),
+    ended_before_delete_answered = endedBeforeAnswer,
     sign_in_ms = Percentiles(signIns),
-    // After the DELETE answered: the queue, the logout token's delivery and validation, and the poll that saw it.
-    after_delete_ms = Percentiles(latencies.Count == deleteCalls.Count
-        ? latencies.Zip(deleteCalls, (total, call) => total - call).ToList()
-        : []),
     histogram_ms = Histogram(latencies, 10),
-    after_delete_histogram_ms = Histogram(latencies.Count == deleteCalls.Count
-        ? latencies.Zip(deleteCalls, (total, call) => total - call).ToList()
-        : [], 10),
     identity_cpu_ms_per_logout = Math.Round(cpuMs, 2),
     identity_idle_cpu_ms_per_s = Math.Round(idleTicksPerSecond / clockTicks * 1000, 2),
 }));
 return 0;
+
+async Task<double> DeleteAsync(Browser browser, Stopwatch since)
+{
+    using var response = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Delete, new Uri(identityB, "account/sessions")));
+    var answered = since.Elapsed.TotalMilliseconds;
+    return response.StatusCode == HttpStatusCode.NoContent ? answered
+        : throw new InvalidOperationException($"DELETE /account/sessions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+}
 
 // Planner /signin → IdentityServer A (PAR request_uri) → login form → consent (first time) → planner callback, which
 // redeems the code and sets the planner's cookie, then sends the browser to /board (not followed: see above).
@@ -198,9 +200,13 @@ internal sealed class Browser(HttpClient http)
 
     public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
     {
-        if (_cookies.Count > 0)
+        // Polls run while the DELETE is in flight: one jar, two requests.
+        lock (_cookies)
         {
-            request.Headers.Add("Cookie", string.Join("; ", _cookies.Select(cookie => $"{cookie.Key}={cookie.Value}")));
+            if (_cookies.Count > 0)
+            {
+                request.Headers.Add("Cookie", string.Join("; ", _cookies.Select(cookie => $"{cookie.Key}={cookie.Value}")));
+            }
         }
 
         var response = await http.SendAsync(request);
@@ -212,13 +218,16 @@ internal sealed class Browser(HttpClient http)
                 part.StartsWith("expires=", StringComparison.OrdinalIgnoreCase)
                     && DateTimeOffset.TryParse(part[8..], CultureInfo.InvariantCulture, out var expires) && expires <= DateTimeOffset.UtcNow
                 || part.Equals("max-age=0", StringComparison.OrdinalIgnoreCase));
-            if (expired || value.Length == 0)
+            lock (_cookies)
             {
-                _cookies.Remove(name);
-            }
-            else
-            {
-                _cookies[name] = value;
+                if (expired || value.Length == 0)
+                {
+                    _cookies.Remove(name);
+                }
+                else
+                {
+                    _cookies[name] = value;
+                }
             }
         }
 
