@@ -47,6 +47,12 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// <summary>The pub/sub channel the client_id of each created, changed or deleted client is published on.</summary>
     public RedisChannel ClientChangesChannel => RedisChannel.Literal($"{_prefix}clients:changed");
 
+    /// <summary>
+    /// The pub/sub channel a message topic's name is published on when a message is queued on it: its consumers read
+    /// at once rather than at their next poll (a back-channel logout reaches its client milliseconds after the logout).
+    /// </summary>
+    public RedisChannel MessagesQueuedChannel => RedisChannel.Literal($"{_prefix}messages:queued");
+
     /// <summary>The pub/sub channel `IdentityServer keys` announces a change of the signing key ring on.</summary>
     public RedisChannel SigningKeysChannel => RedisChannel.Literal($"{_prefix}signing-keys:changed");
 

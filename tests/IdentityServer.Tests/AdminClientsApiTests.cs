@@ -213,6 +213,9 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
             scope = "posts.read", backchannel_logout_uri = "https://acme.example/backchannel-logout",
         });
         Assert.Equal(["backchannel_logout_uri"], AuthApiClient.FieldsInError(machine));
+        var frontChannel = await SendAsync(HttpMethod.Post, "/admin/clients", admin,
+            CodeClient(NewClientId(), "https://acme.example/backchannel-logout", "http://acme.example/frontchannel-logout"));
+        Assert.Equal(["frontchannel_logout_uri"], AuthApiClient.FieldsInError(frontChannel));
         var noUri = await SendAsync(HttpMethod.Post, "/admin/clients", admin, CodeClient(NewClientId(), "", sessionRequired: true));
         Assert.Equal(["backchannel_logout_session_required"], AuthApiClient.FieldsInError(noUri));
     }

@@ -20,7 +20,7 @@ public sealed record LogoutNotice([property: JsonPropertyName("sub")] string Sub
 /// letters and claims of a crashed instance's entries. Queuing is one XADD per client, so a logout never waits on a client.
 /// </summary>
 public sealed class BackChannelLogouts(IConnectionMultiplexer redis, RedisKeys keys, IOpenIddictApplicationManager applications,
-    MessageSealing sealing, IOptions<MessagingSettings> messaging, ILogger<BackChannelLogouts> logger)
+    MessageSealing sealing, QueuedMessages queued, IOptions<MessagingSettings> messaging, ILogger<BackChannelLogouts> logger)
 {
     public const string Topic = "backchannel-logout";
     public const string Channel = "backchannel-logout";
@@ -41,8 +41,13 @@ public sealed class BackChannelLogouts(IConnectionMultiplexer redis, RedisKeys k
         }
 
         // Queued together (StackExchange.Redis pipelines them): logging out of many sessions is one round trip.
-        await Task.WhenAll(sessions.SelectMany(session => session.Clients.Where(listening.Contains).Distinct(StringComparer.Ordinal)
-            .Select(clientId => QueueAsync(clientId, new LogoutNotice(userId, session.Sid)))));
+        var notices = sessions.SelectMany(session => session.Clients.Where(listening.Contains).Distinct(StringComparer.Ordinal)
+            .Select(clientId => QueueAsync(clientId, new LogoutNotice(userId, session.Sid)))).ToList();
+        await Task.WhenAll(notices);
+        if (notices.Count > 0)
+        {
+            await queued.AnnounceAsync(Topic);
+        }
     }
 
     /// <summary>One client's part of a session ended without the session (its token family revoked, its access withdrawn).</summary>
@@ -51,6 +56,7 @@ public sealed class BackChannelLogouts(IConnectionMultiplexer redis, RedisKeys k
         if (await HasBackChannelAsync(clientId))
         {
             await QueueAsync(clientId, new LogoutNotice(userId, sid));
+            await queued.AnnounceAsync(Topic);
         }
     }
 

@@ -10,7 +10,7 @@ namespace RedisJwt.IdentityServer.Messages;
 /// topics' shared consumer groups.
 /// </summary>
 public sealed class MessageConsumers(IOptions<MessagingSettings> settings, IEnumerable<DedicatedTopic> dedicated,
-    IConnectionMultiplexer redis, RedisKeys keys, DistributedRateLimiter limiter, MessageMetrics metrics,
+    IConnectionMultiplexer redis, RedisKeys keys, DistributedRateLimiter limiter, MessageMetrics metrics, QueuedMessages queued,
     IServiceProvider services, TimeProvider clock, ILoggerFactory loggers) : BackgroundService
 {
     /// <summary>Unique per process start: a restarted process does not inherit (and never acknowledges) its old pending list.</summary>
@@ -26,8 +26,30 @@ public sealed class MessageConsumers(IOptions<MessagingSettings> settings, IEnum
 
         var logger = loggers.CreateLogger<TopicConsumer>();
         // Names are unique across both (DedicatedTopicsValidation, at start).
-        return Task.WhenAll(options.AllTopics.Concat(dedicated.Select(registered => registered.Topic)).Select(topic => Task.Run(() =>
-            new TopicConsumer(topic, ConsumerName, options, redis, keys, limiter, metrics, services, clock, logger).RunAsync(stoppingToken),
-            CancellationToken.None)));
+        var consumers = options.AllTopics.Concat(dedicated.Select(registered => registered.Topic)).ToDictionary(topic => topic.Name,
+            topic => new TopicConsumer(topic, ConsumerName, options, redis, keys, limiter, metrics, services, clock, logger), StringComparer.Ordinal);
+        return Task.WhenAll([
+            ListenAsync(consumers, logger),
+            .. consumers.Values.Select(consumer => Task.Run(() => consumer.RunAsync(stoppingToken), CancellationToken.None))]);
+    }
+
+    // Without the announcements (Redis down at start), the consumers still poll; StackExchange.Redis subscribes again
+    // by itself after a reconnect.
+    private async Task ListenAsync(IReadOnlyDictionary<string, TopicConsumer> consumers, ILogger logger)
+    {
+        try
+        {
+            await queued.ListenAsync(topic =>
+            {
+                if (consumers.TryGetValue(topic, out var consumer))
+                {
+                    consumer.Wake();
+                }
+            });
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            logger.LogWarning(exception, "Message announcements unavailable; the topics' consumers poll.");
+        }
     }
 }

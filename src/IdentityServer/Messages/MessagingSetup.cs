@@ -16,6 +16,7 @@ public static class MessagingSetup
         builder.Services.AddSingleton<IValidateOptions<MessagingSettings>, DedicatedTopicsValidation>();
         builder.Services.AddSingleton<MessageMetrics>();
         builder.Services.AddSingleton<MessageSealing>();
+        builder.Services.AddSingleton<QueuedMessages>();
         builder.Services.AddSingleton<IMessageDispatcher, MessageDispatcher>();
         builder.Services.AddHostedService<MessageConsumers>();
 

@@ -61,6 +61,23 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
     private readonly ConcurrentDictionary<Task, bool> _sending = new();
     private readonly RecipientLanes _lanes = new(topic, limiter);
 
+    // Released when a message is announced on the topic (QueuedMessages): an idle consumer reads at once. At most one
+    // wake-up is kept, for an announcement that arrives while the consumer is reading.
+    private readonly SemaphoreSlim _announced = new(0, 1);
+
+    /// <summary>A message was queued on the topic: read now, not at the next poll.</summary>
+    public void Wake()
+    {
+        try
+        {
+            _announced.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken.
+        }
+    }
+
     public async Task RunAsync(CancellationToken stopping)
     {
         // Well within ClaimAfter, so that no other instance sees the entries in hand as abandoned while they wait.
@@ -97,7 +114,7 @@ public sealed class TopicConsumer(MessageTopic topic, string consumerName, Messa
 
                     if (ready.Count == 0)
                     {
-                        await Task.Delay(IdlePoll, clock, stopping);
+                        await _announced.WaitAsync(IdlePoll, stopping);
                         continue;
                     }
                 }

@@ -139,11 +139,13 @@ public sealed class Revoker(RevocationWriter writer, ApplicationDbContext db, IO
         var ended = await sessions.EndAllAsync(userId);
         await logouts.SessionsEndedAsync(userId, ended);
 
-        // Every token family of the user. Remembered consents are permanent authorizations and stay.
+        // Every live token family of the user (one revoked before stays revoked: skipping it keeps this from growing
+        // with every sign-in the user ever made). Remembered consents are permanent authorizations and stay.
         var families = new List<object>();
         await foreach (var authorization in authorizations.FindBySubjectAsync(userId))
         {
-            if (await authorizations.HasTypeAsync(authorization, AuthorizationTypes.AdHoc))
+            if (await authorizations.HasTypeAsync(authorization, AuthorizationTypes.AdHoc)
+                && !await authorizations.HasStatusAsync(authorization, Statuses.Revoked))
             {
                 families.Add(authorization);
             }

@@ -69,6 +69,7 @@ public sealed class RedisAclRulesTests
         [nameof(RedisKeys.RevocationChannel)] = "identity-server, board-api (subscribe)",
         [nameof(RedisKeys.ClientChangesChannel)] = "identity-server",
         [nameof(RedisKeys.SigningKeysChannel)] = "identity-server",
+        [nameof(RedisKeys.MessagesQueuedChannel)] = "identity-server",
         [nameof(RedisKeys.RefreshTokenUse)] = "identity-server",
         [nameof(RedisKeys.AuthorizationCodeUse)] = "identity-server",
         [nameof(RedisKeys.RefreshFamilyLatest)] = "identity-server",
@@ -109,7 +110,7 @@ public sealed class RedisAclRulesTests
         var unreachable = IdentityOnlyKeys().Concat(Revocations).Concat(DPoPProofs).Where(key => !Identity.CanRead(key) || !Identity.CanWrite(key)).ToList();
 
         Assert.Empty(unreachable);
-        Assert.All(new[] { Keys.RevocationChannel, Keys.ClientChangesChannel, Keys.SigningKeysChannel },
+        Assert.All(new[] { Keys.RevocationChannel, Keys.ClientChangesChannel, Keys.SigningKeysChannel, Keys.MessagesQueuedChannel },
             channel => Assert.True(Identity.CanUseChannel(channel.ToString()), channel.ToString()));
         Assert.True(Identity.Allows("publish"));
     }
@@ -133,6 +134,7 @@ public sealed class RedisAclRulesTests
         Assert.False(Board.Allows("publish"));
         Assert.False(Board.CanUseChannel(Keys.ClientChangesChannel.ToString()));
         Assert.False(Board.CanUseChannel(Keys.SigningKeysChannel.ToString()));
+        Assert.False(Board.CanUseChannel(Keys.MessagesQueuedChannel.ToString()));
     }
 
     [Fact]
