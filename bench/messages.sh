@@ -96,16 +96,23 @@ own_pids() {
   printf '%s\n' "${PIDS[@]}"
 }
 
+# reaped_ticks PID: children_ticks of the shell PID; round runs in $(...), whose $$ is still the parent's.
+reaped_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat")
+  awk '{ print $14 + $15 }' <<<"${stat##*) }"
+}
+
 # It enqueues as the dispatcher does (sealed text, XADD, announcement), as the IdentityServer's Redis user. Prints
 # the program's JSON with CPU ticks added: the IdentityServers', the machine's (busy) and this benchmark's.
 round() {
-  local figures machine0 child0 machine measurer
+  local figures machine0 child0 machine measurer self=$BASHPID
   printf '%s\n' "${PIDS[@]}" | ticks >"$SCRATCH/ids.0"
   own_pids | ticks >"$SCRATCH/own.0"
-  machine0=$(machine_ticks) child0=$(children_ticks)
+  machine0=$(machine_ticks) child0=$(reaped_ticks "$self")
   figures=$(env "${IDENTITY_ENV[@]}" dotnet "$REPO_ROOT/bench/MessageThroughput/bin/Release/net10.0/MessageThroughput.dll" \
     "$TOPIC" "$GATEWAY_PORT" "$COUNT")
-  machine=$(($(machine_ticks) - machine0)) measurer=$(($(children_ticks) - child0))
+  machine=$(($(machine_ticks) - machine0)) measurer=$(($(reaped_ticks "$self") - child0))
   printf '%s\n' "${PIDS[@]}" | ticks >"$SCRATCH/ids.1"
   own_pids | ticks >"$SCRATCH/own.1"
   python3 -c 'import json, sys; f = json.loads(sys.argv[1]); f.update(serverTicks=int(sys.argv[2]), machineTicks=int(sys.argv[3]), ownTicks=int(sys.argv[4])); print(json.dumps(f))' \

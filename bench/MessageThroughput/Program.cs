@@ -21,7 +21,8 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders().AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
     .SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-builder.AddRedis();
+builder.AddRedis(); // the server's connection (its ACL-trimmed command map); its 503 handler wants ProblemDetails
+builder.Services.AddProblemDetails();
 builder.Services.AddOptions<CredentialOptions>().BindConfiguration(CredentialOptions.Section);
 builder.Services.AddSingleton(TimeProvider.System).AddSingleton<ConfiguredCredentials>();
 builder.AddSharedDataProtection();
