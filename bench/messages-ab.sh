@@ -30,9 +30,9 @@ lines = [
     "Alternating runs of `bench/messages.sh` in one session (`bench/messages-ab.sh`), each on fresh PostgreSQL and",
     "Redis; the bench program is this checkout's in both. CPU: the IdentityServers' utime + stime (/proc) per message;",
     "idle: one IdentityServer over 10 s with nothing queued, in % of one core. Busy: other processes used more than",
-    "10% of the machine during one of the run's measurements.",
+    "10% of the CPU time the machine spent during one of the run's measurements.",
     "",
-    "| run | IdentityServer | 1 instance msg/s | 2 instances msg/s | CPU ms/msg (1) | CPU ms/msg (2) | idle CPU | others' share (1 / 2 / idle) | load before → after |",
+    "| run | IdentityServer | 1 instance msg/s | 2 instances msg/s | CPU ms/msg (1) | CPU ms/msg (2) | idle CPU | others' share of the busy CPU (1 / 2 / idle) | load before → after |",
     "|---|---|---|---|---|---|---|---|---|",
 ]
 for n, run in enumerate(runs, 1):

@@ -176,14 +176,14 @@ lines = [
     "stream by its consumer group, its text opened, one distributed quota check (GCRA script), the webhook provider's",
     "HTTP POST to a local gateway answering 204, the acknowledgement. After a warm-up round.",
     "",
-    "| consumers | messages | seconds | messages/s | IdentityServer CPU ms / message | others' share of the machine | delivered twice |",
+    "| consumers | messages | seconds | messages/s | IdentityServer CPU ms / message | others' share of the busy CPU | delivered twice |",
     "|---|---|---|---|---|---|---|",
     row("1 instance", one),
     row("2 instances (one group)", two),
     "",
     f"Two instances / one: {two['perSecond'] / one['perSecond']:.2f}. One IdentityServer idle (nothing queued) for "
     f"{idle_seconds} s: {idle_share:.1%} of a core. Load average (1 min) {load_before} before, {load_after} after;"
-    f" other processes used up to {busiest:.0%} of the machine during a measurement.",
+    f" other processes used up to {busiest:.0%} of the CPU time the machine spent during a measurement.",
 ]
 open(results, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines), file=sys.stderr)
