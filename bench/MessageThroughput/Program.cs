@@ -1,21 +1,32 @@
 // Messages per second through one topic. Starts a gateway (the webhook provider's far side, answering 204), puts
-// COUNT messages on the topic's stream the way the dispatcher does, and times until the gateway has them all.
-// Usage: MessageThroughput <redis> <key-prefix> <topic> <gateway-port> <count>
-// Prints JSON: {"count":..,"seconds":..,"perSecond":..,"duplicates":..}.
+// COUNT messages on the topic's stream the way the dispatcher does (text sealed, entry added, topic announced), and
+// times until the gateway has them all. Redis and the certificates come from the IdentityServer's own settings
+// (ConnectionStrings__Redis, Redis__KeyPrefix, Credentials__*), so the texts are sealed with its key ring.
+// Usage: MessageThroughput <topic> <gateway-port> <count>
+// Prints JSON: {"count":..,"enqueueSeconds":..,"seconds":..,"perSecond":..,"duplicates":..}.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
+using RedisJwt.IdentityServer.Credentials;
+using RedisJwt.IdentityServer.Messages;
+using RedisJwt.IdentityServer.Operations;
 using RedisJwt.ServiceDefaults;
 using StackExchange.Redis;
 
-var (redisConnection, prefix, topic, port, count) = (args[0], args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));
+var (topic, port, count) = (args[0], int.Parse(args[1]), int.Parse(args[2]));
 
 var received = new ConcurrentDictionary<string, int>();
 var allIn = new TaskCompletionSource();
 var builder = WebApplication.CreateSlimBuilder();
-builder.Logging.ClearProviders();
+builder.Logging.ClearProviders().AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
+    .SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+builder.AddRedis(); // the server's connection (its ACL-trimmed command map); its 503 handler wants ProblemDetails
+builder.Services.AddProblemDetails();
+builder.Services.AddOptions<CredentialOptions>().BindConfiguration(CredentialOptions.Section);
+builder.Services.AddSingleton(TimeProvider.System).AddSingleton<ConfiguredCredentials>();
+builder.AddSharedDataProtection();
+builder.Services.AddSingleton<MessageSealing>().AddSingleton<QueuedMessages>();
 var gateway = builder.Build();
 gateway.MapPost("/send", (HttpRequest request) =>
 {
@@ -29,19 +40,30 @@ gateway.MapPost("/send", (HttpRequest request) =>
 });
 await gateway.StartAsync();
 
-using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
-var database = redis.GetDatabase();
+var sealing = gateway.Services.GetRequiredService<MessageSealing>();
+var entries = Enumerable.Range(0, count).Select(i =>
+{
+    var entry = new MessageEntry(Guid.CreateVersion7().ToString("N"), MessageKinds.PasswordChanged, MessageChannels.Email,
+        $"bench{i}@example.test", "Your password was changed", "If this was not you, reset your password now.", Attempt: 1);
+    return entry with { Text = sealing.Seal(entry) };
+}).ToList(); // sealed before the clock starts: that is the dispatcher's cost, not the topic's
+
+var database = gateway.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+var stream = gateway.Services.GetRequiredService<RedisKeys>().MessageStream(topic);
+var queued = gateway.Services.GetRequiredService<QueuedMessages>();
 var clock = Stopwatch.StartNew();
-var stream = new RedisKeys(Options.Create(new RedisOptions { KeyPrefix = prefix })).MessageStream(topic);
-var adds = Enumerable.Range(0, count).Select(i => database.StreamAddAsync(stream,
-[
-    new("id", Guid.CreateVersion7().ToString("N")), new("kind", "password-changed"), new("channel", "email"),
-    new("recipient", $"bench{i}@example.test"), new("subject", "Your password was changed"),
-    new("text", "If this was not you, reset your password now."), new("attempt", 1),
-]));
-await Task.WhenAll(adds);
+await Task.WhenAll(entries.Select(async entry =>
+{
+    await database.StreamAddAsync(stream, entry.ToFields(), maxLength: 100_000, useApproximateMaxLength: true);
+    await queued.AnnounceAsync(topic);
+}));
 var enqueued = clock.Elapsed;
-await allIn.Task.WaitAsync(TimeSpan.FromMinutes(5));
+if (await Task.WhenAny(allIn.Task, Task.Delay(TimeSpan.FromMinutes(5))) != allIn.Task)
+{
+    Console.Error.WriteLine($"Only {received.Count} of {count} messages reached the gateway in 5 minutes (dead-lettered?).");
+    return 1;
+}
+
 var seconds = clock.Elapsed.TotalSeconds;
 await gateway.StopAsync();
 
@@ -53,3 +75,4 @@ Console.WriteLine(JsonSerializer.Serialize(new
     perSecond = Math.Round(count / seconds),
     duplicates = received.Values.Count(seen => seen > 1),
 }));
+return 0;
