@@ -103,7 +103,7 @@ reaped_ticks() {
   awk '{ print $14 + $15 }' <<<"${stat##*) }"
 }
 
-# It enqueues as the dispatcher does (sealed text, XADD, announcement), as the IdentityServer's Redis user. Prints
+# It enqueues as the dispatcher does (sealed text, XADD; emails are not announced), as the IdentityServer's Redis user. Prints
 # the program's JSON with CPU ticks added: the IdentityServers', the machine's (busy) and this benchmark's.
 round() {
   local figures machine0 child0 machine measurer self=$BASHPID
@@ -171,8 +171,8 @@ lines = [
     f" the IdentityServer was built from `{root}` at {commit}."
     + (" **Taken on a busy machine**: the figures are slower than on an idle one." if busy else ""),
     "",
-    "Each message: queued as the dispatcher queues it (text sealed with the server's Data Protection key ring, XADD, an",
-    "announcement on `messages:queued`; the sealing is done before the clock starts), then read from the topic's",
+    "Each message: queued as the dispatcher queues it (text sealed with the server's Data Protection key ring, then",
+    "XADD; the sealing is done before the clock starts), then read from the topic's",
     "stream by its consumer group, its text opened, one distributed quota check (GCRA script), the webhook provider's",
     "HTTP POST to a local gateway answering 204, the acknowledgement. After a warm-up round.",
     "",

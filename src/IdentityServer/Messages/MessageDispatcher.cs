@@ -9,7 +9,7 @@ namespace RedisJwt.IdentityServer.Messages;
 /// number of instances asking at once, exactly one gets the lock and enqueues; the others log a duplicate.
 /// </summary>
 public sealed class MessageDispatcher(IConnectionMultiplexer redis, RedisKeys keys, IOptions<MessagingSettings> settings,
-    MessageSealing sealing, QueuedMessages queued, TimeProvider clock, ILogger<MessageDispatcher> logger) : IMessageDispatcher
+    MessageSealing sealing, TimeProvider clock, ILogger<MessageDispatcher> logger) : IMessageDispatcher
 {
     public async Task<DispatchResult> DispatchAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
     {
@@ -31,7 +31,6 @@ public sealed class MessageDispatcher(IConnectionMultiplexer redis, RedisKeys ke
         {
             var streamId = await database.StreamAddAsync(keys.MessageStream(topic), entry.ToFields(),
                 maxLength: options.StreamMaxLength, useApproximateMaxLength: true);
-            await queued.AnnounceAsync(topic);
             logger.LogInformation("Message {MessageId} ({Kind} over {Channel}, user {UserId}) queued on {Topic}.",
                 entry.Id, message.Kind, message.Channel, message.UserId, topic);
             return new DispatchResult(DispatchOutcome.Enqueued, topic, streamId.ToString());
