@@ -35,6 +35,7 @@ builder.AddAccounts();
 builder.AddMultiFactor();
 builder.AddAccountMessaging();
 builder.AddOpenIdConnectServer();
+builder.AddWellKnownDocuments();
 builder.AddDPoPIssuance();
 builder.AddClients();
 builder.AddConsent();
@@ -76,6 +77,8 @@ app.UseCrossOriginPolicies();
 app.UseMalformedInputGuard();
 app.UseAuthTokenRequests();
 app.UseRouting();
+// Discovery and JWKS from memory, with validators (a refresh is a 304); OpenIddict writes them in UseAuthentication.
+app.UseWellKnownDocuments();
 app.UseAuthentication();
 app.UseAuthorization();
 
