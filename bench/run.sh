@@ -237,6 +237,9 @@ OURS_TOKEN=$(client_token "${ISSUER}connect/token" "$CLIENT" "$SECRET" posts.rea
 PEER_TOKEN=$(client_token "http://127.0.0.1:$PEER/token" "$CLIENT" "$SECRET" posts.read resource=urn:redisjwt:board-api:opaque)
 # The bare OpenIddict server introspects the JWT it issued, as ours does.
 BARE_TOKEN=$(client_token "http://127.0.0.1:$BARE/connect/token" "$CLIENT" "$SECRET" posts.read)
+# Both JWTs should differ in their signatures, iss, kid of the key and times only.
+log "    ours: $(jwt_shape "$OURS_TOKEN")"
+log "    bare OpenIddict: $(jwt_shape "$BARE_TOKEN")"
 load introspection ours identityserver-a introspect.lua "http://127.0.0.1:$IDS_A/connect/introspect" \
   BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$OURS_TOKEN"
 load introspection peer oidc-provider-RS256 introspect.lua "http://127.0.0.1:$PEER/token/introspection" \
