@@ -2,7 +2,8 @@
 # shellcheck disable=SC2317 # cleanup runs from a trap
 # The benchmark suite (issue 8), one command: bash bench/run.sh
 # Starts fresh PostgreSQL and Redis, our IdentityServer and BoardApi in Production configuration (plain HTTP on
-# loopback) and node oidc-provider 9 configured alike, drives each scenario with wrk (warm-up, then a measured run),
+# loopback), node oidc-provider 9 configured alike and the framework floor, a bare OpenIddict server in degraded mode
+# (bench/BareOpenIddict, scenarios 1, 2 and 5), drives each scenario with wrk (warm-up, then a measured run),
 # and writes bench/results/latest.md, the chart bench/results/latency.svg and the raw figures
 # bench/results/raw/latest.jsonl. Stops everything it started, also on Ctrl-C or failure. Exits non-zero when any
 # request failed. BENCH_SECONDS (10), BENCH_WARMUP (15), BENCH_ROUNDS (3) and BENCH_REVOCATIONS (1000) override the
@@ -28,7 +29,7 @@ PG_PASSWORD=redisjwt-bench
 REDIS_PORT=27379
 IDS_A=27801 IDS_B=27802 IDS_ALG=27803
 BOARD_ON=27811 BOARD_ON2=27812 BOARD_OFF=27813
-PEER=27901
+PEER=27901 BARE=27902
 CLIENT=bench-client SECRET=bench-client-secret
 INTROSPECTOR=board-api INTROSPECTOR_SECRET=bench-board-api-secret
 # BoardApi's resource identifier (RFC 8707): the aud of the tokens, its Auth:Audience (any of its instances' URLs will do).
@@ -65,7 +66,7 @@ ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_identity "$PG_IDENTITY_ROLE"
 ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_board "$PG_BOARD_ROLE"
 
 log "building (Release) and installing oidc-provider (npm ci)"
-for project in src/IdentityServer src/BoardApi bench/RevocationLatency; do
+for project in src/IdentityServer src/BoardApi bench/RevocationLatency bench/BareOpenIddict; do
   dotnet build "$REPO_ROOT/$project" -c Release -v quiet -nologo >"$SCRATCH/build.log" 2>&1 \
     || { tail -n 30 "$SCRATCH/build.log" >&2; die "build of $project failed"; }
 done
@@ -120,6 +121,24 @@ start_peer() {
   PIDS[oidc-provider-$1]=$!
   try_ready "http://127.0.0.1:$PEER/.well-known/openid-configuration" "${PIDS[oidc-provider-$1]}" \
     || { tail -n 30 "$SCRATCH/oidc-provider-$1.log" >&2; die "oidc-provider ($1) did not start"; }
+}
+
+# start_bare ALG: the framework floor, a bare OpenIddict server in degraded mode signing with ALG, with the
+# IdentityServer's key files, clients and BoardApi's resource as the audience.
+start_bare() {
+  local cert=$SCRATCH/certs/signing.crt key=$SCRATCH/certs/signing.key
+  if [[ $1 == ES256 ]]; then cert=$SCRATCH/certs/signing-ec.crt key=$SCRATCH/certs/signing-ec.key; fi
+  (
+    cd "$BENCH/BareOpenIddict/bin/Release/net10.0"
+    exec env ASPNETCORE_URLS="http://127.0.0.1:$BARE" "${COMMON_ENV[@]}" Bare__Issuer="http://127.0.0.1:$BARE/" \
+      Bare__Audience="$BOARD_RESOURCE" Bare__SigningAlgorithm="$1" Bare__SigningCertificatePath="$cert" Bare__SigningKeyPath="$key" \
+      Bare__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Bare__EncryptionKeyPath="$SCRATCH/certs/encryption.key" \
+      Bare__ClientId="$CLIENT" Bare__ClientSecret="$SECRET" Bare__IntrospectorId="$INTROSPECTOR" \
+      Bare__IntrospectorSecret="$INTROSPECTOR_SECRET" dotnet BareOpenIddict.dll
+  ) >"$SCRATCH/bare-openiddict-$1.log" 2>&1 &
+  PIDS[bare-openiddict-$1]=$!
+  try_ready "http://127.0.0.1:$BARE/.well-known/openid-configuration" "${PIDS[bare-openiddict-$1]}" \
+    || { tail -n 30 "$SCRATCH/bare-openiddict-$1.log" >&2; die "the bare OpenIddict server ($1) did not start"; }
 }
 
 # stop_service NAME: records its peak RSS (VmHWM, kB), then stops it.
@@ -191,7 +210,7 @@ log "migrating (IdentityServer migrate, BoardApi migrate)"
 migrate IdentityServer "${IDS_ENV[@]}"
 migrate BoardApi "${BOARD_ENV[@]}"
 
-log "starting 2 IdentityServer, 3 BoardApi and oidc-provider"
+log "starting 2 IdentityServer, 3 BoardApi, oidc-provider and the bare OpenIddict server"
 # One at a time: each start applies the seed, and two seeding at once could collide on the same rows.
 start_dotnet identityserver-a IdentityServer "$IDS_A" "${IDS_ENV[@]}"
 wait_ready "http://127.0.0.1:$IDS_A" "$SCRATCH/identityserver-a.log" "IdentityServer A"
@@ -205,20 +224,30 @@ for name in boardapi-on:$BOARD_ON boardapi-on-2:$BOARD_ON2 boardapi-off:$BOARD_O
   wait_ready "http://127.0.0.1:${name#*:}" "$SCRATCH/${name%%:*}.log" "${name%%:*}"
 done
 start_peer RS256
+start_bare RS256
 
 log "1. token endpoint, client_credentials, RS256"
 load token-RS256 ours identityserver-a token.lua "http://127.0.0.1:$IDS_A/connect/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")"
 load token-RS256 peer oidc-provider-RS256 token.lua "http://127.0.0.1:$PEER/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")"
+load token-RS256 bare bare-openiddict-RS256 token.lua "http://127.0.0.1:$BARE/connect/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")"
 
 log "2. introspection"
 OURS_TOKEN=$(client_token "${ISSUER}connect/token" "$CLIENT" "$SECRET" posts.read)
 # oidc-provider introspects only opaque tokens (it refuses JWTs): the same API's opaque token.
 PEER_TOKEN=$(client_token "http://127.0.0.1:$PEER/token" "$CLIENT" "$SECRET" posts.read resource=urn:redisjwt:board-api:opaque)
+# The bare OpenIddict server introspects the JWT it issued, as ours does.
+BARE_TOKEN=$(client_token "http://127.0.0.1:$BARE/connect/token" "$CLIENT" "$SECRET" posts.read)
+# Both JWTs should differ in their signatures, iss, kid of the key and times only.
+log "    ours: $(jwt_shape "$OURS_TOKEN")"
+log "    bare OpenIddict: $(jwt_shape "$BARE_TOKEN")"
 load introspection ours identityserver-a introspect.lua "http://127.0.0.1:$IDS_A/connect/introspect" \
   BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$OURS_TOKEN"
 load introspection peer oidc-provider-RS256 introspect.lua "http://127.0.0.1:$PEER/token/introspection" \
   BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$PEER_TOKEN"
+load introspection bare bare-openiddict-RS256 introspect.lua "http://127.0.0.1:$BARE/connect/introspect" \
+  BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$BARE_TOKEN"
 stop_service oidc-provider-RS256
+stop_service bare-openiddict-RS256
 
 log "3. BoardApi GET /posts/{id}, revocation check on (:$BOARD_ON) vs off (:$BOARD_OFF), $ROUNDS alternating rounds"
 BOARD_TOKEN=$(client_token "${ISSUER}connect/token" "$CLIENT" "$SECRET" "posts.read posts.write")
@@ -294,6 +323,11 @@ bench_algorithm() { # ALG
   start_peer "$alg"
   load "token-$alg" peer "oidc-provider-$alg" token.lua "http://127.0.0.1:$PEER/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")"
   stop_service "oidc-provider-$alg"
+  start_bare "$alg"
+  got=$(jwt_alg "$(client_token "http://127.0.0.1:$BARE/connect/token" "$CLIENT" "$SECRET" posts.read)")
+  [[ $got == "$alg" ]] || die "the bare OpenIddict server signed with $got, not $alg"
+  load "token-$alg" bare "bare-openiddict-$alg" token.lua "http://127.0.0.1:$BARE/connect/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")"
+  stop_service "bare-openiddict-$alg"
 }
 bench_algorithm PS256
 bench_algorithm ES256

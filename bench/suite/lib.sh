@@ -60,6 +60,12 @@ jwt_alg() {
   node -e 'console.log(JSON.parse(Buffer.from(process.argv[1].split(".")[0], "base64url")).alg)' "$1"
 }
 
+# jwt_shape TOKEN: a JWT's protected header and the names of its claims, to tell whether two servers' tokens compare.
+jwt_shape() {
+  node -e 'const [h, p] = process.argv[1].split(".").slice(0, 2).map((x) => JSON.parse(Buffer.from(x, "base64url")));
+    console.log(`header ${JSON.stringify(h)}, claims ${Object.keys(p).sort().join(" ")}, aud ${p.aud}, scope ${p.scope}`)' "$1"
+}
+
 # client_token TOKEN_URL CLIENT SECRET SCOPE [EXTRA_FORM_FIELD...]: a client_credentials access token.
 client_token() {
   local url=$1 client=$2 secret=$3 scope=$4 extra=() field

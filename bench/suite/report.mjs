@@ -68,24 +68,68 @@ const SCENARIOS = [
   ['posts', 'BoardApi GET /posts/{id}'],
   ['posts-dpop', 'BoardApi GET /posts/{id}, DPoP'],
 ];
-// The two servers of a scenario, the first over the second in the ratios; ours / peer where not named.
+// Scenarios with peers (1, 2, 5): ours against the framework floor (bare OpenIddict) and against oidc-provider.
+const PEER_SCENARIOS = new Set(['token-RS256', 'token-PS256', 'token-ES256', 'introspection']);
+// Scenarios without (3, 3b): two runs of ours, the first over the second in the ratios.
 const PAIRS = { posts: ['check-on', 'check-off'], 'posts-dpop': ['dpop', 'bearer'] };
 const ROLES = {
   'identityserver-a': '1, 2, 4 (issues the tokens)', 'identityserver-b': '4 (revokes)', 'boardapi-on': '3 (check on), 3b, 4',
   'boardapi-on-2': '4', 'boardapi-off': '3 (check off)', 'identityserver-PS256': '5', 'identityserver-ES256': '5',
   'oidc-provider-RS256': '1, 2', 'oidc-provider-PS256': '5', 'oidc-provider-ES256': '5', redis: 'all of ours',
+  'bare-openiddict-RS256': '1, 2', 'bare-openiddict-PS256': '5', 'bare-openiddict-ES256': '5',
 };
-const SERVER_NAMES = { ours: 'ours', peer: 'oidc-provider', 'check-on': 'ours, check on', 'check-off': 'ours, check off',
-  dpop: 'ours, DPoP proof', bearer: 'ours, Bearer' };
+const SERVER_NAMES = { ours: 'ours', bare: 'bare OpenIddict', peer: 'oidc-provider', 'check-on': 'ours, check on',
+  'check-off': 'ours, check off', dpop: 'ours, DPoP proof', bearer: 'ours, Bearer' };
 
-const rows = [];
-for (const [scenario, title] of SCENARIOS) {
+// The load gate. A run is not clean when the machine was busy before it started (1-minute load average above
+// LOADAVG_LIMIT per core) or when processes outside the benchmark took more than OTHER_LOAD_LIMIT % of all cores
+// during a measured run: then its figures, and the ratios between servers measured minutes apart, are not comparable.
+const LOADAVG_LIMIT_PER_CORE = 0.75;
+const OTHER_LOAD_LIMIT = 10;
+const loadavgLimit = LOADAVG_LIMIT_PER_CORE * cpus().length;
+const loadavg = Number(settings.loadavg);
+const busy = (entry) => entry.rounds.some((r) => r.other > OTHER_LOAD_LIMIT);
+const busySeries = series.filter(busy);
+const unclean = [
+  ...(loadavg > loadavgLimit ? [`load average ${settings.loadavg} before the start (limit ${f(loadavgLimit, 1)}: `
+    + `${LOADAVG_LIMIT_PER_CORE} per core)`] : []),
+  ...(busySeries.length ? [`other load above ${OTHER_LOAD_LIMIT}% of the cores during ${busySeries.length} of `
+    + `${series.length} measured series (${busySeries.map((e) => `${e.scenario} ${SERVER_NAMES[e.server]} `
+    + `${f(Math.max(...e.rounds.map((r) => r.other)), 0)}%`).join(', ')})`] : []),
+];
+const mark = (entry) => (busy(entry) ? ' ⚠️ not clean' : '');
+const skipRow = (title, skipped, columns) => `| ${title} | — | skipped: ${skipped.reason.replaceAll('|', '\\|')} ${'|'.repeat(columns - 2)}`;
+
+// Scenarios 1, 2, 5: CPU per request and its ratios first (requests/s and latency depend on what else shares the two
+// cores; CPU per request much less), then throughput and latency.
+const peerRows = [];
+for (const [scenario, title] of SCENARIOS.filter(([id]) => PEER_SCENARIOS.has(id))) {
   const skipped = skips.find((s) => s.scenario === scenario);
   if (skipped) {
-    rows.push(`| ${title} | — | skipped: ${skipped.reason.replaceAll('|', '\\|')} ||||||||||`);
+    peerRows.push(skipRow(title, skipped, 13));
     continue;
   }
-  const [mine, other] = (PAIRS[scenario] ?? ['ours', 'peer']).map((server) => find(scenario, server));
+  const [mine, bare, peer] = ['ours', 'bare', 'peer'].map((server) => find(scenario, server));
+  // ours / other: the server processes alone, then with ours' PostgreSQL + Redis added (the peers have none).
+  const over = (other) => (mine && other
+    ? `${f(mine.m.serverCpu / other.m.serverCpu)} (${f((mine.m.serverCpu + mine.m.storeCpu) / other.m.serverCpu)})` : '—');
+  for (const entry of [mine, bare, peer].filter(Boolean)) {
+    const isMine = entry === mine;
+    peerRows.push(`| ${title} | ${SERVER_NAMES[entry.server]} | **${f(entry.m.serverCpu, 0)}** | ${isMine ? f(entry.m.storeCpu, 0) : '—'} | `
+      + `${isMine ? `**${over(bare)}**` : ''} | ${isMine ? `**${over(peer)}**` : ''} | ${f(entry.m.rps, 0)} | `
+      + `${isMine && bare ? f(mine.m.rps / bare.m.rps) : ''} | ${isMine && peer ? f(mine.m.rps / peer.m.rps) : ''} | `
+      + `${f(entry.m.p99)} | ${f(entry.m.p50)} | ${entry.errorText} | ${f(Math.max(0, entry.m.other), 0)}${mark(entry)} |`);
+  }
+}
+
+const rows = [];
+for (const [scenario, title] of SCENARIOS.filter(([id]) => !PEER_SCENARIOS.has(id))) {
+  const skipped = skips.find((s) => s.scenario === scenario);
+  if (skipped) {
+    rows.push(skipRow(title, skipped, 13));
+    continue;
+  }
+  const [mine, other] = PAIRS[scenario].map((server) => find(scenario, server));
   for (const entry of [mine, other].filter(Boolean)) {
     const isMine = entry === mine && other;
     const ratio = isMine ? f(mine.m.rps / other.m.rps) : '';
@@ -93,11 +137,13 @@ for (const [scenario, title] of SCENARIOS) {
     const cpuRatio = isMine ? f(mine.m.serverCpu / other.m.serverCpu) : '';
     const rounds = entry.rounds.length > 1 ? ` (median of ${entry.rounds.length})` : '';
     rows.push(`| ${title} | ${SERVER_NAMES[entry.server]} | ${f(entry.m.rps, 0)}${rounds} | ${f(entry.m.p50)} | ${f(entry.m.p90)} | `
-      + `${f(entry.m.p99)} | ${entry.errorText} | ${f(entry.m.serverCpu, 0)} | ${entry.server === 'peer' ? '—' : f(entry.m.storeCpu, 0)} | `
-      + `${ratio} | ${p99Ratio} | ${cpuRatio} | ${f(Math.max(0, entry.m.other), 0)} |`);
+      + `${f(entry.m.p99)} | ${entry.errorText} | ${f(entry.m.serverCpu, 0)} | ${f(entry.m.storeCpu, 0)} | `
+      + `${ratio} | ${p99Ratio} | ${cpuRatio} | ${f(Math.max(0, entry.m.other), 0)}${mark(entry)} |`);
   }
 }
 
+const SHORT = { 'token-RS256': 'token RS256', 'token-PS256': 'token PS256', 'token-ES256': 'token ES256',
+  introspection: 'introspection', posts: 'GET /posts/{id}', 'posts-dpop': 'GET /posts/{id}' };
 const goals = [];
 const goal = (text, ok, value) => goals.push(`- ${ok === undefined ? '⏭️' : check(ok)} ${text}: ${value}`);
 const ratioOf = (scenario) => (find(scenario, 'ours') && find(scenario, 'peer') ? find(scenario, 'ours').m.rps / find(scenario, 'peer').m.rps : undefined);
@@ -113,13 +159,20 @@ goal('revocation propagation p99 under 50 ms', propagation ? propagation.propaga
 goal('no failed request in any load run', totalErrors === 0, `${totalErrors} failed`);
 const [dpop, bearer] = PAIRS['posts-dpop'].map((server) => find('posts-dpop', server));
 if (dpop && bearer) {
-  const busy = [...dpop.rounds, ...bearer.rounds].filter((r) => r.other > 5).length;
+  const busyRuns = [...dpop.rounds, ...bearer.rounds].filter((r) => r.other > OTHER_LOAD_LIMIT).length;
   goals.push(`- ℹ️ DPoP / Bearer at BoardApi GET /posts/{id}: requests/s ${f(dpop.m.rps / bearer.m.rps)}, CPU/request of BoardApi `
     + `${f(dpop.m.serverCpu / bearer.m.serverCpu)} (${f(dpop.m.serverCpu, 0)} vs ${f(bearer.m.serverCpu, 0)} µs), of PostgreSQL + Redis `
-    + `${f(dpop.m.storeCpu / bearer.m.storeCpu)}${busy ? ` (⚠️ busy: ${busy} of its ${dpop.rounds.length + bearer.rounds.length} runs shared the machine with other work)` : ''}`);
+    + `${f(dpop.m.storeCpu / bearer.m.storeCpu)}${busyRuns ? ` (⚠️ busy: ${busyRuns} of its ${dpop.rounds.length + bearer.rounds.length} runs shared the machine with other work)` : ''}`);
 }
-const disturbed = series.flatMap((x) => x.rounds).filter((r) => r.other > 5).length;
-if (disturbed) goals.push(`- ⚠️ ${disturbed} measured run${disturbed > 1 ? 's' : ''} shared the machine with other work (other load above 5%): their figures are low`);
+const disturbed = series.flatMap((x) => x.rounds).filter((r) => r.other > OTHER_LOAD_LIMIT).length;
+if (disturbed) goals.push(`- ⚠️ ${disturbed} measured run${disturbed > 1 ? 's' : ''} shared the machine with other work (other load above ${OTHER_LOAD_LIMIT}%): their figures are low`);
+// What RedisJwt adds on top of the framework it is built on (issue 22), scenario by scenario.
+const floor = SCENARIOS.filter(([id]) => find(id, 'ours') && find(id, 'bare')).map(([id]) => {
+  const [mine, bare] = [find(id, 'ours'), find(id, 'bare')];
+  return `${SHORT[id]} ${f(mine.m.serverCpu, 0)} vs ${f(bare.m.serverCpu, 0)} µs (${f(mine.m.serverCpu / bare.m.serverCpu)}×, `
+    + `+${f(mine.m.serverCpu - bare.m.serverCpu, 0)} µs)`;
+});
+if (floor.length) goals.push(`- ℹ️ CPU/request, ours / bare OpenIddict (the framework floor): ${floor.join('; ')}`);
 
 const privateKey = createPrivateKey(readFileSync(signingKey));
 const key = privateKey.asymmetricKeyDetails;
@@ -147,8 +200,10 @@ const aspnet = sh('dotnet --list-runtimes').split('\n').filter((l) => l.startsWi
 const pgBin = sh('ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1');
 const s = settings;
 const lines = [
-  '# Benchmarks: IdentityServer and BoardApi vs node oidc-provider',
+  '# Benchmarks: IdentityServer and BoardApi vs a bare OpenIddict server and node oidc-provider',
   '',
+  ...(unclean.length ? [`> **⚠️ NOT A CLEAN RUN: ${unclean.join('; ')}.** Its figures and ratios are not comparable with a `
+    + 'clean run\'s; rows marked "⚠️ not clean" are the disturbed ones. Run again on an idle machine.', ''] : []),
   `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bash bench/run.sh\` in ${s.elapsed} s. `
     + `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${sh('uname -r')}. `
     + `Versions: .NET SDK ${sh('dotnet --version')} (ASP.NET Core ${aspnet}), OpenIddict ${openIddict}, Node.js ${process.version}, `
@@ -156,7 +211,7 @@ const lines = [
     + `Redis ${/v=(\S+)/.exec(sh('redis-server --version'))?.[1]}, ${sh('wrk -v 2>&1 | head -n 1').split(' ').slice(0, 2).join(' ')}.`,
   '',
   `Every run: \`wrk -t2 -c${s.connections}\`, ${s.warmup} s of warm-up, then ${s.seconds} s measured; wrk runs on the same `
-    + `${cpus().length} cores as the servers, so every figure is for a shared machine. Both servers sign with the same key file `
+    + `${cpus().length} cores as the servers, so every figure is for a shared machine. All three servers sign with the same key file `
     + `(RSA ${key.modulusLength} bits; the EC P-256 key for ES256). Our services run in Production configuration (plain HTTP on `
     + 'loopback, `IdentityServer migrate` / `BoardApi migrate`) on fresh PostgreSQL and Redis, with the per-client rate limits '
     + 'raised so that they never refuse (each request still takes its permit from Redis), and each process\'s PostgreSQL '
@@ -164,9 +219,9 @@ const lines = [
   '',
   '1. **Token endpoint**: `POST` client_credentials, `client_secret_basic`, scope `posts.read`; an RS256 JWT access token '
     + '(15 minutes; audience BoardApi\'s resource identifier, its URL, at ours, `board-api` at the peer). Ours: `/connect/token` (no token row for client_credentials tokens; their revocation is by jti in Redis). '
-    + 'Peer: `/token`, the same client, a resource server whose `accessTokenFormat` is `jwt`.',
+    + 'Bare OpenIddict: `/connect/token`, the same client and audience. oidc-provider: `/token`, the same client, a resource server whose `accessTokenFormat` is `jwt`.',
   '2. **Introspection** (RFC 7662) of one access token obtained before the run, by the resource-server client `board-api` '
-    + '(`client_secret_basic`). Ours introspects the JWT. oidc-provider refuses to introspect JWTs (`unsupported_token_type`), '
+    + '(`client_secret_basic`). Ours and the bare OpenIddict server introspect their JWT. oidc-provider refuses to introspect JWTs (`unsupported_token_type`), '
     + 'so the peer introspects an opaque token of the same API, the only kind it introspects.',
   `3. **BoardApi \`GET /posts/{id}\`** with a valid bearer token (a post created through the API first), revocation check on vs `
     + `off (\`Revocation__CheckEnabled=false\`), ${s.rounds} alternating rounds each: medians. No peer.`,
@@ -176,19 +231,38 @@ const lines = [
     + 'so neither wrk\'s nor the server\'s CPU includes signing them.',
   '4. **Revocation propagation**: two IdentityServer and two BoardApi processes; each revocation at IdentityServer B of a token '
     + 'issued by A, timed from B\'s answer until both BoardApi processes answer 401 (`bench/RevocationLatency`).',
-  '5. **Signing algorithms**: scenario 1 with `Credentials__SigningAlgorithm=PS256` and `=ES256` (the peer with the same '
-    + '`jwt.sign.alg`), each on a freshly started server.',
+  '5. **Signing algorithms**: scenario 1 with `Credentials__SigningAlgorithm=PS256` and `=ES256` (the bare OpenIddict server '
+    + 'with the same algorithm, oidc-provider with the same `jwt.sign.alg`), each on a freshly started server.',
   '',
-  'The peer: oidc-provider in one node process (`NODE_ENV=production`, config `bench/oidc-provider/server.mjs`), with its '
+  'The framework floor: a bare OpenIddict ' + openIddict + ' server (`bench/BareOpenIddict`, a benchmark peer, never a product) '
+    + 'in degraded mode: no database, no Redis, no rate limits, no DPoP; the one client\'s secret compared in memory (constant '
+    + 'time, no hashing), the same key files, scopes, audience and token lifetime as ours, plain JWS access tokens. What ours '
+    + 'spends per request beyond it is what RedisJwt adds on top of OpenIddict.',
+  '',
+  'The other peer: oidc-provider in one node process (`NODE_ENV=production`, config `bench/oidc-provider/server.mjs`), with its '
     + 'default in-memory adapter (an LRU of 1,000 entries, no database). oidc-provider 9 supports Node.js 22 LTS and later; '
     + `it runs on this Node.js ${process.version} with an "Unsupported runtime" warning.`,
   '',
   '## Results',
   '',
   'CPU/request: user + system time of the server process (and, for ours, of PostgreSQL and Redis) over the measured run, '
-    + 'divided by its requests. Ratios: ours / peer (scenario 3: on / off; 3b: DPoP / Bearer). Errors: socket errors (a timeout is a request unanswered after 2 s) + answers of 400 or more. '
-    + 'Other load: CPU spent meanwhile by processes outside the benchmark (neither the servers, PostgreSQL, Redis nor wrk), '
-    + `in % of all cores; above a few % the run was disturbed (load average before the run: ${s.loadavg}).`,
+    + 'divided by its requests. Errors: socket errors (a timeout is a request unanswered after 2 s) + answers of 400 or more. '
+    + 'Other load: CPU spent meanwhile by processes outside the benchmark (neither the measured server, PostgreSQL, Redis nor wrk), '
+    + `in % of all cores. Load gate: a run is not clean above ${OTHER_LOAD_LIMIT}% other load during it, or a 1-minute load `
+    + `average above ${f(loadavgLimit, 1)} (${LOADAVG_LIMIT_PER_CORE} per core) before the start (this run: ${s.loadavg}).`,
+  '',
+  '### Against the framework floor and oidc-provider (scenarios 1, 2, 5)',
+  '',
+  'The primary figures: CPU per request, and ours over each peer\'s (in brackets: with ours\' PostgreSQL + Redis added; '
+    + 'the peers have neither). Requests/s and latency beside them: on two cores shared with wrk they move with everything else.',
+  '',
+  '| scenario | server | CPU/request, server (µs) | CPU/request, PostgreSQL + Redis (µs) | CPU ratio ours / bare OpenIddict | CPU ratio ours / oidc-provider | requests/s | requests/s ratio ours / bare | requests/s ratio ours / oidc-provider | p99 (ms) | p50 (ms) | errors | other load (%) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...peerRows,
+  '',
+  '### BoardApi (scenarios 3, 3b)',
+  '',
+  'Ratios: check on / off (3), DPoP / Bearer (3b).',
   '',
   '| scenario | server | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | CPU/request, server (µs) | CPU/request, PostgreSQL + Redis (µs) | requests/s ratio | p99 ratio | CPU/request ratio | other load (%) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -223,16 +297,15 @@ const lines = [
     + `${clockTicks} s).`,
 ];
 writeFileSync(join(resultsDir, 'latest.md'), `${lines.join('\n')}\n`);
-const SHORT = { 'token-RS256': 'token RS256', 'token-PS256': 'token PS256', 'token-ES256': 'token ES256',
-  introspection: 'introspection', posts: 'GET /posts/{id}', 'posts-dpop': 'GET /posts/{id}' };
 const chartSeries = SCENARIOS.flatMap(([id]) => series.filter((entry) => entry.scenario === id));
 writeFileSync(join(resultsDir, 'latency.svg'), latencyChart(chartSeries.map((entry) => ({
   group: entry.scenario,
   label: [SHORT[entry.scenario], SERVER_NAMES[entry.server].replace('ours, ', '')],
-  ours: entry.server !== 'peer',
+  kind: ['bare', 'peer'].includes(entry.server) ? entry.server : 'ours',
   values: { p50: entry.m.p50, p90: entry.m.p90, p99: entry.m.p99, 'p99.9': entry.m.p999 },
 }))));
 console.log(lines.slice(lines.indexOf('## Results')).join('\n'));
+if (unclean.length) console.error(`NOT A CLEAN RUN: ${unclean.join('; ')}`);
 if (totalErrors > 0) {
   console.error(`${totalErrors} requests failed`);
   process.exit(2);
