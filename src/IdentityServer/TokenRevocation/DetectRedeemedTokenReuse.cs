@@ -40,22 +40,30 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
             .UseScopedHandler<DetectRedeemedTokenReuse>()
+            // Before the handler is resolved: its services (Revoker, AccountAlerts, hence UserManager and a DbContext)
+            // were built on every token validation, e.g. each introspection of an access token, for nothing.
+            .AddFilter<RequireRedeemedGrant>()
             .SetOrder(OpenIddictServerHandlers.Protection.ValidateTokenEntry.Descriptor.Order - 500)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
+    /// <summary>Whether <see cref="HandleAsync"/> has anything to check: a code or refresh token at the token endpoint.</summary>
+    public static bool Applies(ValidateTokenContext context) =>
+        context.EndpointType == OpenIddictServerEndpointType.Token
+        && !string.IsNullOrEmpty(context.TokenId)
+        && context.Principal is { } principal
+        && (principal.HasTokenType(TokenTypeIdentifiers.Private.AuthorizationCode) || principal.HasTokenType(TokenTypeIdentifiers.RefreshToken));
+
     public async ValueTask HandleAsync(ValidateTokenContext context)
     {
-        if (context.EndpointType != OpenIddictServerEndpointType.Token
-            || context.Principal is not { } principal
-            || string.IsNullOrEmpty(context.TokenId))
+        // The filter has checked this already; checked again so that the handler is safe however it is registered.
+        if (!Applies(context) || context.Principal is not { } principal || string.IsNullOrEmpty(context.TokenId))
         {
             return;
         }
 
         var isCode = principal.HasTokenType(TokenTypeIdentifiers.Private.AuthorizationCode);
-        if ((!isCode && !principal.HasTokenType(TokenTypeIdentifiers.RefreshToken))
-            || await tokens.FindByIdAsync(context.TokenId) is not { } token)
+        if (await tokens.FindByIdAsync(context.TokenId) is not { } token)
         {
             return;
         }
@@ -248,4 +256,10 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
             return false;
         }
     }
+}
+
+/// <summary>Lets <see cref="DetectRedeemedTokenReuse"/> be resolved only when <see cref="DetectRedeemedTokenReuse.Applies"/>.</summary>
+public sealed class RequireRedeemedGrant : IOpenIddictServerHandlerFilter<ValidateTokenContext>
+{
+    public ValueTask<bool> IsActiveAsync(ValidateTokenContext context) => new(DetectRedeemedTokenReuse.Applies(context));
 }

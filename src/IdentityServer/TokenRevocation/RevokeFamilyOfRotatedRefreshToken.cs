@@ -26,14 +26,24 @@ public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager to
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
             .UseScopedHandler<RevokeFamilyOfRotatedRefreshToken>()
+            // Before the handler is resolved: its services (Revoker, hence a DbContext and the managers) were built on
+            // every introspection of an access token, for nothing.
+            .AddFilter<RequireRefreshTokenPresented>()
             .SetOrder(OpenIddictServerHandlers.Protection.ValidateTokenEntry.Descriptor.Order - 500)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
+    /// <summary>Whether <see cref="HandleAsync"/> has anything to check: a refresh token presented for revocation or introspection.</summary>
+    public static bool Applies(ValidateTokenContext context) =>
+        context.EndpointType is OpenIddictServerEndpointType.Revocation or OpenIddictServerEndpointType.Introspection
+        && !string.IsNullOrEmpty(context.TokenId)
+        && context.Principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) is true;
+
     public async ValueTask HandleAsync(ValidateTokenContext context)
     {
-        if (context.EndpointType is not (OpenIddictServerEndpointType.Revocation or OpenIddictServerEndpointType.Introspection)
-            || context.Principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) is not true
+        // The filter has checked this already; checked again so that the handler is safe however it is registered.
+        if (!Applies(context)
+            || context.Principal is null
             || string.IsNullOrEmpty(context.TokenId)
             || await tokens.FindByIdAsync(context.TokenId) is not { } token
             || !await tokens.HasStatusAsync(token, Statuses.Redeemed)
@@ -75,4 +85,10 @@ public sealed class RevokeFamilyOfRotatedRefreshToken(IOpenIddictTokenManager to
         settings.Value.RefreshTokenReuseLeeway > TimeSpan.Zero
         && await tokens.GetRedemptionDateAsync(token) is { } redeemedAt
         && redeemedAt + settings.Value.RefreshTokenReuseLeeway >= clock.GetUtcNow();
+}
+
+/// <summary>Lets <see cref="RevokeFamilyOfRotatedRefreshToken"/> be resolved only when <see cref="RevokeFamilyOfRotatedRefreshToken.Applies"/>.</summary>
+public sealed class RequireRefreshTokenPresented : IOpenIddictServerHandlerFilter<ValidateTokenContext>
+{
+    public ValueTask<bool> IsActiveAsync(ValidateTokenContext context) => new(RevokeFamilyOfRotatedRefreshToken.Applies(context));
 }

@@ -11,6 +11,8 @@ public static class TokenRevocationSetup
     {
         builder.Services.AddRevocationWriter();
         builder.Services.AddScoped<Revoker>();
+        builder.Services.AddSingleton<RequireRedeemedGrant>();
+        builder.Services.AddSingleton<RequireRefreshTokenPresented>();
         builder.Services.AddOpenIddict().AddServer(options =>
         {
             options.AddEventHandler(RecordRevokedToken.Descriptor);
