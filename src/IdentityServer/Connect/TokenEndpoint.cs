@@ -21,10 +21,11 @@ namespace RedisJwt.IdentityServer.Connect;
 /// </summary>
 public static class TokenEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext context, UserManager<ApplicationUser> users,
-        SignInManager<ApplicationUser> signIns, IOpenIddictApplicationManager applications,
-        IOpenIddictScopeManager scopeManager, UserPrincipalFactory principals, SessionStore sessions,
-        PasswordGrant passwordGrant)
+    // Only what every grant uses is a parameter: the sign-in services are resolved in the branches that need them, so
+    // client_credentials, the hot path, creates no UserManager (and waits on no lock of its metrics), SignInManager,
+    // PasswordGrant or UserPrincipalFactory per request (docs/performance-profile.md).
+    public static async Task<IResult> HandleAsync(HttpContext context, IOpenIddictApplicationManager applications,
+        IOpenIddictScopeManager scopeManager)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
@@ -49,7 +50,7 @@ public static class TokenEndpoint
 
         if (request.IsPasswordGrantType())
         {
-            return await passwordGrant.HandleAsync(context, request);
+            return await context.RequestServices.GetRequiredService<PasswordGrant>().HandleAsync(context, request);
         }
 
         // Authorization code or refresh token: re-read the user, so a deleted or disallowed user gets nothing new. (A
@@ -61,7 +62,8 @@ public static class TokenEndpoint
             return unproved;
         }
 
-        var user = await users.FindByIdAsync(granted.GetClaim(Claims.Subject)!);
+        var signIns = context.RequestServices.GetRequiredService<SignInManager<ApplicationUser>>();
+        var user = await signIns.UserManager.FindByIdAsync(granted.GetClaim(Claims.Subject)!);
         if (user is null || !await signIns.CanSignInAsync(user))
         {
             return OAuthErrors.Forbid(Errors.InvalidGrant, "The user is no longer allowed to sign in.");
@@ -71,7 +73,8 @@ public static class TokenEndpoint
         var sid = granted.GetSessionId();
         try
         {
-            if (sid is null || !await sessions.RecordIssuanceAsync(user.Id, sid, request.ClientId!, granted.GetAuthorizationId()))
+            if (sid is null || !await context.RequestServices.GetRequiredService<SessionStore>()
+                .RecordIssuanceAsync(user.Id, sid, request.ClientId!, granted.GetAuthorizationId()))
             {
                 return OAuthErrors.Forbid(Errors.InvalidGrant, "The sign-in session has ended; sign in again.");
             }
@@ -83,7 +86,6 @@ public static class TokenEndpoint
 
         // The sign-in's facts as the code or refresh token carries them (refreshing is no new authentication), less a
         // second factor removed since; a client or role that requires one then gets nothing more from this sign-in.
-        // Resolved here, not as parameters: client_credentials, the hot path, needs none of the sign-in services.
         var factors = context.RequestServices.GetRequiredService<SecondFactors>();
         var multiFactor = context.RequestServices.GetRequiredService<MultiFactorRequirement>();
         var signIn = await factors.CurrentAsync(user, SignInFacts.Of(granted));
@@ -94,7 +96,8 @@ public static class TokenEndpoint
             return OAuthErrors.Forbid(Errors.InvalidGrant, "This sign-in no longer has the second factor the client requires; sign in again.");
         }
 
-        var principal = await principals.CreateAsync(user, granted.GetScopes(), signIn, granted.GetAuthorizationId());
+        var principal = await context.RequestServices.GetRequiredService<UserPrincipalFactory>()
+            .CreateAsync(user, granted.GetScopes(), signIn, granted.GetAuthorizationId());
         return TypedResults.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
