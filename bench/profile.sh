@@ -13,7 +13,7 @@
 #                                               # scenario (DOTNET_PerfMapEnabled=1 names the JIT-compiled frames)
 #
 # PROFILE_SECONDS (15), PROFILE_WARMUP (15), PROFILE_ROUNDS (3) override the defaults; PROFILE_SCENARIOS (token
-# introspection). Ports (PROFILE_PORT_BASE, 25000): PostgreSQL +472, Redis +1419, IdentityServers +861, +862, ...
+# introspection; also discovery, jwks, jwks-refresh). Ports (PROFILE_PORT_BASE, 25000): PostgreSQL +472, Redis +1419, IdentityServers +861, +862, ...
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -112,6 +112,11 @@ scenario_args() {
     token) echo token.lua "http://127.0.0.1:$2/connect/token" BENCH_BASIC="$(basic "$CLIENT" "$SECRET")" ;;
     introspection) echo introspect.lua "http://127.0.0.1:$2/connect/introspect" \
       BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$TOKEN" ;;
+    discovery) echo get.lua "http://127.0.0.1:$2/.well-known/openid-configuration" ;;
+    jwks) echo get.lua "http://127.0.0.1:$2/.well-known/jwks" ;;
+    # A resource server's refresh with the ETag it has: a 304 where the build sends validators.
+    jwks-refresh) echo get.lua "http://127.0.0.1:$2/.well-known/jwks" \
+      BENCH_IF_NONE_MATCH="$(curl -sfI "http://127.0.0.1:$2/.well-known/jwks" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')" ;;
     *) die "unknown scenario $1" ;;
   esac
 }
