@@ -17,7 +17,7 @@ public sealed class ClientSnapshots(TimeProvider clock)
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
 
     // Scalar columns only: the navigation collections (tokens, authorizations) belong to a DbContext.
-    private static readonly PropertyInfo[] Columns = [.. typeof(OpenIddictEntityFrameworkCoreApplication).GetProperties()
+    internal static readonly PropertyInfo[] Columns = [.. typeof(OpenIddictEntityFrameworkCoreApplication).GetProperties()
         .Where(property => property is { CanRead: true, CanWrite: true }
             && (property.PropertyType == typeof(string) || property.PropertyType.IsValueType))];
 
