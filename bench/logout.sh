@@ -40,19 +40,7 @@ LOGS_ON_FAILURE=${TMPDIR:-/tmp}/redisjwt-bench-logout-logs
 
 SCRATCH=
 declare -A PIDS=()
-cleanup() {
-  local rc=$? name
-  trap - EXIT INT TERM
-  for name in "${!PIDS[@]}"; do stop_pid "${PIDS[$name]}"; done
-  # The services' logs outlive a failed run (the scratch folder does not).
-  if [[ $rc -ne 0 && -n $SCRATCH ]] && compgen -G "$SCRATCH/*.log" >/dev/null; then
-    rm -rf "$LOGS_ON_FAILURE" && mkdir -p "$LOGS_ON_FAILURE" && cp "$SCRATCH"/*.log "$LOGS_ON_FAILURE/"
-    log "logs of the failed run: $LOGS_ON_FAILURE"
-  fi
-  stop_scratch_servers "$SCRATCH" "$REDIS_PORT"
-  exit "$rc"
-}
-install_traps cleanup
+install_traps stop_bench
 
 # shellcheck disable=SC2119 # no extra packages: the servers, dotnet and python3 only
 ensure_packages

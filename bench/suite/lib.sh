@@ -2,6 +2,21 @@
 # Helpers of bench/run.sh: measuring processes through /proc, non-fatal readiness checks, small JSON reads.
 # Sourced after scripts/lib.sh (log, die).
 
+# stop_bench: the exit trap of a bench script (install_traps stop_bench) whose globals are PIDS (name -> PID of each
+# service it started), SCRATCH, REDIS_PORT and LOGS_ON_FAILURE: stops the services and the scratch servers, and keeps
+# the services' logs of a failed run in LOGS_ON_FAILURE (the scratch folder does not outlive it).
+stop_bench() {
+  local rc=$? name
+  trap - EXIT INT TERM
+  for name in "${!PIDS[@]}"; do stop_pid "${PIDS[$name]}"; done
+  if [[ $rc -ne 0 && -n $SCRATCH ]] && compgen -G "$SCRATCH/*.log" >/dev/null; then
+    rm -rf "$LOGS_ON_FAILURE" && mkdir -p "$LOGS_ON_FAILURE" && cp "$SCRATCH"/*.log "$LOGS_ON_FAILURE/"
+    log "logs of the failed run: $LOGS_ON_FAILURE"
+  fi
+  stop_scratch_servers "$SCRATCH" "$REDIS_PORT"
+  exit "$rc"
+}
+
 # ticks: reads PIDs on stdin, prints "PID TICKS" (utime + stime, /proc/PID/stat fields 14 and 15) for each live one.
 # The fields are counted after the ")" that ends the command name, which may itself contain spaces.
 ticks() {
