@@ -24,12 +24,14 @@ ROUNDS=${BENCH_ROUNDS:-3}
 REVOCATIONS=${BENCH_REVOCATIONS:-1000}
 CONNECTIONS=64
 POOL_SIZE=16
-PG_PORT=27432
+# BENCH_PORT_BASE (27000) moves every port, so that two checkouts can try the suite at once (measure one at a time).
+PORT_BASE=${BENCH_PORT_BASE:-27000}
+PG_PORT=$((PORT_BASE + 432))
 PG_PASSWORD=redisjwt-bench
-REDIS_PORT=27379
-IDS_A=27801 IDS_B=27802 IDS_ALG=27803
-BOARD_ON=27811 BOARD_ON2=27812 BOARD_OFF=27813
-PEER=27901 BARE=27902
+REDIS_PORT=$((PORT_BASE + 379))
+IDS_A=$((PORT_BASE + 801)) IDS_B=$((PORT_BASE + 802)) IDS_ALG=$((PORT_BASE + 803))
+BOARD_ON=$((PORT_BASE + 811)) BOARD_ON2=$((PORT_BASE + 812)) BOARD_OFF=$((PORT_BASE + 813))
+PEER=$((PORT_BASE + 901)) BARE=$((PORT_BASE + 902))
 CLIENT=bench-client SECRET=bench-client-secret
 INTROSPECTOR=board-api INTROSPECTOR_SECRET=bench-board-api-secret
 # BoardApi's resource identifier (RFC 8707): the aud of the tokens, its Auth:Audience (any of its instances' URLs will do).
