@@ -49,6 +49,23 @@ public sealed class LockoutRaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Login_FourRightPasswordsAtOnce_AllSignIn()
+    {
+        // A user signing in on several devices at the same moment: each sign-in is answered on its own merits (Identity's
+        // own success path updated the user under its concurrency stamp, and most of these failed as wrong). Fewer than
+        // MaxFailedAccessAttempts (5): more at once than that are held back by design, each taking an attempt first.
+        var user = await CreateUserAsync(_server, $"devices-{Guid.NewGuid():N}@example.test");
+        var client = _server.CreateApiClient();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => AuthApiClient.LoginAsync(client, user.Email!, Password)));
+
+        Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.Status));
+        var stored = await _server.WithScopeAsync(async services => await services.GetRequiredService<ApplicationDbContext>().Users
+            .AsNoTracking().SingleAsync(stored => stored.Id == user.Id));
+        Assert.Equal((0, null), (stored.AccessFailedCount, stored.LockoutEnd));
+    }
+
+    [Fact]
     public async Task Login_RightPasswordOnTheLastAttempt_SignsInAndLeavesNoLockout()
     {
         var user = await CreateUserAsync(_server, $"last-{Guid.NewGuid():N}@example.test");
