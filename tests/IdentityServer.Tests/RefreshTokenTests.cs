@@ -46,6 +46,33 @@ public sealed class RefreshTokenTests(IdentityServerFactory server) : IClassFixt
     }
 
     [Fact]
+    public async Task Refresh_ReplayAfterTheRedisClaimLapsed_StillCaughtFromPostgreSql()
+    {
+        var spa = await SignedInSpa.StartAsync(server);
+        var client = spa.Browser.Client;
+        var rotated = await OAuth.RefreshAsync(client, SpaClientId, spa.RefreshToken);
+        Assert.Equal(HttpStatusCode.OK, rotated.Status);
+
+        // A spent token's claim lasts minutes, not the token's 7 days (a key per refresh would fill Redis)...
+        var redis = server.AdminRedis;
+        var pattern = server.Services.GetRequiredService<RedisJwt.ServiceDefaults.RedisKeys>().RefreshTokenUse("*").ToString();
+        var claims = redis.GetServers()[0].Keys(pattern: pattern).ToList();
+        Assert.NotEmpty(claims);
+        foreach (var claim in claims)
+        {
+            Assert.InRange((await redis.GetDatabase().KeyTimeToLiveAsync(claim))!.Value, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5));
+        }
+
+        // ...and once it has lapsed, the redeemed entry in PostgreSQL still tells a replay: the family is revoked.
+        await redis.GetDatabase().KeyDeleteAsync([.. claims]);
+        var replay = await OAuth.RefreshAsync(client, SpaClientId, spa.RefreshToken);
+
+        Assert.Equal("invalid_grant", replay.Error);
+        Assert.Equal("invalid_grant", (await OAuth.RefreshAsync(client, SpaClientId, rotated.Get("refresh_token"))).Error);
+        Assert.True(await server.FamilyRevokedInRedisAsync(rotated.Get("access_token")));
+    }
+
+    [Fact]
     public async Task Refresh_TokenOfAnotherClient_InvalidGrant()
     {
         var spa = await SignedInSpa.StartAsync(server);

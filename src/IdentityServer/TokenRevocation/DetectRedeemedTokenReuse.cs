@@ -144,9 +144,14 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
             remaining > TimeSpan.Zero && remaining < PendingLifetime ? remaining : PendingLifetime, When.NotExists);
     }
 
+    // How long "done" stays: only requests that read the token's entry before the redemption was saved need it (they
+    // find the claim taken and wait for it), and none lasts this long. Any later replay finds the entry redeemed in
+    // PostgreSQL. (For the token's whole lifetime, a key per refresh filled Redis: 7 days of every rotation.)
+    private static readonly TimeSpan SpentLifetime = TimeSpan.FromMinutes(5);
+
     /// <summary>
-    /// Called once the token response is on its way. Tokens were issued: the token is spent, for as long as it could
-    /// have been used, and racing replays revoke the family. The grant failed instead (e.g. a wrong PKCE verifier,
+    /// Called once the token response is on its way. Tokens were issued: the token is spent (its entry redeemed in
+    /// PostgreSQL; the claim says so for <see cref="SpentLifetime"/>), and racing replays revoke the family. The grant failed instead (e.g. a wrong PKCE verifier,
     /// temporarily unavailable): the token was not redeemed, so the claim goes, and the next request presenting it (the
     /// client's retry, or the rightful client after an interceptor's failed attempt) is a first use again rather than a
     /// "replay" that would revoke the family.
@@ -157,7 +162,8 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
         var remaining = claim.TokenExpiresAt - clock.GetUtcNow();
         if (issued)
         {
-            await database.StringSetAsync(claim.Key, Done, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMinutes(1), When.Exists);
+            await database.StringSetAsync(claim.Key, Done,
+                remaining > TimeSpan.Zero && remaining < SpentLifetime ? remaining : SpentLifetime, When.Exists);
         }
         else
         {
