@@ -13,7 +13,7 @@
 #                                               # scenario (DOTNET_PerfMapEnabled=1 names the JIT-compiled frames)
 #
 # PROFILE_SECONDS (15), PROFILE_WARMUP (15), PROFILE_ROUNDS (3) override the defaults; PROFILE_SCENARIOS (token
-# introspection; also discovery, jwks, jwks-refresh). Ports (PROFILE_PORT_BASE, 25000): PostgreSQL +472, Redis +1419, IdentityServers +861, +862, ...
+# introspection; also refresh, discovery, jwks, jwks-refresh). Ports (PROFILE_PORT_BASE, 25000): PostgreSQL +472, Redis +1419, IdentityServers +861, +862, ...
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,6 +34,8 @@ PG_PORT=$((PORT_BASE + 472)) REDIS_PORT=$((PORT_BASE + 1419)) IDS_PORT=$((PORT_B
 PG_PASSWORD=redisjwt-profile
 CLIENT=bench-client SECRET=bench-client-secret
 INTROSPECTOR=board-api INTROSPECTOR_SECRET=bench-board-api-secret
+APP=bench-app USER_EMAIL=bench-user@example.com USER_PASSWORD='Bench!Passw0rd-1' # Each wrk run loses the families in flight when it stops (up to 64): enough for the warm-up, rounds and a trace.
+FAMILIES=640
 BOARD_RESOURCE=http://127.0.0.1:27811/
 
 SCRATCH=
@@ -89,7 +91,13 @@ ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
   "Seed__Clients__${INTROSPECTOR}__Introspection=true" "Seed__Clients__${INTROSPECTOR}__Resource=$BOARD_RESOURCE"
   "Seed__ApiScopes__posts.read__Resource=$BOARD_RESOURCE" "Seed__ApiScopes__posts.write__Resource=$BOARD_RESOURCE"
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
-  RateLimits__Policies__revocations-per-client__PermitLimit=10000000)
+  RateLimits__Policies__revocations-per-client__PermitLimit=10000000
+  # The refresh scenario: bench/run.sh's first-party client and user.
+  "Seed__Clients__${APP}__Type=public" "Seed__Clients__${APP}__ConsentType=implicit" AuthApi__ClientId="$APP"
+  "Seed__Clients__${APP}__GrantTypes__0=password" "Seed__Clients__${APP}__GrantTypes__1=refresh_token"
+  "Seed__Clients__${APP}__Scopes__0=openid" "Seed__Clients__${APP}__Scopes__1=offline_access" "Seed__Clients__${APP}__Scopes__2=posts.read"
+  Seed__DemoUser__Email="$USER_EMAIL" Seed__DemoUser__Password="$USER_PASSWORD" "Seed__DemoUser__DisplayName=Bench User"
+  RateLimits__Policies__sign-in-per-account__PermitLimit=10000000 RateLimits__Policies__sign-in-per-ip__PermitLimit=10000000)
 # W^X off: with it, JIT-compiled code runs from a memfd mapping perf cannot match with the perf map.
 [[ -z $PERF_DIR ]] || ENV+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 
@@ -117,6 +125,9 @@ scenario_args() {
     # A resource server's refresh with the ETag it has: a 304 where the build sends validators.
     jwks-refresh) echo get.lua "http://127.0.0.1:$2/.well-known/jwks" \
       BENCH_IF_NONE_MATCH="$(curl -sfI "http://127.0.0.1:$2/.well-known/jwks" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')" ;;
+    # Rotating refresh (wrk/refresh.lua): each build its own families, the tokens of its last run (see run_wrk).
+    refresh) echo refresh.lua "http://127.0.0.1:$2/connect/token" BENCH_CLIENT_ID="$APP" BENCH_THREADS=2 \
+      BENCH_TOKENS="$SCRATCH/$2.refresh" BENCH_FINAL_TOKENS="$SCRATCH/$2.refresh.next" ;;
     *) die "unknown scenario $1" ;;
   esac
 }
@@ -125,6 +136,8 @@ run_wrk() {
   env BENCH_WRK_DIR="$BENCH/wrk" BENCH_JSON="$2" "${@:5}" \
     wrk -t2 -c64 -d"$1s" --timeout 2s -s "$BENCH/wrk/$3" "$4" >"$SCRATCH/wrk.out" 2>&1 \
     || { cat "$SCRATCH/wrk.out" >&2; die "wrk failed on $4"; }
+  local port=${4#http://127.0.0.1:}
+  if [[ $3 == refresh.lua ]]; then mv "$SCRATCH/${port%%/*}.refresh.next" "$SCRATCH/${port%%/*}.refresh"; fi
 }
 # measure NAME SCENARIO [TRACE_FILE]: one run; prints requests/s, errors, server CPU µs/request, load average.
 # A TRACE_FILE ending in .perf.data is recorded with perf, any other with dotnet-trace.
@@ -157,6 +170,10 @@ for scenario in $SCENARIOS; do
   # A new token per scenario (access tokens live 15 minutes); one issuer for all builds, so each accepts it.
   TOKEN=$(client_token "http://127.0.0.1:${PORTS[${NAMES[0]}]}/connect/token" "$CLIENT" "$SECRET" posts.read)
   for name in "${NAMES[@]}"; do
+    if [[ $scenario == refresh ]]; then
+      mint_refresh_families "http://127.0.0.1:${PORTS[$name]}/connect/token" "$APP" "$USER_EMAIL" "$USER_PASSWORD" "$FAMILIES" \
+        "$SCRATCH/${PORTS[$name]}.refresh"
+    fi
     read -ra args <<<"$(scenario_args "$scenario" "${PORTS[$name]}")"
     run_wrk "$WARMUP_SECONDS" /dev/null "${args[@]}"
   done

@@ -33,6 +33,10 @@ IDS_A=$((PORT_BASE + 801)) IDS_B=$((PORT_BASE + 802)) IDS_ALG=$((PORT_BASE + 803
 BOARD_ON=$((PORT_BASE + 811)) BOARD_ON2=$((PORT_BASE + 812)) BOARD_OFF=$((PORT_BASE + 813))
 PEER=$((PORT_BASE + 901)) BARE=$((PORT_BASE + 902))
 CLIENT=bench-client SECRET=bench-client-secret
+# The refresh scenario: a first-party public client (password grant to start each family, then refresh_token), one
+# user, FAMILIES refresh-token families (4 per wrk connection: the in-flight ones are lost when wrk stops, see
+# wrk/refresh.lua), so after warm-up and the measured run each connection still has more than one of its own.
+APP=bench-app USER_EMAIL=bench-user@example.com USER_PASSWORD='Bench!Passw0rd-1' FAMILIES=256
 INTROSPECTOR=board-api INTROSPECTOR_SECRET=bench-board-api-secret
 # BoardApi's resource identifier (RFC 8707): the aud of the tokens, its Auth:Audience (any of its instances' URLs will do).
 BOARD_RESOURCE=http://127.0.0.1:$BOARD_ON/
@@ -84,6 +88,12 @@ IDS_ENV=(
   # propagation scenario revokes 1,000 tokens in a few seconds.
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
   RateLimits__Policies__revocations-per-client__PermitLimit=10000000
+  "Seed__Clients__${APP}__Type=public" "Seed__Clients__${APP}__ConsentType=implicit" AuthApi__ClientId="$APP"
+  "Seed__Clients__${APP}__GrantTypes__0=password" "Seed__Clients__${APP}__GrantTypes__1=refresh_token"
+  "Seed__Clients__${APP}__Scopes__0=openid" "Seed__Clients__${APP}__Scopes__1=offline_access" "Seed__Clients__${APP}__Scopes__2=posts.read"
+  Seed__DemoUser__Email="$USER_EMAIL" Seed__DemoUser__Password="$USER_PASSWORD" "Seed__DemoUser__DisplayName=Bench User"
+  # One user signs in FAMILIES times from one address before the refresh scenario.
+  RateLimits__Policies__sign-in-per-account__PermitLimit=10000000 RateLimits__Policies__sign-in-per-ip__PermitLimit=10000000
 )
 BOARD_ENV=(ConnectionStrings__BoardDb="$(db bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
@@ -106,7 +116,8 @@ start_peer() {
     cd "$BENCH/oidc-provider"
     exec env NODE_ENV=production PORT="$PEER" SIGNING_ALG="$1" RSA_KEY="$SCRATCH/certs/signing.key" \
       EC_KEY="$SCRATCH/certs/signing-ec.key" CLIENT_ID="$CLIENT" CLIENT_SECRET="$SECRET" \
-      INTROSPECTOR_ID="$INTROSPECTOR" INTROSPECTOR_SECRET="$INTROSPECTOR_SECRET" node server.mjs
+      INTROSPECTOR_ID="$INTROSPECTOR" INTROSPECTOR_SECRET="$INTROSPECTOR_SECRET" APP_ID="$APP" \
+      REFRESH_TOKENS="$SCRATCH/peer-$1.refresh" REFRESH_FAMILIES="$FAMILIES" node server.mjs
   ) >"$SCRATCH/oidc-provider-$1.log" 2>&1 &
   PIDS[oidc-provider-$1]=$!
   try_ready "http://127.0.0.1:$PEER/.well-known/openid-configuration" "${PIDS[oidc-provider-$1]}" \
@@ -236,6 +247,33 @@ load introspection peer oidc-provider-RS256 introspect.lua "http://127.0.0.1:$PE
   BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$PEER_TOKEN"
 load introspection bare bare-openiddict-RS256 introspect.lua "http://127.0.0.1:$BARE/connect/introspect" \
   BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$BARE_TOKEN"
+
+log "2b. refresh_token grant, rotating, $FAMILIES families of one user"
+# refresh_load SERVER PROCESS URL TOKENS: warm-up, then the measured run, each starting with the families the last
+# left; then checks that no rotation was lost: every family wrk still holds refreshes once more with its token.
+refresh_load() {
+  local server=$1 process=$2 url=$3 tokens=$4 live
+  local wrk_env=(BENCH_CLIENT_ID="$APP" BENCH_THREADS=2)
+  run_wrk refresh.lua "$url" "$WARMUP_SECONDS" /dev/null "${wrk_env[@]}" BENCH_TOKENS="$tokens" BENCH_FINAL_TOKENS="$tokens.1"
+  measure refresh "$server" 0 "$process" refresh.lua "$url" "${wrk_env[@]}" BENCH_TOKENS="$tokens.1" BENCH_FINAL_TOKENS="$tokens.2"
+  live=$(while read -r token; do
+    curl -s -o /dev/null -w '%{http_code}\n' -d grant_type=refresh_token -d client_id="$APP" -d "refresh_token=$token" "$url"
+  done <"$tokens.2" | grep -c '^200$' || true)
+  printf '{"type":"rotation","server":"%s","families":%s,"held":%s,"refreshed":%s}\n' \
+    "$server" "$FAMILIES" "$(wc -l <"$tokens.2")" "$live" >>"$RUNS"
+  log "    $server: $live of the $(wc -l <"$tokens.2") families wrk still held refreshed once more"
+}
+mint_refresh_families "http://127.0.0.1:$IDS_A/connect/token" "$APP" "$USER_EMAIL" "$USER_PASSWORD" "$FAMILIES" "$SCRATCH/ours.refresh"
+refresh_load ours identityserver-a "http://127.0.0.1:$IDS_A/connect/token" "$SCRATCH/ours.refresh"
+# Server side, ours: every family (authorization) has exactly one live refresh token, the one last issued.
+FAMILIES_NOT_ONE_LIVE=$(PGPASSWORD=$PG_PASSWORD "$(pg_bin)/psql" -X -qAt -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench_identity -c \
+  "SELECT count(*) FROM (SELECT count(*) FILTER (WHERE t.\"Status\" = 'valid') AS live FROM \"OpenIddictTokens\" t
+     JOIN \"OpenIddictApplications\" a ON a.\"Id\" = t.\"ApplicationId\" WHERE a.\"ClientId\" = '$APP' AND t.\"Type\" = 'refresh_token'
+     GROUP BY t.\"AuthorizationId\") f WHERE live <> 1")
+printf '{"type":"rotation-store","server":"ours","families_without_one_live_token":%s}\n' "$FAMILIES_NOT_ONE_LIVE" >>"$RUNS"
+log "    ours: $FAMILIES_NOT_ONE_LIVE families without exactly one live refresh token in PostgreSQL"
+refresh_load peer oidc-provider-RS256 "http://127.0.0.1:$PEER/token" "$SCRATCH/peer-RS256.refresh"
+
 stop_service oidc-provider-RS256
 stop_service bare-openiddict-RS256
 
@@ -328,4 +366,4 @@ cp "$RUNS" "$BENCH/results/raw/latest.jsonl"
 log "writing bench/results/latest.md and latency.svg"
 node "$BENCH/suite/report.mjs" "$RUNS" "$BENCH/results" "$SCRATCH/certs/signing.key" \
   "seconds=$SECONDS_PER_RUN" "warmup=$WARMUP_SECONDS" "rounds=$ROUNDS" "connections=$CONNECTIONS" \
-  "pool=$POOL_SIZE" "loadavg=$LOADAVG" "elapsed=$(($(date +%s) - STARTED))" || die "requests failed during the load runs (see bench/results/latest.md)"
+  "pool=$POOL_SIZE" "families=$FAMILIES" "loadavg=$LOADAVG" "elapsed=$(($(date +%s) - STARTED))" || die "requests failed during the load runs (see bench/results/latest.md)"

@@ -89,3 +89,21 @@ client_token() {
   curl -sf -u "$client:$secret" -d grant_type=client_credentials -d "scope=$scope" "${extra[@]}" "$url" \
     | json_field access_token
 }
+
+# mint_refresh_families TOKEN_URL CLIENT EMAIL PASSWORD COUNT FILE: COUNT refresh-token families of one user, each
+# from a password grant of the first-party CLIENT (what /auth/login is), their refresh tokens one a line in FILE.
+# Four at a time: more right passwords at once than Identity's MaxFailedAccessAttempts (5) are held back by the
+# lockout's reservations (CredentialCheck).
+mint_refresh_families() {
+  local url=$1 client=$2 email=$3 password=$4 count=$5 file=$6
+  mkdir -p "$file.answers"
+  seq "$count" | xargs -P 4 -I{} curl -s -o "$file.answers/{}" --data-urlencode "username=$email" \
+    --data-urlencode "password=$password" -d grant_type=password -d client_id="$client" \
+    --data-urlencode 'scope=openid offline_access posts.read' "$url"
+  node -e 'const fs = require("fs"), dir = process.argv[1];
+    const answers = fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(`${dir}/${f}`, "utf8")));
+    const failed = answers.find((a) => !a.refresh_token);
+    if (failed) { console.error(`a password grant failed: ${JSON.stringify(failed)}`); process.exit(1); }
+    console.log(answers.map((a) => a.refresh_token).join("\n"))' "$file.answers" >"$file" || die "could not start the refresh families"
+  (($(wc -l <"$file") == count)) || die "only $(wc -l <"$file") of $count password grants answered a refresh token"
+}
