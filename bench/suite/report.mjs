@@ -70,15 +70,17 @@ const SCENARIOS = [
 ];
 // Scenarios with peers (1, 2, 5): ours against the framework floor (bare OpenIddict) and against oidc-provider.
 const PEER_SCENARIOS = new Set(['token-RS256', 'token-PS256', 'token-ES256', 'introspection']);
-// Scenarios without (3, 3b): two runs of ours, the first over the second in the ratios.
+// Scenarios without (3, 3b): two runs of ours, the first over the second in the ratios; 3 also has a floor of its own,
+// the bare JwtBearer API (bench/BareBoardApi), the first over it in two more ratios.
 const PAIRS = { posts: ['check-on', 'check-off'], 'posts-dpop': ['dpop', 'bearer'] };
+const FLOORS = { posts: 'bare-api' };
 const ROLES = {
   'identityserver-a': '1, 2, 4 (issues the tokens)', 'identityserver-b': '4 (revokes)', 'boardapi-on': '3 (check on), 3b, 4',
-  'boardapi-on-2': '4', 'boardapi-off': '3 (check off)', 'identityserver-PS256': '5', 'identityserver-ES256': '5',
+  'boardapi-on-2': '4', 'boardapi-off': '3 (check off)', 'boardapi-bare': '3 (the bare JwtBearer API)', 'identityserver-PS256': '5', 'identityserver-ES256': '5',
   'oidc-provider-RS256': '1, 2', 'oidc-provider-PS256': '5', 'oidc-provider-ES256': '5', redis: 'all of ours',
   'bare-openiddict-RS256': '1, 2', 'bare-openiddict-PS256': '5', 'bare-openiddict-ES256': '5',
 };
-const SERVER_NAMES = { ours: 'ours', bare: 'bare OpenIddict', peer: 'oidc-provider', 'check-on': 'ours, check on',
+const SERVER_NAMES = { ours: 'ours', bare: 'bare OpenIddict', 'bare-api': 'bare JwtBearer API', peer: 'oidc-provider', 'check-on': 'ours, check on',
   'check-off': 'ours, check off', dpop: 'ours, DPoP proof', bearer: 'ours, Bearer' };
 
 // The load gate. A run is not clean when the machine was busy before it started (1-minute load average above
@@ -123,22 +125,25 @@ for (const [scenario, title] of SCENARIOS.filter(([id]) => PEER_SCENARIOS.has(id
 }
 
 const rows = [];
-for (const [scenario, title] of SCENARIOS.filter(([id]) => !PEER_SCENARIOS.has(id))) {
+for (const [scenario, title] of SCENARIOS.filter(([id]) => PAIRS[id])) {
   const skipped = skips.find((s) => s.scenario === scenario);
   if (skipped) {
-    rows.push(skipRow(title, skipped, 13));
+    rows.push(skipRow(title, skipped, 15));
     continue;
   }
   const [mine, other] = PAIRS[scenario].map((server) => find(scenario, server));
-  for (const entry of [mine, other].filter(Boolean)) {
+  const floorEntry = FLOORS[scenario] && find(scenario, FLOORS[scenario]);
+  for (const entry of [mine, other, floorEntry].filter(Boolean)) {
     const isMine = entry === mine && other;
     const ratio = isMine ? f(mine.m.rps / other.m.rps) : '';
     const p99Ratio = isMine ? f(mine.m.p99 / other.m.p99) : '';
     const cpuRatio = isMine ? f(mine.m.serverCpu / other.m.serverCpu) : '';
+    const overFloor = entry === mine && floorEntry;
     const rounds = entry.rounds.length > 1 ? ` (median of ${entry.rounds.length})` : '';
     rows.push(`| ${title} | ${SERVER_NAMES[entry.server]} | ${f(entry.m.rps, 0)}${rounds} | ${f(entry.m.p50)} | ${f(entry.m.p90)} | `
       + `${f(entry.m.p99)} | ${entry.errorText} | ${f(entry.m.serverCpu, 0)} | ${f(entry.m.storeCpu, 0)} | `
-      + `${ratio} | ${p99Ratio} | ${cpuRatio} | ${f(Math.max(0, entry.m.other), 0)}${mark(entry)} |`);
+      + `${ratio} | ${p99Ratio} | ${cpuRatio} | ${overFloor ? f(mine.m.rps / floorEntry.m.rps) : ''} | `
+      + `${overFloor ? `**${f(mine.m.serverCpu / floorEntry.m.serverCpu)}**` : ''} | ${f(Math.max(0, entry.m.other), 0)}${mark(entry)} |`);
   }
 }
 
@@ -170,9 +175,23 @@ if (disturbed) goals.push(`- ⚠️ ${disturbed} measured run${disturbed > 1 ? '
 const floor = SCENARIOS.filter(([id]) => find(id, 'ours') && find(id, 'bare')).map(([id]) => {
   const [mine, bare] = [find(id, 'ours'), find(id, 'bare')];
   return `${SHORT[id]} ${f(mine.m.serverCpu, 0)} vs ${f(bare.m.serverCpu, 0)} µs (${f(mine.m.serverCpu / bare.m.serverCpu)}×, `
-    + `+${f(mine.m.serverCpu - bare.m.serverCpu, 0)} µs)`;
+    + `${mine.m.serverCpu >= bare.m.serverCpu ? '+' : ''}${f(mine.m.serverCpu - bare.m.serverCpu, 0)} µs)`;
 });
-if (floor.length) goals.push(`- ℹ️ CPU/request, ours / bare OpenIddict (the framework floor): ${floor.join('; ')}`);
+
+// Issue 22: ours against the floors.
+const goals22 = [];
+const goal22 = (text, ok, value) => goals22.push(`- ${ok === undefined ? '⏭️' : check(ok)} ${text}: ${value}`);
+const [checkOn, checkOff, bareApi] = ['check-on', 'check-off', 'bare-api'].map((server) => find('posts', server));
+const overBareApi = checkOn && bareApi ? checkOn.m.serverCpu / bareApi.m.serverCpu : undefined;
+goal22('BoardApi (check on) CPU/request at most 1.2× the bare JwtBearer API\'s', overBareApi === undefined ? undefined : overBareApi <= 1.2,
+  overBareApi === undefined ? 'not measured' : `${f(overBareApi)}× (${f(checkOn.m.serverCpu, 0)} vs ${f(bareApi.m.serverCpu, 0)} µs; `
+    + `requests/s ${f(checkOn.m.rps / bareApi.m.rps)}×)`);
+const onOffCpu = checkOn && checkOff ? checkOn.m.serverCpu / checkOff.m.serverCpu : undefined;
+goal22('revocation check on / off: CPU/request at most 1.05×', onOffCpu === undefined ? undefined : onOffCpu <= 1.05,
+  onOffCpu === undefined ? 'not measured' : `${f(onOffCpu, 3)}×`);
+goal22('revocation check on / off: requests/s at least 0.95×', onOff === undefined ? undefined : onOff >= 0.95,
+  onOff === undefined ? 'not measured' : `${f(onOff, 3)}×`);
+if (floor.length) goals22.push(`- ℹ️ CPU/request, ours / bare OpenIddict (the framework floor): ${floor.join('; ')}`);
 
 const privateKey = createPrivateKey(readFileSync(signingKey));
 const key = privateKey.asymmetricKeyDetails;
@@ -224,7 +243,8 @@ const lines = [
     + '(`client_secret_basic`). Ours and the bare OpenIddict server introspect their JWT. oidc-provider refuses to introspect JWTs (`unsupported_token_type`), '
     + 'so the peer introspects an opaque token of the same API, the only kind it introspects.',
   `3. **BoardApi \`GET /posts/{id}\`** with a valid bearer token (a post created through the API first), revocation check on vs `
-    + `off (\`Revocation__CheckEnabled=false\`), ${s.rounds} alternating rounds each: medians. No peer.`,
+    + `off (\`Revocation__CheckEnabled=false\`) vs the resource server's floor, a bare JwtBearer API (below), ${s.rounds} `
+    + 'alternating rounds each: medians. No peer.',
   `   - 3b. **The same with DPoP** (RFC 9449) on the check-on instance: a DPoP-bound token (\`cnf.jkt\`, from client_credentials with `
     + 'a proof and the server\'s nonce) and a new ES256 proof each request (checked, then its jti recorded in Redis), vs a bearer '
     + `token, ${s.rounds} alternating rounds each: medians. The proofs are signed before each run (\`bench/suite/dpop.mjs\`), `
@@ -238,6 +258,13 @@ const lines = [
     + 'in degraded mode: no database, no Redis, no rate limits, no DPoP; the one client\'s secret compared in memory (constant '
     + 'time, no hashing), the same key files, scopes, audience and token lifetime as ours, plain JWS access tokens. What ours '
     + 'spends per request beyond it is what RedisJwt adds on top of OpenIddict.',
+  '',
+  'The resource server\'s floor: a bare ASP.NET Core minimal API (`bench/BareBoardApi`, a benchmark peer, never a product) '
+    + 'with `Microsoft.AspNetCore.Authentication.JwtBearer` (discovery and JWKS from our issuer; issuer, audience, lifetime, '
+    + 'signature, `typ` at+jwt and the algorithms checked as BoardApi checks them) and one endpoint, `GET /posts/{id}` with '
+    + 'scope `posts.read`, reading the same row of the same database with plain Npgsql and answering the same JSON. No '
+    + 'revocation check, DPoP, rate limits, CORS or problem details. What BoardApi spends per request beyond it is what '
+    + 'RedisJwt and BoardApi\'s EF Core data layer add.',
   '',
   'The other peer: oidc-provider in one node process (`NODE_ENV=production`, config `bench/oidc-provider/server.mjs`), with its '
     + 'default in-memory adapter (an LRU of 1,000 entries, no database). oidc-provider 9 supports Node.js 22 LTS and later; '
@@ -262,10 +289,10 @@ const lines = [
   '',
   '### BoardApi (scenarios 3, 3b)',
   '',
-  'Ratios: check on / off (3), DPoP / Bearer (3b).',
+  'Ratios: check on / off (3), DPoP / Bearer (3b); then check on / the bare JwtBearer API (3).',
   '',
-  '| scenario | server | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | CPU/request, server (µs) | CPU/request, PostgreSQL + Redis (µs) | requests/s ratio | p99 ratio | CPU/request ratio | other load (%) |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| scenario | server | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | CPU/request, server (µs) | CPU/request, PostgreSQL + Redis (µs) | requests/s ratio | p99 ratio | CPU/request ratio | requests/s ratio ours / bare API | CPU/request ratio ours / bare API | other load (%) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
   '![Latency percentiles per scenario and server](latency.svg)',
@@ -285,6 +312,10 @@ const lines = [
   '',
   ...goals,
   '',
+  '## Goals (issue 22)',
+  '',
+  ...goals22,
+  '',
   '## Memory',
   '',
   'Peak resident set size (VmHWM) of each process at the end of its runs.',
@@ -301,7 +332,7 @@ const chartSeries = SCENARIOS.flatMap(([id]) => series.filter((entry) => entry.s
 writeFileSync(join(resultsDir, 'latency.svg'), latencyChart(chartSeries.map((entry) => ({
   group: entry.scenario,
   label: [SHORT[entry.scenario], SERVER_NAMES[entry.server].replace('ours, ', '')],
-  kind: ['bare', 'peer'].includes(entry.server) ? entry.server : 'ours',
+  kind: entry.server.startsWith('bare') ? 'bare' : entry.server === 'peer' ? 'peer' : 'ours',
   values: { p50: entry.m.p50, p90: entry.m.p90, p99: entry.m.p99, 'p99.9': entry.m.p999 },
 }))));
 console.log(lines.slice(lines.indexOf('## Results')).join('\n'));
