@@ -3,7 +3,7 @@
 # The benchmark suite (issue 8), one command: bash bench/run.sh
 # Starts fresh PostgreSQL and Redis, our IdentityServer and BoardApi in Production configuration (plain HTTP on
 # loopback), node oidc-provider 9 configured alike and the framework floors, a bare OpenIddict server in degraded mode
-# (bench/BareOpenIddict, scenarios 1, 2 and 5) and a bare JwtBearer API (bench/BareBoardApi, scenario 3), drives
+# (bench/BareOpenIddict, scenarios 1, 2, 5 and 6) and a bare JwtBearer API (bench/BareBoardApi, scenario 3), drives
 # each scenario with wrk (warm-up, then a measured run),
 # and writes bench/results/latest.md, the chart bench/results/latency.svg and the raw figures
 # bench/results/raw/latest.jsonl. Stops everything it started, also on Ctrl-C or failure. Exits non-zero when any
@@ -195,6 +195,18 @@ skip() { # SCENARIO REASON
 
 basic() { printf '%s:%s' "$1" "$2" | base64 -w0; }
 
+# record_headers SCENARIO SERVER URL [CURL_ARG...]: the status and caching headers of one answer to URL, for the report.
+record_headers() {
+  local headers
+  headers=$(curl -s -D - -o /dev/null "${@:4}" "$3" | tr -d '\r') || die "no answer from $3"
+  # shellcheck disable=SC2016 # ${...} is JavaScript here
+  node -e 'const [scenario, server, text] = process.argv.slice(1); const lines = text.split("\n");
+    const header = (name) => lines.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim() ?? null;
+    console.log(JSON.stringify({ type: "headers", scenario, server, status: Number(lines[0].split(" ")[1]),
+      etag: header("etag"), cache_control: header("cache-control"), last_modified: header("last-modified") }))' \
+    "$1" "$2" "$headers" >>"$RUNS"
+}
+
 # migrate PROJECT [KEY=VALUE...]: the Production path, `X migrate` (migrations and seed), then exit.
 migrate() {
   local project=$1
@@ -245,6 +257,26 @@ load introspection peer oidc-provider-RS256 introspect.lua "http://127.0.0.1:$PE
 load introspection bare bare-openiddict-RS256 introspect.lua "http://127.0.0.1:$BARE/connect/introspect" \
   BENCH_BASIC="$(basic "$INTROSPECTOR" "$INTROSPECTOR_SECRET")" BENCH_TOKEN="$BARE_TOKEN"
 
+# Numbered 6, so that the scenarios before it keep their numbers; run here, while both peers are up. Each server's
+# JWKS is its discovery's jwks_uri (oidc-provider: /jwks).
+log "6. discovery and JWKS, and a JWKS refresh with the ETag (If-None-Match)"
+for server in ours:identityserver-a:$IDS_A bare:bare-openiddict-RS256:$BARE peer:oidc-provider-RS256:$PEER; do
+  IFS=: read -r name process port <<<"$server"
+  discovery=http://127.0.0.1:$port/.well-known/openid-configuration
+  jwks=$(curl -sf "$discovery" | json_field jwks_uri)
+  record_headers discovery "$name" "$discovery"
+  record_headers jwks "$name" "$jwks"
+  load discovery "$name" "$process" get.lua "$discovery"
+  load jwks "$name" "$process" get.lua "$jwks"
+done
+# A resource server's refresh: with the ETag it has, a 304 and no body where ours sends validators.
+JWKS_ETAG=$(curl -sf -D - -o /dev/null "http://127.0.0.1:$IDS_A/.well-known/jwks" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+if [[ -z $JWKS_ETAG ]]; then
+  skip jwks-refresh "ours sent no ETag with its JWKS"
+else
+  record_headers jwks-refresh ours "http://127.0.0.1:$IDS_A/.well-known/jwks" -H "If-None-Match: $JWKS_ETAG"
+  load jwks-refresh ours identityserver-a get.lua "http://127.0.0.1:$IDS_A/.well-known/jwks" BENCH_IF_NONE_MATCH="$JWKS_ETAG"
+fi
 stop_service oidc-provider-RS256
 stop_service bare-openiddict-RS256
 

@@ -67,6 +67,9 @@ const SCENARIOS = [
   ['introspection', 'introspection'],
   ['posts', 'BoardApi GET /posts/{id}'],
   ['posts-dpop', 'BoardApi GET /posts/{id}, DPoP'],
+  ['discovery', 'GET /.well-known/openid-configuration'],
+  ['jwks', 'GET the JWKS (discovery\'s jwks_uri)'],
+  ['jwks-refresh', 'JWKS refresh, If-None-Match: the ETag'],
 ];
 // Scenarios with peers (1, 2, 5): ours against the framework floor (bare OpenIddict) and against oidc-provider.
 const PEER_SCENARIOS = new Set(['token-RS256', 'token-PS256', 'token-ES256', 'introspection']);
@@ -74,11 +77,13 @@ const PEER_SCENARIOS = new Set(['token-RS256', 'token-PS256', 'token-ES256', 'in
 // the bare JwtBearer API (bench/BareBoardApi), the first over it in two more ratios.
 const PAIRS = { posts: ['check-on', 'check-off'], 'posts-dpop': ['dpop', 'bearer'] };
 const FLOORS = { posts: 'bare-api' };
+// Scenario 6: ours, the bare OpenIddict server and oidc-provider, with the caching headers each answered.
+const WELL_KNOWN = new Set(['discovery', 'jwks', 'jwks-refresh']);
 const ROLES = {
-  'identityserver-a': '1, 2, 4 (issues the tokens)', 'identityserver-b': '4 (revokes)', 'boardapi-on': '3 (check on), 3b, 4',
+  'identityserver-a': '1, 2, 4, 6 (issues the tokens)', 'identityserver-b': '4 (revokes)', 'boardapi-on': '3 (check on), 3b, 4',
   'boardapi-on-2': '4', 'boardapi-off': '3 (check off)', 'boardapi-bare': '3 (the bare JwtBearer API)', 'identityserver-PS256': '5', 'identityserver-ES256': '5',
-  'oidc-provider-RS256': '1, 2', 'oidc-provider-PS256': '5', 'oidc-provider-ES256': '5', redis: 'all of ours',
-  'bare-openiddict-RS256': '1, 2', 'bare-openiddict-PS256': '5', 'bare-openiddict-ES256': '5',
+  'oidc-provider-RS256': '1, 2, 6', 'oidc-provider-PS256': '5', 'oidc-provider-ES256': '5', redis: 'all of ours',
+  'bare-openiddict-RS256': '1, 2, 6', 'bare-openiddict-PS256': '5', 'bare-openiddict-ES256': '5',
 };
 const SERVER_NAMES = { ours: 'ours', bare: 'bare OpenIddict', 'bare-api': 'bare JwtBearer API', peer: 'oidc-provider', 'check-on': 'ours, check on',
   'check-off': 'ours, check off', dpop: 'ours, DPoP proof', bearer: 'ours, Bearer' };
@@ -147,8 +152,30 @@ for (const [scenario, title] of SCENARIOS.filter(([id]) => PAIRS[id])) {
   }
 }
 
+// Scenario 6: the figures, then the headers of one answer recorded before the run (what a resource server's cache sees).
+const headersOf = (scenario, server) => records.find((r) => r.type === 'headers' && r.scenario === scenario && r.server === server);
+const code = (value) => (value ? `\`${value.replaceAll('|', '\\|')}\`` : 'none');
+const wellKnownRows = [];
+for (const [scenario, title] of SCENARIOS.filter(([id]) => WELL_KNOWN.has(id))) {
+  const skipped = skips.find((s) => s.scenario === scenario);
+  if (skipped) {
+    wellKnownRows.push(skipRow(title, skipped, 13));
+    continue;
+  }
+  const [mine, bare, peer] = ['ours', 'bare', 'peer'].map((server) => find(scenario, server));
+  for (const entry of [mine, bare, peer].filter(Boolean)) {
+    const isMine = entry === mine;
+    const headers = headersOf(scenario, entry.server);
+    wellKnownRows.push(`| ${title} | ${SERVER_NAMES[entry.server]} | ${f(entry.m.rps, 0)} | **${f(entry.m.serverCpu, 0)}** | `
+      + `${isMine && bare ? f(mine.m.serverCpu / bare.m.serverCpu) : ''} | ${isMine && peer ? f(mine.m.serverCpu / peer.m.serverCpu) : ''} | `
+      + `${f(entry.m.p99)} | ${entry.errorText} | ${headers?.status ?? '—'} | ${code(headers?.etag)} | ${code(headers?.last_modified)} | `
+      + `${code(headers?.cache_control)} | ${f(Math.max(0, entry.m.other), 0)}${mark(entry)} |`);
+  }
+}
+
 const SHORT = { 'token-RS256': 'token RS256', 'token-PS256': 'token PS256', 'token-ES256': 'token ES256',
-  introspection: 'introspection', posts: 'GET /posts/{id}', 'posts-dpop': 'GET /posts/{id}' };
+  introspection: 'introspection', posts: 'GET /posts/{id}', 'posts-dpop': 'GET /posts/{id}', discovery: 'discovery',
+  jwks: 'JWKS', 'jwks-refresh': 'JWKS refresh' };
 const goals = [];
 const goal = (text, ok, value) => goals.push(`- ${ok === undefined ? '⏭️' : check(ok)} ${text}: ${value}`);
 const ratioOf = (scenario) => (find(scenario, 'ours') && find(scenario, 'peer') ? find(scenario, 'ours').m.rps / find(scenario, 'peer').m.rps : undefined);
@@ -178,7 +205,7 @@ const floor = SCENARIOS.filter(([id]) => find(id, 'ours') && find(id, 'bare')).m
     + `${mine.m.serverCpu >= bare.m.serverCpu ? '+' : ''}${f(mine.m.serverCpu - bare.m.serverCpu, 0)} µs)`;
 });
 
-// Issue 22: ours against the floors.
+// Issue 22: ours against the floors, and the well-known documents fast and cacheable.
 const goals22 = [];
 const goal22 = (text, ok, value) => goals22.push(`- ${ok === undefined ? '⏭️' : check(ok)} ${text}: ${value}`);
 const [checkOn, checkOff, bareApi] = ['check-on', 'check-off', 'bare-api'].map((server) => find('posts', server));
@@ -191,6 +218,15 @@ goal22('revocation check on / off: CPU/request at most 1.05×', onOffCpu === und
   onOffCpu === undefined ? 'not measured' : `${f(onOffCpu, 3)}×`);
 goal22('revocation check on / off: requests/s at least 0.95×', onOff === undefined ? undefined : onOff >= 0.95,
   onOff === undefined ? 'not measured' : `${f(onOff, 3)}×`);
+for (const scenario of ['discovery', 'jwks']) {
+  const [entry, headers] = [find(scenario, 'ours'), headersOf(scenario, 'ours')];
+  goal22(`${SHORT[scenario]} at least 20,000 requests/s, with a validator (ETag)`, entry ? entry.m.rps >= 20000 && Boolean(headers?.etag) : undefined,
+    entry ? `${f(entry.m.rps, 0)} requests/s, ETag ${headers?.etag ? 'sent' : 'none'}` : 'not measured');
+}
+const refresh = find('jwks-refresh', 'ours');
+const refreshStatus = headersOf('jwks-refresh', 'ours')?.status;
+goal22('a resource server\'s JWKS refresh with the ETag costs a 304', refresh ? refreshStatus === 304 : undefined,
+  refresh ? `${refreshStatus}, ${f(refresh.m.rps, 0)} requests/s, ${f(refresh.m.serverCpu, 0)} µs CPU/request` : 'not measured');
 if (floor.length) goals22.push(`- ℹ️ CPU/request, ours / bare OpenIddict (the framework floor): ${floor.join('; ')}`);
 
 const privateKey = createPrivateKey(readFileSync(signingKey));
@@ -253,6 +289,10 @@ const lines = [
     + 'issued by A, timed from B\'s answer until both BoardApi processes answer 401 (`bench/RevocationLatency`).',
   '5. **Signing algorithms**: scenario 1 with `Credentials__SigningAlgorithm=PS256` and `=ES256` (the bare OpenIddict server '
     + 'with the same algorithm, oidc-provider with the same `jwt.sign.alg`), each on a freshly started server.',
+  '6. **Discovery and JWKS** (run after scenario 2, while the peers are up): `GET /.well-known/openid-configuration` and `GET` of '
+    + 'the `jwks_uri` it names (ours and the bare OpenIddict server: `/.well-known/jwks`; oidc-provider: `/jwks`), then ours '
+    + 'again with `If-None-Match` and the ETag its JWKS carried: a resource server\'s refresh. The headers of one answer each, '
+    + 'recorded with curl before the runs, are in the table.',
   '',
   'The framework floor: a bare OpenIddict ' + openIddict + ' server (`bench/BareOpenIddict`, a benchmark peer, never a product) '
     + 'in degraded mode: no database, no Redis, no rate limits, no DPoP; the one client\'s secret compared in memory (constant '
@@ -294,6 +334,15 @@ const lines = [
   '| scenario | server | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | CPU/request, server (µs) | CPU/request, PostgreSQL + Redis (µs) | requests/s ratio | p99 ratio | CPU/request ratio | requests/s ratio ours / bare API | CPU/request ratio ours / bare API | other load (%) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
+  '',
+  '### Discovery and JWKS (scenario 6)',
+  '',
+  'Errors count answers of 400 or more: the refresh\'s 304s are not errors. Status and headers: one answer, recorded before '
+    + 'the runs; ETag and Last-Modified are the validators a cache revalidates with.',
+  '',
+  '| request | server | requests/s | CPU/request, server (µs) | CPU ratio ours / bare OpenIddict | CPU ratio ours / oidc-provider | p99 (ms) | errors | status | ETag | Last-Modified | Cache-Control | other load (%) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...wellKnownRows,
   '',
   '![Latency percentiles per scenario and server](latency.svg)',
   '',
