@@ -2,8 +2,9 @@
 # shellcheck disable=SC2317 # cleanup runs from a trap
 # The benchmark suite (issue 8), one command: bash bench/run.sh
 # Starts fresh PostgreSQL and Redis, our IdentityServer and BoardApi in Production configuration (plain HTTP on
-# loopback), node oidc-provider 9 configured alike and the framework floor, a bare OpenIddict server in degraded mode
-# (bench/BareOpenIddict, scenarios 1, 2 and 5), drives each scenario with wrk (warm-up, then a measured run),
+# loopback), node oidc-provider 9 configured alike and the framework floors, a bare OpenIddict server in degraded mode
+# (bench/BareOpenIddict, scenarios 1, 2, 5 and 6) and a bare JwtBearer API (bench/BareBoardApi, scenario 3), drives
+# each scenario with wrk (warm-up, then a measured run),
 # and writes bench/results/latest.md, the chart bench/results/latency.svg and the raw figures
 # bench/results/raw/latest.jsonl. Stops everything it started, also on Ctrl-C or failure. Exits non-zero when any
 # request failed. BENCH_SECONDS (10), BENCH_WARMUP (15), BENCH_ROUNDS (3) and BENCH_REVOCATIONS (1000) override the
@@ -30,7 +31,7 @@ PG_PORT=$((PORT_BASE + 432))
 PG_PASSWORD=redisjwt-bench
 REDIS_PORT=$((PORT_BASE + 379))
 IDS_A=$((PORT_BASE + 801)) IDS_B=$((PORT_BASE + 802)) IDS_ALG=$((PORT_BASE + 803))
-BOARD_ON=$((PORT_BASE + 811)) BOARD_ON2=$((PORT_BASE + 812)) BOARD_OFF=$((PORT_BASE + 813))
+BOARD_ON=$((PORT_BASE + 811)) BOARD_ON2=$((PORT_BASE + 812)) BOARD_OFF=$((PORT_BASE + 813)) BOARD_BARE=$((PORT_BASE + 814))
 PEER=$((PORT_BASE + 901)) BARE=$((PORT_BASE + 902))
 CLIENT=bench-client SECRET=bench-client-secret
 # The refresh scenario: a first-party public client (password grant to start each family, then refresh_token), one
@@ -60,14 +61,15 @@ ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_identity "$PG_IDENTITY_ROLE"
 ensure_pg_database "$PG_PORT" "$PG_PASSWORD" bench_board "$PG_BOARD_ROLE"
 
 log "building (Release) and installing oidc-provider (npm ci)"
-for project in src/IdentityServer src/BoardApi bench/RevocationLatency bench/BareOpenIddict; do
+for project in src/IdentityServer src/BoardApi bench/RevocationLatency bench/BareOpenIddict bench/BareBoardApi; do
   dotnet build "$REPO_ROOT/$project" -c Release -v quiet -nologo >"$SCRATCH/build.log" 2>&1 \
     || { tail -n 30 "$SCRATCH/build.log" >&2; die "build of $project failed"; }
 done
 (cd "$BENCH/oidc-provider" && npm ci --no-audit --no-fund --silent) || die "npm ci in bench/oidc-provider failed"
 
-# Npgsql pools up to 100 connections per process, PostgreSQL admits 100 in all: five processes under 64 concurrent
-# requests would exhaust it ("too many clients") and fail requests, so each process gets at most 16 (80 in all).
+# Npgsql pools up to 100 connections per process, PostgreSQL admits 100 in all (97 to roles other than superusers): six
+# processes under 64 concurrent requests would exhaust it ("too many clients") and fail requests, so each process gets
+# at most 16 (96 in all).
 db() { echo "$(pg_role_connection "$PG_PORT" "$@");Maximum Pool Size=$POOL_SIZE"; } # DATABASE ROLE PASSWORD
 ISSUER=http://127.0.0.1:$IDS_A/
 # Production, as docker-compose.yml configures it; AllowInsecureHttp only because this is plain HTTP on loopback.
@@ -95,17 +97,21 @@ IDS_ENV=(
   # One user signs in FAMILIES times from one address before the refresh scenario.
   RateLimits__Policies__sign-in-per-account__PermitLimit=10000000 RateLimits__Policies__sign-in-per-ip__PermitLimit=10000000
 )
-BOARD_ENV=(ConnectionStrings__BoardDb="$(db bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"
+BOARD_DB=$(db bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")
+BOARD_ENV=(ConnectionStrings__BoardDb="$BOARD_DB"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
   Auth__Audience="$BOARD_RESOURCE" RateLimits__Policies__board-reads__PermitLimit=10000000)
 
-# start_dotnet NAME PROJECT PORT [KEY=VALUE...]: a service in the background; exec keeps the PID the server's own.
+# start_dotnet NAME PROJECT PORT [KEY=VALUE...]: a service in the background, PROJECT a folder under src/ or a path from
+# the repository's root (bench/BareBoardApi); exec keeps the PID the server's own.
 start_dotnet() {
-  local name=$1 project=$2 port=$3
+  local name=$1 project=$2 port=$3 dir
   shift 3
+  dir=src/$project
+  [[ $project != */* ]] || dir=$project
   (
-    cd "$REPO_ROOT/src/$project/bin/Release/net10.0"
-    exec env ASPNETCORE_URLS="http://127.0.0.1:$port" "${COMMON_ENV[@]}" "$@" dotnet "$project.dll"
+    cd "$REPO_ROOT/$dir/bin/Release/net10.0"
+    exec env ASPNETCORE_URLS="http://127.0.0.1:$port" "${COMMON_ENV[@]}" "$@" dotnet "${project##*/}.dll"
   ) >"$SCRATCH/$name.log" 2>&1 &
   PIDS[$name]=$!
 }
@@ -200,6 +206,18 @@ skip() { # SCENARIO REASON
 
 basic() { printf '%s:%s' "$1" "$2" | base64 -w0; }
 
+# record_headers SCENARIO SERVER URL [CURL_ARG...]: the status and caching headers of one answer to URL, for the report.
+record_headers() {
+  local headers
+  headers=$(curl -s -D - -o /dev/null "${@:4}" "$3" | tr -d '\r') || die "no answer from $3"
+  # shellcheck disable=SC2016 # ${...} is JavaScript here
+  node -e 'const [scenario, server, text] = process.argv.slice(1); const lines = text.split("\n");
+    const header = (name) => lines.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim() ?? null;
+    console.log(JSON.stringify({ type: "headers", scenario, server, status: Number(lines[0].split(" ")[1]),
+      etag: header("etag"), cache_control: header("cache-control"), last_modified: header("last-modified") }))' \
+    "$1" "$2" "$headers" >>"$RUNS"
+}
+
 # migrate PROJECT [KEY=VALUE...]: the Production path, `X migrate` (migrations and seed), then exit.
 migrate() {
   local project=$1
@@ -211,7 +229,7 @@ log "migrating (IdentityServer migrate, BoardApi migrate)"
 migrate IdentityServer "${IDS_ENV[@]}"
 migrate BoardApi "${BOARD_ENV[@]}"
 
-log "starting 2 IdentityServer, 3 BoardApi, oidc-provider and the bare OpenIddict server"
+log "starting 2 IdentityServer, 3 BoardApi, the bare JwtBearer API, oidc-provider and the bare OpenIddict server"
 # One at a time: each start applies the seed, and two seeding at once could collide on the same rows.
 start_dotnet identityserver-a IdentityServer "$IDS_A" "${IDS_ENV[@]}"
 wait_ready "http://127.0.0.1:$IDS_A" "$SCRATCH/identityserver-a.log" "IdentityServer A"
@@ -220,8 +238,10 @@ start_dotnet boardapi-on BoardApi "$BOARD_ON" "${BOARD_ENV[@]}"
 start_dotnet boardapi-on-2 BoardApi "$BOARD_ON2" "${BOARD_ENV[@]}"
 # The check can be switched off only in the environment named Benchmark (RevocationOptions).
 start_dotnet boardapi-off BoardApi "$BOARD_OFF" "${BOARD_ENV[@]}" ASPNETCORE_ENVIRONMENT=Benchmark Revocation__CheckEnabled=false
+# The resource server's floor (scenario 3): BoardApi's database, issuer and audience; no Redis.
+start_dotnet boardapi-bare bench/BareBoardApi "$BOARD_BARE" ConnectionStrings__BoardDb="$BOARD_DB" Auth__Issuer="$ISSUER" Auth__Audience="$BOARD_RESOURCE"
 wait_ready "http://127.0.0.1:$IDS_B" "$SCRATCH/identityserver-b.log" "IdentityServer B"
-for name in boardapi-on:$BOARD_ON boardapi-on-2:$BOARD_ON2 boardapi-off:$BOARD_OFF; do
+for name in boardapi-on:$BOARD_ON boardapi-on-2:$BOARD_ON2 boardapi-off:$BOARD_OFF boardapi-bare:$BOARD_BARE; do
   wait_ready "http://127.0.0.1:${name#*:}" "$SCRATCH/${name%%:*}.log" "${name%%:*}"
 done
 start_peer RS256
@@ -274,21 +294,48 @@ printf '{"type":"rotation-store","server":"ours","families_without_one_live_toke
 log "    ours: $FAMILIES_NOT_ONE_LIVE families without exactly one live refresh token in PostgreSQL"
 refresh_load peer oidc-provider-RS256 "http://127.0.0.1:$PEER/token" "$SCRATCH/peer-RS256.refresh"
 
+# Numbered 6, so that the scenarios before it keep their numbers; run here, while both peers are up. Each server's
+# JWKS is its discovery's jwks_uri (oidc-provider: /jwks).
+log "6. discovery and JWKS, and a JWKS refresh with the ETag (If-None-Match)"
+for server in ours:identityserver-a:$IDS_A bare:bare-openiddict-RS256:$BARE peer:oidc-provider-RS256:$PEER; do
+  IFS=: read -r name process port <<<"$server"
+  discovery=http://127.0.0.1:$port/.well-known/openid-configuration
+  jwks=$(curl -sf "$discovery" | json_field jwks_uri)
+  record_headers discovery "$name" "$discovery"
+  record_headers jwks "$name" "$jwks"
+  load discovery "$name" "$process" get.lua "$discovery"
+  load jwks "$name" "$process" get.lua "$jwks"
+done
+# A resource server's refresh: with the ETag it has, a 304 and no body where ours sends validators.
+JWKS_ETAG=$(curl -sf -D - -o /dev/null "http://127.0.0.1:$IDS_A/.well-known/jwks" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+if [[ -z $JWKS_ETAG ]]; then
+  skip jwks-refresh "ours sent no ETag with its JWKS"
+else
+  record_headers jwks-refresh ours "http://127.0.0.1:$IDS_A/.well-known/jwks" -H "If-None-Match: $JWKS_ETAG"
+  load jwks-refresh ours identityserver-a get.lua "http://127.0.0.1:$IDS_A/.well-known/jwks" BENCH_IF_NONE_MATCH="$JWKS_ETAG"
+fi
+
 stop_service oidc-provider-RS256
 stop_service bare-openiddict-RS256
 
-log "3. BoardApi GET /posts/{id}, revocation check on (:$BOARD_ON) vs off (:$BOARD_OFF), $ROUNDS alternating rounds"
+log "3. BoardApi GET /posts/{id}, revocation check on (:$BOARD_ON) vs off (:$BOARD_OFF) vs the bare JwtBearer API (:$BOARD_BARE), $ROUNDS alternating rounds"
 BOARD_TOKEN=$(client_token "${ISSUER}connect/token" "$CLIENT" "$SECRET" "posts.read posts.write")
 POST_ID=$(curl -sf -H "Authorization: Bearer $BOARD_TOKEN" -H 'Content-Type: application/json' \
   -d '{"title":"Benchmark","content":"A post to read."}' "http://127.0.0.1:$BOARD_ON/posts" | json_field id)
+# The floor must answer what BoardApi answers, byte for byte, or it measures something else.
+[[ $(curl -sf -H "Authorization: Bearer $BOARD_TOKEN" "http://127.0.0.1:$BOARD_BARE/posts/$POST_ID") \
+  == $(curl -sf -H "Authorization: Bearer $BOARD_TOKEN" "http://127.0.0.1:$BOARD_ON/posts/$POST_ID") ]] \
+  || die "the bare JwtBearer API's GET /posts/$POST_ID differs from BoardApi's"
 # Twice the warm-up: in earlier runs BoardApi's first measured round was still well below the later ones.
-for port in "$BOARD_ON" "$BOARD_OFF" "$BOARD_ON" "$BOARD_OFF"; do
+for port in "$BOARD_ON" "$BOARD_OFF" "$BOARD_BARE" "$BOARD_ON" "$BOARD_OFF" "$BOARD_BARE"; do
   run_wrk bearer-get.lua "http://127.0.0.1:$port/posts/$POST_ID" "$WARMUP_SECONDS" /dev/null BENCH_TOKEN="$BOARD_TOKEN"
 done
 for ((round = 1; round <= ROUNDS; round++)); do
   measure posts check-on "$round" boardapi-on bearer-get.lua "http://127.0.0.1:$BOARD_ON/posts/$POST_ID" BENCH_TOKEN="$BOARD_TOKEN"
   measure posts check-off "$round" boardapi-off bearer-get.lua "http://127.0.0.1:$BOARD_OFF/posts/$POST_ID" BENCH_TOKEN="$BOARD_TOKEN"
+  measure posts bare-api "$round" boardapi-bare bearer-get.lua "http://127.0.0.1:$BOARD_BARE/posts/$POST_ID" BENCH_TOKEN="$BOARD_TOKEN"
 done
+stop_service boardapi-bare
 
 # 3b. The same GET with a DPoP-bound token and a new proof each request (RFC 9449), against the bearer token, on the
 # same instance. Proofs are signed before each run (bench/suite/dpop.mjs: 1.5 times what the last bearer run's

@@ -1,5 +1,5 @@
 // The chart of bench/results/latest.md: grouped bars of latency percentiles per scenario and server, log scale.
-// Hand-written SVG, no chart library. items: [{ group, label: [line, line], kind: 'ours' | 'bare' | 'peer', values: { p50, p90, p99,
+// Hand-written SVG, no chart library. items: [{ group, label: [line, line], kind: 'ours' | 'bare' (a floor) | 'peer', values: { p50, p90, p99,
 // 'p99.9' } }]; items of one group (scenario) stand side by side, a gap and a rule between groups.
 const KEYS = ['p50', 'p90', 'p99', 'p99.9'];
 const PALETTES = { ours: ['#9ecae1', '#4292c6', '#2171b5', '#08306b'], bare: ['#c7e9c0', '#74c476', '#31a354', '#00441b'],
@@ -23,9 +23,9 @@ export function latencyChart(items) {
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${left}" y="20" font-size="14" font-weight="bold">Latency percentiles (ms, log scale): p50, p90, p99, p99.9</text>`,
     `<rect x="${left}" y="30" width="10" height="10" fill="${PALETTES.ours[2]}"/><text x="${left + 14}" y="39">ours (IdentityServer, BoardApi)</text>`,
-    `<rect x="${left + 200}" y="30" width="10" height="10" fill="${PALETTES.bare[2]}"/><text x="${left + 214}" y="39">bare OpenIddict</text>`,
-    `<rect x="${left + 320}" y="30" width="10" height="10" fill="${PALETTES.peer[2]}"/><text x="${left + 334}" y="39">oidc-provider</text>`,
-    `<text x="${left + 440}" y="39" fill="#555">lighter to darker: p50 → p99.9; figure above the bar: p99</text>`,
+    `<rect x="${left + 200}" y="30" width="10" height="10" fill="${PALETTES.bare[2]}"/><text x="${left + 214}" y="39">the floors (bare OpenIddict, bare JwtBearer API)</text>`,
+    `<rect x="${left + 480}" y="30" width="10" height="10" fill="${PALETTES.peer[2]}"/><text x="${left + 494}" y="39">oidc-provider</text>`,
+    `<text x="${left + 600}" y="39" fill="#555">lighter to darker: p50 → p99.9; figure above the bar: p99</text>`,
   ];
   for (let decade = lo; decade <= hi; decade *= 10) {
     for (const tick of [1, 2, 5].map((m) => m * decade).filter((t) => t <= hi)) {

@@ -73,18 +73,25 @@ const SCENARIOS = [
   ['refresh', 'refresh_token grant, rotating'],
   ['posts', 'BoardApi GET /posts/{id}'],
   ['posts-dpop', 'BoardApi GET /posts/{id}, DPoP'],
+  ['discovery', 'GET /.well-known/openid-configuration'],
+  ['jwks', 'GET the JWKS (discovery\'s jwks_uri)'],
+  ['jwks-refresh', 'JWKS refresh, If-None-Match: the ETag'],
 ];
 // Scenarios with peers (1, 2, 5): ours against the framework floor (bare OpenIddict) and against oidc-provider.
 const PEER_SCENARIOS = new Set(['token-RS256', 'token-PS256', 'token-ES256', 'introspection', 'refresh']);
-// Scenarios without (3, 3b): two runs of ours, the first over the second in the ratios.
+// Scenarios without (3, 3b): two runs of ours, the first over the second in the ratios; 3 also has a floor of its own,
+// the bare JwtBearer API (bench/BareBoardApi), the first over it in two more ratios.
 const PAIRS = { posts: ['check-on', 'check-off'], 'posts-dpop': ['dpop', 'bearer'] };
+const FLOORS = { posts: 'bare-api' };
+// Scenario 6: ours, the bare OpenIddict server and oidc-provider, with the caching headers each answered.
+const WELL_KNOWN = new Set(['discovery', 'jwks', 'jwks-refresh']);
 const ROLES = {
-  'identityserver-a': '1, 2, 2b, 4 (issues the tokens)', 'identityserver-b': '4 (revokes)', 'boardapi-on': '3 (check on), 3b, 4',
-  'boardapi-on-2': '4', 'boardapi-off': '3 (check off)', 'identityserver-PS256': '5', 'identityserver-ES256': '5',
-  'oidc-provider-RS256': '1, 2, 2b', 'oidc-provider-PS256': '5', 'oidc-provider-ES256': '5', redis: 'all of ours',
-  'bare-openiddict-RS256': '1, 2', 'bare-openiddict-PS256': '5', 'bare-openiddict-ES256': '5',
+  'identityserver-a': '1, 2, 2b, 4, 6 (issues the tokens)', 'identityserver-b': '4 (revokes)', 'boardapi-on': '3 (check on), 3b, 4',
+  'boardapi-on-2': '4', 'boardapi-off': '3 (check off)', 'boardapi-bare': '3 (the bare JwtBearer API)', 'identityserver-PS256': '5', 'identityserver-ES256': '5',
+  'oidc-provider-RS256': '1, 2, 2b, 6', 'oidc-provider-PS256': '5', 'oidc-provider-ES256': '5', redis: 'all of ours',
+  'bare-openiddict-RS256': '1, 2, 6', 'bare-openiddict-PS256': '5', 'bare-openiddict-ES256': '5',
 };
-const SERVER_NAMES = { ours: 'ours', bare: 'bare OpenIddict', peer: 'oidc-provider', 'check-on': 'ours, check on',
+const SERVER_NAMES = { ours: 'ours', bare: 'bare OpenIddict', 'bare-api': 'bare JwtBearer API', peer: 'oidc-provider', 'check-on': 'ours, check on',
   'check-off': 'ours, check off', dpop: 'ours, DPoP proof', bearer: 'ours, Bearer' };
 
 // The load gate. A run is not clean when the machine was busy before it started (1-minute load average above
@@ -129,27 +136,52 @@ for (const [scenario, title] of SCENARIOS.filter(([id]) => PEER_SCENARIOS.has(id
 }
 
 const rows = [];
-for (const [scenario, title] of SCENARIOS.filter(([id]) => !PEER_SCENARIOS.has(id))) {
+for (const [scenario, title] of SCENARIOS.filter(([id]) => PAIRS[id])) {
   const skipped = skips.find((s) => s.scenario === scenario);
   if (skipped) {
-    rows.push(skipRow(title, skipped, 13));
+    rows.push(skipRow(title, skipped, 15));
     continue;
   }
   const [mine, other] = PAIRS[scenario].map((server) => find(scenario, server));
-  for (const entry of [mine, other].filter(Boolean)) {
+  const floorEntry = FLOORS[scenario] && find(scenario, FLOORS[scenario]);
+  for (const entry of [mine, other, floorEntry].filter(Boolean)) {
     const isMine = entry === mine && other;
     const ratio = isMine ? f(mine.m.rps / other.m.rps) : '';
     const p99Ratio = isMine ? f(mine.m.p99 / other.m.p99) : '';
     const cpuRatio = isMine ? f(mine.m.serverCpu / other.m.serverCpu) : '';
+    const overFloor = entry === mine && floorEntry;
     const rounds = entry.rounds.length > 1 ? ` (median of ${entry.rounds.length})` : '';
     rows.push(`| ${title} | ${SERVER_NAMES[entry.server]} | ${f(entry.m.rps, 0)}${rounds} | ${f(entry.m.p50)} | ${f(entry.m.p90)} | `
       + `${f(entry.m.p99)} | ${entry.errorText} | ${f(entry.m.serverCpu, 0)} | ${f(entry.m.storeCpu, 0)} | `
-      + `${ratio} | ${p99Ratio} | ${cpuRatio} | ${f(Math.max(0, entry.m.other), 0)}${mark(entry)} |`);
+      + `${ratio} | ${p99Ratio} | ${cpuRatio} | ${overFloor ? f(mine.m.rps / floorEntry.m.rps) : ''} | `
+      + `${overFloor ? `**${f(mine.m.serverCpu / floorEntry.m.serverCpu)}**` : ''} | ${f(Math.max(0, entry.m.other), 0)}${mark(entry)} |`);
+  }
+}
+
+// Scenario 6: the figures, then the headers of one answer recorded before the run (what a resource server's cache sees).
+const headersOf = (scenario, server) => records.find((r) => r.type === 'headers' && r.scenario === scenario && r.server === server);
+const code = (value) => (value ? `\`${value.replaceAll('|', '\\|')}\`` : 'none');
+const wellKnownRows = [];
+for (const [scenario, title] of SCENARIOS.filter(([id]) => WELL_KNOWN.has(id))) {
+  const skipped = skips.find((s) => s.scenario === scenario);
+  if (skipped) {
+    wellKnownRows.push(skipRow(title, skipped, 13));
+    continue;
+  }
+  const [mine, bare, peer] = ['ours', 'bare', 'peer'].map((server) => find(scenario, server));
+  for (const entry of [mine, bare, peer].filter(Boolean)) {
+    const isMine = entry === mine;
+    const headers = headersOf(scenario, entry.server);
+    wellKnownRows.push(`| ${title} | ${SERVER_NAMES[entry.server]} | ${f(entry.m.rps, 0)} | **${f(entry.m.serverCpu, 0)}** | `
+      + `${isMine && bare ? f(mine.m.serverCpu / bare.m.serverCpu) : ''} | ${isMine && peer ? f(mine.m.serverCpu / peer.m.serverCpu) : ''} | `
+      + `${f(entry.m.p99)} | ${entry.errorText} | ${headers?.status ?? '—'} | ${code(headers?.etag)} | ${code(headers?.last_modified)} | `
+      + `${code(headers?.cache_control)} | ${f(Math.max(0, entry.m.other), 0)}${mark(entry)} |`);
   }
 }
 
 const SHORT = { 'token-RS256': 'token RS256', 'token-PS256': 'token PS256', 'token-ES256': 'token ES256',
-  introspection: 'introspection', refresh: 'refresh', posts: 'GET /posts/{id}', 'posts-dpop': 'GET /posts/{id}' };
+  introspection: 'introspection', refresh: 'refresh', posts: 'GET /posts/{id}', 'posts-dpop': 'GET /posts/{id}', discovery: 'discovery',
+  jwks: 'JWKS', 'jwks-refresh': 'JWKS refresh' };
 const goals = [];
 const goal = (text, ok, value) => goals.push(`- ${ok === undefined ? '⏭️' : check(ok)} ${text}: ${value}`);
 const ratioOf = (scenario) => (find(scenario, 'ours') && find(scenario, 'peer') ? find(scenario, 'ours').m.rps / find(scenario, 'peer').m.rps : undefined);
@@ -173,9 +205,6 @@ goal('refresh grant: no rotation lost under load (every family wrk held refreshe
     ? `${rotations.map((r) => `${SERVER_NAMES[r.server]} ${r.refreshed} of ${r.held} held (${r.families} minted)`).join(', ')}; `
       + `${familiesWithoutOneLiveToken ?? '?'} of ours without exactly one live token` : 'not measured');
 const onOff = find('posts', 'check-on') && find('posts', 'check-off') ? find('posts', 'check-on').m.rps / find('posts', 'check-off').m.rps : undefined;
-const onOffCpu = find('posts', 'check-on') && find('posts', 'check-off') ? find('posts', 'check-on').m.serverCpu / find('posts', 'check-off').m.serverCpu : undefined;
-goal('BoardApi revocation check on/off: requests/s at least 0.95', onOff === undefined ? undefined : onOff >= 0.95, f(onOff, 3));
-goal('BoardApi revocation check on/off: CPU/request at most 1.05×', onOffCpu === undefined ? undefined : onOffCpu <= 1.05, `${f(onOffCpu, 3)}×`);
 goal('revocation propagation p99 under 50 ms', propagation ? propagation.propagation_ms.p99 < 50 : undefined,
   propagation ? `${propagation.propagation_ms.p99} ms` : 'not measured');
 goal('no failed request in any load run', totalErrors === 0, `${totalErrors} failed`);
@@ -192,8 +221,29 @@ if (disturbed) goals.push(`- ⚠️ ${disturbed} measured run${disturbed > 1 ? '
 const floor = SCENARIOS.filter(([id]) => find(id, 'ours') && find(id, 'bare')).map(([id]) => {
   const [mine, bare] = [find(id, 'ours'), find(id, 'bare')];
   return `${SHORT[id]} ${f(mine.m.serverCpu, 0)} vs ${f(bare.m.serverCpu, 0)} µs (${f(mine.m.serverCpu / bare.m.serverCpu)}×, `
-    + `+${f(mine.m.serverCpu - bare.m.serverCpu, 0)} µs)`;
+    + `${mine.m.serverCpu >= bare.m.serverCpu ? '+' : ''}${f(mine.m.serverCpu - bare.m.serverCpu, 0)} µs)`;
 });
+
+// Ours against the resource-server floor, and the well-known documents fast and cacheable.
+const [checkOn, checkOff, bareApi] = ['check-on', 'check-off', 'bare-api'].map((server) => find('posts', server));
+const overBareApi = checkOn && bareApi ? checkOn.m.serverCpu / bareApi.m.serverCpu : undefined;
+goal('BoardApi (check on) CPU/request at most 1.2× the bare JwtBearer API\'s', overBareApi === undefined ? undefined : overBareApi <= 1.2,
+  overBareApi === undefined ? 'not measured' : `${f(overBareApi)}× (${f(checkOn.m.serverCpu, 0)} vs ${f(bareApi.m.serverCpu, 0)} µs; `
+    + `requests/s ${f(checkOn.m.rps / bareApi.m.rps)}×)`);
+const onOffCpu = checkOn && checkOff ? checkOn.m.serverCpu / checkOff.m.serverCpu : undefined;
+goal('revocation check on / off: CPU/request at most 1.05×', onOffCpu === undefined ? undefined : onOffCpu <= 1.05,
+  onOffCpu === undefined ? 'not measured' : `${f(onOffCpu, 3)}×`);
+goal('revocation check on / off: requests/s at least 0.95×', onOff === undefined ? undefined : onOff >= 0.95,
+  onOff === undefined ? 'not measured' : `${f(onOff, 3)}×`);
+for (const scenario of ['discovery', 'jwks']) {
+  const [entry, headers] = [find(scenario, 'ours'), headersOf(scenario, 'ours')];
+  goal(`${SHORT[scenario]} at least 20,000 requests/s, with a validator (ETag)`, entry ? entry.m.rps >= 20000 && Boolean(headers?.etag) : undefined,
+    entry ? `${f(entry.m.rps, 0)} requests/s, ETag ${headers?.etag ? 'sent' : 'none'}` : 'not measured');
+}
+const refresh = find('jwks-refresh', 'ours');
+const refreshStatus = headersOf('jwks-refresh', 'ours')?.status;
+goal('a resource server\'s JWKS refresh with the ETag costs a 304', refresh ? refreshStatus === 304 : undefined,
+  refresh ? `${refreshStatus}, ${f(refresh.m.rps, 0)} requests/s, ${f(refresh.m.serverCpu, 0)} µs CPU/request` : 'not measured');
 if (floor.length) goals.push(`- ℹ️ CPU/request, ours / bare OpenIddict (the framework floor): ${floor.join('; ')}`);
 
 const privateKey = createPrivateKey(readFileSync(signingKey));
@@ -246,7 +296,8 @@ const lines = [
     + '(`client_secret_basic`). Ours and the bare OpenIddict server introspect their JWT. oidc-provider refuses to introspect JWTs (`unsupported_token_type`), '
     + 'so the peer introspects an opaque token of the same API, the only kind it introspects.',
   `3. **BoardApi \`GET /posts/{id}\`** with a valid bearer token (a post created through the API first), revocation check on vs `
-    + `off (\`Revocation__CheckEnabled=false\`), ${s.rounds} alternating rounds each: medians. No peer.`,
+    + `off (\`Revocation__CheckEnabled=false\`) vs the resource server's floor, a bare JwtBearer API (below), ${s.rounds} `
+    + 'alternating rounds each: medians. No peer.',
   `   - 3b. **The same with DPoP** (RFC 9449) on the check-on instance: a DPoP-bound token (\`cnf.jkt\`, from client_credentials with `
     + 'a proof and the server\'s nonce) and a new ES256 proof each request (checked, then its jti recorded in Redis), vs a bearer '
     + `token, ${s.rounds} alternating rounds each: medians. The proofs are signed before each run (\`bench/suite/dpop.mjs\`), `
@@ -255,11 +306,22 @@ const lines = [
     + 'issued by A, timed from B\'s answer until both BoardApi processes answer 401 (`bench/RevocationLatency`).',
   '5. **Signing algorithms**: scenario 1 with `Credentials__SigningAlgorithm=PS256` and `=ES256` (the bare OpenIddict server '
     + 'with the same algorithm, oidc-provider with the same `jwt.sign.alg`), each on a freshly started server.',
+  '6. **Discovery and JWKS** (run after scenario 2, while the peers are up): `GET /.well-known/openid-configuration` and `GET` of '
+    + 'the `jwks_uri` it names (ours and the bare OpenIddict server: `/.well-known/jwks`; oidc-provider: `/jwks`), then ours '
+    + 'again with `If-None-Match` and the ETag its JWKS carried: a resource server\'s refresh. The headers of one answer each, '
+    + 'recorded with curl before the runs, are in the table.',
   '',
   'The framework floor: a bare OpenIddict ' + openIddict + ' server (`bench/BareOpenIddict`, a benchmark peer, never a product) '
     + 'in degraded mode: no database, no Redis, no rate limits, no DPoP; the one client\'s secret compared in memory (constant '
     + 'time, no hashing), the same key files, scopes, audience and token lifetime as ours, plain JWS access tokens. What ours '
     + 'spends per request beyond it is what RedisJwt adds on top of OpenIddict.',
+  '',
+  'The resource server\'s floor: a bare ASP.NET Core minimal API (`bench/BareBoardApi`, a benchmark peer, never a product) '
+    + 'with `Microsoft.AspNetCore.Authentication.JwtBearer` (discovery and JWKS from our issuer; issuer, audience, lifetime, '
+    + 'signature, `typ` at+jwt and the algorithms checked as BoardApi checks them) and one endpoint, `GET /posts/{id}` with '
+    + 'scope `posts.read`, reading the same row of the same database with plain Npgsql and answering the same JSON. No '
+    + 'revocation check, DPoP, rate limits, CORS or problem details. What BoardApi spends per request beyond it is what '
+    + 'RedisJwt and BoardApi\'s EF Core data layer add.',
   '',
   'The other peer: oidc-provider in one node process (`NODE_ENV=production`, config `bench/oidc-provider/server.mjs`), with its '
     + 'storage in plain in-memory maps (`map-adapter.mjs`: its own default adapter, an LRU of 1,000 entries, evicts grants under '
@@ -285,11 +347,20 @@ const lines = [
   '',
   '### BoardApi (scenarios 3, 3b)',
   '',
-  'Ratios: check on / off (3), DPoP / Bearer (3b).',
+  'Ratios: check on / off (3), DPoP / Bearer (3b); then check on / the bare JwtBearer API (3).',
   '',
-  '| scenario | server | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | CPU/request, server (µs) | CPU/request, PostgreSQL + Redis (µs) | requests/s ratio | p99 ratio | CPU/request ratio | other load (%) |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| scenario | server | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | CPU/request, server (µs) | CPU/request, PostgreSQL + Redis (µs) | requests/s ratio | p99 ratio | CPU/request ratio | requests/s ratio ours / bare API | CPU/request ratio ours / bare API | other load (%) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
+  '',
+  '### Discovery and JWKS (scenario 6)',
+  '',
+  'Errors count answers of 400 or more: the refresh\'s 304s are not errors. Status and headers: one answer, recorded before '
+    + 'the runs; ETag and Last-Modified are the validators a cache revalidates with.',
+  '',
+  '| request | server | requests/s | CPU/request, server (µs) | CPU ratio ours / bare OpenIddict | CPU ratio ours / oidc-provider | p99 (ms) | errors | status | ETag | Last-Modified | Cache-Control | other load (%) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...wellKnownRows,
   '',
   '![Latency percentiles per scenario and server](latency.svg)',
   '',
@@ -324,7 +395,7 @@ const chartSeries = SCENARIOS.flatMap(([id]) => series.filter((entry) => entry.s
 writeFileSync(join(resultsDir, 'latency.svg'), latencyChart(chartSeries.map((entry) => ({
   group: entry.scenario,
   label: [SHORT[entry.scenario], SERVER_NAMES[entry.server].replace('ours, ', '')],
-  kind: ['bare', 'peer'].includes(entry.server) ? entry.server : 'ours',
+  kind: entry.server.startsWith('bare') ? 'bare' : entry.server === 'peer' ? 'peer' : 'ours',
   values: { p50: entry.m.p50, p90: entry.m.p90, p99: entry.m.p99, 'p99.9': entry.m.p999 },
 }))));
 console.log(lines.slice(lines.indexOf('## Results')).join('\n'));
