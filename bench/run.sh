@@ -138,14 +138,6 @@ stop_service() {
   unset "PIDS[$1]"
 }
 
-store_pids() { # PostgreSQL (postmaster and its backends) and Redis
-  local postmaster
-  postmaster=$(head -n 1 "$SCRATCH/postgres/postmaster.pid")
-  echo "$postmaster"
-  pgrep -P "$postmaster" || true
-  cat "$SCRATCH/redis/redis.pid"
-}
-
 # run_wrk LUA URL SECONDS JSON_OUT [KEY=VALUE...]: the scenario's Lua script reads its inputs from the environment.
 # A request unanswered after 2 s (wrk's default, written out) counts as an error (timeout).
 run_wrk() {

@@ -48,9 +48,41 @@ children_ticks() {
   awk '{ print $14 + $15 }' <<<"${stat##*) }"
 }
 
-# vm_hwm PID: peak resident set size in kB (VmHWM), 0 if the process is gone.
-vm_hwm() {
-  awk '$1 == "VmHWM:" { print $2; found = 1 } END { if (!found) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+# status_kb PID FIELD: a figure in kB of /proc/PID/status (VmHWM, VmRSS), 0 if the process is gone.
+status_kb() {
+  awk -v field="$2:" '$1 == field { print $2; found = 1 } END { if (!found) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+vm_hwm() { status_kb "$1" VmHWM; } # PID: peak resident set size in kB
+vm_rss() { status_kb "$1" VmRSS; } # PID: resident set size in kB
+
+# pss_kb: reads PIDs on stdin, prints their proportional set sizes summed, in kB (/proc/PID/smaps_rollup): pages the
+# processes share (nginx's workers, PostgreSQL's shared buffers) counted once, where VmRSS would count them in each.
+pss_kb() {
+  local pid
+  while read -r pid; do
+    [[ -n $pid ]] && cat "/proc/$pid/smaps_rollup" 2>/dev/null
+  done | awk '$1 == "Pss:" { sum += $2 } END { print sum + 0 }'
+}
+
+# store_pids: PostgreSQL's postmaster and backends and Redis, of a bench script's scratch servers (global SCRATCH).
+store_pids() {
+  local postmaster
+  postmaster=$(head -n 1 "$SCRATCH/postgres/postmaster.pid")
+  echo "$postmaster"
+  pgrep -P "$postmaster" || true
+  cat "$SCRATCH/redis/redis.pid"
+}
+
+# own_pids: every process a bench script runs (globals SCRATCH and PIDS, as stop_bench's), to tell its CPU from what
+# other work on the machine took: the scratch servers and each service with its children (nginx's workers).
+own_pids() {
+  local pid
+  store_pids
+  for pid in "${PIDS[@]}"; do
+    echo "$pid"
+    pgrep -P "$pid" || true
+  done
 }
 
 # try_ready URL PID: polls URL for up to a minute while PID lives; fails (without dying) if it exits or never answers.
