@@ -34,3 +34,8 @@ export function versionsLine(extra = []) {
     `Redis ${/v=(\S+)/.exec(sh('redis-server --version'))?.[1]}`, sh('wrk -v 2>&1 | head -n 1').split(' ').slice(0, 2).join(' ')]
     .join(', ') + '.';
 }
+
+// The load gate of every report: a run is not clean when the machine was busy before it started (1-minute load average
+// above loadavgPerCore per core) or when processes outside the benchmark took more than otherPercent % of all cores
+// while it measured: then its figures are not comparable with a clean run's.
+export const LOAD_GATE = { loadavgPerCore: 0.75, otherPercent: 10 };

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { latencyChart } from './chart.mjs';
-import { clockTicks, machineLine, openIddictVersion as openIddict, repo, versionsLine } from './machine.mjs';
+import { clockTicks, LOAD_GATE, machineLine, openIddictVersion as openIddict, repo, versionsLine } from './machine.mjs';
 
 const [runsFile, resultsDir, signingKey, ...settingArgs] = process.argv.slice(2);
 const settings = Object.fromEntries(settingArgs.map((arg) => arg.split('=')));
@@ -77,11 +77,9 @@ const ROLES = {
 const SERVER_NAMES = { ours: 'ours', bare: 'bare OpenIddict', peer: 'oidc-provider', 'check-on': 'ours, check on',
   'check-off': 'ours, check off', dpop: 'ours, DPoP proof', bearer: 'ours, Bearer' };
 
-// The load gate. A run is not clean when the machine was busy before it started (1-minute load average above
-// LOADAVG_LIMIT per core) or when processes outside the benchmark took more than OTHER_LOAD_LIMIT % of all cores
-// during a measured run: then its figures, and the ratios between servers measured minutes apart, are not comparable.
-const LOADAVG_LIMIT_PER_CORE = 0.75;
-const OTHER_LOAD_LIMIT = 10;
+// The load gate (machine.mjs): a disturbed run's figures, and the ratios between servers measured minutes apart, are
+// not comparable.
+const { loadavgPerCore: LOADAVG_LIMIT_PER_CORE, otherPercent: OTHER_LOAD_LIMIT } = LOAD_GATE;
 const loadavgLimit = LOADAVG_LIMIT_PER_CORE * cpus().length;
 const loadavg = Number(settings.loadavg);
 const busy = (entry) => entry.rounds.some((r) => r.other > OTHER_LOAD_LIMIT);
