@@ -174,7 +174,7 @@ run_mix() {
   for kind in "${KINDS[@]}"; do
     env BENCH_WRK_DIR="$BENCH/wrk" BENCH_SCRIPT="${SCRIPT[$kind]}" BENCH_JSON="$out/wrk-$kind.json" BENCH_HISTOGRAM=1 \
       BENCH_THREADS=1 BENCH_RATE="${RATE[$kind]:-}" BENCH_BASIC="${BASIC[$kind]:-}" BENCH_TOKEN="$token" \
-      BENCH_CLIENT_ID="$APP" BENCH_REFRESH_POOL="$POOL" \
+      BENCH_CLIENT_ID="$APP" BENCH_TOKENS="$POOL" BENCH_FINAL_TOKENS="$POOL" \
       wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --timeout 2s -s "$BENCH/wrk/paced.lua" "${URL[$kind]}" >"$out/wrk-$kind.out" 2>&1 &
     PIDS[wrk-$kind]=$!
   done

@@ -132,8 +132,8 @@ const lines = [
     + `token), each kind paced at ${s.load}% of its capacity (\`bench/wrk/paced.lua\`: steady send times; a wrk that falls `
     + 'behind does not catch up in bursts). After each slice: the RSS of every process (nginx and PostgreSQL, several '
     + 'processes sharing pages, as their summed PSS), Redis\'s `used_memory` and keys, PostgreSQL\'s connections and sizes. '
-    + `The user's ${s.families} refresh token families were signed in one at a time before the warm-up (several sign-ins `
-    + 'of one account at once are refused now and then: Identity\'s lockout reset hits a concurrency conflict).',
+    + `The user's ${s.families} refresh token families (password grants) were signed in before the warm-up, more than the `
+    + 'connections: each run loses the families whose refresh is unanswered when it stops.',
   '',
   `## Goals (issue 22)`,
   '',

@@ -49,8 +49,8 @@ const pairs = (file) => Object.fromEntries(lines(file).map((line) => line.split(
 
 if (command === 'sign-in') {
   const [tokenUrl, client, username, password, scope, count, field] = args;
-  // One at a time: the IdentityServer refuses some of several sign-ins of one account at once (Identity's lockout
-  // reset after a right password fails on a concurrency conflict when another attempt is reserved meanwhile).
+  // One at a time: from this branch's base on, several right passwords of one account at once fail now and then
+  // (Identity's lockout reset under the user's concurrency stamp; main fixes it in a1ec694).
   for (let i = 0; i < Number(count); i++) {
     const response = await post(tokenUrl, { grant_type: 'password', client_id: client, username, password, scope });
     const answer = await response.json().catch(() => ({}));

@@ -1,16 +1,15 @@
 -- Token endpoint, refresh_token grant of a public client (BENCH_CLIENT_ID), with rotation: each answer carries the
 -- family's next refresh token and the one sent is spent, so a family must never be in two requests at once. The
--- families' current tokens are a pool in the file BENCH_REFRESH_POOL, one a line (thread k of BENCH_THREADS takes
+-- families' current tokens are a pool read from the file BENCH_TOKENS, one a line (thread k of BENCH_THREADS takes
 -- lines k, k + BENCH_THREADS, ...): request() takes the oldest out of its thread's pool, response() puts the new one
--- back. When wrk is done the pools are written back to the same file for the next run. A family whose request is
--- still unanswered when wrk stops is lost (the server may have rotated it), as is one whose refresh failed; an empty
--- pool sends an unknown token, a 400 counted as a failure.
+-- back. When wrk is done the pools are written to BENCH_FINAL_TOKENS (it may be BENCH_TOKENS), the next run's. A
+-- family whose request is still unanswered when wrk stops is lost (the server may have rotated it), as is one whose
+-- refresh failed; an empty pool sends an unknown token, a 400 counted as a failure.
 dofile(os.getenv("BENCH_WRK_DIR") .. "/report.lua")
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 
 local threads = assert(tonumber(os.getenv("BENCH_THREADS")), "BENCH_THREADS is not set")
-local pool_file = assert(os.getenv("BENCH_REFRESH_POOL"), "BENCH_REFRESH_POOL is not set")
 local started, handles = 0, {}
 
 function setup(thread)
@@ -27,7 +26,7 @@ local body = "grant_type=refresh_token&client_id=" .. assert(os.getenv("BENCH_CL
 
 function init()
   local line = 0
-  for token in io.lines(pool_file) do
+  for token in io.lines((assert(os.getenv("BENCH_TOKENS"), "BENCH_TOKENS is not set"))) do
     if line % threads == id - 1 then
       last = last + 1
       pool[last] = token
@@ -57,7 +56,7 @@ end
 local report = done
 function done(summary, latency, requests)
   report(summary, latency, requests)
-  local file = assert(io.open(pool_file, "w"))
+  local file = assert(io.open(assert(os.getenv("BENCH_FINAL_TOKENS"), "BENCH_FINAL_TOKENS is not set"), "w"))
   for _, thread in ipairs(handles) do
     local tokens, from, to = thread:get("pool"), thread:get("first"), thread:get("last")
     for i = from, to do file:write(tokens[i], "\n") end
