@@ -108,16 +108,6 @@ wait_ready "https://127.0.0.1:$IDS_B" "$SCRATCH/identityserver-b.log" "IdentityS
 start_dotnet planner samples/ThirdPartyWeb ThirdPartyWeb.dll "$PLANNER_URL" "${PLANNER_ENV[@]}"
 try_ready "$PLANNER_URL/" "${PIDS[planner]}" || { tail -n 30 "$SCRATCH/planner.log" >&2; die "Acme Planner did not start"; }
 
-# Everything this benchmark runs, for the share of the machine that went to other work meanwhile.
-own_pids() {
-  local postmaster
-  postmaster=$(head -n 1 "$SCRATCH/postgres/postmaster.pid")
-  echo "$postmaster"
-  pgrep -P "$postmaster" || true
-  cat "$SCRATCH/redis/redis.pid"
-  printf '%s\n' "${PIDS[@]}"
-}
-
 log "$LOGOUTS logouts (after $WARMUP to warm up)"
 STARTED=$(date +%s.%N)
 own_pids | ticks >"$SCRATCH/own.0"

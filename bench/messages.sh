@@ -86,16 +86,6 @@ start_identity() { # PORT
   wait_ready "http://127.0.0.1:$1" "$SCRATCH/identity-$1.log" "IdentityServer on :$1"
 }
 
-# Everything this benchmark runs, for the share of the machine that went to other work meanwhile.
-own_pids() {
-  local postmaster
-  postmaster=$(head -n 1 "$SCRATCH/postgres/postmaster.pid")
-  echo "$postmaster"
-  pgrep -P "$postmaster" || true
-  cat "$SCRATCH/redis/redis.pid"
-  printf '%s\n' "${PIDS[@]}"
-}
-
 # reaped_ticks PID: children_ticks of the shell PID; round runs in $(...), whose $$ is still the parent's.
 reaped_ticks() {
   local stat

@@ -81,15 +81,6 @@ ISSUER=http://127.0.0.1:$IDS_PORT/
 ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
   ConnectionStrings__IdentityDb="$(pg_role_connection "$PG_PORT" profile_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD");Maximum Pool Size=16"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Server__Issuer="$ISSUER" Server__AllowInsecureHttp=true
-  Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key"
-  Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key"
-  Messages__Providers__Email=folder Messages__Providers__Sms=folder Messages__Folder__Path="$SCRATCH/messages"
-  "Seed__Clients__${CLIENT}__Type=confidential" "Seed__Clients__${CLIENT}__Secret=$SECRET"
-  "Seed__Clients__${CLIENT}__GrantTypes__0=client_credentials"
-  "Seed__Clients__${CLIENT}__Scopes__0=posts.read" "Seed__Clients__${CLIENT}__Scopes__1=posts.write"
-  "Seed__Clients__${INTROSPECTOR}__Type=confidential" "Seed__Clients__${INTROSPECTOR}__Secret=$INTROSPECTOR_SECRET"
-  "Seed__Clients__${INTROSPECTOR}__Introspection=true" "Seed__Clients__${INTROSPECTOR}__Resource=$BOARD_RESOURCE"
-  "Seed__ApiScopes__posts.read__Resource=$BOARD_RESOURCE" "Seed__ApiScopes__posts.write__Resource=$BOARD_RESOURCE"
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
   RateLimits__Policies__revocations-per-client__PermitLimit=10000000
   # The refresh scenario: bench/run.sh's first-party client and user.
@@ -98,6 +89,7 @@ ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
   "Seed__Clients__${APP}__Scopes__0=openid" "Seed__Clients__${APP}__Scopes__1=offline_access" "Seed__Clients__${APP}__Scopes__2=posts.read"
   Seed__DemoUser__Email="$USER_EMAIL" Seed__DemoUser__Password="$USER_PASSWORD" "Seed__DemoUser__DisplayName=Bench User"
   RateLimits__Policies__sign-in-per-account__PermitLimit=10000000 RateLimits__Policies__sign-in-per-ip__PermitLimit=10000000)
+bench_identity_env ENV
 # W^X off: with it, JIT-compiled code runs from a memfd mapping perf cannot match with the perf map.
 [[ -z $PERF_DIR ]] || ENV+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 
@@ -113,7 +105,6 @@ for name in "${NAMES[@]}"; do
   log "IdentityServer $name: pid ${PIDS[$name]}, port ${PORTS[$name]}, ${DIRS[$name]}"
 done
 
-basic() { printf '%s:%s' "$1" "$2" | base64 -w0; }
 # scenario_args SCENARIO PORT: the wrk script, URL and environment of a scenario.
 scenario_args() {
   case $1 in

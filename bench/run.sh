@@ -77,15 +77,6 @@ COMMON_ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
 IDS_ENV=(
   ConnectionStrings__IdentityDb="$(db bench_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Server__Issuer="$ISSUER" Server__AllowInsecureHttp=true
-  Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key"
-  Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key"
-  Messages__Providers__Email=folder Messages__Providers__Sms=folder Messages__Folder__Path="$SCRATCH/messages"
-  "Seed__Clients__${CLIENT}__Type=confidential" "Seed__Clients__${CLIENT}__Secret=$SECRET"
-  "Seed__Clients__${CLIENT}__GrantTypes__0=client_credentials"
-  "Seed__Clients__${CLIENT}__Scopes__0=posts.read" "Seed__Clients__${CLIENT}__Scopes__1=posts.write"
-  "Seed__Clients__${INTROSPECTOR}__Type=confidential" "Seed__Clients__${INTROSPECTOR}__Secret=$INTROSPECTOR_SECRET"
-  "Seed__Clients__${INTROSPECTOR}__Introspection=true" "Seed__Clients__${INTROSPECTOR}__Resource=$BOARD_RESOURCE"
-  "Seed__ApiScopes__posts.read__Resource=$BOARD_RESOURCE" "Seed__ApiScopes__posts.write__Resource=$BOARD_RESOURCE"
   # One client asks as fast as it can: the per-client limits stay on (a Redis call per request) but never refuse; the
   # propagation scenario revokes 1,000 tokens in a few seconds.
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
@@ -97,24 +88,11 @@ IDS_ENV=(
   # One user signs in FAMILIES times from one address before the refresh scenario.
   RateLimits__Policies__sign-in-per-account__PermitLimit=10000000 RateLimits__Policies__sign-in-per-ip__PermitLimit=10000000
 )
+bench_identity_env IDS_ENV
 BOARD_DB=$(db bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")
 BOARD_ENV=(ConnectionStrings__BoardDb="$BOARD_DB"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true
   Auth__Audience="$BOARD_RESOURCE" RateLimits__Policies__board-reads__PermitLimit=10000000)
-
-# start_dotnet NAME PROJECT PORT [KEY=VALUE...]: a service in the background, PROJECT a folder under src/ or a path from
-# the repository's root (bench/BareBoardApi); exec keeps the PID the server's own.
-start_dotnet() {
-  local name=$1 project=$2 port=$3 dir
-  shift 3
-  dir=src/$project
-  [[ $project != */* ]] || dir=$project
-  (
-    cd "$REPO_ROOT/$dir/bin/Release/net10.0"
-    exec env ASPNETCORE_URLS="http://127.0.0.1:$port" "${COMMON_ENV[@]}" "$@" dotnet "${project##*/}.dll"
-  ) >"$SCRATCH/$name.log" 2>&1 &
-  PIDS[$name]=$!
-}
 
 # start_peer ALG: oidc-provider signing access tokens with ALG, with the IdentityServer's key files.
 start_peer() {
@@ -153,14 +131,6 @@ stop_service() {
   printf '{"type":"memory","process":"%s","vm_hwm_kb":%s}\n' "$1" "$(vm_hwm "${PIDS[$1]}")" >>"$RUNS"
   stop_pid "${PIDS[$1]}"
   unset "PIDS[$1]"
-}
-
-store_pids() { # PostgreSQL (postmaster and its backends) and Redis
-  local postmaster
-  postmaster=$(head -n 1 "$SCRATCH/postgres/postmaster.pid")
-  echo "$postmaster"
-  pgrep -P "$postmaster" || true
-  cat "$SCRATCH/redis/redis.pid"
 }
 
 # run_wrk LUA URL SECONDS JSON_OUT [KEY=VALUE...]: the scenario's Lua script reads its inputs from the environment.
@@ -204,7 +174,6 @@ skip() { # SCENARIO REASON
   printf '{"type":"skip","scenario":"%s","reason":%s}\n' "$1" "$(node -e 'console.log(JSON.stringify(process.argv[1]))' "$2")" >>"$RUNS"
 }
 
-basic() { printf '%s:%s' "$1" "$2" | base64 -w0; }
 
 # record_headers SCENARIO SERVER URL [CURL_ARG...]: the status and caching headers of one answer to URL, for the report.
 record_headers() {
@@ -218,13 +187,6 @@ record_headers() {
     "$1" "$2" "$headers" >>"$RUNS"
 }
 
-# migrate PROJECT [KEY=VALUE...]: the Production path, `X migrate` (migrations and seed), then exit.
-migrate() {
-  local project=$1
-  shift
-  (cd "$REPO_ROOT/src/$project/bin/Release/net10.0" && env "${COMMON_ENV[@]}" "$@" dotnet "$project.dll" migrate) \
-    >"$SCRATCH/migrate-$project.log" 2>&1 || { tail -n 30 "$SCRATCH/migrate-$project.log" >&2; die "$project migrate failed"; }
-}
 log "migrating (IdentityServer migrate, BoardApi migrate)"
 migrate IdentityServer "${IDS_ENV[@]}"
 migrate BoardApi "${BOARD_ENV[@]}"

@@ -420,6 +420,32 @@ stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
+# --- nginx ------------------------------------------------------------------
+
+# render_nginx_conf OUT: deploy/nginx/nginx.conf.template with the NGINX_* variables of the environment (its header
+# lists them), rendered with envsubst as the nginx image does in docker-compose.yml. Dies if one is not set.
+render_nginx_conf() {
+  # Only the NGINX_* variables: nginx's own ($host, $remote_addr, ...) must stay.
+  # shellcheck disable=SC2016 # the single quotes keep ${...} for envsubst
+  envsubst "$(printf '${%s} ' "${!NGINX_@}")" <"$_LIB_DIR/../deploy/nginx/nginx.conf.template" >"$1"
+  local unset_variables
+  unset_variables=$(grep -oE '[$][{]NGINX_[A-Z0-9_]+[}]' "$1" | sort -u | tr '\n' ' ' || true)
+  [[ -z $unset_variables ]] || die "deploy/nginx/nginx.conf.template uses variables this script does not set: $unset_variables"
+}
+
+# start_nginx PREFIX CONF LOG [ACCESS_LOG]: nginx in the background, a child of this shell run from its own folder
+# PREFIX (pid and temporary files), never the system's service; NGINX_PID is its master's PID. Errors go to LOG, the
+# access log (the template writes it to stdout) to ACCESS_LOG, LOG by default.
+start_nginx() {
+  # Debian installs nginx in /usr/sbin, which is not on an unprivileged user's PATH. -e stderr: not the compiled-in
+  # error log, which only root may open.
+  local nginx
+  nginx=$(command -v nginx || echo /usr/sbin/nginx)
+  "$nginx" -t -q -p "$1" -c "$2" -e stderr || die "nginx refused $2"
+  "$nginx" -p "$1" -c "$2" -e stderr >>"${4:-$3}" 2>>"$3" &
+  NGINX_PID=$!
+}
+
 # --- scratch runs (test.sh, bench/) -------------------------------------------
 
 # stop_scratch_servers SCRATCH REDIS_PORT: stops the PostgreSQL (in SCRATCH/postgres),

@@ -144,19 +144,10 @@ export NGINX_BOARDAPI_2=127.0.0.1:${BOARD_PORTS[1]}
 export NGINX_TLS_CERTIFICATE=$CERT_DIR/tls.crt
 export NGINX_TLS_CERTIFICATE_KEY=$CERT_DIR/tls.key
 NGINX_CONF=$DATA_DIR/nginx/nginx.conf
-# Only the NGINX_* variables: nginx's own ($host, $remote_addr, ...) must stay.
-# shellcheck disable=SC2016 # the single quotes keep ${...} for envsubst
-envsubst "$(printf '${%s} ' "${!NGINX_@}")" <"$REPO_ROOT/deploy/nginx/nginx.conf.template" >"$NGINX_CONF"
-unset_variables=$(grep -oE '[$][{]NGINX_[A-Z0-9_]+[}]' "$NGINX_CONF" | sort -u | tr '\n' ' ' || true)
-[[ -z $unset_variables ]] || die "deploy/nginx/nginx.conf.template uses variables this script does not set: $unset_variables"
-
-# Debian installs nginx in /usr/sbin, which is not on an unprivileged user's PATH. -e stderr: not the compiled-in
-# error log, which only root may open.
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-"$NGINX" -t -q -p "$DATA_DIR/nginx/" -c "$NGINX_CONF" -e stderr || die "nginx refused $NGINX_CONF"
+render_nginx_conf "$NGINX_CONF"
 log "starting nginx on 127.0.0.1:$ISSUER_PORT and :$BOARD_API_PORT"
-"$NGINX" -p "$DATA_DIR/nginx/" -c "$NGINX_CONF" -e stderr >>"$LOG_DIR/nginx.log" 2>&1 &
-PIDS=("$!" "${PIDS[@]}") # stopped first, so no request reaches an instance that is going away
+start_nginx "$DATA_DIR/nginx/" "$NGINX_CONF" "$LOG_DIR/nginx.log"
+PIDS=("$NGINX_PID" "${PIDS[@]}") # stopped first, so no request reaches an instance that is going away
 for _ in {1..40}; do
   curl -sf --cacert "$CERT_DIR/tls-ca.crt" "${ISSUER}health/ready" >/dev/null && break
   sleep 0.25

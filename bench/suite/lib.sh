@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Helpers of bench/run.sh: measuring processes through /proc, non-fatal readiness checks, small JSON reads.
-# Sourced after scripts/lib.sh (log, die).
+# Helpers of the bench scripts: starting our services, measuring processes through /proc, non-fatal readiness checks,
+# small JSON reads. Sourced after scripts/lib.sh (log, die).
 
 # stop_bench: the exit trap of a bench script (install_traps stop_bench) whose globals are PIDS (name -> PID of each
 # service it started), SCRATCH, REDIS_PORT and LOGS_ON_FAILURE: stops the services and the scratch servers, and keeps
@@ -15,6 +15,47 @@ stop_bench() {
   fi
   stop_scratch_servers "$SCRATCH" "$REDIS_PORT"
   exit "$rc"
+}
+
+# start_dotnet NAME PROJECT PORT [KEY=VALUE...]: src/PROJECT's Release build in the background on 127.0.0.1:PORT, with
+# the caller's COMMON_ENV and then KEY=VALUE, its log SCRATCH/NAME.log; exec keeps the PID (PIDS[NAME]) the server's own.
+start_dotnet() {
+  local name=$1 project=$2 port=$3 dir
+  shift 3
+  dir=src/$project
+  [[ $project != */* ]] || dir=$project
+  (
+    cd "$REPO_ROOT/$dir/bin/Release/net10.0"
+    exec env ASPNETCORE_URLS="http://127.0.0.1:$port" "${COMMON_ENV[@]}" "$@" dotnet "${project##*/}.dll"
+  ) >"$SCRATCH/$name.log" 2>&1 &
+  PIDS[$name]=$!
+}
+
+# bench_identity_env ARRAY: appends to ARRAY the IdentityServer settings the bench scripts share: the scratch key
+# files (SCRATCH/certs), messages to a folder, the API scopes' resource BOARD_RESOURCE, and the clients CLIENT
+# (client_credentials with SECRET, posts.read and posts.write) and INTROSPECTOR (BoardApi introspecting, with
+# INTROSPECTOR_SECRET).
+bench_identity_env() {
+  local -n settings=$1
+  settings+=(
+    Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key"
+    Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key"
+    Messages__Providers__Email=folder Messages__Providers__Sms=folder Messages__Folder__Path="$SCRATCH/messages"
+    "Seed__ApiScopes__posts.read__Resource=$BOARD_RESOURCE" "Seed__ApiScopes__posts.write__Resource=$BOARD_RESOURCE"
+    "Seed__Clients__${CLIENT}__Type=confidential" "Seed__Clients__${CLIENT}__Secret=$SECRET"
+    "Seed__Clients__${CLIENT}__GrantTypes__0=client_credentials"
+    "Seed__Clients__${CLIENT}__Scopes__0=posts.read" "Seed__Clients__${CLIENT}__Scopes__1=posts.write"
+    "Seed__Clients__${INTROSPECTOR}__Type=confidential" "Seed__Clients__${INTROSPECTOR}__Secret=$INTROSPECTOR_SECRET"
+    "Seed__Clients__${INTROSPECTOR}__Introspection=true" "Seed__Clients__${INTROSPECTOR}__Resource=$BOARD_RESOURCE"
+  )
+}
+
+# migrate PROJECT [KEY=VALUE...]: the Production path, `X migrate` (migrations and seed), then exit.
+migrate() {
+  local project=$1
+  shift
+  (cd "$REPO_ROOT/src/$project/bin/Release/net10.0" && env "${COMMON_ENV[@]}" "$@" dotnet "$project.dll" migrate) \
+    >"$SCRATCH/migrate-$project.log" 2>&1 || { tail -n 30 "$SCRATCH/migrate-$project.log" >&2; die "$project migrate failed"; }
 }
 
 # ticks: reads PIDs on stdin, prints "PID TICKS" (utime + stime, /proc/PID/stat fields 14 and 15) for each live one.
@@ -48,9 +89,41 @@ children_ticks() {
   awk '{ print $14 + $15 }' <<<"${stat##*) }"
 }
 
-# vm_hwm PID: peak resident set size in kB (VmHWM), 0 if the process is gone.
-vm_hwm() {
-  awk '$1 == "VmHWM:" { print $2; found = 1 } END { if (!found) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+# status_kb PID FIELD: a figure in kB of /proc/PID/status (VmHWM, VmRSS), 0 if the process is gone.
+status_kb() {
+  awk -v field="$2:" '$1 == field { print $2; found = 1 } END { if (!found) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+vm_hwm() { status_kb "$1" VmHWM; } # PID: peak resident set size in kB
+vm_rss() { status_kb "$1" VmRSS; } # PID: resident set size in kB
+
+# pss_kb: reads PIDs on stdin, prints their proportional set sizes summed, in kB (/proc/PID/smaps_rollup): pages the
+# processes share (nginx's workers, PostgreSQL's shared buffers) counted once, where VmRSS would count them in each.
+pss_kb() {
+  local pid
+  while read -r pid; do
+    [[ -n $pid ]] && cat "/proc/$pid/smaps_rollup" 2>/dev/null
+  done | awk '$1 == "Pss:" { sum += $2 } END { print sum + 0 }'
+}
+
+# store_pids: PostgreSQL's postmaster and backends and Redis, of a bench script's scratch servers (global SCRATCH).
+store_pids() {
+  local postmaster
+  postmaster=$(head -n 1 "$SCRATCH/postgres/postmaster.pid")
+  echo "$postmaster"
+  pgrep -P "$postmaster" || true
+  cat "$SCRATCH/redis/redis.pid"
+}
+
+# own_pids: every process a bench script runs (globals SCRATCH and PIDS, as stop_bench's), to tell its CPU from what
+# other work on the machine took: the scratch servers and each service with its children (nginx's workers).
+own_pids() {
+  local pid
+  store_pids
+  for pid in "${PIDS[@]}"; do
+    echo "$pid"
+    pgrep -P "$pid" || true
+  done
 }
 
 # try_ready URL PID: polls URL for up to a minute while PID lives; fails (without dying) if it exits or never answers.
@@ -80,6 +153,9 @@ jwt_shape() {
   node -e 'const [h, p] = process.argv[1].split(".").slice(0, 2).map((x) => JSON.parse(Buffer.from(x, "base64url")));
     console.log(`header ${JSON.stringify(h)}, claims ${Object.keys(p).sort().join(" ")}, aud ${p.aud}, scope ${p.scope}`)' "$1"
 }
+
+# basic CLIENT SECRET: the credentials of an Authorization: Basic header (client_secret_basic).
+basic() { printf '%s:%s' "$1" "$2" | base64 -w0; }
 
 # client_token TOKEN_URL CLIENT SECRET SCOPE [EXTRA_FORM_FIELD...]: a client_credentials access token.
 client_token() {

@@ -1,19 +1,15 @@
 // Writes bench/results/latest.md and latency.svg from the JSON lines bench/run.sh collected.
 // Usage: node report.mjs RUNS.jsonl RESULTS_DIR SIGNING_KEY key=value...   Exit 2 when any request failed.
-import { execSync } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { latencyChart } from './chart.mjs';
+import { clockTicks, LOAD_GATE, machineLine, openIddictVersion as openIddict, repo, versionsLine } from './machine.mjs';
 
 const [runsFile, resultsDir, signingKey, ...settingArgs] = process.argv.slice(2);
 const settings = Object.fromEntries(settingArgs.map((arg) => arg.split('=')));
 const records = readFileSync(runsFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
-const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const sh = (command) => { try { return execSync(command, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim(); } catch (e) { return (e.stdout || '').trim() || '?'; } };
-const clockTicks = Number(sh('getconf CLK_TCK')) || 100;
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -94,11 +90,9 @@ const ROLES = {
 const SERVER_NAMES = { ours: 'ours', bare: 'bare OpenIddict', 'bare-api': 'bare JwtBearer API', peer: 'oidc-provider', 'check-on': 'ours, check on',
   'check-off': 'ours, check off', dpop: 'ours, DPoP proof', bearer: 'ours, Bearer' };
 
-// The load gate. A run is not clean when the machine was busy before it started (1-minute load average above
-// LOADAVG_LIMIT per core) or when processes outside the benchmark took more than OTHER_LOAD_LIMIT % of all cores
-// during a measured run: then its figures, and the ratios between servers measured minutes apart, are not comparable.
-const LOADAVG_LIMIT_PER_CORE = 0.75;
-const OTHER_LOAD_LIMIT = 10;
+// The load gate (machine.mjs): a disturbed run's figures, and the ratios between servers measured minutes apart, are
+// not comparable.
+const { loadavgPerCore: LOADAVG_LIMIT_PER_CORE, otherPercent: OTHER_LOAD_LIMIT } = LOAD_GATE;
 const loadavgLimit = LOADAVG_LIMIT_PER_CORE * cpus().length;
 const loadavg = Number(settings.loadavg);
 const busy = (entry) => entry.rounds.some((r) => r.other > OTHER_LOAD_LIMIT);
@@ -266,10 +260,7 @@ if (peerTokens) {
     + `reach ${f(signingCeiling, 0)} tokens/s; 1.5× the peer is ${f(1.5 * peerTokens, 0)} tokens/s `
     + `(${f((100 * 1.5 * peerTokens) / signingCeiling, 0)}% of that ceiling, before HTTP, wrk and everything else)`);
 }
-const openIddict = /<OpenIddictVersion>([^<]+)</.exec(readFileSync(join(repo, 'Directory.Packages.props'), 'utf8'))?.[1];
 const peerVersion = JSON.parse(readFileSync(join(repo, 'bench/oidc-provider/node_modules/oidc-provider/package.json'), 'utf8')).version;
-const aspnet = sh('dotnet --list-runtimes').split('\n').filter((l) => l.startsWith('Microsoft.AspNetCore.App')).pop()?.split(' ')[1];
-const pgBin = sh('ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1');
 const s = settings;
 const lines = [
   '# Benchmarks: IdentityServer and BoardApi vs a bare OpenIddict server and node oidc-provider',
@@ -277,10 +268,7 @@ const lines = [
   ...(unclean.length ? [`> **⚠️ NOT A CLEAN RUN: ${unclean.join('; ')}.** Its figures and ratios are not comparable with a `
     + 'clean run\'s; rows marked "⚠️ not clean" are the disturbed ones. Run again on an idle machine.', ''] : []),
   `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bash bench/run.sh\` in ${s.elapsed} s. `
-    + `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${sh('uname -r')}. `
-    + `Versions: .NET SDK ${sh('dotnet --version')} (ASP.NET Core ${aspnet}), OpenIddict ${openIddict}, Node.js ${process.version}, `
-    + `oidc-provider ${peerVersion}, ${sh(`${pgBin}/postgres --version`).replace('(PostgreSQL) ', '')}, `
-    + `Redis ${/v=(\S+)/.exec(sh('redis-server --version'))?.[1]}, ${sh('wrk -v 2>&1 | head -n 1').split(' ').slice(0, 2).join(' ')}.`,
+    + `${machineLine()} ${versionsLine([`oidc-provider ${peerVersion}`])}`,
   '',
   `Every run: \`wrk -t2 -c${s.connections}\`, ${s.warmup} s of warm-up, then ${s.seconds} s measured; wrk runs on the same `
     + `${cpus().length} cores as the servers, so every figure is for a shared machine. All three servers sign with the same key file `
