@@ -79,6 +79,7 @@ public static class OpenIddictSetup
                 // RSA-OAEP key unwrap and inner RS256 signature cost two of the five RSA operations of every refresh.
                 // Access and ID tokens stay JWTs (RFC 9068, OIDC Core 2). JWE refresh tokens issued before still validate.
                 options.UseDataProtection().PreferDefaultAccessTokenFormat();
+                options.UseReferenceLookupOnlyWherePossible();
 
                 options.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
