@@ -55,8 +55,14 @@ const memory = records.filter((r) => r.type === 'memory');
 // Scenario 2b: whether every family survived the load (each refreshes once more with the token wrk last got for it),
 // and, ours, whether PostgreSQL holds exactly one live refresh token per family.
 const rotations = records.filter((r) => r.type === 'rotation');
-const familiesWithoutOneLiveToken = records.find((r) => r.type === 'rotation-store')?.families_without_one_live_token;
-const lostRotations = rotations.reduce((sum, r) => sum + r.held - r.refreshed, 0) + (familiesWithoutOneLiveToken ?? 0);
+const rotationStore = records.find((r) => r.type === 'rotation-store');
+const familiesWithoutOneLiveToken = rotationStore?.families_without_one_live_token;
+// Lost: a family wrk held that no longer refreshes; one PostgreSQL holds with no or several live tokens, or does not
+// hold at all; and held families below what stopping wrk twice can leave in flight (2 × connections), or any the
+// warm-up's failures cost.
+const lostRotations = rotations.reduce((sum, r) => sum + (r.held - r.refreshed)
+  + Math.max(0, r.families - 2 * r.connections - r.held) + errorsOf(r.warmup), 0)
+  + (rotationStore ? familiesWithoutOneLiveToken + Math.abs(rotationStore.families - (rotations[0]?.families ?? 0)) : 0);
 const totalErrors = series.reduce((sum, s) => sum + s.m.errors, 0);
 
 const f = (v, digits = 2) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits));
@@ -197,7 +203,8 @@ goal('refresh grant at least the peer\'s requests/s', refreshRatio === undefined
 goal('refresh grant: no rotation lost under load (every family wrk held refreshes once more; ours: one live refresh token per family in PostgreSQL)',
   rotations.length ? lostRotations === 0 : undefined, rotations.length
     ? `${rotations.map((r) => `${SERVER_NAMES[r.server]} ${r.refreshed} of ${r.held} held (${r.families} minted)`).join(', ')}; `
-      + `${familiesWithoutOneLiveToken ?? '?'} of ours without exactly one live token` : 'not measured');
+      + `${familiesWithoutOneLiveToken ?? '?'} of the ${rotationStore?.families ?? '?'} families of ours in PostgreSQL without exactly one live token; `
+      + `warm-up failures ${rotations.map((r) => errorsOf(r.warmup)).join(', ')}` : 'not measured');
 const onOff = find('posts', 'check-on') && find('posts', 'check-off') ? find('posts', 'check-on').m.rps / find('posts', 'check-off').m.rps : undefined;
 goal('revocation propagation p99 under 50 ms', propagation ? propagation.propagation_ms.p99 < 50 : undefined,
   propagation ? `${propagation.propagation_ms.p99} ms` : 'not measured');

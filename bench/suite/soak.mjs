@@ -49,8 +49,8 @@ const pairs = (file) => Object.fromEntries(lines(file).map((line) => line.split(
 
 if (command === 'sign-in') {
   const [tokenUrl, client, username, password, scope, count, field] = args;
-  // One at a time: from this branch's base on, several right passwords of one account at once fail now and then
-  // (Identity's lockout reset under the user's concurrency stamp; main fixes it in a1ec694).
+  // One at a time, which the soak's few families afford (bench/suite/lib.sh mint_refresh_families signs in four at a
+  // time for run.sh's hundreds: more than MaxFailedAccessAttempts at once are held back by the lockout's reservations).
   for (let i = 0; i < Number(count); i++) {
     const response = await post(tokenUrl, { grant_type: 'password', client_id: client, username, password, scope });
     const answer = await response.json().catch(() => ({}));

@@ -7,12 +7,12 @@ namespace RedisJwt.IdentityServer.Connect;
 /// <summary>
 /// OpenIddict looks up every token that is not a JWT as a reference identifier (a SELECT) before reading it. Refresh
 /// tokens and codes are Data Protection tokens of hundreds of characters, so every refresh paid for a lookup that
-/// cannot match: a reference identifier fits the ReferenceId column (100 characters; OpenIddict makes 43, user codes
-/// fewer). The built-in handler runs unchanged, only for tokens that could be one (pushed request URIs, for instance).
+/// cannot match: OpenIddict's reference identifiers are 43 characters (256 random bits, base64url), its user codes
+/// fewer. The built-in handler runs unchanged for every token of at most 100 characters (codes and pushed request URIs).
 /// </summary>
 public static class ReferenceTokenLookup
 {
-    /// <summary>The length of OpenIddictTokens.ReferenceId: no longer token is anyone's reference identifier.</summary>
+    /// <summary>Above any reference identifier OpenIddict makes (43 characters), with room to spare.</summary>
     public const int MaxReferenceIdLength = 100;
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }

@@ -12,8 +12,8 @@ public static class DataProtectionSetup
     /// One key ring in Redis for every instance, so a cookie or antiforgery token issued by one instance is accepted by
     /// the others behind the load balancer. Each key is stored encrypted to the encryption certificate (XML Encryption
     /// with its RSA key), which every instance loads from a file, and sealed with a MAC keyed from it
-    /// (<see cref="SealedKeyRing"/>): whoever can read Redis gets ciphertext, not the keys that sign cookies, antiforgery
-    /// tokens, emailed links and message texts, and whoever can write to it cannot slip in a key of theirs.
+    /// (<see cref="SealedKeyRing"/>): whoever can read Redis gets ciphertext, not the keys that seal codes and refresh tokens
+    /// and sign cookies, antiforgery tokens, emailed links and message texts, and whoever can write to it cannot slip in a key of theirs.
     /// </summary>
     public static IHostApplicationBuilder AddSharedDataProtection(this IHostApplicationBuilder builder)
     {

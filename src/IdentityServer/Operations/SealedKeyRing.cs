@@ -10,7 +10,7 @@ namespace RedisJwt.IdentityServer.Operations;
 /// The Data Protection key ring as Redis holds it, each element sealed with an HMAC keyed from the encryption
 /// certificate (<see cref="ConfiguredCredentials.SealKey"/>), as the signing key ring's rows are. Data Protection takes
 /// any key it reads as its own; only sealed ones are handed to it here, so a key someone wrote into Redis without the
-/// certificate (a planted key would let its writer forge any cookie) is never used, nor is any key from before keys were
+/// certificate (a planted key would let its writer forge any cookie, code or refresh token) is never used, nor is any key from before keys were
 /// sealed and encrypted, which a reader of Redis may have copied in clear: Data Protection then makes a new one.
 /// </summary>
 public sealed class SealedKeyRing(IXmlRepository redis, ConfiguredCredentials credentials, ILogger<SealedKeyRing> logger) : IXmlRepository

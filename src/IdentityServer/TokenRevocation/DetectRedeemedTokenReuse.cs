@@ -63,6 +63,7 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
         }
 
         var isCode = principal.HasTokenType(TokenTypeIdentifiers.Private.AuthorizationCode);
+        var readAt = clock.GetUtcNow();
         if (await tokens.FindByIdAsync(context.TokenId) is not { } token)
         {
             return;
@@ -96,6 +97,14 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
             catch (Exception exception) when (exception is RedisException or TimeoutException)
             {
                 logger.LogError(exception, "Token request refused: Redis is unavailable to claim the code or refresh token.");
+                context.Reject(error: Errors.TemporarilyUnavailable, description: "The grant cannot be redeemed right now; retry shortly.");
+                return;
+            }
+
+            if (won && ClaimedTooLate(readAt, clock.GetUtcNow()))
+            {
+                // The entry read as unredeemed is that old: a redemption since then may have had its "done" lapse.
+                await redis.GetDatabase().KeyDeleteAsync(claim);
                 context.Reject(error: Errors.TemporarilyUnavailable, description: "The grant cannot be redeemed right now; retry shortly.");
                 return;
             }
@@ -145,16 +154,24 @@ public sealed class DetectRedeemedTokenReuse(IOpenIddictTokenManager tokens, Rev
     }
 
     // How long "done" stays: only requests that read the token's entry before the redemption was saved need it (they
-    // find the claim taken and wait for it), and none lasts this long. Any later replay finds the entry redeemed in
-    // PostgreSQL. (For the token's whole lifetime, a key per refresh filled Redis: 7 days of every rotation.)
-    private static readonly TimeSpan SpentLifetime = TimeSpan.FromMinutes(5);
+    // find the claim taken and wait for it), and a claim more than a minute after its read is refused
+    // (ClaimedTooLate). Any later replay finds the entry redeemed in PostgreSQL. (For the token's whole lifetime, a key
+    // per refresh filled Redis: 7 days of every rotation.)
+    public static readonly TimeSpan SpentLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Whether a claim won at <paramref name="claimedAt"/> rests on an entry read too long before, at
+    /// <paramref name="readAt"/>: only a claim won well within <see cref="SpentLifetime"/> of the read is sure to have
+    /// met the "done" of any redemption saved after it (OpenIddict itself ignores a refresh token's failed redemption).
+    /// </summary>
+    public static bool ClaimedTooLate(DateTimeOffset readAt, DateTimeOffset claimedAt) => claimedAt - readAt > SpentLifetime / 5;
 
     /// <summary>
     /// Called once the token response is on its way. Tokens were issued: the token is spent (its entry redeemed in
-    /// PostgreSQL; the claim says so for <see cref="SpentLifetime"/>), and racing replays revoke the family. The grant failed instead (e.g. a wrong PKCE verifier,
-    /// temporarily unavailable): the token was not redeemed, so the claim goes, and the next request presenting it (the
-    /// client's retry, or the rightful client after an interceptor's failed attempt) is a first use again rather than a
-    /// "replay" that would revoke the family.
+    /// PostgreSQL; the claim says so for <see cref="SpentLifetime"/>), and racing replays revoke the family. The grant
+    /// failed instead (e.g. a wrong PKCE verifier, temporarily unavailable): the token was not redeemed, so the claim
+    /// goes, and the next request presenting it (the client's retry, or the rightful client after an interceptor's failed
+    /// attempt) is a first use again rather than a "replay" that would revoke the family.
     /// </summary>
     public static async Task ReleaseAsync(IConnectionMultiplexer redis, RedemptionClaim claim, bool issued, TimeProvider clock)
     {

@@ -77,4 +77,18 @@ public sealed class RedeemedTokenFiltersTests
         Assert.Contains(typeof(RequireRedeemedGrant), DetectRedeemedTokenReuse.Descriptor.FilterTypes);
         Assert.Contains(typeof(RequireRefreshTokenPresented), RevokeFamilyOfRotatedRefreshToken.Descriptor.FilterTypes);
     }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(59, false)]
+    [InlineData(61, true)]
+    [InlineData(600, true)]
+    public void ClaimedTooLate_OnlyWellWithinTheSpentClaimsLifetime(int secondsAfterTheRead, bool tooLate)
+    {
+        var readAt = DateTimeOffset.UnixEpoch;
+
+        Assert.Equal(tooLate, DetectRedeemedTokenReuse.ClaimedTooLate(readAt, readAt.AddSeconds(secondsAfterTheRead)));
+        // What makes it safe: any claim allowed is won before a "done" saved after the read can have lapsed.
+        Assert.True(DetectRedeemedTokenReuse.ClaimedTooLate(readAt, readAt + DetectRedeemedTokenReuse.SpentLifetime));
+    }
 }

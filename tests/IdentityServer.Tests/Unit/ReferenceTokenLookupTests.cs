@@ -10,7 +10,7 @@ namespace RedisJwt.IdentityServer.Tests.Unit;
 
 /// <summary>
 /// Issue 22: the reference-identifier lookup (a SELECT) runs only for a token that could be one. Pushed request URIs,
-/// which are reference tokens, still resolve (PushedAuthorizationTests); refresh tokens skip it (RefreshTokenTests).
+/// and codes, which are reference tokens, still resolve (PushedAuthorizationTests, AuthorizationCodeTests).
 /// </summary>
 public sealed class ReferenceTokenLookupTests
 {
