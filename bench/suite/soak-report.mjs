@@ -23,7 +23,7 @@ const KINDS = {
 };
 // The known Redis key kinds that grow with the traffic (docs/redis.md): what a reader needs to judge the growth.
 const KEY_NOTES = {
-  refresh: 'one a redeemed refresh token (replay detection), kept until that token would have expired (Server:RefreshTokenLifetime, 7 days by default)',
+  refresh: 'one a refresh token redeemed in the last 5 minutes (its redemption claim, DetectRedeemedTokenReuse.SpentLifetime: a steady count after 5 minutes)',
   'refresh-latest': 'one a refresh token family, its last redeemed token',
   'session-authorizations': 'one a login session (each password grant is one)',
   '{revoked}:jti': 'one a revoked access token, until it would have expired (Server:AccessTokenLifetime, 15 minutes by default)',
