@@ -91,6 +91,24 @@ public sealed class RefreshTokenTests(IdentityServerFactory server) : IClassFixt
     }
 
     [Fact]
+    public async Task Refresh_JweRefreshTokenIssuedBeforeDataProtection_StillRedeems()
+    {
+        // The version before issue 22, on the same database and Redis: its refresh tokens were JWEs.
+        var (database, prefix) = (NewDatabaseName(), NewRedisPrefix());
+        await using var before = Create(database, prefix);
+        before.TestServices = services => services.Configure<OpenIddict.Server.DataProtection.OpenIddictServerDataProtectionOptions>(
+            options => options.PreferDefaultRefreshTokenFormat = true);
+        var spa = await SignedInSpa.StartAsync(before);
+        Assert.Equal(5, spa.RefreshToken.Split('.').Length);
+
+        await using var after = Create(database, prefix);
+        var refreshed = await OAuth.RefreshAsync(after.CreateClient(), SpaClientId, spa.RefreshToken);
+
+        Assert.Equal(HttpStatusCode.OK, refreshed.Status);
+        Assert.DoesNotContain('.', refreshed.Get("refresh_token"));
+    }
+
+    [Fact]
     public async Task Refresh_TokenOfAnotherClient_InvalidGrant()
     {
         var spa = await SignedInSpa.StartAsync(server);
