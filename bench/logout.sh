@@ -71,6 +71,8 @@ IDS_ENV=(
   "${SEED}__GrantTypes__0=authorization_code" "${SEED}__GrantTypes__1=refresh_token"
   "${SEED}__RedirectUris__0=$PLANNER_URL/signin-oidc" "${SEED}__PostLogoutRedirectUris__0=$PLANNER_URL/signout-callback-oidc"
   "${SEED}__BackChannelLogoutUri=$PLANNER_URL/backchannel-logout" "${SEED}__BackChannelLogoutSessionRequired=true"
+  # The planner listens on loopback: a client URI into this network is refused outside Development unless allowed.
+  Outbound__AllowPrivateNetworks=true
   "${SEED}__Scopes__0=openid" "${SEED}__Scopes__1=profile" "${SEED}__Scopes__2=offline_access"
   "${SEED}__Scopes__3=posts.read" "${SEED}__Scopes__4=posts.write"
   "Seed__ApiScopes__posts.read__Resource=$BOARD" "Seed__ApiScopes__posts.write__Resource=$BOARD"

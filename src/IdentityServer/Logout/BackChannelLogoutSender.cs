@@ -3,6 +3,7 @@ using System.Text.Json;
 using OpenIddict.Abstractions;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Messages.Providers;
+using RedisJwt.IdentityServer.Shared;
 
 namespace RedisJwt.IdentityServer.Logout;
 
@@ -51,6 +52,11 @@ public sealed class BackChannelLogoutSender(IServiceScopeFactory scopes, LogoutT
         {
             // Headers only: the body is read below, a bounded part of it, only on a refusal.
             response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is AddressNotAllowedException refused)
+        {
+            // Not a failure that time mends: dead-lettered at once, with the reason.
+            throw new MessageNotAcceptedException(refused.Message, permanent: true);
         }
         catch (HttpRequestException exception)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using RedisJwt.IdentityServer.Messages;
 using RedisJwt.IdentityServer.Messages.Providers;
+using RedisJwt.IdentityServer.Shared;
 
 namespace RedisJwt.IdentityServer.Logout;
 
@@ -22,9 +23,12 @@ public static class LogoutSetup
         builder.Services.AddKeyedSingleton<IMessageProvider, BackChannelLogoutSender>(BackChannelLogouts.Channel);
         builder.Services.AddSingleton(services => new DedicatedTopic(Topic(services.GetRequiredService<IOptions<LogoutSettings>>().Value)));
 
+        builder.Services.AddOptions<OutboundSettings>().BindConfiguration(OutboundSettings.Section);
         builder.Services.AddHttpClient(BackChannelLogoutSender.HttpClientName)
-            // Server to server: no cookies, and a redirect is an answer (a refusal), never followed to somewhere else.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            // Server to server, to an address a client registered: no cookies, a redirect is an answer (a refusal), never
+            // followed to somewhere else, and no connection into this server's own network (ClientNetworkGuard).
+            .ConfigurePrimaryHttpMessageHandler(services =>
+                ClientNetworkGuard.Handler(services.GetRequiredService<IOptions<OutboundSettings>>().Value))
             .ConfigureHttpClient((services, client) =>
                 client.Timeout = services.GetRequiredService<IOptions<LogoutSettings>>().Value.BackChannelTimeout)
             // The sender logs what matters; the default request logs would print each client's logout URI at every attempt.
