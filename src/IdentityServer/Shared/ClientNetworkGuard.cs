@@ -82,10 +82,17 @@ public static class ClientNetworkGuard
         }
 
         var bytes = address.GetAddressBytes();
+        if (bytes[0] == 0x20 && bytes[1] == 0x02)
+        {
+            // 6to4 (2002::/16) carries an IPv4 address in its next four bytes: as public as that one.
+            return IsPublic(new IPAddress(bytes.AsSpan(2, 4)));
+        }
+
         return !(IPAddress.IsLoopback(address) || address.Equals(IPAddress.IPv6None) || address.Equals(IPAddress.IPv6Any)
             || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
             || (bytes[0] & 0xFE) == 0xFC // unique local, fc00::/7
             || (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0D && bytes[3] == 0xB8) // documentation, 2001:db8::/32
+            || (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x00 && bytes[3] == 0x00) // Teredo, 2001::/32: a tunnel
             || (bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xFF && bytes[3] == 0x9B)); // NAT64, 64:ff9b::/96: an IPv4 inside
     }
 }

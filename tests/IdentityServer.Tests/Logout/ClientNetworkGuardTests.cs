@@ -36,6 +36,9 @@ public sealed class ClientNetworkGuardTests
     [InlineData("64:ff9b::a00:1", false)]
     [InlineData("2001:db8::1", false)]
     [InlineData("2606:4700:4700::1111", true)]
+    [InlineData("2002:a00:1::1", false)] // 6to4 of 10.0.0.1
+    [InlineData("2002:808:808::1", true)] // 6to4 of 8.8.8.8
+    [InlineData("2001:0:4136:e378::1", false)] // Teredo
     public void IsPublic_OnlyAddressesOfThePublicInternet(string address, bool isPublic) =>
         Assert.Equal(isPublic, ClientNetworkGuard.IsPublic(IPAddress.Parse(address)));
 
