@@ -34,7 +34,8 @@ PG_PORT=$((PORT_BASE + 472)) REDIS_PORT=$((PORT_BASE + 1419)) IDS_PORT=$((PORT_B
 PG_PASSWORD=redisjwt-profile
 CLIENT=bench-client SECRET=bench-client-secret
 INTROSPECTOR=board-api INTROSPECTOR_SECRET=bench-board-api-secret
-APP=bench-app USER_EMAIL=bench-user@example.com USER_PASSWORD='Bench!Passw0rd-1' # Each wrk run loses the families in flight when it stops (up to 64): enough for the warm-up, rounds and a trace.
+APP=bench-app USER_EMAIL=bench-user@example.com USER_PASSWORD='Bench!Passw0rd-1'
+# Each wrk run loses the families in flight when it stops (up to 64): enough for the warm-up, rounds and a trace.
 FAMILIES=640
 BOARD_RESOURCE=http://127.0.0.1:27811/
 
@@ -82,14 +83,10 @@ ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
   ConnectionStrings__IdentityDb="$(pg_role_connection "$PG_PORT" profile_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD");Maximum Pool Size=16"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Server__Issuer="$ISSUER" Server__AllowInsecureHttp=true
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
-  RateLimits__Policies__revocations-per-client__PermitLimit=10000000
-  # The refresh scenario: bench/run.sh's first-party client and user.
-  "Seed__Clients__${APP}__Type=public" "Seed__Clients__${APP}__ConsentType=implicit" AuthApi__ClientId="$APP"
-  "Seed__Clients__${APP}__GrantTypes__0=password" "Seed__Clients__${APP}__GrantTypes__1=refresh_token"
-  "Seed__Clients__${APP}__Scopes__0=openid" "Seed__Clients__${APP}__Scopes__1=offline_access" "Seed__Clients__${APP}__Scopes__2=posts.read"
-  Seed__DemoUser__Email="$USER_EMAIL" Seed__DemoUser__Password="$USER_PASSWORD" "Seed__DemoUser__DisplayName=Bench User"
-  RateLimits__Policies__sign-in-per-account__PermitLimit=10000000 RateLimits__Policies__sign-in-per-ip__PermitLimit=10000000)
+  RateLimits__Policies__revocations-per-client__PermitLimit=10000000)
 bench_identity_env ENV
+# The refresh scenario: bench/run.sh's first-party client and user.
+bench_app_env ENV openid offline_access posts.read
 # W^X off: with it, JIT-compiled code runs from a memfd mapping perf cannot match with the perf map.
 [[ -z $PERF_DIR ]] || ENV+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 

@@ -81,14 +81,9 @@ IDS_ENV=(
   # propagation scenario revokes 1,000 tokens in a few seconds.
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
   RateLimits__Policies__revocations-per-client__PermitLimit=10000000
-  "Seed__Clients__${APP}__Type=public" "Seed__Clients__${APP}__ConsentType=implicit" AuthApi__ClientId="$APP"
-  "Seed__Clients__${APP}__GrantTypes__0=password" "Seed__Clients__${APP}__GrantTypes__1=refresh_token"
-  "Seed__Clients__${APP}__Scopes__0=openid" "Seed__Clients__${APP}__Scopes__1=offline_access" "Seed__Clients__${APP}__Scopes__2=posts.read"
-  Seed__DemoUser__Email="$USER_EMAIL" Seed__DemoUser__Password="$USER_PASSWORD" "Seed__DemoUser__DisplayName=Bench User"
-  # One user signs in FAMILIES times from one address before the refresh scenario.
-  RateLimits__Policies__sign-in-per-account__PermitLimit=10000000 RateLimits__Policies__sign-in-per-ip__PermitLimit=10000000
 )
 bench_identity_env IDS_ENV
+bench_app_env IDS_ENV openid offline_access posts.read
 BOARD_DB=$(db bench_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")
 BOARD_ENV=(ConnectionStrings__BoardDb="$BOARD_DB"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__AllowInsecureHttp=true

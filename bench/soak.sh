@@ -90,18 +90,14 @@ COMMON_ENV=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
 IDS_ENV=(
   ConnectionStrings__IdentityDb="$(db soak_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Server__Issuer="$ISSUER"
-  AuthApi__ClientId="$APP" "Seed__Clients__${APP}__Type=public" "Seed__Clients__${APP}__ConsentType=implicit"
-  "Seed__Clients__${APP}__GrantTypes__0=password" "Seed__Clients__${APP}__GrantTypes__1=refresh_token"
-  "Seed__Clients__${APP}__Scopes__0=openid" "Seed__Clients__${APP}__Scopes__1=offline_access"
-  "Seed__Clients__${APP}__Scopes__2=posts.read" "Seed__Clients__${APP}__Scopes__3=posts.write"
-  Seed__DemoUser__Email="$USER_EMAIL" Seed__DemoUser__Password="$USER_PASSWORD" "Seed__DemoUser__DisplayName=Soak User"
   # One client, one user and one address make all the traffic: the limits stay on (a Redis call each) but never refuse.
   RateLimits__Policies__token-requests-per-client__PermitLimit=10000000
   RateLimits__Policies__client-auth-per-ip__PermitLimit=10000000 RateLimits__Policies__client-auth-per-client-ip__PermitLimit=10000000
-  RateLimits__Policies__sign-in-per-account__PermitLimit=10000000 RateLimits__Policies__sign-in-per-ip__PermitLimit=10000000
   RateLimits__Policies__revocations-per-client__PermitLimit=10000000
 )
 bench_identity_env IDS_ENV
+# shellcheck disable=SC2086 # APP_SCOPES: one scope a word
+bench_app_env IDS_ENV $APP_SCOPES
 BOARD_ENV=(ConnectionStrings__BoardDb="$(db soak_board "$PG_BOARD_ROLE" "$PG_BOARD_PASSWORD")"
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" Auth__Issuer="$ISSUER" Auth__Audience="$BOARD_RESOURCE"
   SSL_CERT_FILE="$SCRATCH/certs/tls-ca.crt"

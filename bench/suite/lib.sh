@@ -50,6 +50,22 @@ bench_identity_env() {
   )
 }
 
+# bench_app_env ARRAY SCOPE...: appends to ARRAY the first-party public client APP (AuthApi:ClientId: the password
+# grant that starts each refresh family, then refresh_token) with SCOPEs, the user USER_EMAIL / USER_PASSWORD, and
+# sign-in limits that stay on (a Redis call each) but never refuse one user signing in many times from one address.
+bench_app_env() {
+  local -n settings=$1
+  local scope index=0
+  shift
+  settings+=(AuthApi__ClientId="$APP" "Seed__Clients__${APP}__Type=public" "Seed__Clients__${APP}__ConsentType=implicit"
+    "Seed__Clients__${APP}__GrantTypes__0=password" "Seed__Clients__${APP}__GrantTypes__1=refresh_token"
+    Seed__DemoUser__Email="$USER_EMAIL" Seed__DemoUser__Password="$USER_PASSWORD" "Seed__DemoUser__DisplayName=Bench User"
+    RateLimits__Policies__sign-in-per-account__PermitLimit=10000000 RateLimits__Policies__sign-in-per-ip__PermitLimit=10000000)
+  for scope; do
+    settings+=("Seed__Clients__${APP}__Scopes__$((index++))=$scope")
+  done
+}
+
 # migrate PROJECT [KEY=VALUE...]: the Production path, `X migrate` (migrations and seed), then exit.
 migrate() {
   local project=$1
