@@ -1,0 +1,34 @@
+using RedisJwt.IdentityServer.RateLimits;
+using RedisJwt.ServiceDefaults.Hosting;
+using RedisJwt.ServiceDefaults.RateLimiting;
+
+namespace RedisJwt.IdentityServer.DynamicRegistration;
+
+public static class DynamicRegistrationSetup
+{
+    /// <summary>
+    /// Dynamic client registration (RFC 7591) and management (RFC 7592) on top of the client registry, the initial
+    /// access tokens admins issue for it, and discovery's registration_endpoint.
+    /// </summary>
+    public static IHostApplicationBuilder AddDynamicRegistration(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DynamicRegistrationSettings>().BindConfiguration(DynamicRegistrationSettings.Section).ValidateOnStart();
+        builder.Services.AddSingleton<RegistrationEvents>();
+        builder.Services.AddScoped<InitialAccessTokens>();
+        builder.Services.AddScoped<DynamicRegistrations>();
+
+        // Each registration attempt, good or bad, and each RFC 7592 call; fails closed (a registration can wait).
+        builder.AddRateLimitPolicy(DynamicRegistrationEndpoints.RegistrationsPerIp, policy =>
+        {
+            policy.PermitLimit = 20;
+            policy.Window = TimeSpan.FromHours(1);
+            policy.WhenRedisUnavailable = RedisUnavailableBehavior.Reject;
+        });
+
+        // Malformed input and outages at /connect/register answer RFC 6749-style errors, like the other OAuth endpoints.
+        builder.Services.Configure<OAuthEndpointOptions>(oauth => oauth.Paths.Add("/" + DynamicRegistrations.RegisterPath));
+        builder.Services.AddOpenIddict().AddServer(options => options.AddEventHandler(AdvertiseRegistrationEndpoint.Descriptor));
+        return builder;
+    }
+
+}
