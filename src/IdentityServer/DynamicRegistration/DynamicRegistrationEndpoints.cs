@@ -10,14 +10,12 @@ namespace RedisJwt.IdentityServer.DynamicRegistration;
 /// </summary>
 public static class DynamicRegistrationEndpoints
 {
-    public const string RegistrationsPerIp = "client-registrations-per-ip";
-
     private const long MaxBodyBytes = 64 * 1024;
 
     public static IEndpointRouteBuilder MapDynamicRegistration(this IEndpointRouteBuilder endpoints)
     {
         var register = endpoints.MapGroup(DynamicRegistrations.RegisterPath)
-            .RequireRateLimit(RegistrationsPerIp, IdentityRateLimits.ClientIp)
+            .RequireRateLimit(IdentityRateLimits.ClientRegistrationsPerIp, IdentityRateLimits.ClientIp)
             .DisableAntiforgery();
         register.MapPost("", async (HttpContext context, DynamicRegistrations registrations) =>
             await ReadAsync(context) is not { } metadata ? BadBody(context)

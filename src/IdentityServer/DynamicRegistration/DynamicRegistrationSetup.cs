@@ -1,6 +1,4 @@
-using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.ServiceDefaults.Hosting;
-using RedisJwt.ServiceDefaults.RateLimiting;
 
 namespace RedisJwt.IdentityServer.DynamicRegistration;
 
@@ -16,14 +14,6 @@ public static class DynamicRegistrationSetup
         builder.Services.AddSingleton<RegistrationEvents>();
         builder.Services.AddScoped<InitialAccessTokens>();
         builder.Services.AddScoped<DynamicRegistrations>();
-
-        // Each registration attempt, good or bad, and each RFC 7592 call; fails closed (a registration can wait).
-        builder.AddRateLimitPolicy(DynamicRegistrationEndpoints.RegistrationsPerIp, policy =>
-        {
-            policy.PermitLimit = 20;
-            policy.Window = TimeSpan.FromHours(1);
-            policy.WhenRedisUnavailable = RedisUnavailableBehavior.Reject;
-        });
 
         // Malformed input and outages at /connect/register answer RFC 6749-style errors, like the other OAuth endpoints.
         builder.Services.Configure<OAuthEndpointOptions>(oauth => oauth.Paths.Add("/" + DynamicRegistrations.RegisterPath));
