@@ -18,8 +18,8 @@ public static class DynamicRegistrationEndpoints
             .RequireRateLimit(IdentityRateLimits.ClientRegistrationsPerIp, IdentityRateLimits.ClientIp)
             .DisableAntiforgery();
         register.MapPost("", async (HttpContext context, DynamicRegistrations registrations) =>
-            await ReadAsync(context) is not { } metadata ? BadBody(context)
-            : Answer(context, await registrations.RegisterAsync(BearerToken(context), metadata, context.RequestAborted), StatusCodes.Status201Created));
+            Answer(context, await registrations.RegisterAsync(BearerToken(context), await ReadAsync(context), context.RequestAborted),
+                StatusCodes.Status201Created));
         register.MapGet("/{clientId}", async (string clientId, HttpContext context, DynamicRegistrations registrations) =>
             Answer(context, await registrations.ReadAsync(clientId, BearerToken(context), context.RequestAborted)));
         register.MapPut("/{clientId}", async (string clientId, HttpContext context, DynamicRegistrations registrations) =>
@@ -31,9 +31,6 @@ public static class DynamicRegistrationEndpoints
 
     private static async Task<ClientMetadata?> ReadAsync(HttpContext context) =>
         (await JsonBody.ReadAsync<ClientMetadata>(context.Request, MaxBodyBytes)).Value;
-
-    private static IResult BadBody(HttpContext context) => Error(context, StatusCodes.Status400BadRequest, "invalid_client_metadata",
-        DynamicRegistrations.BadBody);
 
     /// <summary>The bearer token (RFC 6750 2.1); "" for an Authorization header of another form, so it counts as a bad token.</summary>
     private static string? BearerToken(HttpContext context)

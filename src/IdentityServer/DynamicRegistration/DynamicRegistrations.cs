@@ -37,7 +37,8 @@ public sealed class DynamicRegistrations(ApplicationDbContext db, ClientRegistry
     public Uri RegistrationClientUri(string clientId) => new(server.Value.Issuer!, $"{RegisterPath}/{Uri.EscapeDataString(clientId)}");
 
     /// <param name="initialAccessToken">The bearer token presented, or null when none was.</param>
-    public async Task<RegistrationResult> RegisterAsync(string? initialAccessToken, ClientMetadata metadata, CancellationToken cancellationToken)
+    /// <param name="metadata">Null when the body could not be read: refused, once the token is known good.</param>
+    public async Task<RegistrationResult> RegisterAsync(string? initialAccessToken, ClientMetadata? metadata, CancellationToken cancellationToken)
     {
         InitialAccessToken? token = null;
         if (initialAccessToken is null ? !settings.Value.AllowOpenRegistration
@@ -46,6 +47,11 @@ public sealed class DynamicRegistrations(ApplicationDbContext db, ClientRegistry
             events.RegistrationRefused(initialAccessToken is null ? "no initial access token" : "unusable initial access token");
             return Unauthorized(initialAccessToken is null ? "An initial access token is required (Authorization: Bearer)."
                 : "The initial access token is unknown, expired, revoked or used up.");
+        }
+
+        if (metadata is null)
+        {
+            return Invalid("invalid_client_metadata", BadBody);
         }
 
         var clientId = NewClientId();
@@ -168,7 +174,7 @@ public sealed class DynamicRegistrations(ApplicationDbContext db, ClientRegistry
         return removed.Outcome == ClientOutcome.Done ? new RegistrationResult(RegistrationOutcome.Done) : Refused(removed);
     }
 
-    public const string BadBody = "The body must be a JSON object of client metadata (RFC 7591 2), in UTF-8, at most 64 KiB.";
+    private const string BadBody = "The body must be a JSON object of client metadata (RFC 7591 2), in UTF-8, at most 64 KiB.";
 
     private const string UnknownRegistration = "The registration access token is not valid for this client.";
 
