@@ -54,8 +54,9 @@ public sealed class DynamicRegistrations(ApplicationDbContext db, ClientRegistry
             return Invalid("invalid_client_metadata", BadBody);
         }
 
+        var policy = token?.Policy ?? RegistrationPolicy.Open;
         var clientId = NewClientId();
-        var (registration, refusal) = Map(clientId, metadata, token?.Policy ?? RegistrationPolicy.Open);
+        var (registration, refusal) = Map(clientId, metadata, policy);
         if (registration is null)
         {
             return refusal!;
@@ -84,9 +85,9 @@ public sealed class DynamicRegistrations(ApplicationDbContext db, ClientRegistry
             TokenEndpointAuthMethod = metadata.TokenEndpointAuthMethod ?? ClientMetadataMapping.ClientSecretBasic,
             IssuedAt = clock.GetUtcNow(),
             InitialAccessTokenId = token?.Id,
-            GrantTypes = [.. (token?.Policy ?? RegistrationPolicy.Open).GrantTypes],
-            Scopes = [.. (token?.Policy ?? RegistrationPolicy.Open).Scopes],
-            RedirectUriPrefixes = token?.RedirectUriPrefixes,
+            GrantTypes = [.. policy.GrantTypes],
+            Scopes = [.. policy.Scopes],
+            RedirectUriPrefixes = policy.RedirectUriPrefixes?.ToList(),
         };
         db.DynamicClients.Add(record);
         await db.SaveChangesAsync(cancellationToken);
