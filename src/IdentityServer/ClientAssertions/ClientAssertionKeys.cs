@@ -41,6 +41,14 @@ public sealed class ClientAssertionKeys(IOpenIddictApplicationManager applicatio
         parameters.IssuerSigningKeys = [];
 
         var token = ReadUnverified(context.Token);
+        // OpenIddict refuses any other audience too, but as invalid_token, which is no client authentication error
+        // (RFC 6749 5.2): the issuer identifier, alone (see ClientAssertionPolicy for why not an endpoint's URL).
+        if (token is not null && (token.Audiences.Count() != 1 || !context.ValidAudiences.Contains(token.Audiences.Single())))
+        {
+            context.Reject(error: Errors.InvalidClient, description: "The client assertion's aud must be this server's issuer identifier, alone.");
+            return;
+        }
+
         if (token?.Issuer is not { Length: > 0 } clientId
             || await applications.FindByClientIdAsync(clientId, context.CancellationToken) is not { } application)
         {
