@@ -26,14 +26,16 @@ public sealed class PrivateKeyJwtTests(PrivateKeyJwtServers servers) : IClassFix
     }
 
     [Fact]
-    public async Task Token_AssertionWithoutClientId_ClientFromIssuer()
+    public async Task Token_AssertionWithoutClientId_ClientFromIssuerAndStillSingleUse()
     {
         var form = ClientAssertionForge.Form(ClientId, Forge.Create(ClientId), ClientCredentials);
         form.Remove("client_id");
 
         var response = await OAuth.PostAsync(servers.First.CreateClient(), "/connect/token", form);
+        var again = await OAuth.PostAsync(servers.First.CreateClient(), "/connect/token", form);
 
         Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+        Assert.Equal("invalid_client", again.Error);
     }
 
     [Fact]
