@@ -98,6 +98,8 @@ dotnet build "$REPO_ROOT/samples/ThirdPartyWeb" -v quiet -nologo
 # Plain HTTP on loopback only; anything reachable from outside needs TLS.
 # The demo requires of the Board SPA what it does: pushed requests and DPoP-bound tokens. Here, not in
 # appsettings.Development.json, whose seed the .NET tests use to redeem board-spa codes plainly.
+# The machine client (samples/MachineClient) authenticates with its own key (private_key_jwt, RFC 7523): the public
+# half generate-dev-certs.sh wrote beside its private key, instead of the secret the tests' seed gives it.
 ASPNETCORE_URLS=$ISSUER \
 ConnectionStrings__IdentityDb="$(pg_role_connection "$PG_PORT" redisjwt_identity "$PG_IDENTITY_ROLE" "$PG_IDENTITY_PASSWORD")" \
 ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" \
@@ -111,6 +113,8 @@ Credentials__EncryptionKeyPath="$CERT_DIR/encryption.key" \
   env "Seed__ApiScopes__posts.read__Resource=$BOARD_RESOURCE" "Seed__ApiScopes__posts.write__Resource=$BOARD_RESOURCE" \
   "Seed__Clients__board-api__Resource=$BOARD_RESOURCE" \
   Seed__Clients__board-spa__RequirePushedAuthorizationRequests=true Seed__Clients__board-spa__RequireDPoP=true \
+  Seed__Clients__reporting-service__Secret= Seed__Clients__reporting-service__TokenEndpointAuthMethod=private_key_jwt \
+  "Seed__Clients__reporting-service__Jwks=$(cat "$CERT_DIR/machine-client.jwks.json")" \
   dotnet run --no-build --project "$REPO_ROOT/src/IdentityServer" --no-launch-profile &
 IDS_PID=$!
 

@@ -78,10 +78,30 @@ make_tls() {
   written=$((written + 1))
 }
 
+# make_client_key NAME: a client's own key pair for private_key_jwt (RFC 7523), not a certificate: NAME.key (EC
+# P-256, PKCS#8 PEM, what the client signs its assertions with) and NAME.jwks.json (its public key as a JWK Set, the
+# kid its RFC 7638 thumbprint: what the server is given for the client). samples/MachineClient is such a client.
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+make_client_key() {
+  local name=$1 point x y kid
+  [[ -f $out_dir/$name.key && -f $out_dir/$name.jwks.json ]] && return 0
+  (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$out_dir/$name.key" 2>/dev/null)
+  chmod 600 "$out_dir/$name.key"
+  # The public key's DER ends with the uncompressed point: 32 bytes of x, then 32 of y.
+  point=$(openssl pkey -in "$out_dir/$name.key" -pubout -outform DER | tail -c 64 | od -An -v -tx1 | tr -d ' \n')
+  x=$(printf '%s' "${point:0:64}" | xxd -r -p | b64url)
+  y=$(printf '%s' "${point:64:64}" | xxd -r -p | b64url)
+  kid=$(printf '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' "$x" "$y" | openssl dgst -sha256 -binary | b64url)
+  printf '{"keys":[{"kty":"EC","crv":"P-256","x":"%s","y":"%s","kid":"%s","use":"sig","alg":"ES256"}]}\n' "$x" "$y" "$kid" \
+    >"$out_dir/$name.jwks.json"
+  written=$((written + 1))
+}
+
 make_cert signing digitalSignature "RedisJwt development signing" rsa:2048
 make_cert signing-ec digitalSignature "RedisJwt development signing (ES256)" ec -pkeyopt ec_paramgen_curve:P-256
 make_cert encryption keyEncipherment "RedisJwt development encryption" rsa:3072
 make_tls
+make_client_key machine-client
 if ((written > 0)); then
   echo "wrote $written dev certificate(s) to $out_dir"
 else

@@ -91,6 +91,11 @@ CERTIFIED_RP=(Seed__Clients__certified-rp__Type=confidential Seed__Clients__cert
   Seed__Clients__certified-rp__Scopes__0=openid Seed__Clients__certified-rp__Scopes__1=offline_access
   Seed__Clients__certified-rp__Scopes__2=posts.read Seed__Clients__certified-rp__Scopes__3=account
   Seed__Clients__certified-rp__RequirePushedAuthorizationRequests=true Seed__Clients__certified-rp__RequireDPoP=true)
+# private-key-jwt.test.mjs: a client that authenticates with its own key (RFC 7523), the key pair the certificate
+# script made for the machine client; the test signs with its private half.
+PRIVATE_KEY_JWT=(Seed__Clients__partner-pkjwt__TokenEndpointAuthMethod=private_key_jwt
+  "Seed__Clients__partner-pkjwt__Jwks=$(cat "$SCRATCH/certs/machine-client.jwks.json")"
+  Seed__Clients__partner-pkjwt__GrantTypes__0=client_credentials Seed__Clients__partner-pkjwt__Scopes__0=posts.read)
 start_service src/IdentityServer "$IDS" \
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Redis__KeyPrefix=$PREFIX \
   ConnectionStrings__IdentityDb="$(db browser_identity "$REDISJWT_TEST_POSTGRES_IDENTITY")" \
@@ -108,6 +113,7 @@ start_service src/IdentityServer "$IDS" \
   "Seed__ApiScopes__posts.read__Resource=$BOARD/" "Seed__ApiScopes__posts.write__Resource=$BOARD/" \
   "Seed__Clients__board-api__Resource=$BOARD/" \
   "${CERTIFIED_RP[@]}" \
+  "${PRIVATE_KEY_JWT[@]}" \
   RateLimits__Policies__sign-in-per-account__PermitLimit=1000 RateLimits__Policies__sign-in-per-ip__PermitLimit=1000 \
   RateLimits__Policies__registrations-per-ip__PermitLimit=1000
 start_service src/BoardApi "$BOARD" \
@@ -150,6 +156,7 @@ rc=0
 IDS_URL=$IDS BOARD_URL=$BOARD SPA_URL=$SPA THIRD_PARTY_URL=$THIRD_PARTY \
 ACCESS_TOKEN_LIFETIME_SECONDS=20 FRONT_CHANNEL_TIMEOUT_SECONDS=$FRONT_CHANNEL_TIMEOUT_SECONDS ARTIFACTS="$REPO_ROOT/test-artifacts" \
 SERVICE_LOGS="$LOGS" \
+PRIVATE_KEY_JWT_KEY="$SCRATCH/certs/machine-client.key" \
   node --test --test-concurrency=1 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=junit --test-reporter-destination="$RESULTS/browser.junit.xml" \

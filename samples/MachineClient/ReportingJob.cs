@@ -64,7 +64,7 @@ public sealed class ReportingJob(HttpClient boardApi, OpenIddictClientService op
         }
         catch (OpenIddictExceptions.ProtocolException exception)
         {
-            // invalid_client (wrong id or secret), invalid_scope, invalid_target, unauthorized_client, or a server it cannot use.
+            // invalid_client (wrong id or key), invalid_scope, invalid_target, unauthorized_client, or a server it cannot use.
             throw new ReportingException(
                 $"The token request to {settings.Issuer} as {settings.ClientId} failed: {exception.Error}: {exception.ErrorDescription}", exception);
         }

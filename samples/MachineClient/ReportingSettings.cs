@@ -9,8 +9,11 @@ public sealed class ReportingSettings
 
     public string ClientId { get; set; } = "reporting-service";
 
-    /// <summary>Never in code: appsettings.Development.json for the demo, Reporting__ClientSecret elsewhere.</summary>
-    public string ClientSecret { get; set; } = "";
+    /// <summary>
+    /// The PEM file of this client's private key (EC P-256): each token request carries a client assertion signed with it
+    /// (private_key_jwt, RFC 7523), and the server holds only the public half (run.sh: certs/dev/machine-client.key).
+    /// </summary>
+    public string PrivateKeyPath { get; set; } = "";
 
     public string Scope { get; set; } = "posts.read";
 

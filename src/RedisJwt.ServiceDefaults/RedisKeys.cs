@@ -134,6 +134,14 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// </summary>
     public RedisKey DPoPNonce(long window) => $"{_prefix}dpop-nonce:{window}";
 
+    /// <summary>
+    /// Set (NX) by the request that presented one client assertion (RFC 7523 private_key_jwt), kept until the assertion
+    /// expires: its jti again, at any instance, is a replay (RFC 7523 3, item 7). The jti appears only as a SHA-256 over
+    /// the client id and the jti.
+    /// </summary>
+    public RedisKey ClientAssertionUse(string clientId, string jti) =>
+        $"{_prefix}assertion-jti:{clientId}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{clientId}\n{jti}")))}";
+
     private static string RateLimitPartition(string partition) => PlainPartition().IsMatch(partition)
         ? partition
         : "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(partition)));

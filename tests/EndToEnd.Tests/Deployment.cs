@@ -43,8 +43,6 @@ public class Deployment : IAsyncLifetime
     /// <summary>False where one process of each service is enough (the samples): IdentityB and BoardB stay null.</summary>
     protected virtual bool SecondInstances => true;
 
-    public const string ReportingSecret = "test-reporting-secret";
-
     public virtual async Task InitializeAsync()
     {
         // One at a time per service: the first creates and migrates the database, the second finds it done.
@@ -138,7 +136,10 @@ public class Deployment : IAsyncLifetime
             ["Server:AllowInsecureHttp"] = "true",
             ["Seed:Clients:third-party-demo:Secret"] = IdentityServerFactory.ThirdPartySecret,
             ["Seed:Clients:board-api:Secret"] = IdentityServerFactory.BoardApiSecret,
-            ["Seed:Clients:reporting-service:Secret"] = ReportingSecret,
+            // samples/MachineClient authenticates with its key (private_key_jwt), not the secret of appsettings.Development.json.
+            ["Seed:Clients:reporting-service:Secret"] = "",
+            ["Seed:Clients:reporting-service:TokenEndpointAuthMethod"] = "private_key_jwt",
+            ["Seed:Clients:reporting-service:Jwks"] = ReportingKey.Registered.Jwks,
             ["Messages:Folder:Path"] = MessagesFolder,
         };
         foreach (var (key, value) in IdentitySettings)

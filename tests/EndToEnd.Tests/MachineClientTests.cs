@@ -22,7 +22,7 @@ public sealed class MachineClientTests(SampleDeployment deployment)
         var created = await writer.PostAsJsonAsync("/posts", new { title, content = "For the report." });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        var report = await JobWith(Deployment.ReportingSecret).RunAsync(CancellationToken.None);
+        var report = await JobWith(ReportingKey.Registered).RunAsync(CancellationToken.None);
 
         var token = new JsonWebToken(report.AccessToken);
         Assert.Equal("reporting-service", token.Subject);
@@ -33,16 +33,16 @@ public sealed class MachineClientTests(SampleDeployment deployment)
     }
 
     [Fact]
-    public async Task WrongSecret_JobFailsNamingInvalidClient()
+    public async Task KeyTheServerNeverHad_JobFailsNamingInvalidClient()
     {
-        var failure = await Assert.ThrowsAsync<ReportingException>(() => JobWith("not-the-secret").RunAsync(CancellationToken.None));
+        var failure = await Assert.ThrowsAsync<ReportingException>(() => JobWith(ReportingKey.Unknown).RunAsync(CancellationToken.None));
 
         Assert.Contains("invalid_client", failure.Message);
         Assert.Contains("reporting-service", failure.Message);
     }
 
     [Fact]
-    public async Task Console_WrongSecret_ExitCodeOneAndReasonOnStderr()
+    public async Task Console_KeyTheServerNeverHad_ExitCodeOneAndReasonOnStderr()
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "MachineClient.dll")])
         {
@@ -50,7 +50,7 @@ public sealed class MachineClientTests(SampleDeployment deployment)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var (key, value) in Settings("not-the-secret"))
+        foreach (var (key, value) in Settings(ReportingKey.Unknown))
         {
             start.Environment[key.Replace(":", "__")] = value;
         }
@@ -64,20 +64,20 @@ public sealed class MachineClientTests(SampleDeployment deployment)
         Assert.Contains("invalid_client", await stderr);
     }
 
-    private ReportingJob JobWith(string secret)
+    private ReportingJob JobWith(ReportingKey key)
     {
         // No appsettings files: the test's settings only.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(Settings(secret));
+        builder.Configuration.AddInMemoryCollection(Settings(key));
         var host = builder.AddReporting().Build();
         return host.Services.GetRequiredService<ReportingJob>();
     }
 
-    private Dictionary<string, string?> Settings(string secret) => new()
+    private Dictionary<string, string?> Settings(ReportingKey key) => new()
     {
         ["Reporting:Issuer"] = deployment.Issuer.AbsoluteUri,
         ["Reporting:ClientId"] = "reporting-service",
-        ["Reporting:ClientSecret"] = secret,
+        ["Reporting:PrivateKeyPath"] = key.PrivateKeyPath,
         ["Reporting:BoardApi"] = deployment.BoardA.BaseAddress.AbsoluteUri,
     };
 }

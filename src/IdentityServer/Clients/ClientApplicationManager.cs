@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Core;
@@ -87,6 +89,21 @@ public sealed class ClientApplicationManager(
 
         verdicts.RememberMatch(verdict);
         return true;
+    }
+
+    // A private_key_jwt client with a jwks_uri holds neither a secret nor keys here, which OpenIddict would take for a
+    // confidential client without credentials: its keys are fetched when needed (ClientAssertions.ClientJwksCache).
+    public override async IAsyncEnumerable<ValidationResult> ValidateAsync(OpenIddictEntityFrameworkCoreApplication application,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var keysAtUri = await ClientProperties.JwksUriAsync(this, application, cancellationToken) is not null;
+        await foreach (var result in base.ValidateAsync(application, cancellationToken))
+        {
+            if (!keysAtUri || result.ErrorMessage != OpenIddictResources.GetResourceString(OpenIddictResources.ID2113))
+            {
+                yield return result;
+            }
+        }
     }
 
     public override async ValueTask CreateAsync(OpenIddictEntityFrameworkCoreApplication application, CancellationToken cancellationToken = default)

@@ -87,7 +87,7 @@ public static partial class ClientDescriptors
             Invalid(nameof(ClientSeed.Secret), "a public client cannot have a Secret.");
         }
 
-        if (isPublic == false && string.IsNullOrEmpty(seed.Secret))
+        if (isPublic == false && string.IsNullOrEmpty(seed.Secret) && seed.TokenEndpointAuthMethod != ClientAuthenticationMethods.PrivateKeyJwt)
         {
             Invalid(nameof(ClientSeed.Secret), $"a confidential client needs a Secret (set Seed__Clients__{clientId}__Secret).");
         }
@@ -140,6 +140,8 @@ public static partial class ClientDescriptors
         CheckUris(nameof(ClientSeed.PostLogoutRedirectUris), seed.PostLogoutRedirectUris, rules, isPublic == true, Invalid);
 
         CheckLogoutUris(seed, rules, Invalid);
+
+        CheckClientAuthentication(seed, rules, isPublic, Invalid);
 
         if (rules.KnownScopes is { } known && seed.Scopes.Where(scope => !known.Contains(scope)).ToList() is [_, ..] unknown)
         {
@@ -242,6 +244,7 @@ public static partial class ClientDescriptors
         ClientProperties.SetRequireDPoP(descriptor, seed.RequireDPoP);
         ClientProperties.SetResource(descriptor, seed.Resource);
         ClientProperties.SetLogout(descriptor, seed);
+        ClientProperties.SetClientKeys(descriptor, seed);
         descriptor.RedirectUris.UnionWith(seed.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(seed.PostLogoutRedirectUris);
 

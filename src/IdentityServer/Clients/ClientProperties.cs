@@ -119,4 +119,42 @@ public static class ClientProperties
         (await applications.GetPropertiesAsync(application)).TryGetValue(Resource, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()
             : null;
+
+    /// <summary>
+    /// RFC 7591 2: how the client authenticates at the token endpoint (and every other that authenticates clients):
+    /// client_secret_basic, client_secret_post, private_key_jwt or none. Absent on clients registered before it existed:
+    /// none for a public client, client_secret_basic for a confidential one (RFC 7591's default).
+    /// </summary>
+    public const string TokenEndpointAuthMethod = "token_endpoint_auth_method";
+
+    /// <summary>RFC 7591 2: where a private_key_jwt client publishes its public keys (inline ones are OpenIddict's own JsonWebKeySet).</summary>
+    public const string JwksUri = "jwks_uri";
+
+    public static void SetClientKeys(OpenIddictApplicationDescriptor descriptor, ClientSeed seed)
+    {
+        SetText(descriptor, TokenEndpointAuthMethod, seed.TokenEndpointAuthMethod);
+        SetText(descriptor, JwksUri, seed.JwksUri?.AbsoluteUri);
+        descriptor.JsonWebKeySet = string.IsNullOrEmpty(seed.Jwks) ? null : new Microsoft.IdentityModel.Tokens.JsonWebKeySet(seed.Jwks);
+    }
+
+    public static string AuthMethod(OpenIddictApplicationDescriptor descriptor) =>
+        Text(descriptor, TokenEndpointAuthMethod) ?? DefaultAuthMethod(descriptor.ClientType);
+
+    public static async ValueTask<string> TokenEndpointAuthMethodAsync(IOpenIddictApplicationManager applications, object application,
+        CancellationToken cancellationToken = default) =>
+        (await applications.GetPropertiesAsync(application, cancellationToken)).TryGetValue(TokenEndpointAuthMethod, out var value)
+        && value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : DefaultAuthMethod(await applications.GetClientTypeAsync(application, cancellationToken));
+
+    public static async ValueTask<Uri?> JwksUriAsync(IOpenIddictApplicationManager applications, object application,
+        CancellationToken cancellationToken = default) =>
+        (await applications.GetPropertiesAsync(application, cancellationToken)).TryGetValue(JwksUri, out var value)
+        && value.ValueKind == JsonValueKind.String && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri)
+            ? uri
+            : null;
+
+    private static string DefaultAuthMethod(string? clientType) => clientType == OpenIddictConstants.ClientTypes.Public
+        ? OpenIddictConstants.ClientAuthenticationMethods.None
+        : OpenIddictConstants.ClientAuthenticationMethods.ClientSecretBasic;
 }

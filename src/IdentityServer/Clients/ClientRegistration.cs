@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace RedisJwt.IdentityServer.Clients;
@@ -69,6 +70,18 @@ public sealed class ClientRegistration
 
     [JsonPropertyName("frontchannel_logout_session_required")]
     public bool? FrontChannelLogoutSessionRequired { get; set; }
+
+    /// <summary>client_secret_basic, client_secret_post, private_key_jwt or none (RFC 7591 2); unset: from client_type.</summary>
+    [JsonPropertyName("token_endpoint_auth_method")]
+    public string? TokenEndpointAuthMethod { get; set; }
+
+    /// <summary>A private_key_jwt client's public keys, a JWK Set (RFC 7517 5).</summary>
+    [JsonPropertyName("jwks")]
+    public JsonElement? Jwks { get; set; }
+
+    /// <summary>Where a private_key_jwt client publishes its JWK Set (https).</summary>
+    [JsonPropertyName("jwks_uri")]
+    public string? JwksUri { get; set; }
 }
 
 /// <summary>A registered client as the API and CLI show it. Never its secret, except once in <see cref="ClientSecret"/>.</summary>
@@ -97,6 +110,16 @@ public sealed record ClientView(
     [JsonPropertyName("client_secret"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ClientSecret { get; init; }
 
+    [JsonPropertyName("token_endpoint_auth_method")]
+    public string TokenEndpointAuthMethod { get; init; } = "";
+
+    /// <summary>A private_key_jwt client's public keys, as registered inline.</summary>
+    [JsonPropertyName("jwks"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Jwks { get; init; }
+
+    [JsonPropertyName("jwks_uri"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? JwksUri { get; init; }
+
     public ClientRegistration ToRegistration() => new()
     {
         ClientId = ClientId,
@@ -116,6 +139,9 @@ public sealed record ClientView(
         BackChannelLogoutSessionRequired = BackChannelLogoutSessionRequired,
         FrontChannelLogoutUri = FrontChannelLogoutUri,
         FrontChannelLogoutSessionRequired = FrontChannelLogoutSessionRequired,
+        TokenEndpointAuthMethod = TokenEndpointAuthMethod,
+        Jwks = Jwks,
+        JwksUri = JwksUri,
     };
 }
 

@@ -1,8 +1,10 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
+using RedisJwt.IdentityServer.ClientAssertions;
 using RedisJwt.IdentityServer.TokenRevocation;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -37,8 +39,12 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
     public async Task<ClientResult> CreateAsync(ClientRegistration registration, CancellationToken cancellationToken = default)
     {
         var clientId = registration.ClientId ?? "";
-        var secret = registration.Type == "confidential" ? NewSecret() : null;
-        var (client, errors) = await CheckAsync(clientId, registration, registration.Type, secret, cancellationToken);
+        // A private_key_jwt client is confidential with its key as its credential: no secret.
+        var type = registration.Type ?? TypeOf(registration.TokenEndpointAuthMethod);
+        var secret = type == "confidential" && registration.TokenEndpointAuthMethod != ClientAuthenticationMethods.PrivateKeyJwt
+            ? NewSecret()
+            : null;
+        var (client, errors) = await CheckAsync(clientId, registration, type, secret, cancellationToken);
         if (errors is not null)
         {
             return new ClientResult(ClientOutcome.Invalid, Errors: errors);
@@ -85,8 +91,10 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             errors[nameof(ClientRegistration.Type)] = [$"the client_type cannot change (it is {type}); remove the client and register it anew."];
         }
 
-        // The stored hash stands in for the secret: it satisfies the rules and OpenIddict keeps it as it is.
-        var (client, invalid) = await CheckAsync(clientId, registration, type, current.ClientSecret, cancellationToken);
+        // The stored hash stands in for the secret: it satisfies the rules and OpenIddict keeps it as it is. A client
+        // turning to private_key_jwt drops it: its key is then its only credential.
+        var kept = registration.TokenEndpointAuthMethod == ClientAuthenticationMethods.PrivateKeyJwt ? null : current.ClientSecret;
+        var (client, invalid) = await CheckAsync(clientId, registration, type, kept, cancellationToken);
         if (invalid is not null || errors.Count > 0)
         {
             return new ClientResult(ClientOutcome.Invalid, Errors: Merge(errors, invalid));
@@ -159,6 +167,14 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             });
         }
 
+        if (await ClientProperties.TokenEndpointAuthMethodAsync(applications, application!, cancellationToken) == ClientAuthenticationMethods.PrivateKeyJwt)
+        {
+            return new ClientResult(ClientOutcome.Invalid, Errors: new Dictionary<string, string[]>
+            {
+                [nameof(ClientRegistration.TokenEndpointAuthMethod)] = ["a private_key_jwt client authenticates with its key and has no secret."],
+            });
+        }
+
         var secret = NewSecret();
         try
         {
@@ -224,6 +240,9 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             BackChannelLogoutSessionRequired = registration.BackChannelLogoutSessionRequired ?? false,
             FrontChannelLogoutUri = Uris(nameof(ClientSeed.FrontChannelLogoutUri), [.. NonEmpty(registration.FrontChannelLogoutUri)]).FirstOrDefault(),
             FrontChannelLogoutSessionRequired = registration.FrontChannelLogoutSessionRequired ?? false,
+            TokenEndpointAuthMethod = string.IsNullOrEmpty(registration.TokenEndpointAuthMethod) ? null : registration.TokenEndpointAuthMethod,
+            Jwks = registration.Jwks is { ValueKind: not JsonValueKind.Null } jwks ? jwks.GetRawText() : null,
+            JwksUri = Uris(nameof(ClientSeed.JwksUri), [.. NonEmpty(registration.JwksUri)]).FirstOrDefault(),
         };
 
         if (type is null)
@@ -239,6 +258,14 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             .GroupBy(error => error.Field)
             .ToDictionary(group => group.Key, group => group.Select(error => error.Message).Distinct().ToArray()));
     }
+
+    // RFC 7591 2: a client's type follows from its authentication method when only that is given.
+    private static string? TypeOf(string? authMethod) => authMethod switch
+    {
+        null or "" => null,
+        ClientAuthenticationMethods.None => "public",
+        _ => "confidential",
+    };
 
     private static IEnumerable<string> NonEmpty(string? value) => string.IsNullOrEmpty(value) ? [] : [value];
 
@@ -279,7 +306,12 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             ClientProperties.Flag(descriptor, ClientProperties.BackChannelLogoutSessionRequired),
             ClientProperties.Text(descriptor, ClientProperties.FrontChannelLogoutUri),
             ClientProperties.Flag(descriptor, ClientProperties.FrontChannelLogoutSessionRequired),
-            IsManagedByConfiguration(clientId));
+            IsManagedByConfiguration(clientId))
+        {
+            TokenEndpointAuthMethod = ClientProperties.AuthMethod(descriptor),
+            Jwks = descriptor.JsonWebKeySet is { } keys ? ClientKeySet.ToJson(keys) : null,
+            JwksUri = ClientProperties.Text(descriptor, ClientProperties.JwksUri),
+        };
     }
 
     private static Dictionary<string, string[]> Merge(Dictionary<string, string[]> errors, Dictionary<string, string[]>? more)

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace RedisJwt.IdentityServer.Clients;
 
 /// <summary>The parsed command line of `IdentityServer clients ...` (see <see cref="ClientsCommand"/>).</summary>
@@ -24,6 +26,8 @@ public sealed class ClientsArguments
           --backchannel-logout-session-required | --no-backchannel-logout-session-required
           --frontchannel-logout-uri <uri>                (loaded in an iframe at logout; "" removes it)
           --frontchannel-logout-session-required | --no-frontchannel-logout-session-required
+          --token-endpoint-auth-method <client_secret_basic|client_secret_post|private_key_jwt|none>
+          --jwks <JWK Set JSON>  --jwks-uri <https uri>   (private_key_jwt: the client's public keys; "" removes)
         """;
 
     private static readonly string[] Verbs = ["list", "show", "add", "update", "remove", "rotate-secret"];
@@ -48,6 +52,9 @@ public sealed class ClientsArguments
         [nameof(ClientRegistration.BackChannelLogoutSessionRequired)] = "--backchannel-logout-session-required",
         [nameof(ClientRegistration.FrontChannelLogoutUri)] = "--frontchannel-logout-uri",
         [nameof(ClientRegistration.FrontChannelLogoutSessionRequired)] = "--frontchannel-logout-session-required",
+        [nameof(ClientRegistration.TokenEndpointAuthMethod)] = "--token-endpoint-auth-method",
+        [nameof(ClientRegistration.Jwks)] = "--jwks",
+        [nameof(ClientRegistration.JwksUri)] = "--jwks-uri",
     };
 
     // On/off options: --introspection and --no-introspection, and so on.
@@ -160,8 +167,22 @@ public sealed class ClientsArguments
         "add" when !Has("--type") => "add needs --type public or --type confidential.",
         "update" when Options.Count == 0 => "update needs at least one option to change.",
         "update" when Has("--type") => "The type of a client cannot change; remove it and add it anew.",
+        _ when Options.TryGetValue("--jwks", out var jwks) && jwks[0].Length > 0 && !IsJsonObject(jwks[0]) => "--jwks needs a JWK Set as JSON text.",
         _ => null,
     };
+
+    private static bool IsJsonObject(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The given options applied over <paramref name="current"/> (a new registration for add).</summary>
     public ClientRegistration Apply(ClientRegistration current)
@@ -188,6 +209,9 @@ public sealed class ClientsArguments
         current.BackChannelLogoutSessionRequired = Single("--backchannel-logout-session-required", null) is { } backSid
             ? backSid == "true"
             : current.BackChannelLogoutSessionRequired;
+        current.TokenEndpointAuthMethod = Single("--token-endpoint-auth-method", current.TokenEndpointAuthMethod);
+        current.Jwks = Single("--jwks", null) is { } jwks ? (jwks.Length == 0 ? null : JsonDocument.Parse(jwks).RootElement.Clone()) : current.Jwks;
+        current.JwksUri = Single("--jwks-uri", current.JwksUri);
         current.FrontChannelLogoutUri = Single("--frontchannel-logout-uri", current.FrontChannelLogoutUri);
         current.FrontChannelLogoutSessionRequired = Single("--frontchannel-logout-session-required", null) is { } frontSid
             ? frontSid == "true"

@@ -103,6 +103,9 @@ public static class ClientsCommand
             $"backchannel_logout_session_required: {(client.BackChannelLogoutSessionRequired ? "yes" : "no")}",
             $"frontchannel_logout_uri: {client.FrontChannelLogoutUri}",
             $"frontchannel_logout_session_required: {(client.FrontChannelLogoutSessionRequired ? "yes" : "no")}",
+            $"token_endpoint_auth_method: {client.TokenEndpointAuthMethod}",
+            $"jwks: {string.Join(' ', client.Jwks is { } jwks ? jwks.GetProperty("keys").EnumerateArray().Select(KeyName) : [])}",
+            $"jwks_uri: {client.JwksUri}",
             $"managed_by_configuration: {(client.ManagedByConfiguration ? "yes (Seed:Clients)" : "no")}",
         ];
         foreach (var line in lines)
@@ -112,6 +115,10 @@ public static class ClientsCommand
 
         return 0;
     }
+
+    // A registered key by its kid, or its type when it has none.
+    private static string KeyName(System.Text.Json.JsonElement key) =>
+        key.TryGetProperty("kid", out var kid) ? kid.GetString()! : key.GetProperty("kty").GetString()!;
 
     private static async Task<int> ListAsync(ClientRegistry registry, TextWriter output)
     {

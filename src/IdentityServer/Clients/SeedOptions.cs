@@ -70,6 +70,19 @@ public sealed class ClientSeed
     public Uri? FrontChannelLogoutUri { get; set; }
 
     public bool FrontChannelLogoutSessionRequired { get; set; }
+
+    /// <summary>
+    /// How the client authenticates (RFC 7591 2): client_secret_basic, client_secret_post, private_key_jwt (RFC 7523,
+    /// with <see cref="Jwks"/> or <see cref="JwksUri"/>) or none (a public client). Unset: none for a public client,
+    /// client_secret_basic for a confidential one.
+    /// </summary>
+    public string? TokenEndpointAuthMethod { get; set; }
+
+    /// <summary>A private_key_jwt client's public keys: a JWK Set as JSON text (RFC 7517 5).</summary>
+    public string? Jwks { get; set; }
+
+    /// <summary>Where a private_key_jwt client publishes its JWK Set (https); fetched and cached by this server.</summary>
+    public Uri? JwksUri { get; set; }
 }
 
 public sealed class ApiScopeSeed

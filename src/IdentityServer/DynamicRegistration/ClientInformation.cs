@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using RedisJwt.IdentityServer.Clients;
 using Grants = OpenIddict.Abstractions.OpenIddictConstants.GrantTypes;
@@ -27,7 +28,9 @@ public sealed record ClientInformation(
     [property: JsonPropertyName("backchannel_logout_uri"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? BackChannelLogoutUri,
     [property: JsonPropertyName("backchannel_logout_session_required")] bool BackChannelLogoutSessionRequired,
     [property: JsonPropertyName("frontchannel_logout_uri"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FrontChannelLogoutUri,
-    [property: JsonPropertyName("frontchannel_logout_session_required")] bool FrontChannelLogoutSessionRequired)
+    [property: JsonPropertyName("frontchannel_logout_session_required")] bool FrontChannelLogoutSessionRequired,
+    [property: JsonPropertyName("jwks"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Jwks,
+    [property: JsonPropertyName("jwks_uri"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? JwksUri)
 {
     [JsonPropertyName("client_secret"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ClientSecret { get; init; }
@@ -41,9 +44,9 @@ public sealed record ClientInformation(
 
     public static ClientInformation Of(ClientView client, DynamicClient registration, string registrationClientUri) => new(
         client.ClientId, registration.IssuedAt.ToUnixTimeSeconds(), registrationClientUri, client.DisplayName,
-        registration.TokenEndpointAuthMethod, client.GrantTypes,
+        client.TokenEndpointAuthMethod, client.GrantTypes,
         client.GrantTypes.Contains(Grants.AuthorizationCode) ? [Responses.Code] : [],
         client.RedirectUris, client.PostLogoutRedirectUris, client.Scopes, client.RequireAuthTime, client.RequireMfa,
         client.RequirePushedAuthorizationRequests, client.RequireDPoP, client.BackChannelLogoutUri, client.BackChannelLogoutSessionRequired,
-        client.FrontChannelLogoutUri, client.FrontChannelLogoutSessionRequired);
+        client.FrontChannelLogoutUri, client.FrontChannelLogoutSessionRequired, client.Jwks, client.JwksUri);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using RedisJwt.IdentityServer.Clients;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -35,6 +36,13 @@ public sealed class ClientMetadata
     [JsonPropertyName("scope")]
     public string? Scope { get; set; }
 
+    /// <summary>A private_key_jwt client's public keys (RFC 7591 2), or <see cref="JwksUri"/>.</summary>
+    [JsonPropertyName("jwks")]
+    public JsonElement? Jwks { get; set; }
+
+    [JsonPropertyName("jwks_uri")]
+    public string? JwksUri { get; set; }
+
     [JsonPropertyName("require_auth_time")]
     public bool? RequireAuthTime { get; set; }
 
@@ -62,26 +70,16 @@ public sealed class ClientMetadata
 
 /// <summary>
 /// RFC 7591 metadata → <see cref="ClientRegistration"/>, the one place the two meet, so that every
-/// <see cref="ClientDescriptors"/> rule applies through <see cref="ClientRegistry"/>. New metadata (jwks, jwks_uri,
-/// private_key_jwt) is added here.
+/// <see cref="ClientDescriptors"/> rule applies through <see cref="ClientRegistry"/> (the authentication method and
+/// its keys included: client_secret_jwt and unknown methods are refused there).
 /// </summary>
 public static class ClientMetadataMapping
 {
-    public const string None = "none";
-    public const string ClientSecretBasic = "client_secret_basic";
-    public const string ClientSecretPost = "client_secret_post";
-
     /// <returns>The registration, or the field and why it cannot be registered (invalid_client_metadata).</returns>
     public static (ClientRegistration? Registration, string? Field, string? Problem) ToRegistration(string clientId, ClientMetadata metadata)
     {
-        // RFC 7591 2: client_secret_basic when absent. client_secret_jwt shares a secret with the server in a form we
-        // would have to keep readable; private_key_jwt is not offered yet.
-        var method = metadata.TokenEndpointAuthMethod ?? ClientSecretBasic;
-        if (method is not (None or ClientSecretBasic or ClientSecretPost))
-        {
-            return (null, "token_endpoint_auth_method", $"\"{method}\" is not supported; use {None}, {ClientSecretBasic} or {ClientSecretPost}.");
-        }
-
+        // RFC 7591 2: client_secret_basic when absent.
+        var method = metadata.TokenEndpointAuthMethod ?? ClientAuthenticationMethods.ClientSecretBasic;
         // RFC 7591 2.1: authorization_code when absent; response_types and grant_types must agree.
         var grants = metadata.GrantTypes ?? [GrantTypes.AuthorizationCode];
         var responses = metadata.ResponseTypes ?? (grants.Contains(GrantTypes.AuthorizationCode) ? [ResponseTypes.Code] : []);
@@ -99,7 +97,10 @@ public static class ClientMetadataMapping
         {
             ClientId = clientId,
             DisplayName = metadata.ClientName,
-            Type = method == None ? "public" : "confidential",
+            Type = method == ClientAuthenticationMethods.None ? "public" : "confidential",
+            TokenEndpointAuthMethod = method,
+            Jwks = metadata.Jwks,
+            JwksUri = metadata.JwksUri,
             // A third party does not decide whether users are asked: they always are.
             ConsentType = "explicit",
             GrantTypes = grants,

@@ -24,7 +24,6 @@ public static class DynamicRegistrationModel
             client.HasIndex(c => c.ClientId).IsUnique();
             client.Property(c => c.ClientId).HasMaxLength(100).IsRequired();
             client.Property(c => c.RegistrationTokenHash).HasMaxLength(RegistrationSecrets.HashLength).IsRequired();
-            client.Property(c => c.TokenEndpointAuthMethod).HasMaxLength(DynamicClient.MethodMaxLength).IsRequired();
             client.Property(c => c.InitialAccessTokenId).HasMaxLength(InitialAccessToken.IdMaxLength);
             // Removed with its client, by whichever way it goes (RFC 7592 DELETE, the admin API, the CLI).
             client.HasOne<OpenIddictEntityFrameworkCoreApplication>().WithMany().HasForeignKey(c => c.ApplicationId)

@@ -82,7 +82,6 @@ public sealed class DynamicRegistrations(ApplicationDbContext db, ClientRegistry
             ApplicationId = await applications.GetIdAsync((await applications.FindByClientIdAsync(clientId, cancellationToken))!, cancellationToken) ?? "",
             ClientId = clientId,
             RegistrationTokenHash = RegistrationSecrets.Hash(registrationToken),
-            TokenEndpointAuthMethod = metadata.TokenEndpointAuthMethod ?? ClientMetadataMapping.ClientSecretBasic,
             IssuedAt = clock.GetUtcNow(),
             InitialAccessTokenId = token?.Id,
             GrantTypes = [.. policy.GrantTypes],
@@ -142,19 +141,16 @@ public sealed class DynamicRegistrations(ApplicationDbContext db, ClientRegistry
 
         // Only if the token presented is still the current one: of two updates racing with it, one rotates it.
         var rotated = RegistrationSecrets.NewToken();
-        var method = metadata.TokenEndpointAuthMethod ?? ClientMetadataMapping.ClientSecretBasic;
         if (await db.DynamicClients
                 .Where(client => client.ApplicationId == record.ApplicationId && client.RegistrationTokenHash == record.RegistrationTokenHash)
-                .ExecuteUpdateAsync(client => client
-                    .SetProperty(c => c.RegistrationTokenHash, RegistrationSecrets.Hash(rotated))
-                    .SetProperty(c => c.TokenEndpointAuthMethod, method), cancellationToken) != 1)
+                .ExecuteUpdateAsync(client => client.SetProperty(c => c.RegistrationTokenHash, RegistrationSecrets.Hash(rotated)),
+                    cancellationToken) != 1)
         {
             return Unauthorized(UnknownRegistration);
         }
 
         await transaction.CommitAsync(cancellationToken);
         events.Updated(clientId);
-        record.TokenEndpointAuthMethod = method;
         return new RegistrationResult(RegistrationOutcome.Done, Information(updated.Client!, record) with { RegistrationAccessToken = rotated });
     }
 

@@ -43,8 +43,6 @@ public sealed class InitialAccessToken
 /// </summary>
 public sealed class DynamicClient
 {
-    public const int MethodMaxLength = 40;
-
     /// <summary>OpenIddict's application id: the row goes with the application, never over to a later namesake.</summary>
     public string ApplicationId { get; set; } = "";
 
@@ -52,9 +50,6 @@ public sealed class DynamicClient
 
     /// <summary>SHA-256 of the registration access token; replaced at every update (RFC 7592 2.2).</summary>
     public byte[] RegistrationTokenHash { get; set; } = [];
-
-    /// <summary>RFC 7591 2: none, client_secret_basic or client_secret_post, as registered.</summary>
-    public string TokenEndpointAuthMethod { get; set; } = "";
 
     public DateTimeOffset IssuedAt { get; set; }
 

@@ -49,6 +49,7 @@ public sealed class RedisAclRulesTests
         .. Topics.Select(topic => Keys.RateLimit($"messages.{topic}", "send")),
         .. PolicyNames(typeof(IdentityRateLimits)).Select(policy => Keys.RateLimit(policy, "203.0.113.7")),
         Keys.KnownDevices(User), Keys.AuthenticatorCodeUse(User, "123456"), Keys.DPoPNonce(5_900_000),
+        Keys.ClientAssertionUse("partner-client", "jti-1"),
     ]);
 
     private static IEnumerable<string> BoardOnlyKeys() => Names(
@@ -85,6 +86,7 @@ public sealed class RedisAclRulesTests
         [nameof(RedisKeys.KnownDevices)] = "identity-server",
         [nameof(RedisKeys.AuthenticatorCodeUse)] = "identity-server",
         [nameof(RedisKeys.DPoPNonce)] = "identity-server",
+        [nameof(RedisKeys.ClientAssertionUse)] = "identity-server",
         [nameof(RedisKeys.DPoPProofUse)] = "identity-server, board-api",
     };
 

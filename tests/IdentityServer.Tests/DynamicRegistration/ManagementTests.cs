@@ -124,7 +124,8 @@ public sealed class ManagementTests(IdentityServerFactory server) : IClassFixtur
         var none = await ManageAsync(server, HttpMethod.Get, uri, null);
         AssertRefused(none, HttpStatusCode.Unauthorized, "invalid_token");
         Assert.Equal("Bearer", none.Headers!.WwwAuthenticate.ToString());
-        AssertBearerChallenge(await ManageAsync(server, HttpMethod.Get, uri, registered.Get("registration_access_token")[..^1] + "A"));
+        var token = registered.Get("registration_access_token");
+        AssertBearerChallenge(await ManageAsync(server, HttpMethod.Get, uri, token[..^1] + (token[^1] == 'A' ? 'B' : 'A')));
         // The initial access token is not a registration access token.
         var (initial, _) = await InitialTokenAsync(server);
         AssertBearerChallenge(await ManageAsync(server, HttpMethod.Get, uri, initial));

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
+using RedisJwt.IdentityServer.Tests.ClientAssertions;
 using RedisJwt.Testing;
 using static RedisJwt.IdentityServer.Tests.DynamicRegistration.Registrations;
 using static RedisJwt.Testing.IdentityServerFactory;
@@ -225,7 +227,6 @@ public sealed class RegistrationTests(IdentityServerFactory server) : IClassFixt
 
     [Theory]
     [InlineData("client_secret_jwt")]
-    [InlineData("private_key_jwt")]
     [InlineData("tls_client_auth")]
     public async Task Register_UnsupportedAuthMethod_InvalidClientMetadata(string method)
     {
@@ -233,6 +234,34 @@ public sealed class RegistrationTests(IdentityServerFactory server) : IClassFixt
 
         AssertRefused(await RegisterAsync(server, token, new { redirect_uris = new[] { RedirectUri }, token_endpoint_auth_method = method }),
             HttpStatusCode.BadRequest, "invalid_client_metadata", "token_endpoint_auth_method");
+    }
+
+    [Fact]
+    public async Task Register_PrivateKeyJwt_NoSecret_ItsAssertionsWork_AndKeysRequired()
+    {
+        var forge = new ClientAssertionForge(DefaultIssuer);
+        var (token, _) = await InitialTokenAsync(server, new
+        {
+            grant_types = new[] { "client_credentials" }, scope = "posts.read", expires_in = 600, max_uses = 2,
+        });
+
+        AssertRefused(await RegisterAsync(server, token, new { token_endpoint_auth_method = "private_key_jwt", grant_types = new[] { "client_credentials" } }),
+            HttpStatusCode.BadRequest, "invalid_client_metadata", "jwks");
+        var registered = await RegisterAsync(server, token, new
+        {
+            token_endpoint_auth_method = "private_key_jwt", jwks = JsonDocument.Parse(forge.PublicJwks()).RootElement,
+            grant_types = new[] { "client_credentials" }, scope = "posts.read",
+        });
+
+        Assert.True(registered.Status == HttpStatusCode.Created, registered.Body);
+        Assert.Equal("private_key_jwt", registered.Get("token_endpoint_auth_method"));
+        Assert.False(registered.Json.TryGetProperty("client_secret", out _));
+        Assert.False(registered.Json.TryGetProperty("client_secret_expires_at", out _));
+        Assert.Equal(forge.Kid, registered.Json.GetProperty("jwks").GetProperty("keys")[0].GetProperty("kid").GetString());
+        var clientId = registered.Get("client_id");
+        var machine = await OAuth.PostAsync(server.CreateClient(), "/connect/token", ClientAssertionForge.Form(clientId, forge.Create(clientId),
+            new() { ["grant_type"] = "client_credentials", ["scope"] = "posts.read" }));
+        Assert.True(machine.Status == HttpStatusCode.OK, machine.Body);
     }
 
     [Fact]

@@ -520,11 +520,6 @@ namespace RedisJwt.IdentityServer.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text[]");
 
-                    b.Property<string>("TokenEndpointAuthMethod")
-                        .IsRequired()
-                        .HasMaxLength(40)
-                        .HasColumnType("character varying(40)");
-
                     b.HasKey("ApplicationId");
 
                     b.HasIndex("ClientId")

@@ -13,7 +13,7 @@ using RedisJwt.IdentityServer.Data;
 namespace RedisJwt.IdentityServer.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261208005007_DynamicRegistration")]
+    [Migration("20261208014503_DynamicRegistration")]
     partial class DynamicRegistration
     {
         /// <inheritdoc />
@@ -522,11 +522,6 @@ namespace RedisJwt.IdentityServer.Data.Migrations
                     b.PrimitiveCollection<List<string>>("Scopes")
                         .IsRequired()
                         .HasColumnType("text[]");
-
-                    b.Property<string>("TokenEndpointAuthMethod")
-                        .IsRequired()
-                        .HasMaxLength(40)
-                        .HasColumnType("character varying(40)");
 
                     b.HasKey("ApplicationId");
 

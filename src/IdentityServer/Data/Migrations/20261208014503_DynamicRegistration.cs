@@ -19,7 +19,6 @@ namespace RedisJwt.IdentityServer.Data.Migrations
                     ApplicationId = table.Column<string>(type: "text", nullable: false),
                     ClientId = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     RegistrationTokenHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
-                    TokenEndpointAuthMethod = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
                     IssuedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     InitialAccessTokenId = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
                     GrantTypes = table.Column<List<string>>(type: "text[]", nullable: false),
