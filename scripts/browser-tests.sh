@@ -127,6 +127,24 @@ start_service samples/ThirdPartyWeb "$THIRD_PARTY" Oidc__Authority="$IDS/" Board
   Logging__LogLevel__AcmePlanner.Auth.BackChannelLogout=Information
 
 wait_up "$IDS/health/ready" "$LOGS/IdentityServer.log" IdentityServer
+# dynamic-registration.test.mjs: a single-use initial access token for openid-client's registration, issued as an
+# operator would, with the CLI against the running server's database (redirect URIs under http://127.0.0.1:5098/).
+DCR_INITIAL_ACCESS_TOKEN=$(
+  cd "$REPO_ROOT/src/IdentityServer/bin/Release/net10.0"
+  env ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning \
+    ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Redis__KeyPrefix=$PREFIX \
+    ConnectionStrings__IdentityDb="$(db browser_identity "$REDISJWT_TEST_POSTGRES_IDENTITY")" \
+    Server__Issuer="$IDS/" Server__AllowInsecureHttp=true \
+    Credentials__SigningCertificatePath="$SCRATCH/certs/signing.crt" Credentials__SigningKeyPath="$SCRATCH/certs/signing.key" \
+    Credentials__EncryptionCertificatePath="$SCRATCH/certs/encryption.crt" Credentials__EncryptionKeyPath="$SCRATCH/certs/encryption.key" \
+    "Seed__ApiScopes__posts.read__Resource=$BOARD/" "Seed__ApiScopes__posts.write__Resource=$BOARD/" \
+    "Seed__Clients__board-api__Resource=$BOARD/" "${CERTIFIED_RP[@]}" \
+    dotnet IdentityServer.dll initial-access-tokens create --description "browser tests: openid-client" \
+    --grant authorization_code --grant refresh_token --scope "openid offline_access posts.read" \
+    --redirect-uri-prefix http://127.0.0.1:5098/ --expires-in 3600 | sed -n 's/^initial_access_token: //p'
+)
+[[ -n $DCR_INITIAL_ACCESS_TOKEN ]] || die "the initial access token for dynamic-registration.test.mjs could not be issued"
+export DCR_INITIAL_ACCESS_TOKEN
 wait_up "$BOARD/health/ready" "$LOGS/BoardApi.log" BoardApi
 wait_up "$SPA/config.json" "$LOGS/BoardSpa.log" "Board SPA"
 wait_up "$THIRD_PARTY/" "$LOGS/ThirdPartyWeb.log" "third-party sample"

@@ -30,6 +30,9 @@ public sealed class MalformedInputFuzzTests(ITestOutputHelper output) : IAsyncLi
     private string _adminToken = "";
     private string _victimId = "";
     private string _refreshToken = "";
+    private string _initialAccessToken = "";
+    private string _registeredClientId = "";
+    private string _registrationAccessToken = "";
     private RedisJwt.IdentityServer.Data.ApplicationUser _confirmer = null!;
     private string _confirmationCode = "";
 
@@ -94,6 +97,15 @@ public sealed class MalformedInputFuzzTests(ITestOutputHelper output) : IAsyncLi
             Json = ClientRegistration("fuzz-client") },
         new("POST", "/admin/clients/{clientId}/secret") { Headers = Bearer(_adminToken), Route = Fields(("clientId", "fuzz-client")) },
         new("DELETE", "/admin/clients/{clientId}") { Headers = Bearer(_adminToken), Route = Fields(("clientId", "fuzz-client-removed")) },
+        new("GET", "/admin/initial-access-tokens") { Headers = Bearer(_adminToken) },
+        new("POST", "/admin/initial-access-tokens") { Headers = Bearer(_adminToken), Json = InitialAccessTokenRequest() },
+        new("DELETE", "/admin/initial-access-tokens/{id}") { Headers = Bearer(_adminToken), Route = Fields(("id", "no-such-token")) },
+        new("POST", "/connect/register") { Headers = Bearer(_initialAccessToken), Json = DynamicClientMetadata(null) },
+        new("GET", "/connect/register/{clientId}") { Headers = Bearer(_registrationAccessToken), Route = Fields(("clientId", _registeredClientId)) },
+        new("PUT", "/connect/register/{clientId}") { Headers = Bearer(_registrationAccessToken), Route = Fields(("clientId", _registeredClientId)),
+            Json = DynamicClientMetadata(_registeredClientId) },
+        new("DELETE", "/connect/register/{clientId}") { Headers = Bearer(_registrationAccessToken),
+            Route = Fields(("clientId", "dyn-no-such-client")) },
         new("GET", "/admin/users/{userId}/sessions") { Headers = _admin.Cookie, Route = Fields(("userId", _victimId)) },
         new("DELETE", "/admin/users/{userId}/sessions/{sid}") { Headers = _admin.Cookie,
             Route = Fields(("userId", _victimId), ("sid", "no-such-session")) },
@@ -179,6 +191,14 @@ public sealed class MalformedInputFuzzTests(ITestOutputHelper output) : IAsyncLi
             Assert.Equal(HttpStatusCode.Created, created.Status);
         }
 
+        // Dynamic registration: a token for many registrations, and one registered client to read and replace.
+        var initial = await AuthApiClient.SendAsync(api, HttpMethod.Post, "/admin/initial-access-tokens", InitialAccessTokenRequest(), _adminToken);
+        Assert.Equal(HttpStatusCode.Created, initial.Status);
+        _initialAccessToken = initial.Get("initial_access_token");
+        var registered = await AuthApiClient.SendAsync(api, HttpMethod.Post, "/connect/register", DynamicClientMetadata(null), _initialAccessToken);
+        Assert.Equal(HttpStatusCode.Created, registered.Status);
+        (_registeredClientId, _registrationAccessToken) = (registered.Get("client_id"), registered.Get("registration_access_token"));
+
         var anonymous = new CookieContainer();
         var login = await new Browser(LoopbackHttp.Client(_server.Issuer, anonymous)).NavigateAsync("/Account/Login");
         _anonymousAntiforgery = AntiforgeryToken(login);
@@ -212,6 +232,13 @@ public sealed class MalformedInputFuzzTests(ITestOutputHelper output) : IAsyncLi
     private static Dictionary<string, object?> ClientRegistration(string clientId) => Json(("client_id", clientId),
         ("client_name", "Fuzz Zoë 日本"), ("client_type", "confidential"), ("grant_types", new[] { "client_credentials" }),
         ("scope", "posts.read"), ("introspection", false));
+
+    private static Dictionary<string, object?> InitialAccessTokenRequest() => Json(("description", "Fuzz Zoë 日本"),
+        ("grant_types", new[] { "client_credentials" }), ("scope", "posts.read"), ("expires_in", 3600), ("max_uses", 10_000));
+
+    private static Dictionary<string, object?> DynamicClientMetadata(string? clientId) => Json(("client_id", clientId),
+        ("client_name", "Fuzz Zoë 日本"), ("grant_types", new[] { "client_credentials" }), ("scope", "posts.read"),
+        ("token_endpoint_auth_method", "client_secret_post"));
 
     private static string NewEmail() => $"fuzz-{Guid.NewGuid():N}@example.test";
 

@@ -101,6 +101,7 @@ public sealed class IdentityServerFactory : ServiceFactory<IdentityServerMarker>
         ["RateLimits:Policies:client-auth-per-ip:PermitLimit"] = "100000",
         ["RateLimits:Policies:client-auth-per-client-ip:PermitLimit"] = "100000",
         ["RateLimits:Policies:revocations-per-client:PermitLimit"] = "100000",
+        ["RateLimits:Policies:client-registrations-per-ip:PermitLimit"] = "100000",
         // Every channel to the development provider, which writes here (one folder per server), in any environment.
         ["Messages:Providers:Email"] = "folder",
         ["Messages:Providers:Sms"] = "folder",

@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using RedisJwt.IdentityServer.Credentials;
+using RedisJwt.IdentityServer.DynamicRegistration;
 using RedisJwt.IdentityServer.MultiFactor;
 
 namespace RedisJwt.IdentityServer.Data;
 
 /// <summary>
 /// ASP.NET Core Identity's users, roles and passkeys, OpenIddict's applications, scopes, authorizations and tokens,
-/// the signing key ring, and the dates of users' second factors.
+/// the signing key ring, the dates of users' second factors, and dynamic client registration's tokens.
 /// </summary>
 public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options)
     : IdentityDbContext<ApplicationUser>(options)
@@ -15,6 +16,10 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
 
     public DbSet<FactorUse> FactorUses => Set<FactorUse>();
+
+    public DbSet<InitialAccessToken> InitialAccessTokens => Set<InitialAccessToken>();
+
+    public DbSet<DynamicClient> DynamicClients => Set<DynamicClient>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -35,6 +40,8 @@ public sealed class ApplicationDbContext(DbContextOptions<ApplicationDbContext> 
             use.Property(u => u.Factor).HasMaxLength(FactorUse.FactorMaxLength);
             use.HasOne<ApplicationUser>().WithMany().HasForeignKey(u => u.UserId).OnDelete(DeleteBehavior.Cascade);
         });
+
+        DynamicRegistrationModel.Configure(builder);
 
         builder.Entity<ApplicationUser>(user =>
         {

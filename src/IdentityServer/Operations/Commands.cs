@@ -1,11 +1,12 @@
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Credentials;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.DynamicRegistration;
 
 namespace RedisJwt.IdentityServer.Operations;
 
 /// <summary>
-/// One-shot commands: `IdentityServer migrate | clients ... | keys ...` run against the configured database and Redis,
+/// One-shot commands: `IdentityServer migrate | clients ... | initial-access-tokens ... | keys ...` run against the configured database and Redis,
 /// set the exit code, and the process exits instead of serving.
 /// </summary>
 public static class Commands
@@ -21,6 +22,8 @@ public static class Commands
             return 0;
         },
         [ClientsCommand.Name] = (app, args) => ClientsCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error),
+        [InitialAccessTokensCommand.Name] = (app, args) =>
+            InitialAccessTokensCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error),
         [KeysCommand.Name] = (app, args) => KeysCommand.RunAsync(app.Services, args[1..], Console.Out, Console.Error),
     };
 

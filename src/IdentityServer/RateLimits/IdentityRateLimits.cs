@@ -48,6 +48,12 @@ public static class IdentityRateLimits
     /// <summary>Revocation requests per client (RFC 7009); for a public client, per client_id and IP address.</summary>
     public const string RevocationsPerClient = "revocations-per-client";
 
+    /// <summary>
+    /// Dynamic client registration (RFC 7591) and RFC 7592 calls per client IP address, good or bad: each may create a
+    /// client, and none should be a guessing machine for tokens. Fails closed (a registration can wait).
+    /// </summary>
+    public const string ClientRegistrationsPerIp = "client-registrations-per-ip";
+
     public static IHostApplicationBuilder AddIdentityRateLimits(this IHostApplicationBuilder builder)
     {
         Declare(builder, SignInPerAccount, 10, TimeSpan.FromMinutes(15), RedisUnavailableBehavior.Reject);
@@ -59,6 +65,7 @@ public static class IdentityRateLimits
         Declare(builder, ClientAuthPerClientIp, 20, TimeSpan.FromMinutes(10), RedisUnavailableBehavior.Allow);
         // Revoking needs Redis anyway (nothing is revoked without it).
         Declare(builder, RevocationsPerClient, 600, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Reject);
+        Declare(builder, ClientRegistrationsPerIp, 20, TimeSpan.FromHours(1), RedisUnavailableBehavior.Reject);
         builder.Services.AddOpenIddict().AddServer(options =>
         {
             options.AddEventHandler(ClientAuthenticationLimits.Descriptor);
