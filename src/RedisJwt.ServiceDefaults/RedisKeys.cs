@@ -134,6 +134,12 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// </summary>
     public RedisKey DPoPNonce(long window) => $"{_prefix}dpop-nonce:{window}";
 
+    /// <summary>
+    /// A device code's polls (RFC 8628 3.5), by its token id: a hash of when it last polled and the interval it must
+    /// keep, expiring with the code.
+    /// </summary>
+    public RedisKey DevicePolls(string deviceCodeId) => $"{_prefix}device-polls:{deviceCodeId}";
+
     private static string RateLimitPartition(string partition) => PlainPartition().IsMatch(partition)
         ? partition
         : "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(partition)));
