@@ -21,6 +21,7 @@ public static class DeviceFlowSetup
             .AddEventHandler(PollingPace.IntervalDescriptor);
 
         options.Services.AddSingleton<DevicePolls>();
+        options.Services.AddScoped<DeviceFamilies>();
         return options;
     }
 

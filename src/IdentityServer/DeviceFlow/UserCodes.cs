@@ -28,14 +28,22 @@ public sealed class UserCodes : IOpenIddictServerHandler<ExtractEndUserVerificat
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
-    // Case-insensitive (RFC 8628 6.1): OpenIddict would drop lower-case letters as outside the charset.
+    // Case-insensitive (RFC 8628 6.1): OpenIddict would drop lower-case letters as outside the charset. In the display
+    // form from here on, so the page shows the code as the device does, whatever was typed.
     public ValueTask HandleAsync(ExtractEndUserVerificationRequestContext context)
     {
         if (context.Request is { UserCode: { Length: > 0 } typed } request)
         {
-            request.UserCode = typed.ToUpperInvariant();
+            request.UserCode = Normalize(typed);
         }
 
         return default;
+    }
+
+    /// <summary>The characters of the charset in <paramref name="typed"/>, upper-cased; with the dash when they are a whole code.</summary>
+    public static string Normalize(string typed)
+    {
+        var kept = string.Concat(typed.ToUpperInvariant().Where(character => Charset.Contains(character)));
+        return kept.Length == Length ? $"{kept[..(Length / 2)]}-{kept[(Length / 2)..]}" : kept;
     }
 }

@@ -26,13 +26,12 @@ namespace RedisJwt.IdentityServer.DeviceFlow;
 public sealed class VerifyModel(
     UserManager<ApplicationUser> users,
     IOpenIddictApplicationManager applications,
-    IOpenIddictAuthorizationManager authorizations,
+    DeviceFamilies families,
     ScopeDescriptions scopeDescriptions,
     ConsentStore consents,
     UserPrincipalFactory principals,
     SecondFactors factors,
-    MultiFactorRequirement multiFactor,
-    TimeProvider clock) : PageModel
+    MultiFactorRequirement multiFactor) : PageModel
 {
     public const string DecisionField = "consent_decision";
 
@@ -88,8 +87,9 @@ public sealed class VerifyModel(
         }
 
         var verification = await HttpContext.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-        if (verification.Principal is not { } device
-            || await applications.FindByClientIdAsync(device.GetClaim(Claims.ClientId) ?? "") is not { } application)
+        // Without a valid code OpenIddict authenticates an empty principal: no client_id.
+        if (verification.Principal is not { } device || device.GetClaim(Claims.ClientId) is not { Length: > 0 } clientId
+            || await applications.FindByClientIdAsync(clientId) is not { } application)
         {
             Error = WrongCodeMessage;
             return Page();
@@ -113,28 +113,24 @@ public sealed class VerifyModel(
         var scopes = device.GetScopes();
         if (decision != "accept")
         {
-            ApplicationName = await applications.GetLocalizedDisplayNameAsync(application) ?? device.GetClaim(Claims.ClientId)!;
+            ApplicationName = await applications.GetLocalizedDisplayNameAsync(application) ?? clientId;
             RequestedScopes = await scopeDescriptions.DescribeAsync(scopes);
             AskingConsent = true;
             return Page();
         }
 
-        // A token family of its own for this approval, the user's, as a sign-in at the authorization endpoint gets:
-        // OpenIddict would otherwise carry over the one made for the device's request, which names no user (so
-        // neither "log out everywhere" nor withdrawing the app's access from the user would find it).
+        // The token family OpenIddict made for the device's request (its ad-hoc authorization, which the device code's
+        // entry names) becomes the user's, as one made at the authorization endpoint is: "log out everywhere" and
+        // withdrawing the app's access find it by its subject. Set once: a second approver meets it taken.
         var applicationId = (await applications.GetIdAsync(application))!;
         var userId = await users.GetUserIdAsync(user);
-        var descriptor = new OpenIddictAuthorizationDescriptor
+        if (!await families.ClaimAsync(device.GetAuthorizationId(), userId))
         {
-            ApplicationId = applicationId,
-            CreationDate = clock.GetUtcNow(),
-            Status = Statuses.Valid,
-            Subject = userId,
-            Type = AuthorizationTypes.AdHoc,
-        };
-        descriptor.Scopes.UnionWith(scopes);
-        var family = await authorizations.CreateAsync(descriptor);
-        var principal = await principals.CreateAsync(user, scopes, signedIn, await authorizations.GetIdAsync(family));
+            Error = WrongCodeMessage;
+            return Page();
+        }
+
+        var principal = await principals.CreateAsync(user, scopes, signedIn, device.GetAuthorizationId());
         // Remembered as a consent, though never used to skip the question: the device is then among the user's
         // connected apps (Account/Apps), where removing it revokes its tokens.
         if (!await consents.HasConsentedAsync(userId, applicationId, scopes))

@@ -144,7 +144,7 @@ public sealed partial class DeviceFlowTests(DeviceFlowTests.Server fixture) : IC
         var entered = await EnterCodeAsync(browser, codes.Get("user_code"));
 
         Assert.Equal("expired_token", poll.Error);
-        Assert.Equal(VerifyModel.WrongCodeMessage, entered.Document?.QuerySelector("#device-error")?.TextContent);
+        AssertWrongCode(entered);
     }
 
     [Fact]
@@ -158,8 +158,8 @@ public sealed partial class DeviceFlowTests(DeviceFlowTests.Server fixture) : IC
         var again = await EnterCodeAsync(second, codes.Get("user_code"));
         var againByTheFirst = await EnterCodeAsync(first, codes.Get("user_code"));
 
-        Assert.Equal(VerifyModel.WrongCodeMessage, again.Document?.QuerySelector("#device-error")?.TextContent);
-        Assert.Equal(VerifyModel.WrongCodeMessage, againByTheFirst.Document?.QuerySelector("#device-error")?.TextContent);
+        AssertWrongCode(again);
+        AssertWrongCode(againByTheFirst);
         Assert.Null(again.Document?.QuerySelector("#device-decision"));
     }
 
@@ -260,7 +260,8 @@ public sealed partial class DeviceFlowTests(DeviceFlowTests.Server fixture) : IC
         var tokens = await PollAsync(Device(), codes.Get("device_code"));
 
         var apps = await browser.NavigateAsync("/Account/Apps");
-        await browser.SubmitAsync(apps, "li[data-app='Device Test App'] form");
+        var removed = await browser.SubmitAsync(apps, "li[data-app='Device Test App'] form");
+        Assert.True(removed.Document?.QuerySelector("li[data-app='Device Test App']") is null, removed.Body);
 
         Assert.Equal("invalid_grant", (await OAuth.RefreshAsync(Device(), DeviceClientId, tokens.Get("refresh_token"))).Error);
         Assert.True(await server.FamilyRevokedInRedisAsync(tokens.Get("access_token")));

@@ -62,6 +62,10 @@ internal static class DeviceRequests
         return browser.SubmitAsync(consent, "#device-decision", submitter: ("consent_decision", decision));
     }
 
+    public static void AssertWrongCode(Navigation page) =>
+        Assert.True(page.Document?.QuerySelector("#device-error")?.TextContent == global::RedisJwt.IdentityServer.DeviceFlow.VerifyModel.WrongCodeMessage,
+            $"{(int)page.Response.StatusCode} at {page.Url}: {page.Body}");
+
     /// <summary>A signed-in browser types the code and approves it.</summary>
     public static async Task ApproveAsync(Browser browser, string userCode)
     {
