@@ -96,7 +96,7 @@ DEVICE_RP=(Seed__Clients__device-rp__Type=public "Seed__Clients__device-rp__Disp
   Seed__Clients__device-rp__GrantTypes__0=urn:ietf:params:oauth:grant-type:device_code
   Seed__Clients__device-rp__GrantTypes__1=refresh_token
   Seed__Clients__device-rp__Scopes__0=openid Seed__Clients__device-rp__Scopes__1=offline_access
-  Seed__Clients__device-rp__Scopes__2=posts.read)
+  Seed__Clients__device-rp__Scopes__2=posts.read Seed__Clients__device-rp__Scopes__3=email)
 start_service src/IdentityServer "$IDS" \
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Redis__KeyPrefix=$PREFIX \
   ConnectionStrings__IdentityDb="$(db browser_identity "$REDISJWT_TEST_POSTGRES_IDENTITY")" \

@@ -45,7 +45,7 @@ test('device flow: the code typed on the verification page, approved; polling ge
   const config = await configure();
   assert.ok(config.serverMetadata().device_authorization_endpoint.endsWith('/connect/device'));
 
-  const device = await client.initiateDeviceAuthorization(config, { scope: 'openid offline_access posts.read' });
+  const device = await client.initiateDeviceAuthorization(config, { scope: 'openid email offline_access posts.read' });
   assert.match(device.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
   assert.equal(device.interval, 5);
   const polling = client.pollDeviceAuthorizationGrant(config, device);

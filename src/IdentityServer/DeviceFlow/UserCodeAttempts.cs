@@ -14,7 +14,7 @@ namespace RedisJwt.IdentityServer.DeviceFlow;
 /// reads the database. Refused or anonymous, the code is not looked up at all: the verification page then signs the user
 /// in, or shows the refusal it finds in <see cref="IRateLimitRefusalFeature"/>.
 /// </summary>
-public sealed class UserCodeAttempts(DistributedRateLimiter limiter) : IOpenIddictServerHandler<ProcessAuthenticationContext>
+public sealed class UserCodeAttempts(SignInLimits limits) : IOpenIddictServerHandler<ProcessAuthenticationContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessAuthenticationContext>()
@@ -39,23 +39,10 @@ public sealed class UserCodeAttempts(DistributedRateLimiter limiter) : IOpenIddi
             return;
         }
 
-        if (await RefusalAsync(http, userId) is { } refused)
+        if (await limits.CheckUserCodeAsync(http, userId) is { } refused)
         {
             OAuthRefusals.Remember(http, refused);
             context.UserCode = null;
         }
-    }
-
-    // Per IP first, as at sign-in: one address trying codes under many accounts is stopped without touching theirs.
-    private async Task<RateLimitDecision?> RefusalAsync(HttpContext http, string userId)
-    {
-        if (IdentityRateLimits.ClientIp(http) is { } ip
-            && await limiter.AcquireAsync(IdentityRateLimits.UserCodesPerIp, ip, http.RequestAborted) is { Allowed: false } byIp)
-        {
-            return byIp;
-        }
-
-        var byUser = await limiter.AcquireAsync(IdentityRateLimits.UserCodesPerUser, userId, http.RequestAborted);
-        return byUser.Allowed ? null : byUser;
     }
 }
