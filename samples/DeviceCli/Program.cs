@@ -1,5 +1,4 @@
 using DeviceCli;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -8,18 +7,7 @@ using Microsoft.Extensions.Hosting;
 try
 {
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-    var settings = builder.Configuration.GetSection(DeviceCliSettings.Section).Get<DeviceCliSettings>() ?? new DeviceCliSettings();
-    builder.Services.AddSingleton(settings);
-    builder.Services.AddOpenIddict().AddClient(options =>
-    {
-        // Nothing is redirected back to this app: no state tokens to protect, nothing to store.
-        options.AllowDeviceAuthorizationFlow().AllowRefreshTokenFlow();
-        options.DisableTokenStorage();
-        options.UseSystemNetHttp().SetProductInformation(typeof(DeviceSignIn).Assembly);
-        options.AddRegistration(new() { Issuer = settings.Issuer, ClientId = settings.ClientId });
-    });
-    builder.Services.AddHttpClient<DeviceSignIn>(client => client.BaseAddress = settings.BoardApi);
-    using var host = builder.Build();
+    using var host = builder.AddDeviceCli().Build();
 
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, press) => { press.Cancel = true; cancel.Cancel(); };
