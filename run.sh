@@ -72,6 +72,7 @@ cat <<EOF
   messages   $DATA_DIR/messages  (what would be emailed: verification links, alerts)
   Acme       $THIRD_PARTY  (a third-party app: sign in with consent)
   machine    DOTNET_ENVIRONMENT=Development dotnet run --project samples/MachineClient
+  device     dotnet run --project samples/DeviceCli  (then enter its code at $ISSUER/connect/verify)
   demo user  demo@redisjwt.local / Demo!Passw0rd
   PostgreSQL 127.0.0.1:$PG_PORT  superuser postgres / $PG_PASSWORD; each service's role owns its database:
              $PG_IDENTITY_ROLE / $PG_IDENTITY_PASSWORD, $PG_BOARD_ROLE / $PG_BOARD_PASSWORD
@@ -115,6 +116,9 @@ Credentials__EncryptionKeyPath="$CERT_DIR/encryption.key" \
   Seed__Clients__board-spa__RequirePushedAuthorizationRequests=true Seed__Clients__board-spa__RequireDPoP=true \
   Seed__Clients__reporting-service__Secret= Seed__Clients__reporting-service__TokenEndpointAuthMethod=private_key_jwt \
   "Seed__Clients__reporting-service__Jwks=$(cat "$CERT_DIR/machine-client.jwks.json")" \
+  Seed__Clients__device-cli__Type=public "Seed__Clients__device-cli__DisplayName=Device CLI (sample)" \
+  Seed__Clients__device-cli__GrantTypes__0=urn:ietf:params:oauth:grant-type:device_code Seed__Clients__device-cli__GrantTypes__1=refresh_token \
+  Seed__Clients__device-cli__Scopes__0=openid Seed__Clients__device-cli__Scopes__1=offline_access Seed__Clients__device-cli__Scopes__2=posts.read \
   dotnet run --no-build --project "$REPO_ROOT/src/IdentityServer" --no-launch-profile &
 IDS_PID=$!
 

@@ -96,6 +96,12 @@ CERTIFIED_RP=(Seed__Clients__certified-rp__Type=confidential Seed__Clients__cert
 PRIVATE_KEY_JWT=(Seed__Clients__partner-pkjwt__TokenEndpointAuthMethod=private_key_jwt
   "Seed__Clients__partner-pkjwt__Jwks=$(cat "$SCRATCH/certs/machine-client.jwks.json")"
   Seed__Clients__partner-pkjwt__GrantTypes__0=client_credentials Seed__Clients__partner-pkjwt__Scopes__0=posts.read)
+# The device flow's client (device-flow.test.mjs): public, the device grant (RFC 8628) and refresh tokens.
+DEVICE_RP=(Seed__Clients__device-rp__Type=public "Seed__Clients__device-rp__DisplayName=Device RP (browser tests)"
+  Seed__Clients__device-rp__GrantTypes__0=urn:ietf:params:oauth:grant-type:device_code
+  Seed__Clients__device-rp__GrantTypes__1=refresh_token
+  Seed__Clients__device-rp__Scopes__0=openid Seed__Clients__device-rp__Scopes__1=offline_access
+  Seed__Clients__device-rp__Scopes__2=posts.read Seed__Clients__device-rp__Scopes__3=email)
 start_service src/IdentityServer "$IDS" \
   ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" identity-server)" Redis__KeyPrefix=$PREFIX \
   ConnectionStrings__IdentityDb="$(db browser_identity "$REDISJWT_TEST_POSTGRES_IDENTITY")" \
@@ -114,6 +120,7 @@ start_service src/IdentityServer "$IDS" \
   "Seed__Clients__board-api__Resource=$BOARD/" \
   "${CERTIFIED_RP[@]}" \
   "${PRIVATE_KEY_JWT[@]}" \
+  "${DEVICE_RP[@]}" \
   RateLimits__Policies__sign-in-per-account__PermitLimit=1000 RateLimits__Policies__sign-in-per-ip__PermitLimit=1000 \
   RateLimits__Policies__registrations-per-ip__PermitLimit=1000
 start_service src/BoardApi "$BOARD" \

@@ -11,6 +11,13 @@ public sealed class SampleDeployment : Deployment
     {
         ["RateLimits:Policies:registrations-per-ip:PermitLimit"] = "1000",
         ["RateLimits:Policies:sign-in-per-ip:PermitLimit"] = "1000",
+        // samples/DeviceCli's client, as run.sh seeds it.
+        ["Seed:Clients:device-cli:Type"] = "public",
+        ["Seed:Clients:device-cli:GrantTypes:0"] = "urn:ietf:params:oauth:grant-type:device_code",
+        ["Seed:Clients:device-cli:GrantTypes:1"] = "refresh_token",
+        ["Seed:Clients:device-cli:Scopes:0"] = "openid",
+        ["Seed:Clients:device-cli:Scopes:1"] = "offline_access",
+        ["Seed:Clients:device-cli:Scopes:2"] = "posts.read",
     };
 }
 

@@ -70,7 +70,7 @@ public sealed class ClientCredentialsTests(IdentityServerFactory server) : IClas
     }
 
     [Theory]
-    [InlineData("urn:ietf:params:oauth:grant-type:device_code")]
+    [InlineData("urn:ietf:params:oauth:grant-type:saml2-bearer")]
     [InlineData("made_up")]
     public async Task Token_UnsupportedGrantType_UnsupportedGrantType(string grantType)
     {

@@ -39,13 +39,15 @@ public sealed class RouteClassificationTests(IdentityServerFactory server) : ICl
     {
         var options = server.Services.GetRequiredService<IOptions<OpenIddictServerOptions>>().Value;
         // Browsers navigate to these; their errors are redirected or shown (RFC 6749 4.1.2.1).
-        var navigations = options.AuthorizationEndpointUris.Concat(options.EndSessionEndpointUris).ToList();
+        var navigations = options.AuthorizationEndpointUris.Concat(options.EndSessionEndpointUris)
+            .Concat(options.EndUserVerificationEndpointUris).ToList();
         var endpoints = typeof(OpenIddictServerOptions).GetProperties()
             .Where(property => property.Name.EndsWith("EndpointUris", StringComparison.Ordinal))
             .SelectMany(property => (IEnumerable<Uri>)property.GetValue(options)!)
             .ToList();
 
-        Assert.Equal(["/connect/token", "/connect/introspect", "/connect/revoke", "/connect/userinfo", "/connect/par", "/connect/register"],
+        Assert.Equal(["/connect/token", "/connect/introspect", "/connect/revoke", "/connect/userinfo", "/connect/par",
+            "/connect/device", "/connect/register"],
             OAuthPaths.Select(path => path.Value));
         Assert.DoesNotContain(endpoints, uri => !navigations.Contains(uri)
             && !OAuthPaths.Contains(new PathString("/" + uri.OriginalString.TrimStart('/')))

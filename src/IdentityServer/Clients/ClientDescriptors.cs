@@ -26,7 +26,8 @@ public static partial class ClientDescriptors
     public const string ClientIdField = "ClientId";
 
     private static readonly HashSet<string> SupportedGrants =
-        [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials, GrantTypes.Password];
+        [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials, GrantTypes.Password,
+            GrantTypes.DeviceCode];
 
     /// <param name="firstPartyClientId">AuthApi:ClientId, the only client the password grant is allowed to.</param>
     public static OpenIddictApplicationDescriptor Create(string clientId, ClientSeed seed, string? firstPartyClientId = null) =>
@@ -257,6 +258,12 @@ public static partial class ClientDescriptors
             {
                 descriptor.Requirements.Add(Requirements.Features.PushedAuthorizationRequests);
             }
+        }
+
+        // RFC 8628: the device asks for its codes at the device authorization endpoint, then polls the token endpoint.
+        if (seed.GrantTypes.Contains(GrantTypes.DeviceCode))
+        {
+            descriptor.Permissions.Add(Permissions.Endpoints.DeviceAuthorization);
         }
 
         if (seed.GrantTypes.Count > 0)

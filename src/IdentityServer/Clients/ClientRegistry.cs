@@ -281,7 +281,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
         // openid and offline_access are not stored as permissions: they follow the sign-in grants and refresh_token.
         IEnumerable<string> scopes =
         [
-            .. grants.Any(grant => grant is GrantTypes.AuthorizationCode or GrantTypes.Password) ? [Scopes.OpenId] : Array.Empty<string>(),
+            .. grants.Any(grant => grant is GrantTypes.AuthorizationCode or GrantTypes.Password or GrantTypes.DeviceCode) ? [Scopes.OpenId] : Array.Empty<string>(),
             .. grants.Contains(GrantTypes.RefreshToken) ? [Scopes.OfflineAccess] : Array.Empty<string>(),
             .. descriptor.Permissions
                 .Where(permission => permission.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal))

@@ -15,7 +15,7 @@ public sealed class ClientsArguments
           rotate-secret <client-id>                (a confidential client's new secret; the old one stops working)
         Client options:
           --name <display name>  --consent implicit|explicit (default explicit)
-          --grant <authorization_code|refresh_token|client_credentials> (repeat)
+          --grant <authorization_code|refresh_token|client_credentials|urn:ietf:params:oauth:grant-type:device_code> (repeat)
           --redirect-uri <uri> (repeat)  --post-logout-redirect-uri <uri> (repeat)
           --scope <scope> (repeat, or space-separated)  --introspection | --no-introspection
           --require-auth-time | --no-require-auth-time   (ID tokens always carry auth_time)

@@ -29,7 +29,8 @@ public sealed class ClientSeed
 
     public string? Secret { get; set; }
 
-    /// <summary>authorization_code, refresh_token, client_credentials; password for the AuthApi:ClientId client only.</summary>
+    /// <summary>authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code (RFC 8628);
+    /// password for the AuthApi:ClientId client only.</summary>
     public List<string> GrantTypes { get; set; } = [];
 
     /// <summary>Compared exactly, character for character (RFC 9700 2.1).</summary>

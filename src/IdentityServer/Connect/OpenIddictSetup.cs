@@ -3,6 +3,7 @@ using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.DeviceFlow;
 using RedisJwt.ServiceDefaults.Hosting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -17,6 +18,8 @@ public static class OpenIddictSetup
     public const string RevocationPath = "connect/revoke";
     public const string EndSessionPath = "connect/logout";
     public const string PushedAuthorizationPath = "connect/par";
+    public const string DeviceAuthorizationPath = "connect/device";
+    public const string EndUserVerificationPath = "connect/verify";
 
     public static IHostApplicationBuilder AddOpenIdConnectServer(this IHostApplicationBuilder builder)
     {
@@ -47,6 +50,13 @@ public static class OpenIddictSetup
                     .AllowClientCredentialsFlow()
                     // For the first-party app only (see PasswordGrant); no other client is ever permitted it.
                     .AllowPasswordFlow();
+
+                // RFC 8628: a device without a browser gets a user code, typed on the verification page (DeviceFlow/).
+                options.SetDeviceAuthorizationEndpointUris(DeviceAuthorizationPath)
+                    .SetEndUserVerificationEndpointUris(EndUserVerificationPath)
+                    .AllowDeviceAuthorizationFlow()
+                    .UseDeviceFlow()
+                    .UseAspNetCore().EnableEndUserVerificationEndpointPassthrough();
 
                 // PKCE for every code flow client, public or confidential (RFC 9700 2.1.1).
                 options.RequireProofKeyForCodeExchange();
@@ -104,6 +114,9 @@ public static class OpenIddictSetup
                 server.RefreshTokenLifetime = value.RefreshTokenLifetime;
                 server.RequestTokenLifetime = value.PushedRequestLifetime;
                 server.RefreshTokenReuseLeeway = value.RefreshTokenReuseLeeway;
+                // A device code lives as long as its user code (OpenIddict advises the same value for both).
+                server.DeviceCodeLifetime = value.DeviceCodeLifetime;
+                server.UserCodeLifetime = value.DeviceCodeLifetime;
 
                 // "plain" offers no protection against an intercepted code (RFC 9700 2.1.1): S256 only.
                 server.CodeChallengeMethods.Clear();
@@ -115,7 +128,8 @@ public static class OpenIddictSetup
         // Read from the URIs OpenIddict serves them at, so a moved endpoint cannot be left out.
         builder.Services.AddOptions<OAuthEndpointOptions>().Configure<IOptions<OpenIddictServerOptions>>((oauth, server) =>
             oauth.Paths.AddRange([.. new[] { server.Value.TokenEndpointUris, server.Value.IntrospectionEndpointUris,
-                server.Value.RevocationEndpointUris, server.Value.UserInfoEndpointUris, server.Value.PushedAuthorizationEndpointUris }
+                server.Value.RevocationEndpointUris, server.Value.UserInfoEndpointUris, server.Value.PushedAuthorizationEndpointUris,
+                server.Value.DeviceAuthorizationEndpointUris }
                 .SelectMany(uris => uris).Select(uri => new PathString("/" + uri.OriginalString.TrimStart('/')))]));
 
         builder.Services.AddOptions<OpenIddictServerAspNetCoreOptions>()

@@ -41,6 +41,18 @@ public sealed class ServerSettings : IValidatableObject
     /// </summary>
     public TimeSpan DPoPNonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a device's user code and device code work (RFC 8628 3.2 expires_in): long enough to find a browser,
+    /// sign in and approve; short, since a shorter life leaves fewer codes for a guesser to hit (RFC 8628 5.1).
+    /// </summary>
+    public TimeSpan DeviceCodeLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The least time between a device's polls (RFC 8628 3.2 interval; 5 seconds is the RFC's default). One sooner is
+    /// answered slow_down, and the device's interval grows by 5 seconds (RFC 8628 3.5).
+    /// </summary>
+    public TimeSpan DevicePollingInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Issuer is { IsAbsoluteUri: false })
@@ -60,12 +72,19 @@ public sealed class ServerSettings : IValidatableObject
             (nameof(RefreshTokenLifetime), RefreshTokenLifetime),
             (nameof(PushedRequestLifetime), PushedRequestLifetime),
             (nameof(DPoPNonceLifetime), DPoPNonceLifetime),
+            (nameof(DeviceCodeLifetime), DeviceCodeLifetime),
         })
         {
             if (value <= TimeSpan.Zero)
             {
                 yield return new ValidationResult($"Server:{name} must be positive.", [name]);
             }
+        }
+
+        // Whole seconds: the interval is announced in seconds (RFC 8628 3.2).
+        if (DevicePollingInterval < TimeSpan.FromSeconds(1) || DevicePollingInterval.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            yield return new ValidationResult("Server:DevicePollingInterval must be a whole number of seconds, at least 00:00:01.", [nameof(DevicePollingInterval)]);
         }
 
         if (RefreshTokenReuseLeeway < TimeSpan.Zero || RefreshTokenReuseLeeway > TimeSpan.FromMinutes(1))

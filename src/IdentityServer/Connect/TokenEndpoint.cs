@@ -53,7 +53,8 @@ public static class TokenEndpoint
             return await context.RequestServices.GetRequiredService<PasswordGrant>().HandleAsync(context, request);
         }
 
-        // Authorization code or refresh token: re-read the user, so a deleted or disallowed user gets nothing new. (A
+        // Authorization code, device code (RFC 8628, approved on DeviceFlow/Verify) or refresh token: the same checks for
+        // each. Re-read the user, so a deleted or disallowed user gets nothing new. (A
         // lockout by failed sign-ins does not stop the user's own sessions; an admin's lock has ended them already.)
         var grant = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         var granted = grant.Principal!;

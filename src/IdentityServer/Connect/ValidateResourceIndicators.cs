@@ -57,9 +57,10 @@ public sealed class ValidateResourceIndicators(ResourceIndicators indicators) :
         Refuse(context, await indicators.RefusalAsync(resources, ScopesOf(context), tokenRequest: true));
     }
 
-    // A refresh may ask for fewer scopes than granted (OpenIddict has checked they are granted); a code carries its own.
+    // A refresh may ask for fewer scopes than granted (OpenIddict has checked they are granted); a code (or device
+    // code) carries its own.
     private static ImmutableArray<string> ScopesOf(ValidateTokenRequestContext context) =>
-        (context.AuthorizationCodePrincipal ?? context.RefreshTokenPrincipal) is { } grant
+        (context.AuthorizationCodePrincipal ?? context.DeviceCodePrincipal ?? context.RefreshTokenPrincipal) is { } grant
             ? context.Request.IsRefreshTokenGrantType() && !string.IsNullOrEmpty(context.Request.Scope)
                 ? context.Request.GetScopes()
                 : grant.GetScopes()

@@ -53,6 +53,13 @@ public static class IdentityRateLimits
     /// client, and none should be a guessing machine for tokens. Fails closed (a registration can wait).
     /// </summary>
     public const string ClientRegistrationsPerIp = "client-registrations-per-ip";
+    /// User code lookups on the device verification page (RFC 8628 5.1), right or wrong, per client IP address. Fails
+    /// closed: an unlimited guesser is what the limit is for, and approving a device can wait for Redis.
+    /// </summary>
+    public const string UserCodesPerIp = "user-codes-per-ip";
+
+    /// <summary>The same per signed-in user: one account cannot try codes from many addresses.</summary>
+    public const string UserCodesPerUser = "user-codes-per-user";
 
     public static IHostApplicationBuilder AddIdentityRateLimits(this IHostApplicationBuilder builder)
     {
@@ -63,6 +70,9 @@ public static class IdentityRateLimits
         Declare(builder, TokenRequestsPerClient, 6000, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Allow);
         Declare(builder, ClientAuthPerIp, 120, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Allow);
         Declare(builder, ClientAuthPerClientIp, 20, TimeSpan.FromMinutes(10), RedisUnavailableBehavior.Allow);
+        // A person approving a device needs two lookups (the code, then the decision); a guesser needs millions.
+        Declare(builder, UserCodesPerIp, 30, TimeSpan.FromMinutes(10), RedisUnavailableBehavior.Reject);
+        Declare(builder, UserCodesPerUser, 10, TimeSpan.FromMinutes(10), RedisUnavailableBehavior.Reject);
         // Revoking needs Redis anyway (nothing is revoked without it).
         Declare(builder, RevocationsPerClient, 600, TimeSpan.FromMinutes(1), RedisUnavailableBehavior.Reject);
         Declare(builder, ClientRegistrationsPerIp, 20, TimeSpan.FromHours(1), RedisUnavailableBehavior.Reject);

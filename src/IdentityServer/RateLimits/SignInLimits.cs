@@ -7,19 +7,26 @@ namespace RedisJwt.IdentityServer.RateLimits;
 public sealed class SignInLimits(DistributedRateLimiter limiter, ILookupNormalizer normalizer)
 {
     /// <returns>The refusal, or null when the attempt may go ahead.</returns>
-    public async Task<RateLimitDecision?> CheckSignInAsync(HttpContext context, string email)
+    public Task<RateLimitDecision?> CheckSignInAsync(HttpContext context, string email) =>
+        // Identity's own lookup key, so every spelling that finds one account (case, compatibility forms) is one bucket.
+        CheckPerIpThenAsync(context, IdentityRateLimits.SignInPerIp, IdentityRateLimits.SignInPerAccount,
+            normalizer.NormalizeEmail(email.Trim())!);
+
+    /// <summary>A device's user code looked up for a signed-in user (RFC 8628 5.1): per IP, then per user.</summary>
+    public Task<RateLimitDecision?> CheckUserCodeAsync(HttpContext context, string userId) =>
+        CheckPerIpThenAsync(context, IdentityRateLimits.UserCodesPerIp, IdentityRateLimits.UserCodesPerUser, userId);
+
+    // Per IP first: a spray across many accounts from one address is stopped without touching their buckets.
+    private async Task<RateLimitDecision?> CheckPerIpThenAsync(HttpContext context, string ipPolicy, string policy, string partition)
     {
-        // Per IP first: a spray across many accounts from one address is stopped without touching their buckets.
         if (IdentityRateLimits.ClientIp(context) is { } ip
-            && await limiter.AcquireAsync(IdentityRateLimits.SignInPerIp, ip, context.RequestAborted) is { Allowed: false } byIp)
+            && await limiter.AcquireAsync(ipPolicy, ip, context.RequestAborted) is { Allowed: false } byIp)
         {
             return byIp;
         }
 
-        // Identity's own lookup key, so every spelling that finds one account (case, compatibility forms) is one bucket.
-        var account = normalizer.NormalizeEmail(email.Trim())!;
-        var byAccount = await limiter.AcquireAsync(IdentityRateLimits.SignInPerAccount, account, context.RequestAborted);
-        return byAccount.Allowed ? null : byAccount;
+        var decision = await limiter.AcquireAsync(policy, partition, context.RequestAborted);
+        return decision.Allowed ? null : decision;
     }
 
     /// <summary>A passkey sign-in, which names no account until its signature is checked: per IP.</summary>

@@ -50,6 +50,7 @@ public sealed class RedisAclRulesTests
         .. PolicyNames(typeof(IdentityRateLimits)).Select(policy => Keys.RateLimit(policy, "203.0.113.7")),
         Keys.KnownDevices(User), Keys.AuthenticatorCodeUse(User, "123456"), Keys.DPoPNonce(5_900_000),
         Keys.ClientAssertionUse("partner-client", "jti-1"),
+        Keys.DevicePolls("0f8fad5b-d9cb-469f-a165-70867728950e"),
     ]);
 
     private static IEnumerable<string> BoardOnlyKeys() => Names(
@@ -88,6 +89,7 @@ public sealed class RedisAclRulesTests
         [nameof(RedisKeys.DPoPNonce)] = "identity-server",
         [nameof(RedisKeys.ClientAssertionUse)] = "identity-server",
         [nameof(RedisKeys.DPoPProofUse)] = "identity-server, board-api",
+        [nameof(RedisKeys.DevicePolls)] = "identity-server",
     };
 
     [Fact]

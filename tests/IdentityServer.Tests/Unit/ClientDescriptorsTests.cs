@@ -33,6 +33,28 @@ public sealed class ClientDescriptorsTests
             descriptor.Permissions.Order());
     }
 
+    [Theory]
+    [InlineData("public", null)]
+    [InlineData("confidential", "s")]
+    public void Create_DeviceClient_DeviceEndpointAndGrantOnly_NoRedirectUriNeeded(string type, string? secret)
+    {
+        var descriptor = ClientDescriptors.Create("tv", new ClientSeed
+        {
+            Type = type,
+            Secret = secret,
+            GrantTypes = [GrantTypes.DeviceCode],
+            Scopes = ["openid", "posts.read"],
+        });
+
+        Assert.Equal(
+            new[]
+            {
+                Permissions.Endpoints.DeviceAuthorization, Permissions.Endpoints.Revocation, Permissions.Endpoints.Token,
+                Permissions.GrantTypes.DeviceCode, Permissions.Prefixes.Scope + "posts.read",
+            }.Order(),
+            descriptor.Permissions.Order());
+    }
+
     [Fact]
     public void Create_ResourceServer_IntrospectionOnly()
     {

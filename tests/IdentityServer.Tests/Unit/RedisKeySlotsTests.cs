@@ -41,6 +41,7 @@ public sealed class RedisKeySlotsTests : IDisposable
         [nameof(RedisKeys.DPoPProofUse)] = null,
         [nameof(RedisKeys.DPoPNonce)] = null,
         [nameof(RedisKeys.ClientAssertionUse)] = null,
+        [nameof(RedisKeys.DevicePolls)] = null,
     };
 
     private static readonly RedisKeys Keys = new(Options.Create(new RedisOptions { KeyPrefix = "redisjwt:" }));
