@@ -69,6 +69,10 @@ public sealed class ClientRegistration
 
     [JsonPropertyName("frontchannel_logout_session_required")]
     public bool? FrontChannelLogoutSessionRequired { get; set; }
+
+    /// <summary>With the token-exchange grant: the resources it may exchange users' tokens towards (RFC 8693 2.1).</summary>
+    [JsonPropertyName("token_exchange_audiences")]
+    public List<string>? TokenExchangeAudiences { get; set; }
 }
 
 /// <summary>A registered client as the API and CLI show it. Never its secret, except once in <see cref="ClientSecret"/>.</summary>
@@ -97,6 +101,10 @@ public sealed record ClientView(
     [JsonPropertyName("client_secret"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ClientSecret { get; init; }
 
+    /// <summary>With the token-exchange grant: the resources it may exchange users' tokens towards (RFC 8693 2.1).</summary>
+    [JsonPropertyName("token_exchange_audiences")]
+    public IReadOnlyList<string> TokenExchangeAudiences { get; init; } = [];
+
     public ClientRegistration ToRegistration() => new()
     {
         ClientId = ClientId,
@@ -116,6 +124,7 @@ public sealed record ClientView(
         BackChannelLogoutSessionRequired = BackChannelLogoutSessionRequired,
         FrontChannelLogoutUri = FrontChannelLogoutUri,
         FrontChannelLogoutSessionRequired = FrontChannelLogoutSessionRequired,
+        TokenExchangeAudiences = [.. TokenExchangeAudiences],
     };
 }
 

@@ -224,6 +224,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             BackChannelLogoutSessionRequired = registration.BackChannelLogoutSessionRequired ?? false,
             FrontChannelLogoutUri = Uris(nameof(ClientSeed.FrontChannelLogoutUri), [.. NonEmpty(registration.FrontChannelLogoutUri)]).FirstOrDefault(),
             FrontChannelLogoutSessionRequired = registration.FrontChannelLogoutSessionRequired ?? false,
+            TokenExchangeAudiences = [.. (registration.TokenExchangeAudiences ?? []).Distinct(StringComparer.Ordinal)],
         };
 
         if (type is null)
@@ -279,7 +280,10 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             ClientProperties.Flag(descriptor, ClientProperties.BackChannelLogoutSessionRequired),
             ClientProperties.Text(descriptor, ClientProperties.FrontChannelLogoutUri),
             ClientProperties.Flag(descriptor, ClientProperties.FrontChannelLogoutSessionRequired),
-            IsManagedByConfiguration(clientId));
+            IsManagedByConfiguration(clientId))
+        {
+            TokenExchangeAudiences = ClientProperties.ExchangeAudiences(descriptor),
+        };
     }
 
     private static Dictionary<string, string[]> Merge(Dictionary<string, string[]> errors, Dictionary<string, string[]>? more)

@@ -13,7 +13,7 @@ public sealed class ClientsArguments
           rotate-secret <client-id>                (a confidential client's new secret; the old one stops working)
         Client options:
           --name <display name>  --consent implicit|explicit (default explicit)
-          --grant <authorization_code|refresh_token|client_credentials> (repeat)
+          --grant <authorization_code|refresh_token|client_credentials|urn:ietf:params:oauth:grant-type:token-exchange> (repeat)
           --redirect-uri <uri> (repeat)  --post-logout-redirect-uri <uri> (repeat)
           --scope <scope> (repeat, or space-separated)  --introspection | --no-introspection
           --require-auth-time | --no-require-auth-time   (ID tokens always carry auth_time)
@@ -24,6 +24,7 @@ public sealed class ClientsArguments
           --backchannel-logout-session-required | --no-backchannel-logout-session-required
           --frontchannel-logout-uri <uri>                (loaded in an iframe at logout; "" removes it)
           --frontchannel-logout-session-required | --no-frontchannel-logout-session-required
+          --token-exchange-audience <resource> (repeat)  (APIs it may exchange users' tokens towards, RFC 8693)
         """;
 
     private static readonly string[] Verbs = ["list", "show", "add", "update", "remove", "rotate-secret"];
@@ -48,13 +49,15 @@ public sealed class ClientsArguments
         [nameof(ClientRegistration.BackChannelLogoutSessionRequired)] = "--backchannel-logout-session-required",
         [nameof(ClientRegistration.FrontChannelLogoutUri)] = "--frontchannel-logout-uri",
         [nameof(ClientRegistration.FrontChannelLogoutSessionRequired)] = "--frontchannel-logout-session-required",
+        [nameof(ClientRegistration.TokenExchangeAudiences)] = "--token-exchange-audience",
     };
 
     // On/off options: --introspection and --no-introspection, and so on.
     private static readonly string[] Flags = ["--introspection", "--require-auth-time", "--require-mfa", "--require-par", "--require-dpop",
         "--backchannel-logout-session-required", "--frontchannel-logout-session-required"];
 
-    private static readonly HashSet<string> ListOptions = ["--grant", "--redirect-uri", "--post-logout-redirect-uri", "--scope"];
+    private static readonly HashSet<string> ListOptions = ["--grant", "--redirect-uri", "--post-logout-redirect-uri", "--scope",
+        "--token-exchange-audience"];
 
     public string Verb { get; private init; } = "";
 
@@ -192,6 +195,7 @@ public sealed class ClientsArguments
         current.FrontChannelLogoutSessionRequired = Single("--frontchannel-logout-session-required", null) is { } frontSid
             ? frontSid == "true"
             : current.FrontChannelLogoutSessionRequired;
+        current.TokenExchangeAudiences = List("--token-exchange-audience", current.TokenExchangeAudiences);
         return current;
     }
 }

@@ -103,6 +103,7 @@ public static class ClientsCommand
             $"backchannel_logout_session_required: {(client.BackChannelLogoutSessionRequired ? "yes" : "no")}",
             $"frontchannel_logout_uri: {client.FrontChannelLogoutUri}",
             $"frontchannel_logout_session_required: {(client.FrontChannelLogoutSessionRequired ? "yes" : "no")}",
+            $"token_exchange_audiences: {string.Join(' ', client.TokenExchangeAudiences)}",
             $"managed_by_configuration: {(client.ManagedByConfiguration ? "yes (Seed:Clients)" : "no")}",
         ];
         foreach (var line in lines)

@@ -10,6 +10,7 @@ using RedisJwt.IdentityServer.DPoP;
 using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.IdentityServer.TokenExchange;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -51,6 +52,11 @@ public static class TokenEndpoint
         if (request.IsPasswordGrantType())
         {
             return await context.RequestServices.GetRequiredService<PasswordGrant>().HandleAsync(context, request);
+        }
+
+        if (request.IsTokenExchangeGrantType())
+        {
+            return await context.RequestServices.GetRequiredService<TokenExchangeGrant>().HandleAsync(context, request);
         }
 
         // Authorization code or refresh token: re-read the user, so a deleted or disallowed user gets nothing new. (A
