@@ -7,6 +7,7 @@ using static OpenIddict.Client.OpenIddictClientModels;
 using static RedisJwt.IdentityServer.Tests.ResourceIndicators.ResourceRequests;
 using static RedisJwt.IdentityServer.Tests.TokenExchange.TokenExchangeServer;
 using static RedisJwt.Testing.IdentityServerFactory;
+using static RedisJwt.Testing.TokenExchangeSeed;
 
 namespace RedisJwt.IdentityServer.Tests.TokenExchange;
 

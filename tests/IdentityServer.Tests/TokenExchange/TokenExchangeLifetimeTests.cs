@@ -4,6 +4,7 @@ using RedisJwt.Testing;
 using static RedisJwt.IdentityServer.Tests.ResourceIndicators.ResourceRequests;
 using static RedisJwt.IdentityServer.Tests.TokenExchange.TokenExchangeServer;
 using static RedisJwt.Testing.IdentityServerFactory;
+using static RedisJwt.Testing.TokenExchangeSeed;
 
 namespace RedisJwt.IdentityServer.Tests.TokenExchange;
 
