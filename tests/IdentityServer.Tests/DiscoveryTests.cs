@@ -24,7 +24,7 @@ public sealed class DiscoveryTests(IdentityServerFactory server) : IClassFixture
             Assert.Equal(IdentityServerFactory.DefaultIssuer + path, json.GetProperty(name).GetString());
         }
 
-        Assert.Equal(["authorization_code", "client_credentials", "password", "refresh_token"],
+        Assert.Equal(["authorization_code", "client_credentials", "password", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"],
             Strings(json, "grant_types_supported").Order());
         Assert.Equal(["code"], Strings(json, "response_types_supported"));
         Assert.Equal(["S256"], Strings(json, "code_challenge_methods_supported"));
