@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using RedisJwt.Testing;
 using static RedisJwt.Testing.IdentityServerFactory;
@@ -9,7 +11,12 @@ namespace RedisJwt.IdentityServer.Tests.TokenExchange;
 /// <summary>The IdentityServer seeded for RFC 8693 delegation (<see cref="TokenExchangeSeed"/>), and its requests.</summary>
 public sealed class TokenExchangeServer : IAsyncLifetime
 {
+    public TokenExchangeServer() => Server.TestServices = services => services.AddSingleton<ILoggerProvider>(Capture);
+
     public IdentityServerFactory Server { get; } = Create(NewDatabaseName(), NewRedisPrefix(), Settings());
+
+    /// <summary>What the server logs, for its audit lines.</summary>
+    public LogCapture Capture { get; } = new();
 
     public Task InitializeAsync() => Server.InitializeAsync();
 

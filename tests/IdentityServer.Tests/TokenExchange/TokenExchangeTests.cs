@@ -56,6 +56,17 @@ public sealed class TokenExchangeTests(TokenExchangeServer fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Exchange_Audited_WithTheExchangingClientAndTheUser()
+    {
+        var (client, user) = await UserAsync();
+
+        Assert.Equal(HttpStatusCode.OK, (await ExchangeAsync(client, BoardApi, user.Get("access_token"))).Status);
+
+        Assert.Contains(fixture.Capture.Entries, entry => entry.Category.StartsWith("RedisJwt.Audit") && entry.Text.StartsWith(
+            $"Tokens issued: grant {TokenExchangeGrant}, client {BoardApiClientId}, subject {Access(user).Subject}, refresh token False"));
+    }
+
+    [Fact]
     public async Task Exchange_AudienceParameter_SameAsResource()
     {
         var (client, user) = await UserAsync();
