@@ -31,6 +31,8 @@ public static class TokenExchangeSeed
         ["Seed:ApiScopes:notifications.send:Resource"] = NotificationsResource,
         ["Seed:Clients:board-spa:Scopes:8"] = "notifications.read",
         ["Seed:Clients:board-spa:Scopes:9"] = "notifications.send",
+        // As in run.sh: the first-party app's tokens (/auth/login) are for every API it may use, notifications too.
+        ["Seed:Clients:board-app:Scopes:8"] = "notifications.read",
         ["Seed:Clients:board-api:GrantTypes:0"] = TokenExchangeGrant,
         ["Seed:Clients:board-api:GrantTypes:1"] = "client_credentials",
         ["Seed:Clients:board-api:Scopes:0"] = "notifications.read",

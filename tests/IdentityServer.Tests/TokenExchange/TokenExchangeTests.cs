@@ -241,6 +241,29 @@ public sealed class TokenExchangeTests(TokenExchangeServer fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task ExchangedToken_UserLogsOutOfTheApp_RevokedEverywhere()
+    {
+        var user = await _server.CreateUserAsync(Password);
+        var client = _server.CreateApiClient();
+        var (access, _) = await AuthApiClient.SignInAsync(client, user.Email!, Password);
+        var token = (await ExchangeAsync(client, BoardApi, access)).Get("access_token");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await AuthApiClient.LogoutAsync(client, access)).Status);
+
+        Assert.False((await IntrospectAsNotificationsAsync(client, token)).Json.GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task OtherGrant_AudienceParameter_InvalidRequest()
+    {
+        // Only token exchange reads audience (RFC 8693 2.1); elsewhere it would be silently ignored.
+        var refused = await TokenAsync(_server.CreateApiClient(), [("grant_type", "client_credentials"), ("scope", "notifications.read"),
+            ("audience", NotificationsResource)], [], BoardApi);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_request"), (refused.Status, refused.Error));
+    }
+
+    [Fact]
     public async Task ExchangedToken_FamilyRevoked_RevokedEverywhere()
     {
         var (client, user) = await UserAsync();
