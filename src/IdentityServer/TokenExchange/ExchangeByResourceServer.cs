@@ -1,7 +1,6 @@
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using RedisJwt.IdentityServer.Clients;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace RedisJwt.IdentityServer.TokenExchange;
@@ -11,7 +10,7 @@ namespace RedisJwt.IdentityServer.TokenExchange;
 /// client it was issued to. Our audiences are resource identifiers (RFC 8707), never a client_id, so a resource server
 /// (<see cref="ClientSeed.Resource"/>) counts as that audience for its own request alone, as for introspection
 /// (<see cref="Connect.IntrospectionByResourceServer"/>). <see cref="TokenExchangeGrant"/> then decides, on the
-/// resource itself. And the <c>audience</c> parameter is for token exchange only: no other grant reads it.
+/// resource itself.
 /// </summary>
 public sealed class ExchangeByResourceServer(IOpenIddictApplicationManager applications) : IOpenIddictServerHandler<ValidateTokenRequestContext>
 {
@@ -24,18 +23,9 @@ public sealed class ExchangeByResourceServer(IOpenIddictApplicationManager appli
 
     public async ValueTask HandleAsync(ValidateTokenRequestContext context)
     {
-        if (!context.Request.IsTokenExchangeGrantType())
-        {
-            if (!context.Request.GetAudiences().IsEmpty)
-            {
-                context.Reject(Errors.InvalidRequest, "The audience parameter is for token exchange only (RFC 8693 2.1); name an API with resource (RFC 8707).");
-            }
-
-            return;
-        }
-
-        if (context.ClientId is not { Length: > 0 } clientId || context.SubjectTokenPrincipal is not { } subject
-            || subject.HasAudience(clientId) || await applications.FindByClientIdAsync(clientId) is not { } application
+        if (!context.Request.IsTokenExchangeGrantType() || context.ClientId is not { Length: > 0 } clientId
+            || context.SubjectTokenPrincipal is not { } subject || subject.HasAudience(clientId)
+            || await applications.FindByClientIdAsync(clientId) is not { } application
             || await ClientProperties.ResourceAsync(applications, application) is not { } resource || !subject.HasAudience(resource))
         {
             return;

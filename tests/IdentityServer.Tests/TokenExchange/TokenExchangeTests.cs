@@ -256,7 +256,7 @@ public sealed class TokenExchangeTests(TokenExchangeServer fixture) : IClassFixt
     [Fact]
     public async Task OtherGrant_AudienceParameter_InvalidRequest()
     {
-        // Only token exchange reads audience (RFC 8693 2.1); elsewhere it would be silently ignored.
+        // Only token exchange reads audience (RFC 8693 2.1); OpenIddict refuses it elsewhere, registered audiences or not.
         var refused = await TokenAsync(_server.CreateApiClient(), [("grant_type", "client_credentials"), ("scope", "notifications.read"),
             ("audience", NotificationsResource)], [], BoardApi);
 
