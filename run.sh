@@ -22,17 +22,21 @@ BOARD_API=http://127.0.0.1:5002
 BOARD_RESOURCE=$BOARD_API/
 BOARD_SPA=http://127.0.0.1:5173
 THIRD_PARTY=http://127.0.0.1:5003
+# The downstream API of the delegation example (RFC 8693): BoardApi calls it on the user's behalf.
+NOTIFICATIONS=http://127.0.0.1:5007
 CERT_DIR=$REPO_ROOT/certs/dev
 
 IDS_PID=
 BOARD_PID=
 SPA_PID=
 THIRD_PARTY_PID=
+NOTIFICATIONS_PID=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   # dotnet run passes the TERM on to the app, which shuts down gracefully.
   [[ -n $THIRD_PARTY_PID ]] && stop_pid "$THIRD_PARTY_PID"
+  [[ -n $NOTIFICATIONS_PID ]] && stop_pid "$NOTIFICATIONS_PID"
   [[ -n $SPA_PID ]] && stop_pid "$SPA_PID"
   [[ -n $BOARD_PID ]] && stop_pid "$BOARD_PID"
   [[ -n $IDS_PID ]] && stop_pid "$IDS_PID"
@@ -71,6 +75,7 @@ cat <<EOF
   account    $ISSUER/Account/Security
   messages   $DATA_DIR/messages  (what would be emailed: verification links, alerts)
   Acme       $THIRD_PARTY  (a third-party app: sign in with consent)
+  delegation $BOARD_API/me/notifications  (with a /auth/login token: BoardApi exchanges it, RFC 8693, and calls $NOTIFICATIONS for you)
   machine    DOTNET_ENVIRONMENT=Development dotnet run --project samples/MachineClient
   device     dotnet run --project samples/DeviceCli  (then enter its code at $ISSUER/connect/verify)
   demo user  demo@redisjwt.local / Demo!Passw0rd
@@ -92,6 +97,7 @@ dotnet build "$REPO_ROOT/src/IdentityServer" -v quiet -nologo
 dotnet build "$REPO_ROOT/src/BoardApi" -v quiet -nologo
 dotnet build "$REPO_ROOT/src/BoardSpa" -v quiet -nologo
 dotnet build "$REPO_ROOT/samples/ThirdPartyWeb" -v quiet -nologo
+dotnet build "$REPO_ROOT/samples/NotificationsApi" -v quiet -nologo
 
 # --no-launch-profile: launchSettings.json would otherwise override the URLs
 # and environment below. Both run in the background and the script waits, so
@@ -119,6 +125,9 @@ Credentials__EncryptionKeyPath="$CERT_DIR/encryption.key" \
   Seed__Clients__device-cli__Type=public "Seed__Clients__device-cli__DisplayName=Device CLI (sample)" \
   Seed__Clients__device-cli__GrantTypes__0=urn:ietf:params:oauth:grant-type:device_code Seed__Clients__device-cli__GrantTypes__1=refresh_token \
   Seed__Clients__device-cli__Scopes__0=openid Seed__Clients__device-cli__Scopes__1=offline_access Seed__Clients__device-cli__Scopes__2=posts.read \
+  "Seed__ApiScopes__notifications.read__Resource=$NOTIFICATIONS/" Seed__Clients__board-app__Scopes__8=notifications.read \
+  Seed__Clients__board-api__GrantTypes__0=urn:ietf:params:oauth:grant-type:token-exchange \
+  Seed__Clients__board-api__Scopes__0=notifications.read "Seed__Clients__board-api__TokenExchangeAudiences__0=$NOTIFICATIONS/" \
   dotnet run --no-build --project "$REPO_ROOT/src/IdentityServer" --no-launch-profile &
 IDS_PID=$!
 
@@ -129,6 +138,8 @@ ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" \
 Auth__Issuer="$ISSUER/" \
 Auth__AllowInsecureHttp=true \
 Auth__Audience="$BOARD_RESOURCE" \
+Auth__ClientSecret=demo-board-api-secret-change-me \
+Delegation__NotificationsApi="$NOTIFICATIONS/" Delegation__NotificationsResource="$NOTIFICATIONS/" \
   dotnet run --no-build --project "$REPO_ROOT/src/BoardApi" --no-launch-profile &
 BOARD_PID=$!
 
@@ -146,5 +157,13 @@ BoardApi__BaseUrl="$BOARD_API/" \
   dotnet run --no-build --project "$REPO_ROOT/samples/ThirdPartyWeb" --no-launch-profile &
 THIRD_PARTY_PID=$!
 
+# The notifications API: trusts the IdentityServer, reads its revocations as BoardApi's Redis user (read only).
+ASPNETCORE_URLS=$NOTIFICATIONS \
+Api__Issuer="$ISSUER/" \
+Api__Audience="$NOTIFICATIONS/" \
+ConnectionStrings__Redis="$(redis_connection "$REDIS_PORT" board-api)" \
+  dotnet run --no-build --project "$REPO_ROOT/samples/NotificationsApi" --no-launch-profile &
+NOTIFICATIONS_PID=$!
+
 # Whichever stops first (a crash, or Ctrl-C) ends the demo; the trap stops the others.
-wait -n "$IDS_PID" "$BOARD_PID" "$SPA_PID" "$THIRD_PARTY_PID"
+wait -n "$IDS_PID" "$BOARD_PID" "$SPA_PID" "$THIRD_PARTY_PID" "$NOTIFICATIONS_PID"

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RedisJwt.BoardApi.Auth;
 using RedisJwt.BoardApi.Data;
+using RedisJwt.BoardApi.Delegation;
 using RedisJwt.BoardApi.Posts;
 using RedisJwt.BoardApi.RateLimits;
 using RedisJwt.ServiceDefaults;
@@ -16,6 +17,7 @@ builder.AddRedis();
 builder.AddBoardDatabase();
 builder.AddTokenValidation();
 builder.AddPosts();
+builder.AddDelegation();
 builder.AddBoardRateLimits();
 builder.AddServiceHealth<BoardDbContext>();
 builder.Services.AddProblemDetails();
@@ -50,5 +52,6 @@ app.UseMalformedInputGuard();
 app.MapServiceHealth();
 app.MapProtectedResourceMetadata();
 app.MapPosts();
+app.MapDelegation();
 
 app.Run();

@@ -293,6 +293,27 @@ public sealed class AdminClientsApiTests(IdentityServerFactory server) : IClassF
     }
 
     [Fact]
+    public async Task TokenExchange_WithoutAResource_Refused_AudiencesOnlyWithTheGrant()
+    {
+        // The API a client is (Resource) is configuration only, and token exchange needs it: never registered here.
+        var admin = await MachineAdminTokenAsync();
+
+        var exchanger = await SendAsync(HttpMethod.Post, "/admin/clients", admin, new
+        {
+            client_id = NewClientId(), client_type = "confidential",
+            grant_types = new[] { "urn:ietf:params:oauth:grant-type:token-exchange" }, token_exchange_audiences = new[] { BoardApiResource },
+        });
+        var audiencesAlone = await SendAsync(HttpMethod.Post, "/admin/clients", admin, new
+        {
+            client_id = NewClientId(), client_type = "confidential", grant_types = new[] { "client_credentials" },
+            scope = "posts.read", token_exchange_audiences = new[] { BoardApiResource },
+        });
+
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_client_metadata"), (exchanger.Status, exchanger.Get("error")));
+        Assert.Equal(["token_exchange_audiences"], AuthApiClient.FieldsInError(audiencesAlone));
+    }
+
+    [Fact]
     public async Task Create_Invalid_400NamingEachBadField()
     {
         var admin = await MachineAdminTokenAsync();

@@ -25,7 +25,7 @@ public sealed class DiscoveryTests(IdentityServerFactory server) : IClassFixture
         }
 
         Assert.Equal(["authorization_code", "client_credentials", "password", "refresh_token",
-            "urn:ietf:params:oauth:grant-type:device_code"],
+            "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange"],
             Strings(json, "grant_types_supported").Order());
         Assert.Equal(["code"], Strings(json, "response_types_supported"));
         Assert.Equal(["S256"], Strings(json, "code_challenge_methods_supported"));

@@ -27,7 +27,7 @@ public static partial class ClientDescriptors
 
     private static readonly HashSet<string> SupportedGrants =
         [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials, GrantTypes.Password,
-            GrantTypes.DeviceCode];
+            GrantTypes.DeviceCode, GrantTypes.TokenExchange];
 
     /// <param name="firstPartyClientId">AuthApi:ClientId, the only client the password grant is allowed to.</param>
     public static OpenIddictApplicationDescriptor Create(string clientId, ClientSeed seed, string? firstPartyClientId = null) =>
@@ -104,10 +104,10 @@ public static partial class ClientDescriptors
             Invalid(nameof(ClientSeed.Introspection), "a public client cannot call the introspection endpoint.");
         }
 
-        // The API it is: what it introspects tokens for, so nothing without introspection.
-        if (!string.IsNullOrEmpty(seed.Resource) && !seed.Introspection)
+        // The API it is: what it introspects tokens for, or exchanges tokens sent to it; nothing without either.
+        if (!string.IsNullOrEmpty(seed.Resource) && !seed.Introspection && !seed.GrantTypes.Contains(GrantTypes.TokenExchange))
         {
-            Invalid(nameof(ClientSeed.Resource), "a Resource is the API a resource server is, for introspection: set Introspection too.");
+            Invalid(nameof(ClientSeed.Resource), "a Resource is the API a resource server is, for introspection or token exchange: set Introspection too.");
         }
         else if (!string.IsNullOrEmpty(seed.Resource) && rules.KnownResources is { } resources && !resources.Contains(seed.Resource))
         {
@@ -136,6 +136,8 @@ public static partial class ClientDescriptors
         {
             Invalid(nameof(ClientSeed.RequirePushedAuthorizationRequests), "only a client of the authorization_code grant sends authorization requests.");
         }
+
+        CheckTokenExchange(seed, rules, isPublic == true, Invalid);
 
         CheckUris(nameof(ClientSeed.RedirectUris), seed.RedirectUris, rules, isPublic == true, Invalid);
         CheckUris(nameof(ClientSeed.PostLogoutRedirectUris), seed.PostLogoutRedirectUris, rules, isPublic == true, Invalid);
@@ -178,6 +180,41 @@ public static partial class ClientDescriptors
                 invalid(field, $"\"{uri}\" must use https; http only for a native (public) app on a loopback IP "
                     + "(127.0.0.1 or [::1], RFC 8252 7.3), or a private-use scheme with a dot (RFC 8252 7.1, e.g. com.example.app:/callback).");
             }
+        }
+    }
+
+    // RFC 8693: a resource server exchanges the tokens sent to the API it is (its Resource) for tokens to the APIs it
+    // calls on the user's behalf, named here. It authenticates, so it is confidential.
+    private static void CheckTokenExchange(ClientSeed seed, ClientRules rules, bool isPublic, Action<string, string> invalid)
+    {
+        if (!seed.GrantTypes.Contains(GrantTypes.TokenExchange))
+        {
+            if (seed.TokenExchangeAudiences.Count > 0)
+            {
+                invalid(nameof(ClientSeed.TokenExchangeAudiences), $"only a client of the {GrantTypes.TokenExchange} grant exchanges tokens.");
+            }
+
+            return;
+        }
+
+        if (isPublic)
+        {
+            invalid(nameof(ClientSeed.GrantTypes), "a public client cannot use token exchange: it cannot authenticate.");
+        }
+
+        if (string.IsNullOrEmpty(seed.Resource))
+        {
+            invalid(nameof(ClientSeed.Resource), "token exchange needs the Resource this client is: only tokens sent to it can be exchanged.");
+        }
+
+        if (seed.TokenExchangeAudiences.Count == 0)
+        {
+            invalid(nameof(ClientSeed.TokenExchangeAudiences), "token exchange needs at least one resource the client may exchange towards.");
+        }
+        else if (rules.KnownResources is { } resources && seed.TokenExchangeAudiences.Where(audience => !resources.Contains(audience)).ToList() is [_, ..] unknown)
+        {
+            invalid(nameof(ClientSeed.TokenExchangeAudiences), $"{string.Join(", ", unknown.Select(audience => $"\"{audience}\""))} "
+                + $"is not the resource of any API scope; this server's are {string.Join(" ", resources.Order(StringComparer.Ordinal))}.");
         }
     }
 
@@ -246,6 +283,7 @@ public static partial class ClientDescriptors
         ClientProperties.SetResource(descriptor, seed.Resource);
         ClientProperties.SetLogout(descriptor, seed);
         ClientProperties.SetClientKeys(descriptor, seed);
+        ClientProperties.SetTokenExchangeAudiences(descriptor, seed.TokenExchangeAudiences);
         descriptor.RedirectUris.UnionWith(seed.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(seed.PostLogoutRedirectUris);
 

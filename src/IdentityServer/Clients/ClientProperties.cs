@@ -115,6 +115,34 @@ public static class ClientProperties
         }
     }
 
+    /// <summary>
+    /// Ours, after RFC 8693 2.1's resource and audience: the APIs the client may exchange a user's access token
+    /// towards (see <see cref="TokenExchange.TokenExchangeGrant"/>). A JSON array, absent when empty.
+    /// </summary>
+    public const string TokenExchangeAudiences = "token_exchange_audiences";
+
+    public static void SetTokenExchangeAudiences(OpenIddictApplicationDescriptor descriptor, IReadOnlyCollection<string> audiences)
+    {
+        if (audiences.Count == 0)
+        {
+            descriptor.Properties.Remove(TokenExchangeAudiences);
+        }
+        else
+        {
+            descriptor.Properties[TokenExchangeAudiences] = JsonSerializer.SerializeToElement(audiences.Order(StringComparer.Ordinal));
+        }
+    }
+
+    public static IReadOnlyList<string> ExchangeAudiences(OpenIddictApplicationDescriptor descriptor) =>
+        descriptor.Properties.TryGetValue(TokenExchangeAudiences, out var value) ? Strings(value) : [];
+
+    public static async ValueTask<IReadOnlyList<string>> ExchangeAudiencesAsync(IOpenIddictApplicationManager applications, object application) =>
+        (await applications.GetPropertiesAsync(application)).TryGetValue(TokenExchangeAudiences, out var value) ? Strings(value) : [];
+
+    private static IReadOnlyList<string> Strings(JsonElement value) => value.ValueKind == JsonValueKind.Array
+        ? [.. value.EnumerateArray().Where(item => item.ValueKind == JsonValueKind.String).Select(item => item.GetString()!)]
+        : [];
+
     public static async ValueTask<string?> ResourceAsync(IOpenIddictApplicationManager applications, object application) =>
         (await applications.GetPropertiesAsync(application)).TryGetValue(Resource, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()

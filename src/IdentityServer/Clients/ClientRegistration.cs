@@ -82,6 +82,10 @@ public sealed class ClientRegistration
     /// <summary>Where a private_key_jwt client publishes its JWK Set (https).</summary>
     [JsonPropertyName("jwks_uri")]
     public string? JwksUri { get; set; }
+
+    /// <summary>With the token-exchange grant: the resources it may exchange users' tokens towards (RFC 8693 2.1).</summary>
+    [JsonPropertyName("token_exchange_audiences")]
+    public List<string>? TokenExchangeAudiences { get; set; }
 }
 
 /// <summary>A registered client as the API and CLI show it. Never its secret, except once in <see cref="ClientSecret"/>.</summary>
@@ -120,6 +124,10 @@ public sealed record ClientView(
     [JsonPropertyName("jwks_uri"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? JwksUri { get; init; }
 
+    /// <summary>With the token-exchange grant: the resources it may exchange users' tokens towards (RFC 8693 2.1).</summary>
+    [JsonPropertyName("token_exchange_audiences")]
+    public IReadOnlyList<string> TokenExchangeAudiences { get; init; } = [];
+
     public ClientRegistration ToRegistration() => new()
     {
         ClientId = ClientId,
@@ -142,6 +150,7 @@ public sealed record ClientView(
         TokenEndpointAuthMethod = TokenEndpointAuthMethod,
         Jwks = Jwks,
         JwksUri = JwksUri,
+        TokenExchangeAudiences = [.. TokenExchangeAudiences],
     };
 }
 

@@ -243,6 +243,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             TokenEndpointAuthMethod = string.IsNullOrEmpty(registration.TokenEndpointAuthMethod) ? null : registration.TokenEndpointAuthMethod,
             Jwks = registration.Jwks is { ValueKind: not JsonValueKind.Null } jwks ? jwks.GetRawText() : null,
             JwksUri = Uris(nameof(ClientSeed.JwksUri), [.. NonEmpty(registration.JwksUri)]).FirstOrDefault(),
+            TokenExchangeAudiences = [.. (registration.TokenExchangeAudiences ?? []).Distinct(StringComparer.Ordinal)],
         };
 
         if (type is null)
@@ -311,6 +312,7 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
             TokenEndpointAuthMethod = ClientProperties.AuthMethod(descriptor),
             Jwks = descriptor.JsonWebKeySet is { } keys ? ClientKeySet.ToJson(keys) : null,
             JwksUri = ClientProperties.Text(descriptor, ClientProperties.JwksUri),
+            TokenExchangeAudiences = ClientProperties.ExchangeAudiences(descriptor),
         };
     }
 

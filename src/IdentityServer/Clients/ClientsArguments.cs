@@ -15,7 +15,8 @@ public sealed class ClientsArguments
           rotate-secret <client-id>                (a confidential client's new secret; the old one stops working)
         Client options:
           --name <display name>  --consent implicit|explicit (default explicit)
-          --grant <authorization_code|refresh_token|client_credentials|urn:ietf:params:oauth:grant-type:device_code> (repeat)
+          --grant <authorization_code|refresh_token|client_credentials|urn:ietf:params:oauth:grant-type:device_code|
+                   urn:ietf:params:oauth:grant-type:token-exchange> (repeat)
           --redirect-uri <uri> (repeat)  --post-logout-redirect-uri <uri> (repeat)
           --scope <scope> (repeat, or space-separated)  --introspection | --no-introspection
           --require-auth-time | --no-require-auth-time   (ID tokens always carry auth_time)
@@ -28,6 +29,7 @@ public sealed class ClientsArguments
           --frontchannel-logout-session-required | --no-frontchannel-logout-session-required
           --token-endpoint-auth-method <client_secret_basic|client_secret_post|private_key_jwt|none>
           --jwks <JWK Set JSON>  --jwks-uri <https uri>   (private_key_jwt: the client's public keys; "" removes)
+          --token-exchange-audience <resource> (repeat)  (APIs it may exchange users' tokens towards, RFC 8693)
         """;
 
     private static readonly string[] Verbs = ["list", "show", "add", "update", "remove", "rotate-secret"];
@@ -55,13 +57,15 @@ public sealed class ClientsArguments
         [nameof(ClientRegistration.TokenEndpointAuthMethod)] = "--token-endpoint-auth-method",
         [nameof(ClientRegistration.Jwks)] = "--jwks",
         [nameof(ClientRegistration.JwksUri)] = "--jwks-uri",
+        [nameof(ClientRegistration.TokenExchangeAudiences)] = "--token-exchange-audience",
     };
 
     // On/off options: --introspection and --no-introspection, and so on.
     private static readonly string[] Flags = ["--introspection", "--require-auth-time", "--require-mfa", "--require-par", "--require-dpop",
         "--backchannel-logout-session-required", "--frontchannel-logout-session-required"];
 
-    private static readonly HashSet<string> ListOptions = ["--grant", "--redirect-uri", "--post-logout-redirect-uri", "--scope"];
+    private static readonly HashSet<string> ListOptions = ["--grant", "--redirect-uri", "--post-logout-redirect-uri", "--scope",
+        "--token-exchange-audience"];
 
     public string Verb { get; private init; } = "";
 
@@ -216,6 +220,7 @@ public sealed class ClientsArguments
         current.FrontChannelLogoutSessionRequired = Single("--frontchannel-logout-session-required", null) is { } frontSid
             ? frontSid == "true"
             : current.FrontChannelLogoutSessionRequired;
+        current.TokenExchangeAudiences = List("--token-exchange-audience", current.TokenExchangeAudiences);
         return current;
     }
 }

@@ -106,6 +106,7 @@ public static class ClientsCommand
             $"token_endpoint_auth_method: {client.TokenEndpointAuthMethod}",
             $"jwks: {string.Join(' ', client.Jwks is { } jwks ? jwks.GetProperty("keys").EnumerateArray().Select(KeyName) : [])}",
             $"jwks_uri: {client.JwksUri}",
+            $"token_exchange_audiences: {string.Join(' ', client.TokenExchangeAudiences)}",
             $"managed_by_configuration: {(client.ManagedByConfiguration ? "yes (Seed:Clients)" : "no")}",
         ];
         foreach (var line in lines)

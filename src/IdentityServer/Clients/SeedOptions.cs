@@ -84,6 +84,12 @@ public sealed class ClientSeed
 
     /// <summary>Where a private_key_jwt client publishes its JWK Set (https); fetched and cached by this server.</summary>
     public Uri? JwksUri { get; set; }
+
+    /// <summary>
+    /// With the token-exchange grant: the resources (API scopes' resource identifiers) this client may exchange a
+    /// user's access token for (RFC 8693 2.1 resource/audience), the token having been sent to its own <see cref="Resource"/>.
+    /// </summary>
+    public List<string> TokenExchangeAudiences { get; set; } = [];
 }
 
 public sealed class ApiScopeSeed

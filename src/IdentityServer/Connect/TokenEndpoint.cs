@@ -10,6 +10,7 @@ using RedisJwt.IdentityServer.DPoP;
 using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.RateLimits;
 using RedisJwt.IdentityServer.Sessions;
+using RedisJwt.IdentityServer.TokenExchange;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -53,9 +54,14 @@ public static class TokenEndpoint
             return await context.RequestServices.GetRequiredService<PasswordGrant>().HandleAsync(context, request);
         }
 
+        if (request.IsTokenExchangeGrantType())
+        {
+            return await context.RequestServices.GetRequiredService<TokenExchangeGrant>().HandleAsync(context, request);
+        }
+
         // Authorization code, device code (RFC 8628, approved on DeviceFlow/Verify) or refresh token: the same checks for
-        // each. Re-read the user, so a deleted or disallowed user gets nothing new. (A
-        // lockout by failed sign-ins does not stop the user's own sessions; an admin's lock has ended them already.)
+        // each. Re-read the user, so a deleted or disallowed user gets nothing new. (A lockout by failed sign-ins does not
+        // stop the user's own sessions; an admin's lock has ended them already.)
         var grant = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         var granted = grant.Principal!;
         if (DPoPBinding.Refusal(granted, context) is { } unproved)

@@ -49,7 +49,8 @@ public sealed class ValidateResourceIndicators(ResourceIndicators indicators) :
     public async ValueTask HandleAsync(ValidateTokenRequestContext context)
     {
         var resources = context.Request.GetResources();
-        if (resources.IsEmpty)
+        // A token exchange's target is the client's to name from its own list, not the subject's grant (TokenExchangeGrant).
+        if (resources.IsEmpty || context.Request.IsTokenExchangeGrantType())
         {
             return;
         }

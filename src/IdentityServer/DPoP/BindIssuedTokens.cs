@@ -1,6 +1,7 @@
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using RedisJwt.Revocation.DPoP;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace RedisJwt.IdentityServer.DPoP;
@@ -28,6 +29,12 @@ public sealed class BindIssuedTokens : IOpenIddictServerHandler<ProcessSignInCon
         }
 
         context.AccessTokenPrincipal?.SetClaim(DPoPConfirmation.ClaimType, DPoPConfirmation.ClaimFor(thumbprint));
+        // A token exchange's access token is OpenIddict's "issued token" (RFC 8693 2.2.1): bound the same way.
+        if (context.IssuedTokenType == TokenTypeIdentifiers.AccessToken)
+        {
+            context.IssuedTokenPrincipal?.SetClaim(DPoPConfirmation.ClaimType, DPoPConfirmation.ClaimFor(thumbprint));
+        }
+
         if (DPoPBinding.BindsRefreshToken(context.Transaction))
         {
             context.RefreshTokenPrincipal?.SetClaim(DPoPBinding.BoundKeyClaim, thumbprint);

@@ -24,13 +24,14 @@ public sealed class CountIssuedTokens(AuthEvents events) : IOpenIddictServerHand
 
     public ValueTask HandleAsync(ProcessSignInContext context)
     {
-        if (context.EndpointType != OpenIddictServerEndpointType.Token || !context.IncludeAccessToken
+        // A token exchange's access token is OpenIddict's issued token (RFC 8693 2.2.1): counted and audited the same.
+        if (context.EndpointType != OpenIddictServerEndpointType.Token || !(context.IncludeAccessToken || context.IncludeIssuedToken)
             || context.Request.GrantType is not { } grantType || context.Request.ClientId is not { } clientId)
         {
             return default;
         }
 
-        var subject = context.AccessTokenPrincipal?.GetClaim(Claims.Subject);
+        var subject = (context.AccessTokenPrincipal ?? context.IssuedTokenPrincipal)?.GetClaim(Claims.Subject);
         events.TokenIssued(grantType, clientId, subject, context.IncludeRefreshToken);
         if (context.Transaction.GetHttpRequest()?.HttpContext.Features.Get<AccessLogFields>() is { } fields)
         {

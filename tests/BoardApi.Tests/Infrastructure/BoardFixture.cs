@@ -15,9 +15,12 @@ public class BoardFixture : IAsyncLifetime
     /// <summary>Settings the BoardApi gets on top of the defaults, e.g. the validation mode.</summary>
     protected virtual IDictionary<string, string?> BoardSettings => new Dictionary<string, string?>();
 
+    /// <summary>Settings the IdentityServer gets on top of the defaults, e.g. more clients.</summary>
+    protected virtual IDictionary<string, string?>? IdentitySettings => null;
+
     public virtual async Task InitializeAsync()
     {
-        Identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort());
+        Identity = IdentityServerFactory.OnLoopback(IdentityServerFactory.FreeLoopbackPort(), overrides: IdentitySettings);
         await Identity.InitializeAsync();
         // The same Redis prefix: BoardApi reads the revocations this IdentityServer writes.
         Board = new BoardApiFactory(Identity.Issuer, redisPrefix: Identity.RedisPrefix, overrides: BoardSettings);
