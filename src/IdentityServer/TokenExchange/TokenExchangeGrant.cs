@@ -12,8 +12,10 @@ using OpenIddict.Server.AspNetCore;
 using RedisJwt.IdentityServer.Clients;
 using RedisJwt.IdentityServer.Connect;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.DPoP;
 using RedisJwt.IdentityServer.Sessions;
 using RedisJwt.Revocation;
+using RedisJwt.Revocation.DPoP;
 using StackExchange.Redis;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -64,6 +66,17 @@ public sealed class TokenExchangeGrant(IOpenIddictApplicationManager application
         if (await ClientProperties.ResourceAsync(applications, application) is not { } ownResource || !subject.HasAudience(ownResource))
         {
             return Refuse(Errors.InvalidGrant, "The subject_token was not issued to the API this client is.");
+        }
+
+        // RFC 9449: a sender-constrained subject token yields a sender-constrained one. The client cannot prove the
+        // user's key (its caller holds it), so the exchanged token is bound to the client's own key, never a bearer
+        // token that whoever obtains it may use.
+        if (subject.HasClaim(claim => claim.Type == DPoPConfirmation.ClaimType)
+            && (context.Features.Get<OpenIddictServerAspNetCoreFeature>()?.Transaction is not { } transaction
+                || DPoPBinding.ProvedKey(transaction) is null))
+        {
+            return Refuse(DPoPBindingRule.InvalidProofError,
+                "The subject_token is bound to a DPoP key: send a DPoP proof of your own, so the exchanged token is bound too.");
         }
 
         if (actor is not null && actor.GetClaim(Claims.Subject) != clientId)

@@ -21,7 +21,8 @@ public static class TokenExchangeSetup
             // Who may name which audience is one list per client (token_exchange_audiences), checked by the grant, in
             // place of OpenIddict's per-client audience permissions (as resource permissions are, ResourceIndicators).
             options.IgnoreAudiencePermissions();
-            options.AddEventHandler(ExchangeByResourceServer.Descriptor);
+            options.AddEventHandler(ExchangeByResourceServer.Descriptor)
+                .AddEventHandler(DPoPBoundSubjects.Descriptor);
         });
 
         builder.Services.AddOptions<OpenIddictServerOptions>().Configure<IOptions<SeedOptions>>((server, seed) =>

@@ -393,6 +393,34 @@ public sealed class TokenExchangeTests(TokenExchangeServer fixture) : IClassFixt
         Assert.Equal(key.Thumbprint, DPoPTokenRequests.BoundKeyOf(exchanged.Get("access_token")));
     }
 
+    [Fact]
+    public async Task Exchange_DPoPBoundSubjectWithoutAProof_Refused_WithOneBoundToTheClientsKey()
+    {
+        var (browser, code, pkce) = await AuthorizeAsync(_server, UserScopes);
+        var user = await DPoPTokenRequests.WithNonceAsync(_server, new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code", ["client_id"] = SpaClientId, ["code"] = code,
+            ["redirect_uri"] = SpaRedirectUri, ["code_verifier"] = pkce.Verifier,
+        }, DPoPKey.CreateEs256());
+        Assert.Equal("DPoP", user.Get("token_type"));
+        var clientKey = DPoPKey.CreateEs256();
+
+        var bearer = await ExchangeAsync(browser.Client, BoardApi, user.Get("access_token"));
+        var form = new Dictionary<string, string>
+        {
+            ["grant_type"] = TokenExchangeGrant,
+            ["subject_token"] = user.Get("access_token"),
+            ["subject_token_type"] = AccessTokenType,
+            ["resource"] = NotificationsResource,
+        };
+        var bound = await DPoPTokenRequests.WithNonceAsync(_server, form, clientKey, BoardApi);
+
+        Assert.Equal("invalid_dpop_proof", bearer.Error);
+        Assert.False(bearer.Json.TryGetProperty("access_token", out _));
+        Assert.True(bound.Status == HttpStatusCode.OK, bound.Body);
+        Assert.Equal(clientKey.Thumbprint, DPoPTokenRequests.BoundKeyOf(bound.Get("access_token")));
+    }
+
     private Task<SessionRecord?> EndSessionAsync(JsonWebToken subject) => _server.WithScopeAsync(services =>
         services.GetRequiredService<Revoker>().EndSessionAsync(subject.GetClaim("sub").Value, subject.GetClaim("sid").Value, RevocationCause.Logout));
 
