@@ -11,7 +11,7 @@ namespace RedisJwt.IdentityServer.RateLimits;
 
 /// <summary>
 /// Limits client authentications that cost real work, on every endpoint where a client authenticates (token,
-/// introspection, revocation, pushed authorization: one step of OpenIddict's authentication, before the secret is checked). A secret this
+/// introspection, revocation, pushed authorization, device authorization: one step of OpenIddict's authentication, before the secret is checked). A secret this
 /// instance has already seen match (<see cref="ClientSecretVerdicts"/>) costs nothing and is not counted, so a busy
 /// resource server introspecting thousands of tokens never meets these limits. Every other attempt takes a permit before
 /// its secret is hashed (PBKDF2, about 2 ms of CPU), per client IP (<see cref="IdentityRateLimits.ClientAuthPerIp"/>: a
@@ -36,7 +36,8 @@ public sealed class ClientAuthenticationLimits(IOpenIddictApplicationManager app
     {
         if (string.IsNullOrEmpty(context.ClientId)
             || context.EndpointType is not (OpenIddictServerEndpointType.Token or OpenIddictServerEndpointType.Introspection
-                or OpenIddictServerEndpointType.Revocation or OpenIddictServerEndpointType.PushedAuthorization)
+                or OpenIddictServerEndpointType.Revocation or OpenIddictServerEndpointType.PushedAuthorization
+                or OpenIddictServerEndpointType.DeviceAuthorization)
             || context.Transaction.GetHttpRequest()?.HttpContext is not { } http)
         {
             return;
@@ -92,7 +93,7 @@ public sealed class RevocationsPerClientLimit(DistributedRateLimiter limiter) : 
             return;
         }
 
-        var partition = TokenRequestLimits.PartitionOf(http, clientId, authenticated: !string.IsNullOrEmpty(context.Request.ClientSecret));
+        var partition = TokenRequestLimits.PartitionOf(http, clientId, TokenRequestLimits.IsAuthenticated(context.Request));
         var decision = await limiter.AcquireAsync(IdentityRateLimits.RevocationsPerClient, partition, http.RequestAborted);
         if (!decision.Allowed)
         {

@@ -53,6 +53,8 @@ public static class IdentityRateLimits
     /// client, and none should be a guessing machine for tokens. Fails closed (a registration can wait).
     /// </summary>
     public const string ClientRegistrationsPerIp = "client-registrations-per-ip";
+
+    /// <summary>
     /// User code lookups on the device verification page (RFC 8628 5.1), right or wrong, per client IP address. Fails
     /// closed: an unlimited guesser is what the limit is for, and approving a device can wait for Redis.
     /// </summary>
@@ -80,7 +82,8 @@ public static class IdentityRateLimits
         {
             options.AddEventHandler(ClientAuthenticationLimits.Descriptor);
             options.AddEventHandler(RevocationsPerClientLimit.Descriptor);
-            options.AddEventHandler(PushedRequestsPerClientLimit.Descriptor);
+            options.AddEventHandler(StoredRequestsPerClientLimit.PushedAuthorizationDescriptor)
+                .AddEventHandler(StoredRequestsPerClientLimit.DeviceAuthorizationDescriptor);
         });
         builder.AddDistributedRateLimits();
         builder.Services.AddSingleton<SignInLimits>();

@@ -15,14 +15,14 @@ namespace RedisJwt.IdentityServer.RateLimits;
 public static class TokenRequestLimits
 {
     /// <summary>
-    /// Per client. A confidential client (it presented a secret) is one caller wherever it runs; a public client (a
+    /// Per client. A confidential client (it presented a secret or an assertion) is one caller wherever it runs; a public client (a
     /// SPA, the first-party app) is every one of its users, so it is counted per IP address too.
     /// </summary>
     /// <returns>The refusal to answer with, or null.</returns>
     public static async Task<IResult?> CheckClientAsync(HttpContext context, OpenIddictRequest request)
     {
         var decision = await context.RequestServices.GetRequiredService<DistributedRateLimiter>()
-            .AcquireAsync(IdentityRateLimits.TokenRequestsPerClient, PartitionOf(context, request.ClientId!, request.ClientSecret is not null),
+            .AcquireAsync(IdentityRateLimits.TokenRequestsPerClient, PartitionOf(context, request.ClientId!, IsAuthenticated(request)),
                 context.RequestAborted);
         return decision.Allowed ? null : Refuse(context, decision);
     }
@@ -34,11 +34,15 @@ public static class TokenRequestLimits
             : null;
 
     /// <summary>
-    /// A client's partition for per-client limits: a confidential client (it authenticated with a secret) is one caller
-    /// wherever it runs; a public client is every one of its users, so it is counted per IP address too.
+    /// A client's partition for per-client limits: a confidential client (it authenticated with a secret or its key) is
+    /// one caller wherever it runs; a public client is every one of its users, so it is counted per IP address too.
     /// </summary>
     public static string PartitionOf(HttpContext context, string clientId, bool authenticated) =>
         authenticated ? clientId : $"{clientId}|{IdentityRateLimits.ClientIp(context)}";
+
+    /// <summary>Called once OpenIddict has authenticated the client: it presented a secret or an assertion (RFC 7523).</summary>
+    public static bool IsAuthenticated(OpenIddictRequest request) =>
+        !string.IsNullOrEmpty(request.ClientSecret) || !string.IsNullOrEmpty(request.ClientAssertion);
 
     private static IResult Refuse(HttpContext context, RateLimitDecision refused)
     {

@@ -27,6 +27,7 @@ public static class TokenRevocationSetup
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyIntrospectionResponseContext>.Descriptor);
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyUserInfoResponseContext>.Descriptor);
             options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyPushedAuthorizationResponseContext>.Descriptor);
+            options.AddEventHandler(UnavailableStatus<OpenIddictServerEvents.ApplyDeviceAuthorizationResponseContext>.Descriptor);
         });
         return builder;
     }

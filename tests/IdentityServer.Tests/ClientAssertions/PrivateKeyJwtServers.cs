@@ -5,7 +5,8 @@ namespace RedisJwt.IdentityServer.Tests.ClientAssertions;
 
 /// <summary>
 /// Two IdentityServer instances of one deployment (one database, one Redis prefix) with a seeded private_key_jwt client
-/// (its public key inline), for the client-credentials, introspection, revocation and PAR requests it authenticates.
+/// (its public key inline), for the client-credentials, introspection, revocation, PAR and device authorization requests
+/// it authenticates.
 /// </summary>
 public sealed class PrivateKeyJwtServers : IAsyncLifetime
 {
@@ -27,6 +28,7 @@ public sealed class PrivateKeyJwtServers : IAsyncLifetime
         [$"Seed:Clients:{ClientId}:Jwks"] = Forge.PublicJwks(),
         [$"Seed:Clients:{ClientId}:GrantTypes:0"] = "client_credentials",
         [$"Seed:Clients:{ClientId}:GrantTypes:1"] = "authorization_code",
+        [$"Seed:Clients:{ClientId}:GrantTypes:2"] = "urn:ietf:params:oauth:grant-type:device_code",
         [$"Seed:Clients:{ClientId}:RedirectUris:0"] = RedirectUri,
         [$"Seed:Clients:{ClientId}:Scopes:0"] = "openid",
         [$"Seed:Clients:{ClientId}:Scopes:1"] = "posts.read",

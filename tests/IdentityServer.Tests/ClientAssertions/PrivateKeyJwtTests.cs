@@ -82,6 +82,34 @@ public sealed class PrivateKeyJwtTests(PrivateKeyJwtServers servers) : IClassFix
         Assert.Equal("invalid_client", response.Error);
     }
 
+    [Fact]
+    public async Task DeviceAuthorization_RightAssertion_CodesIssued_ReplayRefused()
+    {
+        var assertion = Forge.Create(ClientId);
+
+        var response = await DeviceAsync(assertion);
+        var again = await DeviceAsync(assertion);
+
+        Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+        Assert.False(string.IsNullOrEmpty(response.Get("device_code")));
+        Assert.Equal("invalid_client", again.Error);
+        Assert.Contains("used before", again.Get("error_description"));
+    }
+
+    [Fact]
+    public async Task DeviceAuthorization_SecretInsteadOfAssertion_Refused()
+    {
+        var response = await OAuth.PostAsync(servers.First.CreateClient(), "/connect/device", new Dictionary<string, string>
+        {
+            ["client_id"] = ClientId,
+            ["client_secret"] = "a-guess",
+            ["scope"] = "openid posts.read",
+        });
+
+        Assert.Equal("invalid_client", response.Error);
+        Assert.False(response.Json.TryGetProperty("device_code", out _));
+    }
+
     public static TheoryData<string> Forgeries() =>
     [
         "wrong iss", "wrong sub", "aud is the token endpoint", "aud of another server", "aud two values", "expired", "no exp",
@@ -212,6 +240,10 @@ public sealed class PrivateKeyJwtTests(PrivateKeyJwtServers servers) : IClassFix
 
     private Task<TokenResponse> TokenAsync(string assertion) =>
         OAuth.PostAsync(servers.First.CreateClient(), "/connect/token", ClientAssertionForge.Form(ClientId, assertion, ClientCredentials));
+
+    private Task<TokenResponse> DeviceAsync(string assertion) =>
+        OAuth.PostAsync(servers.First.CreateClient(), "/connect/device",
+            ClientAssertionForge.Form(ClientId, assertion, new() { ["scope"] = "openid posts.read" }));
 
     private Task<TokenResponse> ParAsync(string assertion) =>
         OAuth.PostAsync(servers.First.CreateClient(), "/connect/par", ClientAssertionForge.Form(ClientId, assertion, new()
