@@ -132,6 +132,15 @@ public sealed class DynamicRegistrations(ApplicationDbContext db, ClientRegistry
             return refusal!;
         }
 
+        // What only the operator decides (admin API) stays as the operator left it: a partner's replacement of its own
+        // metadata neither sets nor clears it.
+        if (await registry.GetAsync(clientId, cancellationToken) is { } current)
+        {
+            registration.ConsentType = current.ConsentType;
+            registration.Introspection = current.Introspection;
+            registration.TokenExchangeAudiences = [.. current.TokenExchangeAudiences];
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var updated = await registry.UpdateAsync(clientId, registration, cancellationToken);
         if (updated.Outcome != ClientOutcome.Done)
@@ -205,7 +214,7 @@ public sealed class DynamicRegistrations(ApplicationDbContext db, ClientRegistry
     private ClientInformation Information(ClientView client, DynamicClient record) =>
         ClientInformation.Of(client, record, RegistrationClientUri(client.ClientId).AbsoluteUri);
 
-    /// <summary>20 random bytes, base64url: never GUID-shaped (ClientDescriptors refuses those), never guessable.</summary>
+    /// <summary>15 random bytes (120 bits) as 20 base64url characters: never GUID-shaped (ClientDescriptors refuses those), never guessable.</summary>
     private static string NewClientId() => "dyn-" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(15));
 
     private static RegistrationResult Refused(ClientResult result) => result.Outcome switch

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using RedisJwt.IdentityServer.Clients;
 using RedisJwt.Revocation;
 using RedisJwt.ServiceDefaults;
 using RedisJwt.Testing;
@@ -58,6 +60,29 @@ public sealed class ManagementTests(IdentityServerFactory server) : IClassFixtur
         AssertBearerChallenge(await ManageAsync(server, HttpMethod.Put, uri, old, new { client_id = clientId, redirect_uris = new[] { RedirectUri } }));
         AssertBearerChallenge(await ManageAsync(server, HttpMethod.Delete, uri, old));
         Assert.Equal(HttpStatusCode.OK, (await ManageAsync(server, HttpMethod.Get, uri, rotated)).Status);
+    }
+
+    [Fact]
+    public async Task Update_WhatTheOperatorSet_KeptByThePartnersReplacement()
+    {
+        var registered = await RegisteredAsync(server);
+        var clientId = registered.Get("client_id");
+        using var client = server.CreateApiClient();
+        var admin = await AdminTokenAsync(server);
+        var view = (await AuthApiClient.SendAsync(client, HttpMethod.Get, $"/admin/clients/{clientId}", bearer: admin))
+            .Json.Deserialize<ClientView>()!.ToRegistration();
+        view.ConsentType = "implicit";
+        view.Introspection = true;
+        Assert.Equal(HttpStatusCode.OK, (await AuthApiClient.SendAsync(client, HttpMethod.Put, $"/admin/clients/{clientId}", view, admin)).Status);
+
+        var updated = await ManageAsync(server, HttpMethod.Put, registered.Get("registration_client_uri"), registered.Get("registration_access_token"),
+            new { client_id = clientId, client_name = "Renamed", redirect_uris = new[] { RedirectUri }, consent_type = "explicit", introspection = false });
+
+        Assert.True(updated.Status == HttpStatusCode.OK, updated.Body);
+        var after = (await AuthApiClient.SendAsync(client, HttpMethod.Get, $"/admin/clients/{clientId}", bearer: admin)).Json;
+        Assert.Equal("Renamed", after.GetProperty("client_name").GetString());
+        Assert.Equal("implicit", after.GetProperty("consent_type").GetString());
+        Assert.True(after.GetProperty("introspection").GetBoolean());
     }
 
     [Fact]

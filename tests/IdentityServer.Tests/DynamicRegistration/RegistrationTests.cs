@@ -207,6 +207,33 @@ public sealed class RegistrationTests(IdentityServerFactory server) : IClassFixt
     }
 
     [Fact]
+    public async Task Register_OperatorOnlyFields_NeverReachTheClient_DeviceAndExchangeGrantsRefused()
+    {
+        var (token, _) = await InitialTokenAsync(server, new
+        {
+            grant_types = new[] { "client_credentials" }, scope = "posts.read", expires_in = 600, max_uses = 3,
+        });
+
+        var registered = await RegisterAsync(server, token, new
+        {
+            grant_types = new[] { "client_credentials" }, scope = "posts.read", consent_type = "implicit", introspection = true,
+            resource = BoardApiResource, token_exchange_audiences = new[] { BoardApiResource },
+        });
+        var device = await RegisterAsync(server, token, new { grant_types = new[] { "urn:ietf:params:oauth:grant-type:device_code" } });
+        var exchange = await RegisterAsync(server, token, new { grant_types = new[] { "urn:ietf:params:oauth:grant-type:token-exchange" } });
+
+        Assert.True(registered.Status == HttpStatusCode.Created, registered.Body);
+        using var client = server.CreateApiClient();
+        var view = (await AuthApiClient.SendAsync(client, HttpMethod.Get, $"/admin/clients/{registered.Get("client_id")}",
+            bearer: await AdminTokenAsync(server))).Json;
+        Assert.Equal("explicit", view.GetProperty("consent_type").GetString());
+        Assert.False(view.GetProperty("introspection").GetBoolean());
+        Assert.Empty(view.GetProperty("token_exchange_audiences").EnumerateArray());
+        AssertRefused(device, HttpStatusCode.BadRequest, "invalid_client_metadata", "grant_types");
+        AssertRefused(exchange, HttpStatusCode.BadRequest, "invalid_client_metadata", "grant_types");
+    }
+
+    [Fact]
     public async Task Register_ChosenOrGuidShapedClientId_IgnoredServerPicksItsOwn()
     {
         var (token, _) = await InitialTokenAsync(server, new
