@@ -92,8 +92,16 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, C
         }
 
         // The stored hash stands in for the secret: it satisfies the rules and OpenIddict keeps it as it is. A client
-        // turning to private_key_jwt drops it: its key is then its only credential.
-        var kept = registration.TokenEndpointAuthMethod == ClientAuthenticationMethods.PrivateKeyJwt ? null : current.ClientSecret;
+        // turning to private_key_jwt drops it: its key is then its only credential, and it has no secret to go back to.
+        var toKey = registration.TokenEndpointAuthMethod == ClientAuthenticationMethods.PrivateKeyJwt;
+        if (type == "confidential" && string.IsNullOrEmpty(current.ClientSecret) && !toKey)
+        {
+            errors[nameof(ClientRegistration.TokenEndpointAuthMethod)] =
+                ["a private_key_jwt client has no secret to authenticate with instead; remove the client and register it anew."];
+            return new ClientResult(ClientOutcome.Invalid, Errors: errors);
+        }
+
+        var kept = toKey ? null : current.ClientSecret;
         var (client, invalid) = await CheckAsync(clientId, registration, type, kept, cancellationToken);
         if (invalid is not null || errors.Count > 0)
         {

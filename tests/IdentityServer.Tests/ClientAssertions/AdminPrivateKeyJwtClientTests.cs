@@ -34,6 +34,16 @@ public sealed class AdminPrivateKeyJwtClientTests(IdentityServerFactory server) 
 
         var rotate = await SendAsync(HttpMethod.Post, $"/admin/clients/{clientId}/secret");
         Assert.Equal(HttpStatusCode.BadRequest, rotate.Status);
+
+        // No secret to go back to: refused by name, not as a missing configuration setting.
+        var toSecret = await SendAsync(HttpMethod.Put, $"/admin/clients/{clientId}", new
+        {
+            client_id = clientId, client_type = "confidential", token_endpoint_auth_method = "client_secret_basic",
+            grant_types = new[] { "client_credentials" }, scope = "posts.read",
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, toSecret.Status);
+        Assert.Contains("no secret to authenticate with", toSecret.Json.GetProperty("errors").GetProperty("token_endpoint_auth_method")[0].GetString());
+        Assert.DoesNotContain("Seed__", toSecret.Body);
     }
 
     [Fact]
