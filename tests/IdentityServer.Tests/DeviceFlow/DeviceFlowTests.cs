@@ -164,6 +164,23 @@ public sealed partial class DeviceFlowTests(DeviceFlowTests.Server fixture) : IC
     }
 
     [Fact]
+    public async Task ApprovedDeviceCode_PolledByAnotherClient_NoTokens_TheDeviceStillGetsThem()
+    {
+        var (browser, _) = await SignedInAsync(server);
+        var codes = await AuthorizeDeviceAsync(Device());
+        await ApproveAsync(browser, codes.Get("user_code"));
+        Wait(6);
+
+        var stolen = await PollAsync(Device(), codes.Get("device_code"), MfaDeviceClientId);
+        Wait(6);
+        var own = await PollAsync(Device(), codes.Get("device_code"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, stolen.Status);
+        Assert.False(stolen.Json.TryGetProperty("access_token", out _), stolen.Body);
+        Assert.True(own.Status == HttpStatusCode.OK, own.Body);
+    }
+
+    [Fact]
     public async Task UserCode_TypedInLowerCaseWithoutTheDash_FoundAndShownWithTheAppAndScopes()
     {
         var (browser, _) = await SignedInAsync(server);
