@@ -141,6 +141,8 @@ public sealed partial class RedisKeys(IOptions<RedisOptions> options)
     /// </summary>
     public RedisKey ClientAssertionUse(string clientId, string jti) =>
         $"{_prefix}assertion-jti:{clientId}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{clientId}\n{jti}")))}";
+
+    /// <summary>
     /// A device code's polls (RFC 8628 3.5), by its token id: a hash of when it last polled and the interval it must
     /// keep, expiring with the code.
     /// </summary>
