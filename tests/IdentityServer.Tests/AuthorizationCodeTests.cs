@@ -141,6 +141,9 @@ public sealed class AuthorizationCodeTests(IdentityServerFactory server) : IClas
         var browser = server.CreateBrowser();
         await OAuth.SignInAsync(browser, user.Email!, "Str0ng!Password");
         var consentPage = await browser.NavigateAsync(OAuth.AuthorizeUrl(ThirdPartyClientId, ThirdPartyRedirectUri, "openid", Pkce.Create()));
+        // A client the operator set up is not marked as self-registered.
+        Assert.NotNull(consentPage.Document?.QuerySelector("#consent-app"));
+        Assert.Null(consentPage.Document?.QuerySelector("#consent-unverified"));
 
         // A cross-site page forging the "Allow" click has the cookie but not the antiforgery token.
         var forged = await browser.SubmitAsync(consentPage, "form[action='/connect/authorize']",

@@ -12,6 +12,7 @@ using RedisJwt.IdentityServer.Consent;
 using RedisJwt.IdentityServer.Account.SignIn;
 using RedisJwt.IdentityServer.DPoP;
 using RedisJwt.IdentityServer.Data;
+using RedisJwt.IdentityServer.DynamicRegistration;
 using RedisJwt.IdentityServer.MultiFactor;
 using RedisJwt.IdentityServer.Sessions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -35,11 +36,15 @@ public sealed class AuthorizeModel(
     SecondFactors factors,
     MultiFactorRequirement multiFactor,
     ResourceIndicators resourceIndicators,
+    SelfRegisteredClients selfRegistered,
     IAntiforgery antiforgery) : PageModel
 {
     public const string DecisionField = "consent_decision";
 
     public string ApplicationName { get; private set; } = "";
+
+    /// <summary>The client registered itself (RFC 7591): its name is unverified, and the page says so.</summary>
+    public bool SelfRegistered { get; private set; }
 
     public IReadOnlyList<(string Name, string Description)> RequestedScopes { get; private set; } = [];
 
@@ -127,6 +132,7 @@ public sealed class AuthorizeModel(
             }
 
             ApplicationName = await applications.GetLocalizedDisplayNameAsync(application) ?? request.ClientId!;
+            SelfRegistered = await selfRegistered.IsSelfRegisteredAsync(request.ClientId!, HttpContext.RequestAborted);
             RequestedScopes = await scopeDescriptions.DescribeAsync(scopes);
             return Page();
         }

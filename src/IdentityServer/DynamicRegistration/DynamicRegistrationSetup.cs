@@ -14,11 +14,11 @@ public static class DynamicRegistrationSetup
         builder.Services.AddSingleton<RegistrationEvents>();
         builder.Services.AddScoped<InitialAccessTokens>();
         builder.Services.AddScoped<DynamicRegistrations>();
+        builder.Services.AddScoped<SelfRegisteredClients>();
 
         // Malformed input and outages at /connect/register answer RFC 6749-style errors, like the other OAuth endpoints.
         builder.Services.Configure<OAuthEndpointOptions>(oauth => oauth.Paths.Add("/" + DynamicRegistrations.RegisterPath));
         builder.Services.AddOpenIddict().AddServer(options => options.AddEventHandler(AdvertiseRegistrationEndpoint.Descriptor));
         return builder;
     }
-
 }

@@ -62,6 +62,8 @@ public sealed class RegistrationTests(IdentityServerFactory server) : IClassFixt
         var pkce = Pkce.Create();
         var consent = await browser.NavigateAsync(OAuth.AuthorizeUrl(clientId, RedirectUri, "openid posts.read", pkce));
         Assert.NotNull(consent.Document?.QuerySelector("form[action='/connect/authorize']")); // explicit consent, always
+        // Its name is self-asserted (RFC 7591 5), and the page says so.
+        Assert.NotNull(consent.Document?.QuerySelector("#consent-unverified"));
         var (code, _) = await OAuth.AuthorizeAsync(browser, OAuth.AuthorizeUrl(clientId, RedirectUri, "openid posts.read", pkce));
         var tokens = await OAuth.RedeemCodeAsync(browser.Client, clientId, RedirectUri, code, pkce.Verifier);
         Assert.Equal(HttpStatusCode.OK, tokens.Status);
