@@ -21,6 +21,7 @@ public sealed class ClientAssertionKeys(IOpenIddictApplicationManager applicatio
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
+            .AddFilter<RequireClientAssertion>()
             .UseScopedHandler<ClientAssertionKeys>()
             .SetOrder(OpenIddictServerHandlers.Protection.ResolveTokenValidationParameters.Descriptor.Order + 500)
             .SetType(OpenIddictServerHandlerType.Custom)
@@ -28,11 +29,6 @@ public sealed class ClientAssertionKeys(IOpenIddictApplicationManager applicatio
 
     public async ValueTask HandleAsync(ValidateTokenContext context)
     {
-        if (context.ValidTokenTypes.Count != 1 || !context.ValidTokenTypes.Contains(TokenTypeIdentifiers.Private.ClientAssertion))
-        {
-            return;
-        }
-
         // RFC 8725 3.1: the algorithms are ours to choose, never the token's (no none, no HMAC with a public key).
         var parameters = context.TokenValidationParameters;
         parameters.ValidAlgorithms = ClientKeySet.Algorithms;
@@ -99,4 +95,14 @@ public sealed class ClientAssertionKeys(IOpenIddictApplicationManager applicatio
             return null; // OpenIddict refuses it as malformed
         }
     }
+}
+
+/// <summary>
+/// Lets <see cref="ClientAssertionKeys"/> be resolved only for a client assertion, not for every token validated
+/// (introspection, refresh tokens: the hot paths).
+/// </summary>
+public sealed class RequireClientAssertion : IOpenIddictServerHandlerFilter<ValidateTokenContext>
+{
+    public ValueTask<bool> IsActiveAsync(ValidateTokenContext context) => new(
+        context.ValidTokenTypes.Count == 1 && context.ValidTokenTypes.Contains(TokenTypeIdentifiers.Private.ClientAssertion));
 }

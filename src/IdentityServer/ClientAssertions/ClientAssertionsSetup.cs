@@ -19,6 +19,7 @@ public static class ClientAssertionsSetup
             .ValidateOnStart();
         builder.Services.AddOptions<OutboundSettings>().BindConfiguration(OutboundSettings.Section);
         builder.Services.AddSingleton<ClientJwksCache>();
+        builder.Services.AddSingleton<RequireClientAssertion>();
 
         builder.Services.AddOpenIddict().AddServer(options =>
         {

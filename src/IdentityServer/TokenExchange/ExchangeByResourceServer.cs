@@ -16,6 +16,7 @@ public sealed class ExchangeByResourceServer(IOpenIddictApplicationManager appli
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; }
         = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
+            .AddFilter<RequireTokenExchangeGrant>()
             .UseScopedHandler<ExchangeByResourceServer>()
             .SetOrder(OpenIddictServerHandlers.Exchange.ValidateAuthorizedParty.Descriptor.Order - 500)
             .SetType(OpenIddictServerHandlerType.Custom)
@@ -23,7 +24,7 @@ public sealed class ExchangeByResourceServer(IOpenIddictApplicationManager appli
 
     public async ValueTask HandleAsync(ValidateTokenRequestContext context)
     {
-        if (!context.Request.IsTokenExchangeGrantType() || context.ClientId is not { Length: > 0 } clientId
+        if (context.ClientId is not { Length: > 0 } clientId
             || context.SubjectTokenPrincipal is not { } subject || subject.HasAudience(clientId)
             || await applications.FindByClientIdAsync(clientId) is not { } application
             || await ClientProperties.ResourceAsync(applications, application) is not { } resource || !subject.HasAudience(resource))
@@ -34,4 +35,10 @@ public sealed class ExchangeByResourceServer(IOpenIddictApplicationManager appli
         // In memory, for OpenIddict's ValidateAuthorizedParty; the exchanged token is built without the subject's audiences.
         subject.SetAudiences([.. subject.GetAudiences(), clientId]);
     }
+}
+
+/// <summary>Lets <see cref="ExchangeByResourceServer"/> be resolved only for token exchanges, not every token request.</summary>
+public sealed class RequireTokenExchangeGrant : IOpenIddictServerHandlerFilter<ValidateTokenRequestContext>
+{
+    public ValueTask<bool> IsActiveAsync(ValidateTokenRequestContext context) => new(context.Request.IsTokenExchangeGrantType());
 }

@@ -15,6 +15,7 @@ public static class TokenExchangeSetup
     public static IHostApplicationBuilder AddTokenExchange(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<TokenExchangeGrant>();
+        builder.Services.AddSingleton<RequireTokenExchangeGrant>();
         builder.Services.AddOpenIddict().AddServer(options =>
         {
             options.AllowTokenExchangeFlow();
